@@ -1,0 +1,228 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { NodeState } from './cluster/node-state.js';
+import { advertisedUrl, effectiveNodeId, type ConfigSourceName } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { systemClock, type Clock } from './core/clock.js';
+import { Scheduler } from './core/scheduler.js';
+import { LeaseManager, type LeaseRemovalReason } from './lease/lease-manager.js';
+import { SelfPreservation } from './lease/self-preservation.js';
+import { ClientRateLimiter, RateLimiter } from './ratelimit/rate-limiter.js';
+import { ChangeBus } from './registry/change-bus.js';
+import { RegistryRepository } from './registry/registry-repository.js';
+import { RegistryService } from './registry/registry-service.js';
+import { errorFields, silentLogger, type Logger } from './telemetry/logger.js';
+import { NodeMetrics } from './telemetry/metrics.js';
+import { clusterRoutes } from './web/cluster-routes.js';
+import { openApiDocument } from './web/openapi.js';
+import { opsRoutes, type Readiness } from './web/ops-routes.js';
+import { registryRoutes } from './web/registry-routes.js';
+import { statusRoutes } from './web/status-routes.js';
+import { createWebApp } from './web/web-app.js';
+import type { ApiRouter } from './web/api-router.js';
+
+export const VERSION = '0.1.0';
+
+/** Parts a test or embedding program may replace. */
+export interface NodeOverrides {
+  clock?: Clock;
+  logger?: Logger;
+  configOrigins?: ReadonlyMap<string, ConfigSourceName>;
+}
+
+export interface ArtemisNode {
+  readonly config: Config;
+  readonly app: Hono;
+  readonly router: ApiRouter;
+  readonly metrics: NodeMetrics;
+  readonly scheduler: Scheduler;
+  readonly repository: RegistryRepository;
+  readonly registry: RegistryService;
+  readonly bus: ChangeBus;
+  readonly state: NodeState;
+  /** Listens, starts background work and marks the node up. Resolves with the bound address. */
+  start(): Promise<{ port: number; url: string }>;
+  /** Graceful shutdown within `http.shutdownTimeoutMs`; idempotent. */
+  stop(): Promise<void>;
+  readiness(): Readiness;
+}
+
+function leaseTables(config: Config, clock: Clock, onRemoved: (lease: Parameters<RegistryRepository['onLeaseRemoved']>[0], reason: LeaseRemovalReason, table: string) => void) {
+  const r = config.registry;
+  const normalSafety = new SelfPreservation(r.selfPreservation, clock);
+  const legacySafety = new SelfPreservation(r.legacySelfPreservation, clock);
+  const normal = new LeaseManager('instance', r.lease, clock, normalSafety, (l, why) => onRemoved(l, why, 'instance'));
+  const legacy = new LeaseManager('legacy-instance', r.legacyLease, clock, legacySafety, (l, why) => onRemoved(l, why, 'legacy-instance'));
+  return { normal, legacy };
+}
+
+/** Composition root: wires every part of a node from its configuration. Does no I/O. */
+export function createNode(config: Config, overrides: NodeOverrides = {}): ArtemisNode {
+  const clock = overrides.clock ?? systemClock;
+  const logger = overrides.logger ?? silentLogger;
+  const metrics = new NodeMetrics();
+  const scheduler = new Scheduler((task, err) => logger.error({ ...errorFields(err), task }, 'background task failed'));
+  const bus = new ChangeBus((err) => logger.error(errorFields(err), 'change listener failed'));
+
+  let repository: RegistryRepository | undefined;
+  const tables = leaseTables(config, clock, (lease, reason, table) => {
+    metrics.leaseExpiries.inc({ table, reason });
+    repository?.onLeaseRemoved(lease, reason);
+  });
+  repository = new RegistryRepository(tables.normal, tables.legacy, bus, clock);
+  const repo = repository;
+
+  const state = new NodeState(
+    {
+      regionId: config.regionId,
+      zoneId: config.zoneId,
+      allowRegistryFromOtherZone: config.registry.allowFromOtherZone,
+      allowDiscoveryFromOtherZone: config.discovery.allowFromOtherZone,
+    },
+    config.nodeUrl !== '' ? config.nodeUrl : 'http://127.0.0.1',
+  );
+
+  const rl = config.rateLimit;
+  const limiters = {
+    registry: new RateLimiter('artemis.service.registry', rl.registry, rl.windowMs, clock),
+    replication: new RateLimiter('artemis.service.registry.replication', rl.replication, rl.windowMs, clock),
+    cluster: new RateLimiter('artemis.service.cluster', rl.cluster, rl.windowMs, clock),
+    status: new RateLimiter('artemis.service.status', rl.status, rl.windowMs, clock),
+  };
+  const clientLimiter = new ClientRateLimiter(rl.perClient, rl.windowMs, clock);
+
+  const registry = new RegistryService({
+    repository: repo,
+    node: state,
+    limiter: limiters.registry,
+    limits: config.limits,
+    onUnexpected: (err, errorId) => logger.error({ ...errorFields(err), errorId }, 'unexpected registry error'),
+    onInstanceResult: (operation, result) => metrics.registryOperations.inc({ operation, result }),
+  });
+
+  metrics.bind({
+    leases: (t) => (t === 'instance' ? tables.normal.size : tables.legacy.size),
+    instances: () => repo.instanceCount,
+    services: () => repo.serviceCount,
+    unsafe: (t) => !(t === 'instance' ? tables.normal : tables.legacy).safety.isSafe,
+    renewalsInWindow: (t) => (t === 'instance' ? tables.normal : tables.legacy).safety.stats().countInWindow,
+  });
+
+  for (const [name, table, lease, sp] of [
+    ['instance', tables.normal, config.registry.lease, config.registry.selfPreservation],
+    ['legacy-instance', tables.legacy, config.registry.legacyLease, config.registry.legacySelfPreservation],
+  ] as const) {
+    scheduler.add({ name: `${name}.lease-sweep`, intervalMs: lease.sweepIntervalMs, run: () => void table.sweep() });
+    scheduler.add({ name: `${name}.self-preservation`, intervalMs: sp.checkIntervalMs, run: () => table.safety.check() });
+  }
+
+  let readiness: Readiness = 'starting';
+  const { app, router } = createWebApp({
+    contextPath: config.contextPath,
+    metrics,
+    logger,
+    isStopping: () => readiness === 'stopping',
+  });
+  const maxBodyBytes = config.limits.maxBodyBytes;
+  const clusterStatuses = () => [state.status];
+  registryRoutes(router, { registry, clientLimiter, maxBodyBytes });
+  clusterRoutes(router, { clusterStatuses, limiter: limiters.cluster, maxBodyBytes });
+  let boundPort = config.port;
+  statusRoutes(router, {
+    config,
+    configOrigins: overrides.configOrigins ?? new Map(),
+    nodeStatus: () => state.status,
+    clusterStatuses,
+    leaseTables: tables,
+    limiter: limiters.status,
+    listenPort: () => boundPort,
+  });
+  opsRoutes(app, router, {
+    readiness: () => readiness,
+    metrics,
+    openApi: () => openApiDocument({ version: VERSION, contextPath: config.contextPath, serverUrl: state.self.url }),
+    connections: () => ({ registry: 0, discovery: 0 }),
+  }, config.contextPath);
+
+  let server: Server | undefined;
+  let stopping: Promise<void> | undefined;
+
+  async function start(): Promise<{ port: number; url: string }> {
+    if (server !== undefined) throw new Error('node already started');
+    const srv = createAdaptorServer({ fetch: app.fetch }) as Server;
+    server = srv;
+    srv.keepAliveTimeout = config.http.keepAliveTimeoutMs;
+    srv.requestTimeout = config.http.requestTimeoutMs;
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(config.port, config.host, () => {
+        srv.off('error', reject);
+        resolve();
+      });
+    });
+    boundPort = (srv.address() as AddressInfo).port;
+    const url = advertisedUrl(config, boundPort);
+    state.setUrl(url);
+    logger.info({ port: boundPort, host: config.host, url, nodeId: effectiveNodeId(config, boundPort) }, 'artemis node listening');
+    scheduler.start();
+    state.markUp();
+    readiness = 'ready';
+    return { port: boundPort, url };
+  }
+
+  async function drainHttp(deadline: number): Promise<void> {
+    const srv = server;
+    if (srv === undefined) return;
+    const closed = new Promise<void>((resolve) => srv.close(() => resolve()));
+    srv.closeIdleConnections();
+    const remaining = Math.max(0, deadline - Date.now());
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), remaining);
+    });
+    const result = await Promise.race([closed, timeout]);
+    clearTimeout(timer);
+    if (result === 'timeout') {
+      logger.warn({}, 'in-flight requests did not finish before the deadline; closing connections');
+      srv.closeAllConnections();
+      await closed;
+    }
+  }
+
+  async function doStop(): Promise<void> {
+    const deadline = Date.now() + config.http.shutdownTimeoutMs;
+    readiness = 'stopping';
+    state.markDown();
+    logger.info({}, 'artemis node stopping');
+    const steps: Array<[string, () => Promise<void> | void]> = [
+      ['http', () => drainHttp(deadline - Math.floor(config.http.shutdownTimeoutMs / 4))],
+      ['scheduler', () => scheduler.stop()],
+    ];
+    for (const [name, step] of steps) {
+      try {
+        await step();
+      } catch (err) {
+        logger.error({ ...errorFields(err), step: name }, 'shutdown step failed');
+      }
+    }
+    logger.info({}, 'artemis node stopped');
+    logger.flush();
+  }
+
+  return {
+    config,
+    app,
+    router,
+    metrics,
+    scheduler,
+    repository: repo,
+    registry,
+    bus,
+    state,
+    start,
+    stop: () => (stopping ??= doStop()),
+    readiness: () => readiness,
+  };
+}

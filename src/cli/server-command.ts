@@ -1,0 +1,143 @@
+import { mkdirSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createNode } from '../app.js';
+import { ConfigError, loadConfig, readConfigFile } from '../config/load.js';
+import { createJsonLogger, errorFields, type Logger } from '../telemetry/logger.js';
+
+export const SERVER_USAGE = `Usage: artemis server [options]
+
+Starts a registry node. Configuration: defaults < --config file < ARTEMIS_* env < flags.
+
+Options:
+  --config <path>        YAML or JSON configuration file
+  --port <n>             HTTP/WebSocket port (0 = any free port)          [8080]
+  --host <addr>          listen address                                  [0.0.0.0]
+  --region <id>          region of this node                             [default]
+  --zone <id>            zone of this node                               [default]
+  --context-path <path>  also answer below this path, e.g. /artemis-web
+  --node-id <id>         node id                                         [<hostname>:<port>]
+  --node-url <url>       URL clients and peers use for this node
+  --data-dir <dir>       directory for this node's files                 [./data]
+  --log-level <level>    fatal|error|warn|info|debug|trace|silent        [info]
+  --set <key=value>      any configuration key, e.g. --set registry.lease.ttlMs=30000
+  -h, --help             show this help
+`;
+
+const FLAG_KEYS: Record<string, string> = {
+  port: 'port',
+  host: 'host',
+  region: 'regionId',
+  zone: 'zoneId',
+  'context-path': 'contextPath',
+  'node-id': 'nodeId',
+  'node-url': 'nodeUrl',
+  'data-dir': 'dataDir',
+  'log-level': 'logLevel',
+};
+
+export interface CommandIO {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+function parseServerArgs(argv: string[]) {
+  const options = Object.fromEntries(Object.keys(FLAG_KEYS).map((k) => [k, { type: 'string' as const }]));
+  return parseArgs({
+    args: argv,
+    options: {
+      ...options,
+      config: { type: 'string' },
+      set: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  }).values as Record<string, string | string[] | boolean | undefined>;
+}
+
+function flagOverrides(values: Record<string, string | string[] | boolean | undefined>): Record<string, unknown> {
+  const flags: Record<string, unknown> = {};
+  for (const [flag, key] of Object.entries(FLAG_KEYS)) if (typeof values[flag] === 'string') flags[key] = values[flag];
+  for (const item of (values.set as string[] | undefined) ?? []) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new ConfigError([`--set ${item}: expected key=value`]);
+    flags[item.slice(0, eq).trim()] = item.slice(eq + 1);
+  }
+  return flags;
+}
+
+/** Installs SIGTERM/SIGINT and fatal-error handlers that stop the node and exit. */
+function installShutdown(stop: () => Promise<void>, logger: Logger, deadlineMs: number): void {
+  let exiting = false;
+  const shutdown = (reason: string, code: number) => {
+    if (exiting) return;
+    exiting = true;
+    logger.info({ reason }, 'shutdown requested');
+    const timer = setTimeout(() => {
+      logger.error({ deadlineMs }, 'shutdown deadline exceeded; exiting');
+      logger.flush();
+      process.exit(1);
+    }, deadlineMs + 1000);
+    timer.unref();
+    stop().then(
+      () => {
+        process.exitCode = code;
+      },
+      (err: unknown) => {
+        logger.error(errorFields(err), 'shutdown failed');
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM', 0));
+  process.on('SIGINT', () => shutdown('SIGINT', 0));
+  process.on('uncaughtException', (err) => {
+    logger.error(errorFields(err), 'uncaught exception');
+    shutdown('uncaughtException', 1);
+  });
+  process.on('unhandledRejection', (err) => {
+    logger.error(errorFields(err), 'unhandled promise rejection');
+    shutdown('unhandledRejection', 1);
+  });
+}
+
+/** `artemis server`: returns the process exit code when it fails to start, else runs until a signal. */
+export async function serverCommand(argv: string[], io: CommandIO, env: Record<string, string | undefined>): Promise<number | undefined> {
+  let values;
+  try {
+    values = parseServerArgs(argv);
+  } catch (err) {
+    io.err(`${(err as Error).message}\n\n${SERVER_USAGE}`);
+    return 2;
+  }
+  if (values.help === true) {
+    io.out(SERVER_USAGE);
+    return 0;
+  }
+  let loaded;
+  try {
+    const file = typeof values.config === 'string' ? readConfigFile(values.config) : undefined;
+    loaded = loadConfig({ file, env, flags: flagOverrides(values) });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.err(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const { config } = loaded;
+  const logger = createJsonLogger(config.logLevel);
+  const node = createNode(config, { logger, configOrigins: loaded.origins });
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+    await node.start();
+  } catch (err) {
+    logger.error(errorFields(err), 'node failed to start');
+    await node.stop();
+    return 1;
+  }
+  for (const w of loaded.warnings) logger.warn({}, w);
+  logger.info({ config }, 'effective configuration');
+  installShutdown(() => node.stop(), logger, config.http.shutdownTimeoutMs);
+  return undefined;
+}

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+
+/**
+ * Every configuration key of a node: type, default and a one-line description. Loading
+ * (see load.ts) merges defaults < config file < ARTEMIS_* environment < CLI flags, validates
+ * once against this schema and freezes the result.
+ */
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+const leaseSchema = (ttlMs: number) =>
+  z.strictObject({
+    ttlMs: int(1_000, 604_800_000).default(ttlMs).describe('Lease time-to-live: an instance not renewed for this long expires.'),
+    sweepIntervalMs: int(10, 60_000).default(1_000).describe('Period of the sweep that removes expired and unregistered leases.'),
+  });
+
+const selfPreservationSchema = (windowMs: number) =>
+  z.strictObject({
+    enabled: z.boolean().default(true).describe('Keep expired leases while renewals drop suddenly (self-preservation).'),
+    windowMs: int(1_000, 300_000).default(windowMs).describe('Window over which renewals are counted (whole seconds).'),
+    percentageThreshold: int(50, 100).default(85).describe('Unsafe when renewals fall below this percentage of the maximum seen.'),
+    maxCountThreshold: int(0, 1_000_000).default(50).describe('Minimum renewal baseline before self-preservation judges at all.'),
+    maxCountResetIntervalMs: int(1_000, 86_400_000).default(600_000).describe('While safe, the baseline follows the current count after this long.'),
+    checkIntervalMs: int(10, 60_000).default(1_000).describe('Period of the self-preservation check.'),
+  });
+
+const limiterSchema = (defaultLimit: number, limits: Record<string, number> = {}) =>
+  z.strictObject({
+    enabled: z.boolean().default(true).describe('Whether this rate limiter is active.'),
+    defaultLimit: int(1, 100_000_000).default(defaultLimit).describe('Requests allowed per window for an operation without its own limit.'),
+    limits: z.record(z.string(), int(1, 100_000_000)).default(limits).describe('Per-operation limits, e.g. {"heartbeat": 50000}.'),
+  });
+
+export const configSchema = z.strictObject({
+  port: int(0, 65_535).default(8080).describe('HTTP and WebSocket port; 0 picks a free port.'),
+  host: z.string().min(1).default('0.0.0.0').describe('Address to listen on.'),
+  contextPath: z.string().default('').describe('Path prefix the API also answers under, e.g. /artemis-web.'),
+  regionId: z.string().min(1).default('default').describe('Region of this node; registry calls from other regions are refused.'),
+  zoneId: z.string().min(1).default('default').describe('Zone of this node.'),
+  nodeId: z.string().default('').describe('Node id; defaults to <hostname>:<port>.'),
+  nodeUrl: z.string().default('').describe('Base URL clients and peers use for this node; defaults to http://<host>:<port><contextPath>.'),
+  appId: z.string().default('artemis').describe('Application id reported by deployment.json.'),
+  dataDir: z.string().min(1).default('./data').describe('Directory for the files of this node.'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Minimum log level.'),
+  registry: z
+    .strictObject({
+      allowFromOtherZone: z.boolean().default(true).describe('Accept registrations from instances of other zones of the region.'),
+      lease: leaseSchema(20_000).prefault({}),
+      legacyLease: leaseSchema(90_000).prefault({}),
+      selfPreservation: selfPreservationSchema(10_000).prefault({}),
+      legacySelfPreservation: selfPreservationSchema(60_000).prefault({}),
+    })
+    .prefault({}),
+  discovery: z
+    .strictObject({
+      allowFromOtherZone: z.boolean().default(true).describe('Answer discovery calls from other zones of the region.'),
+    })
+    .prefault({}),
+  rateLimit: z
+    .strictObject({
+      windowMs: int(1_000, 300_000).default(10_000).describe('Sliding window of every rate limiter.'),
+      registry: limiterSchema(100_000).prefault({}),
+      replication: limiterSchema(1_000_000).prefault({}),
+      cluster: limiterSchema(10_000).prefault({}),
+      status: limiterSchema(30, { 'get-leases': 10 }).prefault({}),
+      perClient: z
+        .strictObject({
+          enabled: z.boolean().default(false).describe('Also limit registry calls per client address.'),
+          limit: int(1, 100_000_000).default(20_000).describe('Registry requests one client address may make per window.'),
+          maxTrackedClients: int(1, 10_000_000).default(100_000).describe('Client addresses tracked at once.'),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  limits: z
+    .strictObject({
+      maxBodyBytes: int(1_024, 1_073_741_824).default(4 * 1024 * 1024).describe('Largest request body, after gzip inflation.'),
+      maxInstancesPerRequest: int(1, 1_000_000).default(10_000).describe('Most instances in one register/heartbeat/unregister request.'),
+      maxFieldLength: int(16, 1_048_576).default(2_048).describe('Longest string field of an instance (ids, url, ...).'),
+      maxMetadataEntries: int(0, 100_000).default(128).describe('Most metadata entries of one instance.'),
+      maxMetadataBytes: int(0, 1_048_576).default(16_384).describe('Largest total size of one instance metadata (keys and values).'),
+    })
+    .prefault({}),
+  http: z
+    .strictObject({
+      keepAliveTimeoutMs: int(0, 600_000).default(65_000).describe('Idle keep-alive connection timeout.'),
+      requestTimeoutMs: int(0, 600_000).default(30_000).describe('Time allowed to receive a whole request.'),
+      shutdownTimeoutMs: int(100, 600_000).default(10_000).describe('Deadline for a graceful shutdown.'),
+    })
+    .prefault({}),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;
+
+/** Configuration after validation and derivation; frozen. */
+export type Config = Readonly<ParsedConfig>;
+export type LeaseConfig = ParsedConfig['registry']['lease'];
+export type SelfPreservationConfig = ParsedConfig['registry']['selfPreservation'];
+export type LimiterConfig = ParsedConfig['rateLimit']['registry'];
+export type LimitsConfig = ParsedConfig['limits'];

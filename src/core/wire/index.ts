@@ -1,0 +1,5 @@
+export * from './instance.js';
+export * from './json-reader.js';
+export * from './registry-messages.js';
+export * from './service.js';
+export * from './cluster.js';

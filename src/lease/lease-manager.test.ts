@@ -1,0 +1,160 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Clock } from '../core/clock.js';
+import { makeInstance } from '../core/wire/instance.js';
+import { LeaseManager, type Lease, type LeaseRemovalReason } from './lease-manager.js';
+import { SelfPreservation, type SelfPreservationSettings } from './self-preservation.js';
+
+const clock: Clock = { now: () => Date.now() };
+const spSettings: SelfPreservationSettings = {
+  enabled: true,
+  windowMs: 10_000,
+  percentageThreshold: 85,
+  maxCountThreshold: 50,
+  maxCountResetIntervalMs: 600_000,
+};
+
+function setup(ttlMs = 20_000, sp: Partial<SelfPreservationSettings> = {}) {
+  const removed: Array<[string, LeaseRemovalReason]> = [];
+  const safety = new SelfPreservation({ ...spSettings, ...sp }, clock);
+  const manager = new LeaseManager('instance', { ttlMs }, clock, safety, (l: Lease, r) => removed.push([l.key, r]));
+  return { manager, safety, removed };
+}
+
+const inst = (id: string) => makeInstance({ regionId: 'SHA', serviceId: 'svc', instanceId: id, url: `http://${id}` });
+
+describe('LeaseManager', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(1_700_000_000_000);
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it('keeps a lease alive until ttl has passed since the last renewal', () => {
+    const { manager, removed } = setup(20_000);
+    manager.put('a', inst('a'));
+    vi.advanceTimersByTime(20_000);
+    expect(manager.sweep()).toBe(0);
+    vi.advanceTimersByTime(1);
+    expect(manager.sweep()).toBe(1);
+    expect(removed).toEqual([['a', 'expired']]);
+  });
+
+  it('renewal pushes expiry back; renewing an expired lease fails and stays failed', () => {
+    const { manager } = setup(20_000);
+    manager.put('a', inst('a'));
+    vi.advanceTimersByTime(15_000);
+    expect(manager.renew('a')).toBe(true);
+    vi.advanceTimersByTime(15_000);
+    expect(manager.sweep()).toBe(0);
+    vi.advanceTimersByTime(5_001);
+    expect(manager.renew('a')).toBe(false);
+    // sticky: the lease stays expired even though it is still in the table
+    expect(manager.renew('a')).toBe(false);
+    expect(manager.renew('missing')).toBe(false);
+  });
+
+  it('unregister is removed by the next sweep, and renewals then fail', () => {
+    const { manager, removed } = setup();
+    manager.put('a', inst('a'));
+    expect(manager.evict('a')).toBe(true);
+    expect(manager.renew('a')).toBe(false);
+    expect(manager.sweep()).toBe(1);
+    expect(removed).toEqual([['a', 'unregistered']]);
+    expect(manager.evict('a')).toBe(false);
+  });
+
+  it('re-register replaces the lease with a fresh one', () => {
+    const { manager } = setup(20_000);
+    const first = manager.put('a', inst('a'));
+    vi.advanceTimersByTime(19_000);
+    const second = manager.put('a', inst('a'));
+    expect(second).not.toBe(first);
+    expect(manager.get('a')).toBe(second);
+    vi.advanceTimersByTime(19_000);
+    expect(manager.sweep()).toBe(0);
+    expect(manager.size).toBe(1);
+  });
+});
+
+describe('SelfPreservation', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(1_700_000_000_000);
+  });
+  afterEach(() => vi.useRealTimers());
+
+  /** Renews `n` leases once per second for `seconds`, checking after each second. */
+  function heartbeat(manager: LeaseManager, safety: SelfPreservation, keys: string[], seconds: number) {
+    for (let s = 0; s < seconds; s++) {
+      for (const k of keys) manager.renew(k);
+      vi.advanceTimersByTime(1_000);
+      safety.check();
+    }
+  }
+
+  it('turns unsafe when renewals drop below the threshold and keeps expired leases', () => {
+    const { manager, safety, removed } = setup(20_000);
+    const keys = Array.from({ length: 20 }, (_, i) => `k${i}`);
+    for (const k of keys) manager.put(k, inst(k));
+    heartbeat(manager, safety, keys, 10); // 200 renewals per window: baseline
+    expect(safety.stats().maxCount).toBeGreaterThanOrEqual(180);
+    // half the fleet goes silent (e.g. a partition)
+    heartbeat(manager, safety, keys.slice(0, 10), 25);
+    expect(safety.isSafe).toBe(false);
+    manager.sweep();
+    expect(removed).toEqual([]);
+    expect(manager.size).toBe(20);
+    // unregistrations are still honoured while unsafe
+    manager.evict('k0');
+    manager.sweep();
+    expect(removed).toEqual([['k0', 'unregistered']]);
+  });
+
+  it('leaves unsafe when renewals recover, then expires silent leases', () => {
+    const { manager, safety, removed } = setup(20_000);
+    const keys = Array.from({ length: 20 }, (_, i) => `k${i}`);
+    for (const k of keys) manager.put(k, inst(k));
+    heartbeat(manager, safety, keys, 10);
+    heartbeat(manager, safety, keys.slice(0, 10), 25);
+    expect(safety.isSafe).toBe(false);
+    // the silent half re-registers (their old leases are expired) and everyone heartbeats again
+    for (const k of keys.slice(10)) manager.put(k, inst(k));
+    heartbeat(manager, safety, keys, 12);
+    expect(safety.isSafe).toBe(true);
+    expect(manager.sweep()).toBe(0);
+    heartbeat(manager, safety, keys.slice(1), 21);
+    expect(safety.isSafe).toBe(true);
+    manager.sweep();
+    expect(removed).toEqual([['k0', 'expired']]);
+  });
+
+  it('does not judge below the max-count threshold', () => {
+    const { manager, safety } = setup(20_000);
+    manager.put('a', inst('a'));
+    heartbeat(manager, safety, ['a'], 10);
+    heartbeat(manager, safety, [], 30);
+    expect(safety.isSafe).toBe(true);
+    expect(manager.sweep()).toBe(1);
+  });
+
+  it('when disabled, always reports safe', () => {
+    const { manager, safety } = setup(20_000, { enabled: false });
+    const keys = Array.from({ length: 20 }, (_, i) => `k${i}`);
+    for (const k of keys) manager.put(k, inst(k));
+    heartbeat(manager, safety, keys, 10);
+    heartbeat(manager, safety, [], 30);
+    expect(safety.isSafe).toBe(true);
+    expect(manager.sweep()).toBe(20);
+  });
+
+  it('lets the baseline follow a smaller fleet after the reset interval while safe', () => {
+    const { manager, safety } = setup(600_000, { maxCountResetIntervalMs: 60_000 });
+    const keys = Array.from({ length: 20 }, (_, i) => `k${i}`);
+    for (const k of keys) manager.put(k, inst(k));
+    heartbeat(manager, safety, keys, 10);
+    const base = safety.stats().maxCount;
+    heartbeat(manager, safety, keys.slice(0, 18), 70); // 90 %: still safe
+    expect(safety.isSafe).toBe(true);
+    expect(safety.stats().maxCount).toBeLessThan(base);
+  });
+});

@@ -1,0 +1,112 @@
+import type { Clock } from '../core/clock.js';
+import type { Instance } from '../core/wire/instance.js';
+import type { SelfPreservation } from './self-preservation.js';
+
+/** One registration's lease. Mutated in place on renewal: no allocation per heartbeat. */
+export interface Lease {
+  readonly key: string;
+  readonly instance: Instance;
+  readonly creationTime: number;
+  renewalTime: number;
+  /** 0 while not unregistered. */
+  evictionTime: number;
+  /** Sticky: once seen expired, a lease never becomes live again; the client must re-register. */
+  expired: boolean;
+}
+
+export type LeaseRemovalReason = 'expired' | 'unregistered';
+
+export interface LeaseSettings {
+  ttlMs: number;
+}
+
+export type LeaseTableName = 'instance' | 'legacy-instance';
+
+/**
+ * A table of leases keyed by canonical instance identity, swept periodically by one task (never
+ * a timer per lease). Removal is reported through `onRemoved`.
+ */
+export class LeaseManager {
+  private readonly leases = new Map<string, Lease>();
+
+  constructor(
+    readonly name: LeaseTableName,
+    private readonly settings: LeaseSettings,
+    private readonly clock: Clock,
+    readonly safety: SelfPreservation,
+    private readonly onRemoved: (lease: Lease, reason: LeaseRemovalReason) => void,
+  ) {}
+
+  get size(): number {
+    return this.leases.size;
+  }
+
+  get ttlMs(): number {
+    return this.settings.ttlMs;
+  }
+
+  get(key: string): Lease | undefined {
+    return this.leases.get(key);
+  }
+
+  values(): IterableIterator<Lease> {
+    return this.leases.values();
+  }
+
+  /** Creates a fresh lease, replacing any lease of the same identity. */
+  put(key: string, instance: Instance): Lease {
+    const now = this.clock.now();
+    const lease: Lease = { key, instance, creationTime: now, renewalTime: now, evictionTime: 0, expired: false };
+    this.leases.set(key, lease);
+    return lease;
+  }
+
+  /** Drops a lease without reporting it (its identity moved to another table). */
+  discard(key: string): Lease | undefined {
+    const lease = this.leases.get(key);
+    if (lease) this.leases.delete(key);
+    return lease;
+  }
+
+  isExpired(lease: Lease, now: number): boolean {
+    if (lease.expired) return true;
+    if (lease.evictionTime > 0 || now > lease.renewalTime + this.settings.ttlMs) lease.expired = true;
+    return lease.expired;
+  }
+
+  /** Renews a live lease. False when it is missing, expired or unregistered. */
+  renew(key: string): boolean {
+    const lease = this.leases.get(key);
+    if (lease === undefined) return false;
+    const now = this.clock.now();
+    if (this.isExpired(lease, now)) return false;
+    lease.renewalTime = now;
+    this.safety.recordRenewal();
+    return true;
+  }
+
+  /** Marks a lease unregistered; the next sweep removes it. False when there is none. */
+  evict(key: string): boolean {
+    const lease = this.leases.get(key);
+    if (lease === undefined) return false;
+    if (lease.evictionTime === 0) lease.evictionTime = this.clock.now();
+    return true;
+  }
+
+  /** Removes unregistered leases, and expired ones unless self-preservation says unsafe. */
+  sweep(): number {
+    const now = this.clock.now();
+    const safe = this.safety.isSafe;
+    let removed = 0;
+    for (const lease of this.leases.values()) {
+      let reason: LeaseRemovalReason;
+      if (lease.evictionTime > 0) reason = 'unregistered';
+      else if (safe && this.isExpired(lease, now)) reason = 'expired';
+      else continue;
+      this.leases.delete(lease.key);
+      removed++;
+      this.onRemoved(lease, reason);
+    }
+    return removed;
+  }
+}

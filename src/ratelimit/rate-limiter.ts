@@ -1,0 +1,92 @@
+import type { Clock } from '../core/clock.js';
+import { SlidingWindowCounter } from '../core/sliding-window-counter.js';
+
+export interface LimiterSettings {
+  enabled: boolean;
+  defaultLimit: number;
+  limits: Record<string, number>;
+}
+
+/**
+ * A node-wide limiter counting requests per identity (operation name, e.g. `heartbeat`) over
+ * a sliding window of 1 s buckets. A rejected call is not counted.
+ */
+export class RateLimiter {
+  private readonly counters = new Map<string, SlidingWindowCounter>();
+
+  constructor(
+    readonly id: string,
+    private readonly settings: LimiterSettings,
+    private readonly windowMs: number,
+    private readonly clock: Clock,
+  ) {}
+
+  limitFor(identity: string): number {
+    return this.settings.limits[identity] ?? this.settings.defaultLimit;
+  }
+
+  tryAcquire(identity: string): boolean {
+    if (!this.settings.enabled) return true;
+    let counter = this.counters.get(identity);
+    if (counter === undefined) {
+      counter = new SlidingWindowCounter(this.windowMs);
+      this.counters.set(identity, counter);
+    }
+    const now = this.clock.now();
+    counter.add(now);
+    if (counter.total(now) <= this.limitFor(identity)) return true;
+    counter.add(now, -1);
+    return false;
+  }
+}
+
+interface ClientWindow {
+  start: number;
+  current: number;
+  previous: number;
+}
+
+/**
+ * Limits requests per client address, so one caller cannot use a node's whole budget. Uses the
+ * two-window approximation of a sliding window (a few numbers per client) and tracks at most
+ * `maxClients` addresses, forgetting the least recently seen first.
+ */
+export class ClientRateLimiter {
+  private readonly clients = new Map<string, ClientWindow>();
+
+  constructor(
+    private readonly settings: { enabled: boolean; limit: number; maxTrackedClients: number },
+    private readonly windowMs: number,
+    private readonly clock: Clock,
+  ) {}
+
+  get enabled(): boolean {
+    return this.settings.enabled;
+  }
+
+  tryAcquire(address: string): boolean {
+    if (!this.settings.enabled) return true;
+    const now = this.clock.now();
+    let w = this.clients.get(address);
+    if (w === undefined) {
+      if (this.clients.size >= this.settings.maxTrackedClients) {
+        const oldest = this.clients.keys().next();
+        if (oldest.done !== true) this.clients.delete(oldest.value);
+      }
+      w = { start: now, current: 0, previous: 0 };
+    } else {
+      this.clients.delete(address);
+    }
+    this.clients.set(address, w);
+    const elapsedWindows = Math.floor((now - w.start) / this.windowMs);
+    if (elapsedWindows >= 1) {
+      w.previous = elapsedWindows === 1 ? w.current : 0;
+      w.current = 0;
+      w.start += elapsedWindows * this.windowMs;
+    }
+    const weight = 1 - (now - w.start) / this.windowMs;
+    if (w.previous * weight + w.current + 1 > this.settings.limit) return false;
+    w.current++;
+    return true;
+  }
+}

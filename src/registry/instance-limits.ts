@@ -1,0 +1,47 @@
+import type { Instance } from '../core/wire/instance.js';
+
+export interface InstanceLimits {
+  maxInstancesPerRequest: number;
+  maxFieldLength: number;
+  maxMetadataEntries: number;
+  maxMetadataBytes: number;
+}
+
+const STRING_FIELDS = [
+  'groupId',
+  'healthCheckUrl',
+  'instanceId',
+  'ip',
+  'machineName',
+  'protocol',
+  'regionId',
+  'serviceId',
+  'status',
+  'url',
+  'zoneId',
+] as const;
+
+/** The first configured limit the instance breaks, as a message; null when within limits. */
+export function checkInstanceLimits(instance: Instance, limits: InstanceLimits): string | null {
+  for (const field of STRING_FIELDS) {
+    const v = instance[field];
+    if (v !== null && v.length > limits.maxFieldLength) {
+      return `instance.${field} is ${v.length} characters long; the limit is ${limits.maxFieldLength} (limits.maxFieldLength)`;
+    }
+  }
+  const metadata = instance.metadata;
+  if (metadata === null) return null;
+  let entries = 0;
+  let bytes = 0;
+  for (const key in metadata) {
+    entries++;
+    bytes += key.length + (metadata[key]?.length ?? 0);
+  }
+  if (entries > limits.maxMetadataEntries) {
+    return `instance.metadata has ${entries} entries; the limit is ${limits.maxMetadataEntries} (limits.maxMetadataEntries)`;
+  }
+  if (bytes > limits.maxMetadataBytes) {
+    return `instance.metadata holds ${bytes} characters; the limit is ${limits.maxMetadataBytes} (limits.maxMetadataBytes)`;
+  }
+  return null;
+}

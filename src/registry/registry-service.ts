@@ -1,0 +1,144 @@
+import { ErrorCodes, type ErrorCode } from '../core/error-codes.js';
+import { BadRequestError, RegistryError } from '../core/errors.js';
+import { canServeRegistry, nodeStatusText } from '../core/wire/cluster.js';
+import { instanceDisplay, type Instance } from '../core/wire/instance.js';
+import { isBlank } from '../core/wire/json-reader.js';
+import {
+  readRegistryRequest,
+  registryResponse,
+  type FailedInstance,
+  type RegistryResponse,
+} from '../core/wire/registry-messages.js';
+import { PARTIAL_FAIL, RATE_LIMITED, SUCCESS, failStatus, toResponseStatus, type UnexpectedErrorSink } from '../core/response-status.js';
+import type { ServiceNodeStatus } from '../core/wire/cluster.js';
+import type { RateLimiter } from '../ratelimit/rate-limiter.js';
+import type { RegistryRepository } from './registry-repository.js';
+import { checkInstanceLimits, type InstanceLimits } from './instance-limits.js';
+
+export type RegistryOperation = 'register' | 'heartbeat' | 'unregister';
+
+/** Called after each instance an operation applied successfully (replication hooks in here). */
+export type AppliedListener = (operation: RegistryOperation, instance: Instance) => void;
+
+/** What the registry needs to know of its node: its region, zone and live status. */
+export interface NodeGate {
+  readonly status: ServiceNodeStatus;
+  readonly regionId: string;
+  readonly zoneId: string;
+}
+
+export interface RegistryServiceDeps {
+  repository: RegistryRepository;
+  node: NodeGate;
+  limiter: RateLimiter;
+  limits: InstanceLimits;
+  onUnexpected: UnexpectedErrorSink;
+  onInstanceResult?: (operation: RegistryOperation, result: string) => void;
+}
+
+/** Shared answer for a fully successful request; its JSON is serialised once. */
+export const SUCCESS_RESPONSE: RegistryResponse = Object.freeze(registryResponse(SUCCESS));
+export const SUCCESS_RESPONSE_JSON = Buffer.from(JSON.stringify(SUCCESS_RESPONSE));
+
+const NOT_FOUND_REASON = 'Instance is not exising! Need re-register.';
+
+class InstanceFailure {
+  constructor(
+    readonly errorCode: ErrorCode,
+    readonly reason: string,
+  ) {}
+}
+
+/**
+ * The client-facing register / heartbeat / unregister pipeline (HTTP and WebSocket share it):
+ * rate limit, request check, node gate, per-instance region/zone checks, the operation, and
+ * per-instance failures reported as `partial_fail`.
+ */
+export class RegistryService {
+  private readonly applied: AppliedListener[] = [];
+
+  constructor(private readonly deps: RegistryServiceDeps) {}
+
+  onApplied(listener: AppliedListener): void {
+    this.applied.push(listener);
+  }
+
+  /**
+   * Handles one request body (already JSON-parsed); every failure becomes a response. With
+   * `rethrowHttpErrors`, errors that HTTP answers with a 4xx status (a body of the wrong shape)
+   * are thrown instead, for the web layer's error mapper.
+   */
+  handle(operation: RegistryOperation, body: unknown, rethrowHttpErrors = false): RegistryResponse {
+    if (!this.deps.limiter.tryAcquire(operation)) return registryResponse(RATE_LIMITED);
+    try {
+      return this.process(operation, body);
+    } catch (err) {
+      if (rethrowHttpErrors && err instanceof RegistryError && err.httpStatus >= 400) throw err;
+      return registryResponse(toResponseStatus(err, this.deps.onUnexpected));
+    }
+  }
+
+  private process(operation: RegistryOperation, body: unknown): RegistryResponse {
+    const request = readRegistryRequest(body, this.deps.limits.maxInstancesPerRequest);
+    if (request === null) throw new BadRequestError('request is null');
+    const instances = request.instances;
+    if (instances === null || instances.length === 0) throw new BadRequestError('request.instances is null or empty.');
+    const status = this.deps.node.status;
+    if (!canServeRegistry(status)) {
+      return registryResponse(
+        failStatus(ErrorCodes.serviceUnavailable, `Serivce registry is not in up state. Current status: ${nodeStatusText(status)}`),
+      );
+    }
+    let failed: FailedInstance[] | null = null;
+    for (const instance of instances) {
+      if (instance === null) continue;
+      const failure = this.apply(operation, instance);
+      this.deps.onInstanceResult?.(operation, failure === null ? 'ok' : failure.errorCode);
+      if (failure === null) continue;
+      (failed ??= []).push({
+        errorCode: failure.errorCode,
+        errorMessage: `${instanceDisplay(instance)}: ${failure.reason}`,
+        instance,
+      });
+    }
+    return failed === null ? SUCCESS_RESPONSE : registryResponse(PARTIAL_FAIL, failed);
+  }
+
+  private apply(operation: RegistryOperation, instance: Instance): InstanceFailure | null {
+    const { node } = this.deps;
+    const region = instance.regionId;
+    if (isBlank(region) || region?.toLowerCase() !== node.regionId.toLowerCase()) {
+      return new InstanceFailure(
+        ErrorCodes.noPermission,
+        `regionId is not the same as the registry node. regionId: ${String(region)}, registry node.regionId: ${node.regionId}`,
+      );
+    }
+    if (!node.status.allowRegistryFromOtherZone && instance.zoneId?.toLowerCase() !== node.zoneId.toLowerCase()) {
+      return new InstanceFailure(
+        ErrorCodes.noPermission,
+        `zoneId is not the same as the registry node. zoneId: ${String(instance.zoneId)}, registry node.zoneId: ${node.zoneId}`,
+      );
+    }
+    for (const field of ['serviceId', 'instanceId', 'url'] as const) {
+      if (isBlank(instance[field])) {
+        return new InstanceFailure(ErrorCodes.internalServiceError, `Exception: argument instance.${field} is null or whitespace`);
+      }
+    }
+    const limitProblem = checkInstanceLimits(instance, this.deps.limits);
+    if (limitProblem !== null) return new InstanceFailure(ErrorCodes.badRequest, limitProblem);
+    const { repository } = this.deps;
+    switch (operation) {
+      case 'register':
+        repository.register(instance);
+        break;
+      case 'heartbeat':
+        if (!repository.renew(instance)) return new InstanceFailure(ErrorCodes.dataNotFound, NOT_FOUND_REASON);
+        break;
+      case 'unregister':
+        repository.unregister(instance);
+        break;
+    }
+    for (const l of this.applied) l(operation, instance);
+    return null;
+  }
+}

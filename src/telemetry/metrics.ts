@@ -1,0 +1,125 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+const PREFIX = 'artemis_';
+
+/**
+ * The metrics of one node, on a registry of its own (never prom-client's global one, since
+ * tests run several nodes in one process). Labels never carry instance ids.
+ */
+/** Live values the gauges read at scrape time. */
+export interface GaugeSources {
+  leases(table: 'instance' | 'legacy-instance'): number;
+  instances(): number;
+  services(): number;
+  unsafe(table: 'instance' | 'legacy-instance'): boolean;
+  renewalsInWindow(table: 'instance' | 'legacy-instance'): number;
+}
+
+const TABLES = ['instance', 'legacy-instance'] as const;
+
+export class NodeMetrics {
+  readonly registry = new Registry();
+  private sources: GaugeSources | null = null;
+
+  /** Connects the gauges to the node's live state. */
+  bind(sources: GaugeSources): void {
+    this.sources = sources;
+  }
+
+  readonly httpRequests = new Counter({
+    name: `${PREFIX}http_requests_total`,
+    help: 'HTTP requests by route, method and status code.',
+    labelNames: ['route', 'method', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: `${PREFIX}http_request_duration_seconds`,
+    help: 'HTTP request latency by route.',
+    labelNames: ['route', 'method'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+
+  readonly registryOperations = new Counter({
+    name: `${PREFIX}registry_operations_total`,
+    help: 'Instances processed by registry operation and result (ok or the error code).',
+    labelNames: ['operation', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly rateLimited = new Counter({
+    name: `${PREFIX}rate_limited_total`,
+    help: 'Requests refused by a rate limiter.',
+    labelNames: ['limiter', 'identity'] as const,
+    registers: [this.registry],
+  });
+
+  readonly leaseExpiries = new Counter({
+    name: `${PREFIX}lease_expiries_total`,
+    help: 'Leases removed by the sweep, by lease table and reason (expired or unregistered).',
+    labelNames: ['table', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly leases = new Gauge({
+    name: `${PREFIX}leases`,
+    help: 'Leases held, by lease table.',
+    labelNames: ['table'] as const,
+    registers: [this.registry],
+    collect: () => {
+      for (const t of TABLES) if (this.sources) this.leases.set({ table: t }, this.sources.leases(t));
+    },
+  });
+
+  readonly instances = new Gauge({
+    name: `${PREFIX}instances`,
+    help: 'Instances registered on this node.',
+    registers: [this.registry],
+    collect: () => {
+      if (this.sources) this.instances.set(this.sources.instances());
+    },
+  });
+
+  readonly services = new Gauge({
+    name: `${PREFIX}services`,
+    help: 'Services with at least one instance.',
+    registers: [this.registry],
+    collect: () => {
+      if (this.sources) this.services.set(this.sources.services());
+    },
+  });
+
+  readonly selfPreservationUnsafe = new Gauge({
+    name: `${PREFIX}self_preservation_unsafe`,
+    help: '1 while self-preservation keeps expired leases of a lease table, else 0.',
+    labelNames: ['table'] as const,
+    registers: [this.registry],
+    collect: () => {
+      for (const t of TABLES) if (this.sources) this.selfPreservationUnsafe.set({ table: t }, this.sources.unsafe(t) ? 1 : 0);
+    },
+  });
+
+  readonly renewalsInWindow = new Gauge({
+    name: `${PREFIX}lease_renewals_in_window`,
+    help: 'Lease renewals counted in the self-preservation window, by lease table.',
+    labelNames: ['table'] as const,
+    registers: [this.registry],
+    collect: () => {
+      for (const t of TABLES) if (this.sources) this.renewalsInWindow.set({ table: t }, this.sources.renewalsInWindow(t));
+    },
+  });
+
+  constructor() {
+    // Node.js process metrics: CPU, memory, event-loop lag, GC pause histogram (nodejs_gc_duration_seconds).
+    collectDefaultMetrics({ register: this.registry, prefix: PREFIX, eventLoopMonitoringPrecision: 10 });
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

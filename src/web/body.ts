@@ -1,0 +1,65 @@
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import type { Context } from 'hono';
+import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../core/errors.js';
+
+const gunzipAsync = promisify(gunzip);
+
+async function readCapped(stream: ReadableStream<Uint8Array>, maxBytes: number): Promise<Buffer> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw new PayloadTooLargeError(maxBytes);
+    }
+    chunks.push(value);
+  }
+  return chunks.length === 1 ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.byteLength) : Buffer.concat(chunks, total);
+}
+
+function isJsonContentType(contentType: string | undefined): boolean {
+  if (contentType === undefined || contentType.trim() === '') return true;
+  // Java callers send the header twice; some stacks join duplicates with a comma.
+  return contentType.split(',').every((part) => {
+    const type = (part.split(';')[0] ?? '').trim().toLowerCase();
+    return type === 'application/json' || type.endsWith('+json') || type === 'text/json';
+  });
+}
+
+/**
+ * Reads a JSON request body: checks the content type, caps the size (before and after gzip
+ * inflation, so a small gzip bomb cannot blow up memory), inflates `Content-Encoding: gzip`
+ * and parses. An empty body reads as `null`.
+ * @throws UnsupportedMediaTypeError (415), PayloadTooLargeError (413), BadRequestError (400)
+ */
+export async function readJsonBody(c: Context, maxBytes: number): Promise<unknown> {
+  const contentType = c.req.header('content-type');
+  if (!isJsonContentType(contentType)) throw new UnsupportedMediaTypeError(contentType ?? '');
+  const declared = Number(c.req.header('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) throw new PayloadTooLargeError(maxBytes);
+  const stream = c.req.raw.body;
+  if (stream === null) return null;
+  let bytes = await readCapped(stream, maxBytes);
+  const encoding = (c.req.header('content-encoding') ?? '').split(',')[0]?.trim().toLowerCase() ?? '';
+  if (encoding === 'gzip' || encoding === 'x-gzip') {
+    try {
+      bytes = await gunzipAsync(bytes, { maxOutputLength: maxBytes });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new PayloadTooLargeError(maxBytes);
+      throw new BadRequestError(`Request body is not valid gzip: ${(err as Error).message}`, { httpStatus: 400, cause: err });
+    }
+  } else if (encoding !== '' && encoding !== 'identity') {
+    throw new UnsupportedMediaTypeError(`Content-Encoding ${encoding}`);
+  }
+  if (bytes.length === 0) return null;
+  try {
+    return JSON.parse(bytes.toString('utf8')) as unknown;
+  } catch (err) {
+    throw new BadRequestError(`Request body is not valid JSON: ${(err as Error).message}`, { httpStatus: 400, cause: err });
+  }
+}

@@ -1,0 +1,48 @@
+import type { MiddlewareHandler } from 'hono';
+import { ErrorCodes } from '../core/error-codes.js';
+import { failStatus } from '../core/response-status.js';
+import type { NodeMetrics } from '../telemetry/metrics.js';
+import { errorBody, sendJsonBytes } from './respond.js';
+
+/**
+ * Cross-origin headers on every response; OPTIONS answered directly with 200, echoing the
+ * requested method and headers, as the reference's filter does.
+ */
+export const cors: MiddlewareHandler = async (c, next) => {
+  c.header('Access-Control-Allow-Origin', '*');
+  c.header('Access-Control-Expose-Headers', '*');
+  c.header('Access-Control-Allow-Credentials', 'true');
+  if (c.req.method === 'OPTIONS') {
+    const method = c.req.header('access-control-request-method');
+    const headers = c.req.header('access-control-request-headers');
+    if (method !== undefined) c.header('Access-Control-Allow-Methods', method);
+    if (headers !== undefined) c.header('Access-Control-Allow-Headers', headers);
+    c.header('Access-Control-Max-Age', '3600');
+    return c.body(null, 200);
+  }
+  await next();
+};
+
+/** Requests and latency per matched route (the route pattern, never the raw path). */
+export function requestMetrics(metrics: NodeMetrics): MiddlewareHandler {
+  return async (c, next) => {
+    const start = performance.now();
+    await next();
+    const route = c.req.routePath;
+    const method = c.req.method;
+    metrics.httpRequests.inc({ route, method, code: String(c.res.status) });
+    metrics.httpDuration.observe({ route, method }, (performance.now() - start) / 1000);
+  };
+}
+
+/** While the node shuts down, API requests get 503 and the connection is closed. */
+export function refuseWhileStopping(isStopping: () => boolean): MiddlewareHandler {
+  const body = errorBody(failStatus(ErrorCodes.serviceUnavailable, 'Node is shutting down.'));
+  return async (c, next) => {
+    if (isStopping()) {
+      c.header('Connection', 'close');
+      return sendJsonBytes(c, body, 503);
+    }
+    await next();
+  };
+}

@@ -1,0 +1,48 @@
+import { Hono } from 'hono';
+import { ErrorCodes } from '../core/error-codes.js';
+import { RegistryError } from '../core/errors.js';
+import { failStatus, toResponseStatus } from '../core/response-status.js';
+import type { Logger } from '../telemetry/logger.js';
+import { errorFields } from '../telemetry/logger.js';
+import type { NodeMetrics } from '../telemetry/metrics.js';
+import { ApiRouter } from './api-router.js';
+import { cors, refuseWhileStopping, requestMetrics } from './middleware.js';
+import { errorBody, sendJsonBytes } from './respond.js';
+
+export interface WebAppOptions {
+  contextPath: string;
+  metrics: NodeMetrics;
+  logger: Logger;
+  isStopping: () => boolean;
+}
+
+/**
+ * The Hono application shell: CORS, request metrics, the shutdown gate, and one error mapper
+ * that answers every failure in the ResponseStatus format. Route modules attach to `router`.
+ */
+export function createWebApp(opts: WebAppOptions): { app: Hono; router: ApiRouter } {
+  const app = new Hono();
+  app.use('*', cors);
+  app.use('*', requestMetrics(opts.metrics));
+  app.use('*', refuseWhileStopping(opts.isStopping));
+
+  app.onError((err, c) => {
+    if (err instanceof RegistryError) {
+      if (err.httpStatus === 200) {
+        return sendJsonBytes(c, errorBody(toResponseStatus(err)), 200);
+      }
+      opts.logger.debug({ path: c.req.path, code: err.errorCode, status: err.httpStatus }, err.message);
+      return sendJsonBytes(c, errorBody(toResponseStatus(err)), err.httpStatus);
+    }
+    const status = toResponseStatus(err, (e, errorId) =>
+      opts.logger.error({ ...errorFields(e), errorId, path: c.req.path }, 'unexpected error while handling a request'),
+    );
+    return sendJsonBytes(c, errorBody(status), 500);
+  });
+
+  app.notFound((c) =>
+    sendJsonBytes(c, errorBody(failStatus(ErrorCodes.badRequest, `No endpoint at ${c.req.method} ${c.req.path}.`)), 404),
+  );
+
+  return { app, router: new ApiRouter(app, opts.contextPath) };
+}

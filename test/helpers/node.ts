@@ -1,0 +1,88 @@
+import { gzipSync } from 'node:zlib';
+import { createNode, type ArtemisNode, type NodeOverrides } from '../../src/app.js';
+import { loadConfig } from '../../src/config/load.js';
+
+export type ConfigFlags = Record<string, unknown>;
+
+/** A configuration for tests: port 0, loopback, region SHA / zone sha-z1, plus dotted overrides. */
+export function testConfig(flags: ConfigFlags = {}) {
+  return loadConfig({ flags: { port: 0, host: '127.0.0.1', regionId: 'SHA', zoneId: 'sha-z1', logLevel: 'silent', ...flags } }).config;
+}
+
+export interface RunningNode {
+  node: ArtemisNode;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a real node on an ephemeral port. Always stop it in `finally`/`afterAll`. */
+export async function startTestNode(flags: ConfigFlags = {}, overrides: NodeOverrides = {}): Promise<RunningNode> {
+  const node = createNode(testConfig(flags), overrides);
+  const { port } = await node.start();
+  return { node, url: `http://127.0.0.1:${port}`, stop: () => node.stop() };
+}
+
+/** A node that is wired but not listening, for in-process `app.request()` tests. */
+export function inProcessNode(flags: ConfigFlags = {}, overrides: NodeOverrides = {}): ArtemisNode {
+  const node = createNode(testConfig(flags), overrides);
+  node.state.markUp();
+  return node;
+}
+
+export function instance(overrides: Record<string, unknown> = {}) {
+  return {
+    groupId: null,
+    healthCheckUrl: null,
+    instanceId: '10.1.2.3:8080',
+    ip: '10.1.2.3',
+    machineName: null,
+    metadata: null,
+    port: 8080,
+    protocol: 'http',
+    regionId: 'SHA',
+    serviceId: 'demo.order',
+    status: 'up',
+    url: 'http://10.1.2.3:8080/order',
+    zoneId: 'sha-z1',
+    ...overrides,
+  };
+}
+
+export interface JsonCall {
+  status: number;
+  body: any;
+  text: string;
+  headers: Headers;
+}
+
+/** POSTs JSON (optionally gzip-compressed) and parses the answer. */
+export async function postJson(url: string, body: unknown, opts: { gzip?: boolean; headers?: Record<string, string> } = {}): Promise<JsonCall> {
+  const raw = typeof body === 'string' ? body : JSON.stringify(body);
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
+  let payload: Uint8Array | string = raw;
+  if (opts.gzip === true) {
+    payload = gzipSync(raw);
+    headers['content-encoding'] = 'gzip';
+  }
+  const res = await fetch(url, { method: 'POST', headers, body: payload });
+  const text = await res.text();
+  let parsed: unknown = undefined;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, body: parsed, text, headers: res.headers };
+}
+
+export async function getJson(url: string, headers: Record<string, string> = {}): Promise<JsonCall> {
+  const res = await fetch(url, { headers });
+  const text = await res.text();
+  let parsed: unknown = undefined;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, body: parsed, text, headers: res.headers };
+}
