@@ -15,15 +15,21 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/core/**/*.ts'],
+    files: ['src/core/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['../*', '!../core/*'], message: 'core/ imports nothing of ours outside core/' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../*'], message: 'core/ imports nothing of ours outside core/' }] }],
+    },
+  },
+  {
+    files: ['src/core/*/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../../*'], message: 'core/ imports nothing of ours outside core/' }] }],
     },
   },
   {
     files: ['src/client/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['../*', '!../core/*', '!../core'], message: 'client/ may import only core/' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../*', '!../core', '!../core/**'], message: 'client/ may import only core/' }] }],
     },
   },
   {

@@ -66,13 +66,13 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
   const scheduler = new Scheduler((task, err) => logger.error({ ...errorFields(err), task }, 'background task failed'));
   const bus = new ChangeBus((err) => logger.error(errorFields(err), 'change listener failed'));
 
-  let repository: RegistryRepository | undefined;
+  const removals: { sink?: RegistryRepository } = {};
   const tables = leaseTables(config, clock, (lease, reason, table) => {
     metrics.leaseExpiries.inc({ table, reason });
-    repository?.onLeaseRemoved(lease, reason);
+    removals.sink?.onLeaseRemoved(lease, reason);
   });
-  repository = new RegistryRepository(tables.normal, tables.legacy, bus, clock);
-  const repo = repository;
+  const repo = new RegistryRepository(tables.normal, tables.legacy, bus, clock);
+  removals.sink = repo;
 
   const state = new NodeState(
     {

@@ -173,7 +173,7 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
       continue;
     }
     const v = typeof raw === 'string' ? convert(leaf, raw) : raw;
-    if (v === undefined) problems.push(`--${key}: cannot read "${String(raw)}" as a ${leaf.kind}`);
+    if (v === undefined) problems.push(`--${key}: cannot read "${JSON.stringify(raw)}" as a ${leaf.kind}`);
     else {
       setPath(merged, leaf.path, v);
       origins.set(key, 'flags');

@@ -4,9 +4,11 @@ import { RegistryError } from './errors.js';
 
 /** The `responseStatus` object every Artemis response carries. Keys in alphabetical order. */
 export interface ResponseStatus {
-  errorCode: ErrorCode | string;
+  /** One of ErrorCodes; typed as string because peers may send codes this version does not know. */
+  errorCode: string;
   message: string | null;
-  status: StatusText | string;
+  /** One of Status. */
+  status: string;
 }
 
 export function responseStatus(status: StatusText, errorCode: ErrorCode, message: string | null): ResponseStatus {

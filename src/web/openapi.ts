@@ -22,10 +22,16 @@ const ERROR_CODES = [
 ];
 
 const FRAMEWORK_ERRORS: Record<string, { name: string; description: string }> = {
-  '400': { name: 'BadRequest', description: 'Body is not valid JSON or has the wrong shape, or a required query parameter is missing.' },
+  '400': {
+    name: 'BadRequest',
+    description: 'Body is not valid JSON or has the wrong shape, or a required query parameter is missing.',
+  },
   '405': { name: 'MethodNotAllowed', description: 'HTTP method not supported on this path.' },
   '413': { name: 'PayloadTooLarge', description: 'Request body (before or after gzip inflation) exceeds the limit.' },
-  '415': { name: 'UnsupportedMediaType', description: 'Content-Type is not JSON, or Content-Encoding is not gzip/identity.' },
+  '415': {
+    name: 'UnsupportedMediaType',
+    description: 'Content-Type is not JSON, or Content-Encoding is not gzip/identity.',
+  },
   '503': { name: 'ServiceUnavailable', description: 'The node is shutting down.' },
 };
 
@@ -33,12 +39,16 @@ const FRAMEWORK_ERRORS: Record<string, { name: string; description: string }> = 
 // Schema helpers
 // ---------------------------------------------------------------------------
 
+function described(description: string | undefined): Json {
+  return description === undefined ? {} : { description };
+}
+
 function withNull(schema: Json, nullable: boolean): Json {
   return nullable ? { ...schema, nullable: true } : schema;
 }
 
 function str(description?: string, nullable = false): Json {
-  return withNull({ type: 'string', ...(description === undefined ? {} : { description }) }, nullable);
+  return withNull({ type: 'string', ...described(description) }, nullable);
 }
 
 function nstr(description?: string): Json {
@@ -46,7 +56,7 @@ function nstr(description?: string): Json {
 }
 
 function int(format: 'int32' | 'int64', description?: string, nullable = false): Json {
-  return withNull({ type: 'integer', format, ...(description === undefined ? {} : { description }) }, nullable);
+  return withNull({ type: 'integer', format, ...described(description) }, nullable);
 }
 
 function bool(description: string, nullable = false): Json {
@@ -60,15 +70,15 @@ function strEnum(values: string[], description: string): Json {
 function ref(name: string, nullable = false, description?: string): Json {
   const target = { $ref: `#/components/schemas/${name}` };
   if (!nullable && description === undefined) return target;
-  return withNull({ allOf: [target], ...(description === undefined ? {} : { description }) }, nullable);
+  return withNull({ allOf: [target], ...described(description) }, nullable);
 }
 
 function arr(items: Json, nullable = false, description?: string): Json {
-  return withNull({ type: 'array', items, ...(description === undefined ? {} : { description }) }, nullable);
+  return withNull({ type: 'array', items, ...described(description) }, nullable);
 }
 
 function map(values: Json, nullable = false, description?: string): Json {
-  return withNull({ type: 'object', additionalProperties: values, ...(description === undefined ? {} : { description }) }, nullable);
+  return withNull({ type: 'object', additionalProperties: values, ...described(description) }, nullable);
 }
 
 function strMap(description?: string): Json {
@@ -81,8 +91,9 @@ function obj(description: string, properties: Json, required: string[] = []): Js
 
 /** A response type: every property is always written, `responseStatus` included. */
 function envelope(description: string, properties: Json): Json {
-  const all = { ...properties, responseStatus: ref('ResponseStatus') };
-  return obj(description, all, Object.keys(all).sort());
+  const all: Json = { ...properties, responseStatus: ref('ResponseStatus') };
+  const names = Object.keys(all).sort();
+  return obj(description, Object.fromEntries(names.map((name) => [name, all[name]])), names);
 }
 
 const regionZone = (): Json => ({
@@ -441,7 +452,8 @@ function jsonContent(schema: Json, example?: Json): Json {
 
 function okResponse(schemaName: string, etag = false): Json {
   const headers = etag ? { headers: { ETag: { $ref: '#/components/headers/ETag' } } } : {};
-  return { description: 'OK (application errors are reported in responseStatus).', ...headers, content: jsonContent(ref(schemaName)) };
+  const description = 'OK (application errors are reported in responseStatus).';
+  return { description, ...headers, content: jsonContent(ref(schemaName)) };
 }
 
 function errorRefs(codes: string[]): Json {
@@ -457,12 +469,13 @@ function queryParameter(p: QueryParam): Json {
 function getOperation(e: Endpoint, query: QueryParam[], hasPost: boolean): Json {
   const parameters = [...query.map(queryParameter), ...(e.etag ? [{ $ref: '#/components/parameters/IfNoneMatch' }] : [])];
   const notModified = e.etag ? { '304': { $ref: '#/components/responses/NotModified' } } : {};
+  const errors = errorRefs(query.some((p) => p.required === true) ? ['400', '405', '503'] : ['405', '503']);
   return {
     tags: [e.tag],
     operationId: hasPost ? `${e.id}ByQuery` : e.id,
-    summary: hasPost ? `${e.summary} (query form)` : e.summary,
+    summary: hasPost ? `${e.summary.replace(/\.$/, '')} (query parameters).` : e.summary,
     ...(parameters.length > 0 ? { parameters } : {}),
-    responses: { '200': okResponse(e.response, e.etag), ...notModified, ...errorRefs(['400', '405', '503']) },
+    responses: { '200': okResponse(e.response, e.etag), ...notModified, ...errors },
   };
 }
 
@@ -471,7 +484,7 @@ function postOperation(e: Endpoint, request: string): Json {
     tags: [e.tag],
     operationId: e.id,
     summary: e.summary,
-    requestBody: { required: true, content: jsonContent(ref(request), e.example) },
+    requestBody: { required: request !== 'EmptyRequest', content: jsonContent(ref(request), e.example) },
     responses: { '200': okResponse(e.response), ...errorRefs(['400', '405', '413', '415', '503']) },
   };
 }
@@ -556,13 +569,13 @@ function discoveryEndpoints(): Endpoint[] {
   ];
 }
 
+function nodesEndpoint(name: string, id: string, summary: string): Endpoint {
+  const path = `/api/cluster/${name}.json`;
+  const [request, response] = ['GetServiceNodesRequest', 'GetServiceNodesResponse'];
+  return { path, tag: 'cluster', id, summary, request, response, query: [REGION_Q, ZONE_Q] };
+}
+
 function replicationAndClusterEndpoints(): Endpoint[] {
-  const nodes = {
-    tag: 'cluster' as const,
-    request: 'GetServiceNodesRequest',
-    response: 'GetServiceNodesResponse',
-    query: [REGION_Q, ZONE_Q],
-  };
   return [
     {
       path: '/api/replication/registry/services.json',
@@ -573,9 +586,9 @@ function replicationAndClusterEndpoints(): Endpoint[] {
       response: 'ReplicationGetServicesResponse',
       query: [{ ...REGION_Q, description: 'Region of the caller; must equal the node region.', required: true }, ZONE_Q],
     },
-    { ...nodes, path: '/api/cluster/up-registry-nodes.json', id: 'getUpRegistryNodes', summary: 'List the nodes that can serve registry.' },
-    { ...nodes, path: '/api/cluster/up-discovery-nodes.json', id: 'getUpDiscoveryNodes', summary: 'List the nodes that can serve discovery.' },
-    { ...nodes, path: '/api/cluster/nodes.json', id: 'getClusterNodes', summary: 'List every configured node.' },
+    nodesEndpoint('up-registry-nodes', 'getUpRegistryNodes', 'List the nodes that can serve registry.'),
+    nodesEndpoint('up-discovery-nodes', 'getUpDiscoveryNodes', 'List the nodes that can serve discovery.'),
+    nodesEndpoint('nodes', 'getClusterNodes', 'List every configured node.'),
   ];
 }
 
@@ -583,18 +596,18 @@ function statusEndpoint(name: string, id: string, summary: string, response: str
   return { path: `/api/status/${name}.json`, tag: 'status', id, summary, request: 'EmptyRequest', response, query: [] };
 }
 
+function leasesEndpoint(name: string, id: string, summary: string): Endpoint {
+  const path = `/api/status/${name}.json`;
+  const [request, response] = ['GetLeasesStatusRequest', 'GetLeasesStatusResponse'];
+  return { path, tag: 'status', id, summary, request, response, query: [APP_IDS_Q] };
+}
+
 function statusEndpoints(): Endpoint[] {
-  const leases = {
-    tag: 'status' as const,
-    request: 'GetLeasesStatusRequest',
-    response: 'GetLeasesStatusResponse',
-    query: [APP_IDS_Q],
-  };
   return [
     statusEndpoint('node', 'getNodeStatus', "Get this node's status.", 'GetClusterNodeStatusResponse'),
     statusEndpoint('cluster', 'getClusterStatus', 'Get the last known status of every node.', 'GetClusterStatusResponse'),
-    { ...leases, path: '/api/status/leases.json', id: 'getLeasesStatus', summary: 'List the leases of normal instances.' },
-    { ...leases, path: '/api/status/legacy-leases.json', id: 'getLegacyLeasesStatus', summary: 'List the leases of legacy instances.' },
+    leasesEndpoint('leases', 'getLeasesStatus', 'List the leases of normal instances.'),
+    leasesEndpoint('legacy-leases', 'getLegacyLeasesStatus', 'List the leases of legacy instances.'),
     statusEndpoint('config', 'getConfigStatus', 'Dump the effective server configuration.', 'GetConfigStatusResponse'),
     statusEndpoint('deployment', 'getDeploymentStatus', 'Dump the deployment settings.', 'GetDeploymentStatusResponse'),
     {
@@ -630,12 +643,16 @@ function textOk(description: string, mediaType: string): Json {
 
 function opsPaths(): Json {
   return {
-    '/health': opsGet('health', 'Liveness probe.', { '200': jsonOk('Process is alive.', 'HealthResponse', { status: 'ok' }) }),
+    '/health': opsGet('health', 'Liveness probe.', {
+      '200': jsonOk('Process is alive.', 'HealthResponse', { status: 'ok' }),
+    }),
     '/ready': opsGet('ready', 'Readiness probe.', {
       '200': jsonOk('Node is ready.', 'ReadyResponse', { status: 'ready' }),
       '503': jsonOk('Node is starting or stopping.', 'ReadyResponse', { status: 'starting' }),
     }),
-    '/metrics': opsGet('metrics', 'Prometheus metrics.', { '200': textOk('Prometheus text exposition format.', 'text/plain') }),
+    '/metrics': opsGet('metrics', 'Prometheus metrics.', {
+      '200': textOk('Prometheus text exposition format.', 'text/plain'),
+    }),
     '/openapi.json': opsGet('openApi', 'This OpenAPI document.', {
       '200': { description: 'OpenAPI 3.0.3 document.', content: jsonContent({ type: 'object' }) },
     }),
@@ -697,7 +714,7 @@ const TAGS: Array<[Tag, string]> = [
 ];
 
 function description(contextPath: string): string {
-  const below = contextPath === '' ? 'below the configured context path' : `below the configured context path (${contextPath})`;
+  const below = `below the configured context path${contextPath === '' ? '' : ` (${contextPath})`}`;
   return [
     'Artemis service registry, wire-compatible with the Java Artemis client and peers.',
     '',

@@ -48,7 +48,7 @@ export function readInteger(value: unknown, path: string): number {
 export function readArray(value: unknown, path: string): unknown[] | null {
   if (value === undefined || value === null) return null;
   if (!Array.isArray(value)) throw shapeError(path, 'an array', value);
-  return value;
+  return value as unknown[];
 }
 
 /** map<string,string>: scalar values coerce to strings; null values are kept. */

@@ -1,4 +1,3 @@
-import type { ErrorCode } from '../error-codes.js';
 import type { ResponseStatus } from '../response-status.js';
 import { readInstance, type Instance } from './instance.js';
 import { BadRequestError } from '../errors.js';
@@ -13,7 +12,7 @@ export type HeartbeatRequest = RegistryRequest;
 export type UnregisterRequest = RegistryRequest;
 
 export interface FailedInstance {
-  errorCode: ErrorCode | string;
+  errorCode: string;
   errorMessage: string | null;
   instance: Instance | null;
 }
