@@ -104,6 +104,19 @@ export function readConfigFile(path: string): { path: string; values: Record<str
   return { path, values };
 }
 
+function describeOrigin(key: string, origins: Map<string, ConfigSourceName>, file: string | undefined): string {
+  switch (origins.get(key)) {
+    case 'env':
+      return ` (from ${leafByPath.get(key)?.envName ?? 'environment'})`;
+    case 'flags':
+      return ' (from a command-line flag)';
+    case 'file':
+      return ` (from ${file ?? 'the config file'})`;
+    default:
+      return '';
+  }
+}
+
 function normaliseContextPath(p: string): string {
   const trimmed = p.trim().replace(/\/+$/, '');
   if (trimmed === '') return '';
@@ -173,7 +186,7 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
       continue;
     }
     const v = typeof raw === 'string' ? convert(leaf, raw) : raw;
-    if (v === undefined) problems.push(`--${key}: cannot read "${JSON.stringify(raw)}" as a ${leaf.kind}`);
+    if (v === undefined) problems.push(`--${key}: cannot read ${typeof raw === 'string' ? `"${raw}"` : JSON.stringify(raw)} as a ${leaf.kind}`);
     else {
       setPath(merged, leaf.path, v);
       origins.set(key, 'flags');
@@ -184,7 +197,7 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
   if (!result.success) {
     for (const issue of result.error.issues) {
       const at = issue.path.join('.');
-      problems.push(at === '' ? issue.message : `${at}: ${issue.message}`);
+      problems.push(at === '' ? issue.message : `${at}${describeOrigin(at, origins, sources.file?.path)}: ${issue.message}`);
     }
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
