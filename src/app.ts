@@ -7,18 +7,24 @@ import { advertisedUrl, effectiveNodeId, type ConfigSourceName } from './config/
 import type { Config } from './config/schema.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { Scheduler } from './core/scheduler.js';
+import { DiscoveryService } from './discovery/discovery-service.js';
+import { createWebSocketLayer, type WebSocketLayer } from './websocket/websocket-layer.js';
 import { LeaseManager, type LeaseRemovalReason } from './lease/lease-manager.js';
 import { SelfPreservation } from './lease/self-preservation.js';
 import { ClientRateLimiter, RateLimiter } from './ratelimit/rate-limiter.js';
 import { ChangeBus } from './registry/change-bus.js';
 import { RegistryRepository } from './registry/registry-repository.js';
-import { RegistryService } from './registry/registry-service.js';
+import { RegistryService, SUCCESS_RESPONSE, SUCCESS_RESPONSE_JSON } from './registry/registry-service.js';
+import { RATE_LIMITED } from './core/response-status.js';
+import { registryResponse } from './core/wire/registry-messages.js';
 import { errorFields, silentLogger, type Logger } from './telemetry/logger.js';
 import { NodeMetrics } from './telemetry/metrics.js';
 import { clusterRoutes } from './web/cluster-routes.js';
+import { discoveryRoutes } from './web/discovery-routes.js';
 import { openApiDocument } from './web/openapi.js';
 import { opsRoutes, type Readiness } from './web/ops-routes.js';
 import { registryRoutes } from './web/registry-routes.js';
+import { replicationRoutes } from './web/replication-routes.js';
 import { statusRoutes } from './web/status-routes.js';
 import { createWebApp } from './web/web-app.js';
 import type { ApiRouter } from './web/api-router.js';
@@ -42,6 +48,8 @@ export interface ArtemisNode {
   readonly registry: RegistryService;
   readonly bus: ChangeBus;
   readonly state: NodeState;
+  readonly discovery: DiscoveryService;
+  readonly websocket: WebSocketLayer;
   /** Listens, starts background work and marks the node up. Resolves with the bound address. */
   start(): Promise<{ port: number; url: string }>;
   /** Graceful shutdown within `http.shutdownTimeoutMs`; idempotent. */
@@ -110,6 +118,26 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
     renewalsInWindow: (t) => (t === 'instance' ? tables.normal : tables.legacy).safety.stats().countInWindow,
   });
 
+  const discovery = new DiscoveryService({
+    repository: repo, bus, node: state, clock, settings: config.discovery,
+    onError: (err, source) => logger.error({ ...errorFields(err), source }, 'discovery failure'),
+    onRebuilt: (version, builds) => {
+      metrics.discoveryCacheRebuilds.inc(builds);
+      metrics.discoveryVersion.set(version);
+    },
+  });
+  metrics.discoveryVersion.set(discovery.cache.version);
+
+  const rateLimitedJson = JSON.stringify(registryResponse(RATE_LIMITED));
+  const websocket = createWebSocketLayer({
+    config: config.websocket, contextPath: config.contextPath, clock, logger, registry: metrics.registry, scheduler, bus, discovery,
+    heartbeat: (body, address) => {
+      if (!clientLimiter.tryAcquire(address)) return rateLimitedJson;
+      const response = registry.handle('heartbeat', body);
+      return response === SUCCESS_RESPONSE ? SUCCESS_RESPONSE_JSON : JSON.stringify(response);
+    },
+  });
+
   for (const [name, table, lease, sp] of [
     ['instance', tables.normal, config.registry.lease, config.registry.selfPreservation],
     ['legacy-instance', tables.legacy, config.registry.legacyLease, config.registry.legacySelfPreservation],
@@ -128,6 +156,9 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
   const maxBodyBytes = config.limits.maxBodyBytes;
   const clusterStatuses = () => [state.status];
   registryRoutes(router, { registry, clientLimiter, maxBodyBytes });
+  const gzipMinBytes = config.discovery.gzipMinBytes;
+  discoveryRoutes(router, { discovery, maxBodyBytes, gzipMinBytes });
+  replicationRoutes(router, { repository: repo, node: state, limiter: limiters.replication, maxBodyBytes, gzipMinBytes });
   clusterRoutes(router, { clusterStatuses, limiter: limiters.cluster, maxBodyBytes });
   let boundPort = config.port;
   statusRoutes(router, {
@@ -143,7 +174,7 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
     readiness: () => readiness,
     metrics,
     openApi: () => openApiDocument({ version: VERSION, contextPath: config.contextPath, serverUrl: state.self.url }),
-    connections: () => ({ registry: 0, discovery: 0 }),
+    connections: () => websocket.gateway.connections(),
   }, config.contextPath);
 
   let server: Server | undefined;
@@ -166,6 +197,7 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
     const url = advertisedUrl(config, boundPort);
     state.setUrl(url);
     logger.info({ port: boundPort, host: config.host, url, nodeId: effectiveNodeId(config, boundPort) }, 'artemis node listening');
+    websocket.attach(srv);
     scheduler.start();
     state.markUp();
     readiness = 'ready';
@@ -197,8 +229,12 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
     state.markDown();
     logger.info({}, 'artemis node stopping');
     const steps: Array<[string, () => Promise<void> | void]> = [
-      ['http', () => drainHttp(deadline - Math.floor(config.http.shutdownTimeoutMs / 4))],
+      ['http and websocket', async () => {
+        const drainBy = deadline - Math.floor(config.http.shutdownTimeoutMs / 4);
+        await Promise.all([drainHttp(drainBy), websocket.close(Math.max(0, drainBy - Date.now()))]);
+      }],
       ['scheduler', () => scheduler.stop()],
+      ['discovery', () => discovery.stop()],
     ];
     for (const [name, step] of steps) {
       try {
@@ -221,6 +257,8 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
     registry,
     bus,
     state,
+    discovery,
+    websocket,
     start,
     stop: () => (stopping ??= doStop()),
     readiness: () => readiness,

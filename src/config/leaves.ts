@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { configSchema } from './schema.js';
 
-export type LeafKind = 'number' | 'boolean' | 'string' | 'record';
+export type LeafKind = 'number' | 'boolean' | 'string' | 'record' | 'list';
 
 export interface Leaf {
   path: string[];
@@ -43,7 +43,15 @@ function walk(schema: z.ZodType, path: string[], out: Leaf[]): void {
     return;
   }
   const kind: LeafKind =
-    def.type === 'number' ? 'number' : def.type === 'boolean' ? 'boolean' : def.type === 'record' ? 'record' : 'string';
+    def.type === 'number'
+      ? 'number'
+      : def.type === 'boolean'
+        ? 'boolean'
+        : def.type === 'record'
+          ? 'record'
+          : def.type === 'array'
+            ? 'list'
+            : 'string';
   out.push({ path, kind, description: schema.description ?? inner.description ?? '', envName: envNameOf(path) });
 }
 

@@ -77,6 +77,8 @@ function convert(leaf: Leaf, raw: string): unknown {
       }
       return out;
     }
+    case 'list':
+      return s.split(',').map((x) => x.trim()).filter(Boolean);
     case 'string':
       return raw;
   }

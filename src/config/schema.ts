@@ -54,11 +54,25 @@ export const configSchema = z.strictObject({
   discovery: z
     .strictObject({
       allowFromOtherZone: z.boolean().default(true).describe('Answer discovery calls from other zones of the region.'),
+      coalesceMs: int(0, 10_000).default(20).describe('Registry changes within this window share one cache rebuild and one version bump.'),
+      deltaHistoryCount: int(0, 100_000).default(64).describe('Most older cache versions services-delta.json can answer for.'),
+      deltaHistoryMaxAgeMs: int(1_000, 86_400_000).default(300_000).describe('How long a superseded cache version stays answerable by services-delta.json.'),
+      gzipMinBytes: int(0, 1_073_741_824).default(1_024).describe('Discovery responses larger than this are gzip-compressed for callers that accept gzip.'),
+    })
+    .prefault({}),
+  websocket: z
+    .strictObject({
+      maxSessions: int(0, 1_000_000).default(50_000).describe('Open WebSocket sessions allowed per channel; more are refused with HTTP 503.'),
+      maxFrameBytes: int(1_024, 67_108_864).default(1_048_576).describe('Largest inbound text frame (Java peers cap theirs at 8 KiB).'),
+      maxBufferedBytes: int(1_024, 1_073_741_824).default(4_194_304).describe('A subscriber with more unsent bytes than this is disconnected (close code 1013).'),
+      pingIntervalMs: int(0, 3_600_000).default(30_000).describe('Server pings each session this often; one that missed the previous pong is closed. 0 = off.'),
+      sessionTtlMs: int(0, 86_400_000).default(0).describe('Close sessions older than this, as the Java server does after 6-7 min. 0 = never.'),
+      ipBlacklist: z.array(z.string()).default([]).describe('Remote addresses refused on every WebSocket channel.'),
     })
     .prefault({}),
   rateLimit: z
     .strictObject({
-      windowMs: int(1_000, 300_000).default(10_000).describe('Sliding window of every rate limiter.'),
+      windowMs: int(1_000, 300_000).multipleOf(1_000).default(10_000).describe('Sliding window of every rate limiter (whole seconds).'),
       registry: limiterSchema(100_000).prefault({}),
       replication: limiterSchema(1_000_000).prefault({}),
       cluster: limiterSchema(10_000).prefault({}),
@@ -99,3 +113,4 @@ export type LeaseConfig = ParsedConfig['registry']['lease'];
 export type SelfPreservationConfig = ParsedConfig['registry']['selfPreservation'];
 export type LimiterConfig = ParsedConfig['rateLimit']['registry'];
 export type LimitsConfig = ParsedConfig['limits'];
+export type WebSocketConfig = ParsedConfig['websocket'];

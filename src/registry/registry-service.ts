@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ErrorCodes, type ErrorCode } from '../core/error-codes.js';
 import { BadRequestError, RegistryError } from '../core/errors.js';
 import { canServeRegistry, nodeStatusText } from '../core/wire/cluster.js';
@@ -126,19 +127,29 @@ export class RegistryService {
     }
     const limitProblem = checkInstanceLimits(instance, this.deps.limits);
     if (limitProblem !== null) return new InstanceFailure(ErrorCodes.badRequest, limitProblem);
+    try {
+      if (!this.operate(operation, instance)) return new InstanceFailure(ErrorCodes.dataNotFound, NOT_FOUND_REASON);
+      for (const l of this.applied) l(operation, instance);
+    } catch (err) {
+      const id = randomUUID();
+      this.deps.onUnexpected(err, id);
+      return new InstanceFailure(ErrorCodes.internalServiceError, `Exception: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return null;
+  }
+
+  /** Applies the operation; false when a heartbeat finds no live lease. */
+  private operate(operation: RegistryOperation, instance: Instance): boolean {
     const { repository } = this.deps;
     switch (operation) {
       case 'register':
         repository.register(instance);
-        break;
+        return true;
       case 'heartbeat':
-        if (!repository.renew(instance)) return new InstanceFailure(ErrorCodes.dataNotFound, NOT_FOUND_REASON);
-        break;
+        return repository.renew(instance);
       case 'unregister':
         repository.unregister(instance);
-        break;
+        return true;
     }
-    for (const l of this.applied) l(operation, instance);
-    return null;
   }
 }

@@ -110,6 +110,18 @@ export class NodeMetrics {
     },
   });
 
+  readonly discoveryCacheRebuilds = new Counter({
+    name: `${PREFIX}discovery_cache_rebuilds_total`,
+    help: 'Service snapshots rebuilt by the discovery cache.',
+    registers: [this.registry],
+  });
+
+  readonly discoveryVersion = new Gauge({
+    name: `${PREFIX}discovery_version`,
+    help: 'Current version of the discovery cache (ms epoch, never decreasing).',
+    registers: [this.registry],
+  });
+
   constructor() {
     // Node.js process metrics: CPU, memory, event-loop lag, GC pause histogram (nodejs_gc_duration_seconds).
     collectDefaultMetrics({ register: this.registry, prefix: PREFIX, eventLoopMonitoringPrecision: 10 });

@@ -35,11 +35,11 @@ export function requestMetrics(metrics: NodeMetrics): MiddlewareHandler {
   };
 }
 
-/** While the node shuts down, API requests get 503 and the connection is closed. */
-export function refuseWhileStopping(isStopping: () => boolean): MiddlewareHandler {
+/** While the node shuts down, API requests get 503 and the connection is closed (probes still answer). */
+export function refuseWhileStopping(isStopping: () => boolean, probePaths: ReadonlySet<string>): MiddlewareHandler {
   const body = errorBody(failStatus(ErrorCodes.serviceUnavailable, 'Node is shutting down.'));
   return async (c, next) => {
-    if (isStopping()) {
+    if (isStopping() && !probePaths.has(c.req.path)) {
       c.header('Connection', 'close');
       return sendJsonBytes(c, body, 503);
     }

@@ -24,7 +24,8 @@ export function createWebApp(opts: WebAppOptions): { app: Hono; router: ApiRoute
   const app = new Hono();
   app.use('*', cors);
   app.use('*', requestMetrics(opts.metrics));
-  app.use('*', refuseWhileStopping(opts.isStopping));
+  const probes = new Set(['/health', '/ready', '/metrics'].flatMap((p) => (opts.contextPath === '' ? [p] : [p, `${opts.contextPath}${p}`])));
+  app.use('*', refuseWhileStopping(opts.isStopping, probes));
 
   app.onError((err, c) => {
     if (err instanceof RegistryError) {

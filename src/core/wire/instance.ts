@@ -1,4 +1,4 @@
-import { readInteger, readObject, readString, readStringMap, type JsonObject } from './json-reader.js';
+import { readInt32, readObject, readString, readStringMap, type JsonObject } from './json-reader.js';
 
 /**
  * Artemis `Instance`. Declared in the alphabetical order the reference writes its fields, and
@@ -68,7 +68,7 @@ function readInstanceObject(raw: JsonObject, path: string): Instance {
       case 'ip': out.ip = readString(v, `${path}.ip`); break;
       case 'machinename': out.machineName = readString(v, `${path}.machineName`); break;
       case 'metadata': out.metadata = readStringMap(v, `${path}.metadata`); break;
-      case 'port': out.port = readInteger(v, `${path}.port`); break;
+      case 'port': out.port = readInt32(v, `${path}.port`); break;
       case 'protocol': out.protocol = readString(v, `${path}.protocol`); break;
       case 'regionid': out.regionId = readString(v, `${path}.regionId`); break;
       case 'serviceid': out.serviceId = readString(v, `${path}.serviceId`); break;

@@ -32,7 +32,17 @@ export function readString(value: unknown, path: string): string | null {
   throw shapeError(path, 'a string', value);
 }
 
-/** Java `int`/`long`: null and absent give 0, numeric strings are accepted, fractions truncate. */
+const INT32_MIN = -2_147_483_648;
+const INT32_MAX = 2_147_483_647;
+
+/** Java `int`: as readInteger, and the value must fit 32 bits as it does for Jackson. */
+export function readInt32(value: unknown, path: string): number {
+  const n = readInteger(value, path);
+  if (n < INT32_MIN || n > INT32_MAX) throw new BadRequestError(`${path}: ${n} does not fit a 32-bit integer.`, { httpStatus: 400 });
+  return n;
+}
+
+/** Java `long`: null and absent give 0, numeric strings are accepted, fractions truncate. */
 export function readInteger(value: unknown, path: string): number {
   if (value === undefined || value === null) return 0;
   let n: number;

@@ -1,0 +1,128 @@
+import { SUCCESS_JSON } from './wire-json.js';
+import type { InstanceChange } from '../core/wire/service.js';
+import type { Member } from './service-snapshot.js';
+
+/** How one instance identity changed between two versions; null = not listed. */
+export interface Transition {
+  before: Member | null;
+  after: Member | null;
+}
+
+/** The instance transitions of one service in one step. */
+export interface ServiceTransitions {
+  /** Service id as the newer side spells it. */
+  serviceId: string;
+  readonly transitions: Map<string, Transition>;
+}
+
+/** One version bump: what changed from `from` to `to`, made at `at` (ms epoch). */
+export interface VersionStep {
+  readonly from: number;
+  readonly to: number;
+  readonly at: number;
+  readonly services: ReadonlyMap<string, ServiceTransitions>;
+}
+
+export interface DeltaHistorySettings {
+  /** Most older versions kept answerable. */
+  maxCount: number;
+  /** A version stays answerable for this long after it was superseded. */
+  maxAgeMs: number;
+}
+
+/**
+ * The recent version steps of a cache, bounded by count and by age, from which the delta from
+ * any retained version to the newest one is composed.
+ */
+export class DeltaHistory {
+  private steps: VersionStep[] = [];
+
+  constructor(private readonly settings: DeltaHistorySettings) {}
+
+  record(step: VersionStep): void {
+    this.steps.push(step);
+    this.prune(step.at);
+  }
+
+  /** Whether a delta from `version` to the newest version can still be composed. */
+  retains(version: number, now: number): boolean {
+    this.prune(now);
+    return this.steps.some((s) => s.from === version);
+  }
+
+  /** The steps leading from `version` to the newest version; null when `version` is not retained. */
+  since(version: number): VersionStep[] | null {
+    const i = this.steps.findIndex((s) => s.from === version);
+    return i < 0 ? null : this.steps.slice(i);
+  }
+
+  get size(): number {
+    return this.steps.length;
+  }
+
+  private prune(now: number): void {
+    const { maxCount, maxAgeMs } = this.settings;
+    let drop = 0;
+    while (drop < this.steps.length && (this.steps.length - drop > maxCount || now - this.steps[drop]!.at > maxAgeMs)) drop++;
+    if (drop > 0) this.steps = this.steps.slice(drop);
+  }
+}
+
+/** Folds consecutive steps into one: per identity, the state before the first and after the last. */
+export function composeSteps(steps: readonly VersionStep[]): Map<string, ServiceTransitions> {
+  const merged = new Map<string, ServiceTransitions>();
+  for (const step of steps) {
+    for (const [key, changes] of step.services) {
+      let acc = merged.get(key);
+      if (acc === undefined) {
+        acc = { serviceId: changes.serviceId, transitions: new Map() };
+        merged.set(key, acc);
+      }
+      acc.serviceId = changes.serviceId;
+      for (const [id, t] of changes.transitions) {
+        const seen = acc.transitions.get(id);
+        if (seen === undefined) acc.transitions.set(id, { before: t.before, after: t.after });
+        else seen.after = t.after;
+      }
+    }
+  }
+  return merged;
+}
+
+function changeJson(changeTime: number, changeType: 'new' | 'delete', member: Member): string {
+  return `{"changeTime":${changeTime},"changeType":"${changeType}","instance":${member.json}}`;
+}
+
+function changesJson(service: ServiceTransitions, changeTime: number): string[] {
+  const out: string[] = [];
+  for (const { before, after } of service.transitions.values()) {
+    if (before !== null && after !== null && before.json === after.json) continue;
+    if (before !== null) out.push(changeJson(changeTime, 'delete', before));
+    if (after !== null) out.push(changeJson(changeTime, 'new', after));
+  }
+  return out;
+}
+
+/** The changes of one composed service as InstanceChange objects, in the delta's order. */
+export function serviceChanges(service: ServiceTransitions, changeTime: number): InstanceChange[] {
+  const out: InstanceChange[] = [];
+  for (const { before, after } of service.transitions.values()) {
+    if (before !== null && after !== null && before.json === after.json) continue;
+    if (before !== null) out.push({ changeTime, changeType: 'delete', instance: before.instance });
+    if (after !== null) out.push({ changeTime, changeType: 'new', instance: after.instance });
+  }
+  return out;
+}
+
+/**
+ * `GetServicesDeltaResponse` text: `{ "<serviceId>": [InstanceChange…] }` leading to `version`.
+ * An identity whose data changed appears as `delete` (old data) then `new` (new data).
+ */
+export function deltaResponseJson(services: ReadonlyMap<string, ServiceTransitions>, changeTime: number, version: number): string {
+  const entries: string[] = [];
+  for (const service of services.values()) {
+    const changes = changesJson(service, changeTime);
+    if (changes.length > 0) entries.push(`${JSON.stringify(service.serviceId)}:[${changes.join(',')}]`);
+  }
+  return `{"delta":{${entries.join(',')}},"responseStatus":${SUCCESS_JSON},"version":${version}}`;
+}

@@ -1,0 +1,212 @@
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { makeInstance, type Instance } from '../core/wire/instance.js';
+import { makeService, type Service } from '../core/wire/service.js';
+import { VersionedServiceCache, type VersionedCacheSettings } from './versioned-service-cache.js';
+
+interface WireInstance {
+  instanceId: string;
+  url: string;
+}
+interface WireChange {
+  changeTime: number;
+  changeType: string;
+  instance: WireInstance;
+}
+interface WireService {
+  serviceId: string;
+  instances: WireInstance[] | null;
+  routeRules: unknown;
+}
+interface DeltaBody {
+  delta: Record<string, WireChange[]>;
+  version: number;
+}
+
+function inst(serviceId: string, instanceId: string, url = `http://${instanceId}`): Instance {
+  return makeInstance({ regionId: 'SHA', zoneId: 'sha-z1', serviceId, instanceId, url, port: 80 });
+}
+
+/** A hand-driven registry: services by lower-cased key, instances by id. */
+class FakeSource {
+  readonly services = new Map<string, { id: string; instances: Map<string, Instance> }>();
+  builds = 0;
+
+  put(i: Instance): string {
+    const key = (i.serviceId as string).toLowerCase();
+    let s = this.services.get(key);
+    if (s === undefined) this.services.set(key, (s = { id: i.serviceId as string, instances: new Map() }));
+    s.instances.set(i.instanceId as string, i);
+    return key;
+  }
+
+  drop(serviceId: string, instanceId: string): string {
+    const key = serviceId.toLowerCase();
+    const s = this.services.get(key);
+    s?.instances.delete(instanceId);
+    if (s?.instances.size === 0) this.services.delete(key);
+    return key;
+  }
+
+  build(key: string): Service | null {
+    this.builds++;
+    const s = this.services.get(key);
+    return s === undefined ? null : makeService(s.id, [...s.instances.values()]);
+  }
+
+  keys(): Iterable<string> {
+    return this.services.keys();
+  }
+}
+
+function setup(settings: Partial<VersionedCacheSettings> = {}, start = 1_700_000_000_000) {
+  const clock = { t: start, now: () => clock.t };
+  const source = new FakeSource();
+  const cache = new VersionedServiceCache(source, { deltaHistoryCount: 64, deltaHistoryMaxAgeMs: 300_000, ...settings }, clock);
+  const apply = (key: string) => {
+    cache.invalidate(key);
+    clock.t += 1_000;
+    return cache.rebuild();
+  };
+  return { clock, source, cache, apply };
+}
+
+const deltaOf = (cache: VersionedServiceCache, v: number) => JSON.parse(cache.deltaBody(v)?.bytes.toString() ?? 'null') as DeltaBody;
+
+describe('VersionedServiceCache', () => {
+  it('starts at the clock time with an empty snapshot', () => {
+    const { cache } = setup();
+    expect(cache.version).toBe(1_700_000_000_000);
+    expect(cache.servicesBody().bytes.toString()).toBe(
+      '{"responseStatus":{"errorCode":"success","message":"","status":"success"},"services":[],"version":1700000000000}',
+    );
+  });
+
+  it('serves the same Buffer instances while a service is unchanged', async () => {
+    const { source, cache, apply } = setup();
+    apply(source.put(inst('demo', 'a')));
+    const first = cache.service('demo')!;
+    apply(source.put(inst('other', 'b')));
+    const second = cache.service('demo')!;
+    expect(second).toBe(first);
+    expect(second.fragment).toBe(first.fragment);
+    expect(second.responseBody().bytes).toBe(first.responseBody().bytes);
+    expect(cache.servicesBody()).toBe(cache.servicesBody());
+    const gz = await cache.servicesBody().gzip();
+    expect(await cache.servicesBody().gzip()).toBe(gz);
+    expect(gunzipSync(gz).equals(cache.servicesBody().bytes)).toBe(true);
+  });
+
+  it('rebuilds only dirty services and bumps the version only on a change', () => {
+    const { source, cache, apply } = setup();
+    apply(source.put(inst('demo', 'a')));
+    apply(source.put(inst('other', 'b')));
+    const v = cache.version;
+    const builds = source.builds;
+    expect(cache.rebuild()).toBe(false);
+    cache.invalidate('demo');
+    expect(cache.rebuild()).toBe(false);
+    expect(source.builds).toBe(builds + 1);
+    expect(cache.version).toBe(v);
+  });
+
+  it('never lets the version go down, even when the clock does', () => {
+    const { clock, source, cache, apply } = setup();
+    apply(source.put(inst('demo', 'a')));
+    const v = cache.version;
+    clock.t -= 60_000;
+    cache.invalidate(source.put(inst('demo', 'b')));
+    expect(cache.rebuild()).toBe(true);
+    expect(cache.version).toBe(v + 1);
+  });
+
+  it('answers a delta for every retained version, leading to the newest', () => {
+    const { source, cache, apply } = setup();
+    const v0 = cache.version;
+    apply(source.put(inst('demo', 'a')));
+    const v1 = cache.version;
+    apply(source.put(inst('demo', 'b')));
+    const v2 = cache.version;
+    apply(source.drop('demo', 'a'));
+    const d0 = deltaOf(cache, v0);
+    expect(d0.version).toBe(cache.version);
+    expect(d0.delta.demo!.map((c: WireChange) => [c.changeType, c.instance.instanceId])).toEqual([['new', 'b']]);
+    expect(deltaOf(cache, v1).delta.demo!.map((c: WireChange) => [c.changeType, c.instance.instanceId])).toEqual([
+      ['new', 'b'],
+      ['delete', 'a'],
+    ]);
+    expect(deltaOf(cache, v2).delta.demo!.map((c: WireChange) => [c.changeType, c.instance.instanceId])).toEqual([['delete', 'a']]);
+    expect(cache.deltaBody(v1)).toBe(cache.deltaBody(v1));
+  });
+
+  it('has no delta for the current version, version 0 or an unknown one', () => {
+    const { source, cache, apply } = setup();
+    const v0 = cache.version;
+    expect(cache.deltaBody(v0)).toBeNull();
+    apply(source.put(inst('demo', 'a')));
+    expect(cache.deltaBody(cache.version)).toBeNull();
+    expect(cache.deltaBody(0)).toBeNull();
+    expect(cache.deltaBody(v0 + 1)).toBeNull();
+    expect(cache.deltaBody(v0)).not.toBeNull();
+  });
+
+  it('reports a data change as delete (old data) plus new (new data)', () => {
+    const { source, cache, apply } = setup();
+    apply(source.put(inst('demo', 'a', 'http://old')));
+    const v = cache.version;
+    apply(source.put(inst('demo', 'a', 'http://new')));
+    const changes = deltaOf(cache, v).delta.demo!;
+    expect(changes.map((c: WireChange) => [c.changeType, c.instance.url])).toEqual([
+      ['delete', 'http://old'],
+      ['new', 'http://new'],
+    ]);
+    expect(Object.keys(changes[0]!)).toEqual(['changeTime', 'changeType', 'instance']);
+  });
+
+  it('drops an unchanged round trip from the delta', () => {
+    const { source, cache, apply } = setup();
+    apply(source.put(inst('demo', 'a')));
+    apply(source.put(inst('demo', 'b')));
+    const v = cache.version;
+    apply(source.drop('demo', 'a'));
+    apply(source.put(inst('demo', 'a')));
+    expect(deltaOf(cache, v).delta).toEqual({});
+  });
+
+  it('forgets versions beyond the count', () => {
+    const { source, cache, apply } = setup({ deltaHistoryCount: 2 });
+    const versions = [cache.version];
+    for (const id of ['a', 'b', 'c']) {
+      apply(source.put(inst('demo', id)));
+      versions.push(cache.version);
+    }
+    expect(cache.deltaBody(versions[0]!)).toBeNull();
+    expect(cache.deltaBody(versions[1]!)).not.toBeNull();
+    expect(cache.deltaBody(versions[2]!)).not.toBeNull();
+  });
+
+  it('forgets versions superseded longer ago than the age limit', () => {
+    const { clock, source, cache, apply } = setup({ deltaHistoryMaxAgeMs: 10_000 });
+    const v0 = cache.version;
+    clock.t += 60_000;
+    apply(source.put(inst('demo', 'a')));
+    const v1 = cache.version;
+    apply(source.put(inst('demo', 'b')));
+    expect(cache.deltaBody(v0)).not.toBeNull();
+    clock.t += 9_000;
+    expect(cache.deltaBody(v1)).not.toBeNull();
+    clock.t += 1_000;
+    expect(cache.deltaBody(v0)).toBeNull();
+    expect(cache.deltaBody(v1)).not.toBeNull();
+  });
+
+  it('lists only services with instances, sorted by key, and keeps the registration spelling', () => {
+    const { source, cache, apply } = setup();
+    apply(source.put(inst('Zeta', 'z')));
+    apply(source.put(inst('Alpha.Svc', 'a')));
+    const body = JSON.parse(cache.servicesBody().bytes.toString()) as { services: WireService[]; version: number };
+    expect(body.services.map((s: WireService) => s.serviceId)).toEqual(['Alpha.Svc', 'Zeta']);
+    expect(body.version).toBe(cache.version);
+    expect(cache.servicesBody().etag).toBe(`W/"${cache.version}"`);
+  });
+});

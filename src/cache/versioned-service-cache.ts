@@ -1,0 +1,176 @@
+import type { Clock } from '../core/clock.js';
+import type { InstanceChange, Service } from '../core/wire/service.js';
+import { DeltaHistory, composeSteps, deltaResponseJson, serviceChanges, type ServiceTransitions, type Transition } from './delta-history.js';
+import { EncodedBody, versionTag } from './encoded-body.js';
+import { ServiceSnapshot, type Member } from './service-snapshot.js';
+import { SUCCESS_JSON, joinFragments } from './wire-json.js';
+
+/** Where the cache reads services from, keyed by canonical (lower-cased) service id. */
+export interface ServiceSource {
+  /** The service as the snapshot shows it (filters applied), or null when it has no instances stored. */
+  build(key: string): Service | null;
+  /** Keys of every stored service. */
+  keys(): Iterable<string>;
+}
+
+export interface VersionedCacheSettings {
+  deltaHistoryCount: number;
+  deltaHistoryMaxAgeMs: number;
+}
+
+/** Counters a test or a metric can watch. */
+export interface CacheStats {
+  version: number;
+  /** Service snapshots built (one per dirty service per rebuild). */
+  serviceBuilds: number;
+  /** Rebuilds that produced a new version. */
+  versionBumps: number;
+}
+
+export type RebuildListener = (version: number, serviceBuilds: number) => void;
+
+function diffMembers(before: ReadonlyMap<string, Member>, after: ReadonlyMap<string, Member>): Map<string, Transition> {
+  const out = new Map<string, Transition>();
+  for (const [id, b] of before) {
+    const a = after.get(id) ?? null;
+    if (a === null || a.json !== b.json) out.set(id, { before: b, after: a });
+  }
+  for (const [id, a] of after) if (!before.has(id)) out.set(id, { before: null, after: a });
+  return out;
+}
+
+const NO_MEMBERS: ReadonlyMap<string, Member> = new Map();
+
+/**
+ * Versioned discovery snapshots, rebuilt on change. Changes mark services dirty; `rebuild()`
+ * rebuilds only those and, if any snapshot changed, bumps one node-wide version that never
+ * decreases (`max(previous + 1, now)`). Each body is serialised at most once per version.
+ */
+export class VersionedServiceCache {
+  private readonly entries = new Map<string, ServiceSnapshot>();
+  private readonly dirty = new Set<string>();
+  private readonly history: DeltaHistory;
+  private readonly deltas = new Map<number, EncodedBody>();
+  private current: number;
+  private list: EncodedBody | undefined;
+  private serviceBuilds = 0;
+  private versionBumps = 0;
+
+  constructor(
+    private readonly source: ServiceSource,
+    settings: VersionedCacheSettings,
+    private readonly clock: Clock,
+    private readonly onRebuilt: RebuildListener = () => undefined,
+  ) {
+    this.history = new DeltaHistory({ maxCount: settings.deltaHistoryCount, maxAgeMs: settings.deltaHistoryMaxAgeMs });
+    this.current = Math.max(1, clock.now());
+    this.invalidateAll();
+    this.rebuild();
+  }
+
+  get version(): number {
+    return this.current;
+  }
+
+  get stats(): CacheStats {
+    return { version: this.current, serviceBuilds: this.serviceBuilds, versionBumps: this.versionBumps };
+  }
+
+  /** Marks a service for rebuild; true when it was clean. */
+  invalidate(key: string): boolean {
+    if (this.dirty.has(key)) return false;
+    this.dirty.add(key);
+    return true;
+  }
+
+  invalidateAll(): void {
+    for (const key of this.entries.keys()) this.dirty.add(key);
+    for (const key of this.source.keys()) this.dirty.add(key);
+  }
+
+  isDirty(key: string): boolean {
+    return this.dirty.has(key);
+  }
+
+  get hasDirty(): boolean {
+    return this.dirty.size > 0;
+  }
+
+  /** The snapshot of a service as of the current version (undefined when it has no instances stored). */
+  service(key: string): ServiceSnapshot | undefined {
+    return this.entries.get(key);
+  }
+
+  /** `GetServicesResponse` of the current version, built on first use. */
+  servicesBody(): EncodedBody {
+    this.list ??= this.listBody();
+    return this.list;
+  }
+
+  /** `GetServicesDeltaResponse` from `version` to the current one; null when not retained. */
+  deltaBody(version: number): EncodedBody | null {
+    if (version === this.current || !this.history.retains(version, this.clock.now())) return null;
+    let body = this.deltas.get(version);
+    const steps = body === undefined ? this.history.since(version) : null;
+    if (steps !== null && steps.length > 0) {
+      const newest = steps[steps.length - 1]!;
+      body = new EncodedBody(Buffer.from(deltaResponseJson(composeSteps(steps), newest.at, this.current)));
+      this.deltas.set(version, body);
+    }
+    return body ?? null;
+  }
+
+  /** One service's changes from `version` to the current one (delete then new per identity); null when not retained. */
+  serviceChangesSince(key: string, version: number): { changes: InstanceChange[]; version: number } | null {
+    if (version === this.current) return { changes: [], version };
+    if (!this.history.retains(version, this.clock.now())) return null;
+    const steps = this.history.since(version) ?? [];
+    const service = composeSteps(steps).get(key);
+    const changeTime = steps[steps.length - 1]?.at ?? this.clock.now();
+    return { changes: service === undefined ? [] : serviceChanges(service, changeTime), version: this.current };
+  }
+
+  /** Rebuilds the dirty services; true when a new version was made. */
+  rebuild(): boolean {
+    if (this.dirty.size === 0) return false;
+    const now = this.clock.now();
+    const next = Math.max(this.current + 1, now);
+    const services = new Map<string, ServiceTransitions>();
+    const before = this.serviceBuilds;
+    let changed = false;
+    for (const key of this.dirty) changed = this.rebuildOne(key, next, services) || changed;
+    this.dirty.clear();
+    if (!changed) return false;
+    this.history.record({ from: this.current, to: next, at: now, services });
+    this.current = next;
+    this.versionBumps++;
+    this.deltas.clear();
+    this.list = undefined;
+    this.onRebuilt(next, this.serviceBuilds - before);
+    return true;
+  }
+
+  private rebuildOne(key: string, version: number, out: Map<string, ServiceTransitions>): boolean {
+    const prev = this.entries.get(key);
+    const built = this.source.build(key);
+    this.serviceBuilds++;
+    const next = built === null ? undefined : new ServiceSnapshot(key, built, version);
+    if (next === undefined ? prev === undefined : prev?.fragment.equals(next.fragment) === true) return false;
+    if (next === undefined) this.entries.delete(key);
+    else this.entries.set(key, next);
+    const transitions = diffMembers(prev?.members ?? NO_MEMBERS, next?.members ?? NO_MEMBERS);
+    if (transitions.size > 0) out.set(key, { serviceId: (next ?? prev)!.serviceId, transitions });
+    return true;
+  }
+
+  private listBody(): EncodedBody {
+    const keys = [...this.entries.keys()].sort();
+    const fragments: Buffer[] = [];
+    for (const key of keys) {
+      const entry = this.entries.get(key)!;
+      if (entry.listed) fragments.push(entry.fragment);
+    }
+    const bytes = joinFragments(`{"responseStatus":${SUCCESS_JSON},"services":`, fragments, `,"version":${this.current}}`);
+    return new EncodedBody(bytes, versionTag(this.current));
+  }
+}

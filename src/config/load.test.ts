@@ -1,0 +1,351 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configLeaves, envNameOf } from './leaves.js';
+import { ConfigError, advertisedUrl, loadConfig, readConfigFile, type ConfigSources } from './load.js';
+
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'artemis-config-test-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function writeTemp(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text, 'utf8');
+  return p;
+}
+
+/** Runs loadConfig and returns its ConfigError (fails the test when it does not throw one). */
+function problemsOf(sources: ConfigSources): string[] {
+  try {
+    loadConfig(sources);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected loadConfig to throw a ConfigError');
+}
+
+describe('loadConfig: defaults', () => {
+  it('gives the schema defaults, all from "defaults", without warnings', () => {
+    const { config, origins, warnings } = loadConfig();
+    expect(config.port).toBe(8080);
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.contextPath).toBe('');
+    expect(config.registry.lease).toEqual({ ttlMs: 20_000, sweepIntervalMs: 1_000 });
+    expect(config.registry.legacyLease.ttlMs).toBe(90_000);
+    expect(config.rateLimit.windowMs).toBe(10_000);
+    expect(config.rateLimit.status.limits).toEqual({ 'get-leases': 10 });
+    expect(config.rateLimit.status.defaultLimit).toBe(30);
+    expect(config.rateLimit.perClient.enabled).toBe(false);
+    expect(config.limits.maxBodyBytes).toBe(4 * 1024 * 1024);
+    expect(warnings).toEqual([]);
+    expect(origins.size).toBe(configLeaves.length);
+    expect(new Set(origins.values())).toEqual(new Set(['defaults']));
+  });
+});
+
+describe('loadConfig: precedence defaults < file < env < flags', () => {
+  const yamlText = [
+    'port: 1111',
+    'regionId: FILE-REGION',
+    'zoneId: file-zone',
+    'registry:',
+    '  lease:',
+    '    ttlMs: 5000',
+    '    sweepIntervalMs: 250',
+    'rateLimit:',
+    '  status:',
+    '    limits:',
+    '      get-leases: 3',
+    '',
+  ].join('\n');
+
+  it('reads a YAML file', () => {
+    const file = readConfigFile(writeTemp('a.yaml', yamlText));
+    const { config, origins } = loadConfig({ file });
+    expect(config.port).toBe(1111);
+    expect(config.regionId).toBe('FILE-REGION');
+    expect(config.registry.lease).toEqual({ ttlMs: 5_000, sweepIntervalMs: 250 });
+    // a file record replaces the default record
+    expect(config.rateLimit.status.limits).toEqual({ 'get-leases': 3 });
+    expect(origins.get('port')).toBe('file');
+    expect(origins.get('registry.lease.ttlMs')).toBe('file');
+    expect(origins.get('rateLimit.status.limits')).toBe('file');
+    expect(origins.get('registry.legacyLease.ttlMs')).toBe('defaults');
+    expect(config.registry.legacyLease.ttlMs).toBe(90_000);
+  });
+
+  it('reads a JSON file', () => {
+    const file = readConfigFile(
+      writeTemp('b.json', JSON.stringify({ port: 1212, registry: { allowFromOtherZone: false }, limits: { maxFieldLength: 64 } })),
+    );
+    const { config, origins } = loadConfig({ file });
+    expect(config.port).toBe(1212);
+    expect(config.registry.allowFromOtherZone).toBe(false);
+    expect(config.limits.maxFieldLength).toBe(64);
+    expect(config.limits.maxBodyBytes).toBe(4 * 1024 * 1024);
+    expect(origins.get('limits.maxFieldLength')).toBe('file');
+    expect(origins.get('limits.maxBodyBytes')).toBe('defaults');
+  });
+
+  it('env beats the file, flags beat env; untouched keys keep the lower source', () => {
+    const file = readConfigFile(writeTemp('c.yaml', yamlText));
+    const env = { ARTEMIS_PORT: '2222', ARTEMIS_REGISTRY_LEASE_TTL_MS: '6000', ARTEMIS_ZONE_ID: 'env-zone' };
+    const fileAndEnv = loadConfig({ file, env });
+    expect(fileAndEnv.config.port).toBe(2222);
+    expect(fileAndEnv.config.registry.lease.ttlMs).toBe(6_000);
+    expect(fileAndEnv.config.registry.lease.sweepIntervalMs).toBe(250);
+    expect(fileAndEnv.config.zoneId).toBe('env-zone');
+    expect(fileAndEnv.config.regionId).toBe('FILE-REGION');
+
+    const all = loadConfig({ file, env, flags: { port: '3333', 'registry.lease.ttlMs': 7_000 } });
+    expect(all.config.port).toBe(3333);
+    expect(all.config.registry.lease.ttlMs).toBe(7_000);
+    expect(all.config.registry.lease.sweepIntervalMs).toBe(250);
+    expect(all.config.zoneId).toBe('env-zone');
+    expect(all.config.regionId).toBe('FILE-REGION');
+    expect(all.config.appId).toBe('artemis');
+    expect(Object.fromEntries(['port', 'registry.lease.ttlMs', 'registry.lease.sweepIntervalMs', 'zoneId', 'regionId', 'appId'].map((k) => [k, all.origins.get(k)]))).toEqual({
+      port: 'flags',
+      'registry.lease.ttlMs': 'flags',
+      'registry.lease.sweepIntervalMs': 'file',
+      zoneId: 'env',
+      regionId: 'file',
+      appId: 'defaults',
+    });
+  });
+
+  it('an env record replaces the file record; a flag record replaces both', () => {
+    const file = readConfigFile(writeTemp('d.yaml', yamlText));
+    const env = { ARTEMIS_RATE_LIMIT_STATUS_LIMITS: 'get-config:7, get-leases:5' };
+    expect(loadConfig({ file, env }).config.rateLimit.status.limits).toEqual({ 'get-config': 7, 'get-leases': 5 });
+    expect(loadConfig({ file, env, flags: { 'rateLimit.status.limits': { 'get-cluster': 9 } } }).config.rateLimit.status.limits).toEqual({
+      'get-cluster': 9,
+    });
+  });
+});
+
+describe('loadConfig: environment variable names', () => {
+  it('derives ARTEMIS_* names in upper snake case from the dotted path', () => {
+    expect(envNameOf(['registry', 'lease', 'ttlMs'])).toBe('ARTEMIS_REGISTRY_LEASE_TTL_MS');
+    expect(envNameOf(['rateLimit', 'perClient', 'maxTrackedClients'])).toBe('ARTEMIS_RATE_LIMIT_PER_CLIENT_MAX_TRACKED_CLIENTS');
+    expect(envNameOf(['port'])).toBe('ARTEMIS_PORT');
+    const names = configLeaves.map((l) => l.envName);
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of names) expect(name).toMatch(/^ARTEMIS_[A-Z0-9_]+$/);
+  });
+
+  it('reads numbers, booleans, strings and records from env, trimming numbers', () => {
+    const { config, origins } = loadConfig({
+      env: {
+        ARTEMIS_REGISTRY_LEASE_TTL_MS: ' 1500 ',
+        ARTEMIS_REGISTRY_ALLOW_FROM_OTHER_ZONE: 'FALSE',
+        ARTEMIS_RATE_LIMIT_PER_CLIENT_ENABLED: 'true',
+        ARTEMIS_RATE_LIMIT_PER_CLIENT_MAX_TRACKED_CLIENTS: '42',
+        ARTEMIS_RATE_LIMIT_REGISTRY_LIMITS: 'register:5,heartbeat:7',
+        ARTEMIS_CONTEXT_PATH: '/artemis-web',
+        ARTEMIS_LIMITS_MAX_BODY_BYTES: '2048',
+        PATH: '/usr/bin',
+      },
+    });
+    expect(config.registry.lease.ttlMs).toBe(1_500);
+    expect(config.registry.allowFromOtherZone).toBe(false);
+    expect(config.rateLimit.perClient).toEqual({ enabled: true, limit: 20_000, maxTrackedClients: 42 });
+    expect(config.rateLimit.registry.limits).toEqual({ register: 5, heartbeat: 7 });
+    expect(config.contextPath).toBe('/artemis-web');
+    expect(config.limits.maxBodyBytes).toBe(2_048);
+    expect(origins.get('rateLimit.perClient.maxTrackedClients')).toBe('env');
+  });
+
+  it('every leaf can be set through its environment variable name', () => {
+    // Numbers get a value inside their range, found from the default; others a typed sample.
+    const defaults = loadConfig().config as unknown as Record<string, unknown>;
+    const env: Record<string, string> = {};
+    for (const leaf of configLeaves) {
+      let cur: unknown = defaults;
+      for (const seg of leaf.path) cur = (cur as Record<string, unknown>)[seg];
+      if (leaf.kind === 'number') env[leaf.envName] = String(cur);
+      else if (leaf.kind === 'boolean') env[leaf.envName] = String(!(cur as boolean));
+      else if (leaf.kind === 'record') env[leaf.envName] = 'x:5';
+      else if (typeof cur === 'string') env[leaf.envName] = leaf.path.join('.') === 'logLevel' ? 'warn' : `v-${leaf.envName.toLowerCase()}`;
+      else if (Array.isArray(cur)) env[leaf.envName] = '10.0.0.1,10.0.0.2';
+    }
+    const { origins, warnings } = loadConfig({ env });
+    expect(warnings).toEqual([]);
+    for (const leaf of configLeaves) expect(origins.get(leaf.path.join('.')), leaf.envName).toBe('env');
+  });
+});
+
+describe('loadConfig: --set style dotted flags', () => {
+  it('converts raw strings to the leaf type and takes typed values as they are', () => {
+    const { config, origins } = loadConfig({
+      flags: {
+        'registry.selfPreservation.enabled': 'false',
+        'rateLimit.registry.limits': 'register:5, unregister:6',
+        'limits.maxInstancesPerRequest': '77',
+        'rateLimit.cluster.defaultLimit': 500,
+        'registry.allowFromOtherZone': false,
+        regionId: 'FLAG',
+        nodeId: undefined,
+      },
+    });
+    expect(config.registry.selfPreservation.enabled).toBe(false);
+    expect(config.rateLimit.registry.limits).toEqual({ register: 5, unregister: 6 });
+    expect(config.limits.maxInstancesPerRequest).toBe(77);
+    expect(config.rateLimit.cluster.defaultLimit).toBe(500);
+    expect(config.registry.allowFromOtherZone).toBe(false);
+    expect(config.regionId).toBe('FLAG');
+    expect(origins.get('regionId')).toBe('flags');
+    expect(origins.get('nodeId')).toBe('defaults');
+  });
+
+  it('rejects an unknown dotted key and a value of the wrong type', () => {
+    expect(problemsOf({ flags: { 'registry.lease.ttl': 5 } })).toEqual(['unknown configuration key registry.lease.ttl']);
+    const problems = problemsOf({ flags: { 'registry.lease.ttlMs': 'soon' } });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('registry.lease.ttlMs');
+    expect(problems[0]).toContain('"soon"');
+  });
+});
+
+describe('loadConfig: validation', () => {
+  it('lists every problem at once, from every source', () => {
+    const file = readConfigFile(
+      writeTemp('bad.yaml', ['bogusTopLevel: 1', 'registry:', '  lease:', '    sweepIntervalMs: 1', '  bogusNested: true', 'limits:', '  maxBodyBytes: 10', ''].join('\n')),
+    );
+    const problems = problemsOf({
+      file,
+      env: { ARTEMIS_RATE_LIMIT_WINDOW_MS: 'ten seconds', ARTEMIS_REGISTRY_ALLOW_FROM_OTHER_ZONE: 'yes' },
+      flags: { port: '99999', 'no.such.key': 1, logLevel: 'loud' },
+    });
+    const expectOne = (needle: RegExp) => expect(problems.filter((p) => needle.test(p)), `${needle} in ${JSON.stringify(problems)}`).toHaveLength(1);
+    expectOne(/ARTEMIS_RATE_LIMIT_WINDOW_MS.*"ten seconds"/);
+    expectOne(/ARTEMIS_REGISTRY_ALLOW_FROM_OTHER_ZONE.*"yes"/);
+    expectOne(/unknown configuration key no\.such\.key/);
+    expectOne(/^port\b.*: Too big/);
+    expectOne(/^logLevel\b/);
+    expectOne(/bogusTopLevel/);
+    expectOne(/^registry\b.*bogusNested/);
+    expectOne(/^registry\.lease\.sweepIntervalMs\b/);
+    expectOne(/^limits\.maxBodyBytes\b/);
+    expect(problems).toHaveLength(9);
+  });
+
+  it('the ConfigError message names every problem', () => {
+    try {
+      loadConfig({ flags: { port: -1, 'registry.lease.ttlMs': 1 } });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const e = err as ConfigError;
+      expect(e.problems).toHaveLength(2);
+      for (const p of e.problems) expect(e.message).toContain(p);
+      expect(e.message.startsWith('Invalid configuration:')).toBe(true);
+    }
+  });
+
+  it('rejects unknown keys in the file, at any depth', () => {
+    const top = problemsOf({ file: readConfigFile(writeTemp('u1.json', JSON.stringify({ prot: 80 }))) });
+    expect(top).toHaveLength(1);
+    expect(top[0]).toContain('prot');
+    const nested = problemsOf({ file: readConfigFile(writeTemp('u2.json', JSON.stringify({ rateLimit: { perClient: { limits: 5 } } }))) });
+    expect(nested).toHaveLength(1);
+    expect(nested[0]).toMatch(/^rateLimit\.perClient\b.*limits/);
+  });
+
+  it('rejects values of the wrong type in the file', () => {
+    const problems = problemsOf({ file: readConfigFile(writeTemp('t.yaml', 'port: eighty\nregistry:\n  allowFromOtherZone: 3\n')) });
+    expect(problems.filter((p) => /^port\b/.test(p))).toHaveLength(1);
+    expect(problems.filter((p) => /^registry\.allowFromOtherZone\b/.test(p))).toHaveLength(1);
+  });
+
+  it('an unknown ARTEMIS_* variable only warns; other variables are ignored silently', () => {
+    const { config, warnings } = loadConfig({ env: { ARTEMIS_NO_SUCH_THING: '1', ARTEMIS_PORT: '9090', HOME: '/root', artemis_port: '1' } });
+    expect(config.port).toBe(9090);
+    expect(warnings).toEqual(['unknown environment variable ARTEMIS_NO_SUCH_THING ignored']);
+  });
+});
+
+describe('readConfigFile', () => {
+  it('reports an unreadable file, invalid YAML and a non-object top level as ConfigError', () => {
+    const expectProblem = (fn: () => unknown, needle: string) => {
+      try {
+        fn();
+        expect.unreachable();
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        expect((err as ConfigError).problems).toHaveLength(1);
+        expect((err as ConfigError).problems[0]).toContain(needle);
+      }
+    };
+    expectProblem(() => readConfigFile(join(dir, 'missing.yaml')), 'cannot read config file');
+    expectProblem(() => readConfigFile(writeTemp('broken.yaml', 'port: [1, 2\n  x: : :')), 'is not valid YAML/JSON');
+    expectProblem(() => readConfigFile(writeTemp('list.yaml', '- 1\n- 2\n')), 'must hold an object at the top level');
+    expectProblem(() => readConfigFile(writeTemp('scalar.json', '42')), 'must hold an object at the top level');
+  });
+
+  it('an empty file is an empty configuration', () => {
+    const file = readConfigFile(writeTemp('empty.yaml', ''));
+    expect(file.values).toEqual({});
+    expect(loadConfig({ file }).config.port).toBe(8080);
+  });
+});
+
+describe('loadConfig: result', () => {
+  it('is deeply frozen', () => {
+    const { config } = loadConfig({ flags: { 'rateLimit.registry.limits': { register: 3 } } });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.registry)).toBe(true);
+    expect(Object.isFrozen(config.registry.lease)).toBe(true);
+    expect(Object.isFrozen(config.rateLimit.registry.limits)).toBe(true);
+    expect(() => {
+      (config as { port: number }).port = 1;
+    }).toThrow(TypeError);
+    expect(() => {
+      (config.registry.lease as { ttlMs: number }).ttlMs = 1;
+    }).toThrow(TypeError);
+    expect(() => {
+      config.rateLimit.registry.limits['heartbeat'] = 1;
+    }).toThrow(TypeError);
+    expect(config.port).toBe(8080);
+  });
+
+  it('does not freeze or change the objects it was given', () => {
+    const values = { registry: { lease: { ttlMs: 5_000 } }, rateLimit: { status: { limits: { 'get-leases': 4 } } } };
+    const flagRecord = { register: 9 };
+    const { config } = loadConfig({ file: { path: 'inline', values }, flags: { 'rateLimit.registry.limits': flagRecord } });
+    expect(Object.isFrozen(values.registry.lease)).toBe(false);
+    expect(Object.isFrozen(values.rateLimit.status.limits)).toBe(false);
+    expect(Object.isFrozen(flagRecord)).toBe(false);
+    values.registry.lease.ttlMs = 6_000;
+    flagRecord.register = 10;
+    expect(config.registry.lease.ttlMs).toBe(5_000);
+    expect(config.rateLimit.registry.limits).toEqual({ register: 9 });
+  });
+
+  it.each([
+    ['artemis-web', '/artemis-web'],
+    ['/artemis-web/', '/artemis-web'],
+    ['artemis-web///', '/artemis-web'],
+    ['  /artemis-web  ', '/artemis-web'],
+    ['/a/b/', '/a/b'],
+    ['/', ''],
+    ['', ''],
+  ])('normalises contextPath %j to %j', (raw, expected) => {
+    expect(loadConfig({ flags: { contextPath: raw } }).config.contextPath).toBe(expected);
+  });
+
+  it('drops trailing slashes of nodeUrl; advertisedUrl prefers it, else builds one from host, port and context path', () => {
+    const withUrl = loadConfig({ flags: { nodeUrl: 'http://10.0.0.5:8080/artemis-service/' } }).config;
+    expect(withUrl.nodeUrl).toBe('http://10.0.0.5:8080/artemis-service');
+    expect(advertisedUrl(withUrl, 1234)).toBe('http://10.0.0.5:8080/artemis-service');
+    const built = loadConfig({ flags: { host: '127.0.0.1', contextPath: 'ctx/' } }).config;
+    expect(advertisedUrl(built, 1234)).toBe('http://127.0.0.1:1234/ctx');
+  });
+});

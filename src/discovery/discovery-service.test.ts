@@ -1,0 +1,218 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { NodeState } from '../cluster/node-state.js';
+import { makeInstance, type Instance } from '../core/wire/instance.js';
+import type { DiscoveryConfig } from '../core/wire/service.js';
+import { LeaseManager } from '../lease/lease-manager.js';
+import { SelfPreservation } from '../lease/self-preservation.js';
+import { ChangeBus } from '../registry/change-bus.js';
+import { RegistryRepository } from '../registry/registry-repository.js';
+import type { DiscoveryFilter } from './discovery-filter.js';
+import { DiscoveryService } from './discovery-service.js';
+
+interface WireInstance {
+  instanceId: string;
+  url: string;
+}
+interface WireChange {
+  changeTime: number;
+  changeType: string;
+  instance: WireInstance;
+}
+interface WireService {
+  serviceId: string;
+  instances: WireInstance[] | null;
+  routeRules: unknown;
+}
+interface DeltaBody {
+  delta: Record<string, WireChange[]>;
+  version: number;
+}
+
+const T0 = 1_700_000_000_000;
+
+function fixture() {
+  const clock = { now: () => Date.now() };
+  const safety = { enabled: false, windowMs: 10_000, percentageThreshold: 85, maxCountThreshold: 50, maxCountResetIntervalMs: 600_000 };
+  const bus = new ChangeBus((err) => {
+    throw err;
+  });
+  const holder: { repo?: RegistryRepository } = {};
+  const table = (name: 'instance' | 'legacy-instance') =>
+    new LeaseManager(name, { ttlMs: 20_000 }, clock, new SelfPreservation(safety, clock), (l, why) => holder.repo?.onLeaseRemoved(l, why));
+  const repo = new RegistryRepository(table('instance'), table('legacy-instance'), bus, clock);
+  holder.repo = repo;
+  const node = new NodeState(
+    { regionId: 'SHA', zoneId: 'sha-z1', allowRegistryFromOtherZone: true, allowDiscoveryFromOtherZone: true },
+    'http://127.0.0.1',
+  );
+  node.markUp();
+  const errors: string[] = [];
+  const settings = { coalesceMs: 20, deltaHistoryCount: 64, deltaHistoryMaxAgeMs: 300_000 };
+  const discovery = new DiscoveryService({ repository: repo, bus, node, clock, settings, onError: (_e, source) => errors.push(source) });
+  return { repo, discovery, errors };
+}
+
+const inst = (serviceId: string, n: number, extra: Partial<Instance> = {}): Instance =>
+  makeInstance({ regionId: 'SHA', zoneId: 'sha-z1', serviceId, instanceId: `i${n}`, url: `http://h${n}`, port: 80, status: 'up', ...extra });
+
+const config = (serviceId: string, extra: Partial<DiscoveryConfig> = {}): DiscoveryConfig => ({
+  discoveryData: null,
+  regionId: null,
+  serviceId,
+  zoneId: null,
+  ...extra,
+});
+
+const lookup = (d: DiscoveryService, ...ids: string[]) =>
+  (JSON.parse(d.lookup({ discoveryConfigs: ids.map((id) => config(id)), regionId: 'SHA', zoneId: 'sha-z1' }).bytes.toString()) as { services: WireService[] })
+    .services;
+const services = (d: DiscoveryService) => JSON.parse(d.getServices().bytes.toString()) as { services: WireService[] };
+const ids = (s: { instances: WireInstance[] | null }) => (s.instances ?? []).map((i) => i.instanceId);
+
+describe('DiscoveryService', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: T0 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('folds the changes of one window into one rebuild and one version', async () => {
+    const { repo, discovery } = fixture();
+    const v0 = discovery.cache.version;
+    repo.register(inst('demo', 1));
+    repo.register(inst('demo', 2));
+    repo.register(inst('pay', 3));
+    await vi.advanceTimersByTimeAsync(19);
+    expect(discovery.cache.version).toBe(v0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(discovery.cache.stats).toMatchObject({ versionBumps: 1, serviceBuilds: 2 });
+    expect(discovery.cache.version).toBeGreaterThan(v0);
+    expect(services(discovery).services.map(ids)).toEqual([['i1', 'i2'], ['i3']]);
+  });
+
+  it('shows a registration in lookup, service and the delta after the window', async () => {
+    const { repo, discovery } = fixture();
+    repo.register(inst('demo', 1));
+    await vi.advanceTimersByTimeAsync(20);
+    const v = discovery.cache.version;
+    repo.register(inst('Demo', 2));
+    expect(lookup(discovery, 'DEMO').map(ids)).toEqual([['i1', 'i2']]);
+    await vi.advanceTimersByTimeAsync(20);
+    const service = JSON.parse(discovery.getService({ discoveryConfig: config('demo'), regionId: 'sha', zoneId: null }).bytes.toString());
+    expect(ids(service.service)).toEqual(['i1', 'i2']);
+    expect(service.service.serviceId).toBe('Demo');
+    const delta = JSON.parse(discovery.getServicesDelta({ version: v, regionId: null, zoneId: null }).bytes.toString()) as DeltaBody;
+    expect(delta.delta.Demo!.map((c: WireChange) => [c.changeType, c.instance.instanceId])).toEqual([['new', 'i2']]);
+  });
+
+  it('does not rebuild or bump the version for 10,000 heartbeats', async () => {
+    const { repo, discovery } = fixture();
+    const instances = [inst('demo', 1), inst('demo', 2), inst('pay', 3)];
+    for (const i of instances) repo.register(i);
+    await vi.advanceTimersByTimeAsync(20);
+    const before = discovery.cache.stats;
+    const body = discovery.getServices();
+    for (let n = 0; n < 10_000; n++) expect(repo.renew(instances[n % 3]!)).toBe(true);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(discovery.cache.stats).toEqual(before);
+    expect(discovery.getServices()).toBe(body);
+    expect(discovery.cache.hasDirty).toBe(false);
+  });
+
+  it('runs filters in order, skipping one that throws', () => {
+    const { repo, discovery, errors } = fixture();
+    const calls: string[] = [];
+    const broken: DiscoveryFilter = {
+      name: 'broken',
+      dependsOnConfig: false,
+      filter: () => {
+        calls.push('broken');
+        throw new Error('filter failure');
+      },
+    };
+    const tag: DiscoveryFilter = {
+      name: 'tag',
+      dependsOnConfig: false,
+      filter: (s) => {
+        calls.push('tag');
+        s.routeRules = [];
+      },
+    };
+    discovery.addFilter(broken);
+    discovery.addFilter(tag);
+    repo.register(inst('demo', 1));
+    discovery.flush();
+    expect(calls).toEqual(['broken', 'tag']);
+    expect(errors).toEqual(['filter broken']);
+    expect(services(discovery).services[0]!.routeRules).toEqual([]);
+  });
+
+  it('serves lookups from the cache while no filter depends on the caller config', () => {
+    const { repo, discovery } = fixture();
+    const seen: Array<string | null> = [];
+    const filter: DiscoveryFilter = { name: 'spy', dependsOnConfig: false, filter: (_s, c) => void seen.push(c.serviceId) };
+    discovery.addFilter(filter);
+    repo.register(inst('demo', 1));
+    discovery.flush();
+    seen.length = 0;
+    lookup(discovery, 'demo', 'demo');
+    expect(seen).toEqual([]);
+    lookup(discovery, 'absent');
+    expect(seen).toEqual(['absent']);
+  });
+
+  it('filters per request with the caller config when a filter depends on it', () => {
+    const { repo, discovery } = fixture();
+    const byZone: DiscoveryFilter = {
+      name: 'by-zone',
+      filter: (s, c) => {
+        s.instances = (s.instances ?? []).filter((i) => c.zoneId === null || i.zoneId === c.zoneId);
+      },
+    };
+    discovery.addFilter(byZone);
+    repo.register(inst('demo', 1));
+    repo.register(inst('demo', 2, { zoneId: 'sha-z2' }));
+    discovery.flush();
+    const body = discovery.lookup({ discoveryConfigs: [config('demo', { zoneId: 'sha-z2' })], regionId: 'SHA', zoneId: 'sha-z1' });
+    expect(JSON.parse(body.bytes.toString()).services.map(ids)).toEqual([['i2']]);
+    expect(services(discovery).services.map(ids)).toEqual([['i1', 'i2']]);
+  });
+
+  it('invalidate rebuilds exactly the named services and bumps the version when they change', () => {
+    const { repo, discovery } = fixture();
+    let hidden = false;
+    discovery.addFilter({
+      name: 'hide',
+      dependsOnConfig: false,
+      filter: (s) => {
+        if (hidden) s.instances = [];
+      },
+    });
+    repo.register(inst('demo', 1));
+    repo.register(inst('pay', 2));
+    discovery.flush();
+    const { serviceBuilds, version } = discovery.cache.stats;
+    discovery.invalidate(['PAY']);
+    expect(discovery.flush()).toBe(false);
+    expect(discovery.cache.stats.serviceBuilds).toBe(serviceBuilds + 1);
+    hidden = true;
+    discovery.invalidate(['Demo']);
+    expect(discovery.flush()).toBe(true);
+    expect(discovery.cache.stats.serviceBuilds).toBe(serviceBuilds + 2);
+    expect(services(discovery).services.map((s: WireService) => s.serviceId)).toEqual(['pay']);
+    const delta = JSON.parse(discovery.cache.deltaBody(version)!.bytes.toString()) as DeltaBody;
+    expect(Object.keys(delta.delta)).toEqual(['demo']);
+    expect(lookup(discovery, 'demo')[0]!.instances).toEqual([]);
+  });
+
+  it('stops listening and clears its timer on stop', async () => {
+    const { repo, discovery } = fixture();
+    repo.register(inst('demo', 1));
+    discovery.stop();
+    expect(vi.getTimerCount()).toBe(0);
+    repo.register(inst('demo', 2));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(discovery.cache.stats.versionBumps).toBe(0);
+  });
+});

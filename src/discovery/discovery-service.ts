@@ -1,0 +1,236 @@
+import { EncodedBody } from '../cache/encoded-body.js';
+import { Coalescer } from '../cache/coalescer.js';
+import { ServiceSnapshot } from '../cache/service-snapshot.js';
+import { VersionedServiceCache, type RebuildListener } from '../cache/versioned-service-cache.js';
+import { SUCCESS_JSON, joinFragments, serviceJson } from '../cache/wire-json.js';
+import type { Clock } from '../core/clock.js';
+import { ErrorCodes } from '../core/error-codes.js';
+import { failStatus } from '../core/response-status.js';
+import { serviceKey } from '../core/wire/instance.js';
+import { isBlank } from '../core/wire/json-reader.js';
+import { GENERIC_SERVICE_ID, makeService, type DiscoveryConfig, type InstanceChange, type Service } from '../core/wire/service.js';
+import type { ChangeBus } from '../registry/change-bus.js';
+import type { RegistryRepository, ServiceEntry } from '../registry/registry-repository.js';
+import type { NodeGate } from '../registry/registry-service.js';
+import { discoveryGate, zoneProblem } from './discovery-access.js';
+import { FilterChain, type DiscoveryFilter } from './discovery-filter.js';
+import {
+  NULL_REQUEST_STATUS,
+  deltaFailureJson,
+  listFailureJson,
+  serviceFailureJson,
+  servicesFailureJson,
+  type GetServiceRequest,
+  type GetServicesDeltaRequest,
+  type LookupRequest,
+} from './discovery-messages.js';
+
+export interface DiscoverySettings {
+  coalesceMs: number;
+  deltaHistoryCount: number;
+  deltaHistoryMaxAgeMs: number;
+}
+
+export interface DiscoveryServiceDeps {
+  repository: RegistryRepository;
+  bus: ChangeBus;
+  node: NodeGate;
+  clock: Clock;
+  settings: DiscoverySettings;
+  /** A filter or a rebuild failed; `source` names it. */
+  onError?: (err: unknown, source: string) => void;
+  onRebuilt?: RebuildListener;
+}
+
+const body = (text: string) => new EncodedBody(Buffer.from(text));
+const LOOKUP_NULL = body(listFailureJson(NULL_REQUEST_STATUS));
+const SERVICE_BAD_REQUEST = body(
+  serviceFailureJson(failStatus(ErrorCodes.badRequest, 'Request is null or request.discoveryConfig is null.')),
+);
+const DELTA_NULL = body(deltaFailureJson(NULL_REQUEST_STATUS));
+const DELTA_NOT_FOUND = body(deltaFailureJson(failStatus(ErrorCodes.dataNotFound, 'Delta is not found.')));
+const LOOKUP_PREFIX = `{"responseStatus":${SUCCESS_JSON},"services":`;
+const ABSENT = 'absent';
+
+/** The generic config snapshots are filtered with (spec 2.5): a fresh copy per use. */
+export function genericConfig(): DiscoveryConfig {
+  return { discoveryData: {}, regionId: null, serviceId: GENERIC_SERVICE_ID, zoneId: null };
+}
+
+function rawService(entry: ServiceEntry): Service {
+  return makeService(entry.serviceId, Array.from(entry.leases.values(), (l) => l.instance));
+}
+
+const bareFragment = (serviceId: string | null) => Buffer.from(serviceJson(makeService(serviceId)));
+const serviceBody = (service: Service) => body(`{"responseStatus":${SUCCESS_JSON},"service":${serviceJson(service)}}`);
+
+/**
+ * The discovery read path (spec 3.3, 5, 6): lookup, service, services and services-delta over
+ * a versioned cache rebuilt from registry changes after a short coalescing window, plus the
+ * filter pipeline. Reads answer from cached bytes whenever the installed filters allow; a
+ * service changed since the last rebuild is read live, so lookup and service.json never lag
+ * the registry (services.json and deltas follow it within the coalescing window).
+ */
+export class DiscoveryService {
+  readonly cache: VersionedServiceCache;
+  private readonly filters: FilterChain;
+  private readonly coalescer: Coalescer;
+  private readonly unsubscribe: () => void;
+  private readonly tickListeners: Array<(version: number) => void> = [];
+
+  constructor(private readonly deps: DiscoveryServiceDeps) {
+    this.filters = new FilterChain((f, err) => this.report(err, `filter ${f.name}`));
+    const source = { build: (key: string) => this.snapshotService(key), keys: () => deps.repository.serviceKeys() };
+    this.cache = new VersionedServiceCache(source, deps.settings, deps.clock, deps.onRebuilt);
+    this.coalescer = new Coalescer(deps.settings.coalesceMs, () => void this.rebuild());
+    this.unsubscribe = deps.bus.subscribe((change) => this.onChange(change));
+  }
+
+  /** Appends a filter; every service is rebuilt on the next tick. */
+  addFilter(filter: DiscoveryFilter): void {
+    this.filters.add(filter);
+    this.invalidateAll();
+  }
+
+  removeFilter(filter: DiscoveryFilter): boolean {
+    const removed = this.filters.remove(filter);
+    if (removed) this.invalidateAll();
+    return removed;
+  }
+
+  get installedFilters(): readonly DiscoveryFilter[] {
+    return this.filters.list();
+  }
+
+  /** Rebuilds exactly these services (any letter case) on the next coalescing tick. */
+  invalidate(serviceIds: Iterable<string>): void {
+    for (const id of serviceIds) this.cache.invalidate(serviceKey(id));
+    this.coalescer.request();
+  }
+
+  invalidateAll(): void {
+    this.cache.invalidateAll();
+    this.coalescer.request();
+  }
+
+  /** Rebuilds pending services now instead of at the end of the window; true when the version moved. */
+  flush(): boolean {
+    this.coalescer.cancel();
+    return this.rebuild();
+  }
+
+  /** Stops listening to changes and clears the coalescing timer. Idempotent. */
+  stop(): void {
+    this.unsubscribe();
+    this.coalescer.stop();
+  }
+
+  /** `POST /api/discovery/lookup.json`: one service per config, in order; failures give bare services. */
+  lookup(request: LookupRequest | null): EncodedBody {
+    const configs = request?.discoveryConfigs ?? null;
+    if (request === null || configs === null || configs.includes(null)) return LOOKUP_NULL;
+    const { node } = this.deps;
+    const allowed = discoveryGate(node) === null && zoneProblem(node, request.regionId, request.zoneId) === null;
+    const fragments = (configs as DiscoveryConfig[]).map((c) =>
+      allowed && !isBlank(c.serviceId) ? this.lookupFragment(c) : bareFragment(c.serviceId),
+    );
+    return new EncodedBody(joinFragments(LOOKUP_PREFIX, fragments, '}'));
+  }
+
+  /** `/api/discovery/service.json`: filters run only on a present service. */
+  getService(request: GetServiceRequest | null): EncodedBody {
+    const config = request?.discoveryConfig ?? null;
+    if (request === null || config === null || isBlank(config.serviceId)) return SERVICE_BAD_REQUEST;
+    const { node } = this.deps;
+    const problem = discoveryGate(node) ?? zoneProblem(node, request.regionId, request.zoneId);
+    if (problem !== null) return body(serviceFailureJson(problem));
+    const id = config.serviceId as string;
+    const cached = this.cached(id);
+    if (cached instanceof ServiceSnapshot) return cached.responseBody();
+    const entry = cached === ABSENT ? undefined : this.deps.repository.service(id);
+    if (entry === undefined) return serviceBody(makeService(id));
+    const service = rawService(entry);
+    this.filters.apply(service, config);
+    return serviceBody(service);
+  }
+
+  /** `/api/discovery/services.json`: the current snapshot. */
+  getServices(): EncodedBody {
+    const problem = discoveryGate(this.deps.node);
+    return problem === null ? this.cache.servicesBody() : body(servicesFailureJson(problem));
+  }
+
+  /** `POST /api/discovery/services-delta.json`: changes from `version` to the current version. */
+  getServicesDelta(request: GetServicesDeltaRequest | null): EncodedBody {
+    const problem = discoveryGate(this.deps.node);
+    if (problem !== null) return body(deltaFailureJson(problem));
+    if (request === null) return DELTA_NULL;
+    return this.cache.deltaBody(request.version) ?? DELTA_NOT_FOUND;
+  }
+
+  private onChange(change: InstanceChange): void {
+    const id = change.instance.serviceId;
+    if (id === null) return;
+    this.cache.invalidate(serviceKey(id));
+    this.coalescer.request();
+  }
+
+  private rebuild(): boolean {
+    let moved = false;
+    try {
+      moved = this.cache.rebuild();
+    } catch (err) {
+      this.report(err, 'discovery cache rebuild');
+    }
+    for (const listener of this.tickListeners) listener(this.cache.version);
+    return moved;
+  }
+
+  /**
+   * Called after every coalescing tick (and flush) with the current version, whether or not it
+   * moved: every registry change published before the tick is reflected in that version.
+   */
+  onTick(listener: (version: number) => void): void {
+    this.tickListeners.push(listener);
+  }
+
+  /** One service's changes after `version`, leading to the current version; null when too old. */
+  changesSince(serviceId: string, version: number): { changes: InstanceChange[]; version: number } | null {
+    return this.cache.serviceChangesSince(serviceKey(serviceId), version);
+  }
+
+  private report(err: unknown, source: string): void {
+    this.deps.onError?.(err, source);
+  }
+
+  /** The service as snapshots show it: registry instances filtered with the generic config. */
+  private snapshotService(key: string): Service | null {
+    const entry = this.deps.repository.service(key);
+    if (entry === undefined) return null;
+    const service = rawService(entry);
+    if (this.filters.size > 0) this.filters.apply(service, genericConfig());
+    return service;
+  }
+
+  /**
+   * The cached snapshot when it answers for any caller: no filter reads the caller's config and
+   * the service has not changed since the last rebuild. ABSENT when such a service is unknown;
+   * undefined when the answer must be built live.
+   */
+  private cached(serviceId: string): ServiceSnapshot | typeof ABSENT | undefined {
+    const key = serviceKey(serviceId);
+    if (this.filters.dependsOnConfig || this.cache.isDirty(key)) return undefined;
+    return this.cache.service(key) ?? ABSENT;
+  }
+
+  private lookupFragment(config: DiscoveryConfig): Buffer {
+    const id = config.serviceId as string;
+    const cached = this.cached(id);
+    if (cached instanceof ServiceSnapshot) return cached.fragment;
+    if (cached === ABSENT && this.filters.size === 0) return bareFragment(id);
+    const entry = cached === ABSENT ? undefined : this.deps.repository.service(id);
+    const service = entry === undefined ? makeService(id) : rawService(entry);
+    this.filters.apply(service, config);
+    return Buffer.from(serviceJson(service));
+  }
+}

@@ -1,0 +1,64 @@
+import type { Server } from 'node:http';
+import type { Registry } from 'prom-client';
+import type { Clock } from '../core/clock.js';
+import type { Scheduler } from '../core/scheduler.js';
+import type { WebSocketConfig } from '../config/schema.js';
+import type { ChangeBus } from '../registry/change-bus.js';
+import type { Logger } from '../telemetry/logger.js';
+import { ChangePublisher, type ChangeHistory } from './change-publisher.js';
+import { PushRelay, type VersionTicks } from './push-relay.js';
+import { WsGateway } from './ws-gateway.js';
+import { WsMetrics } from './ws-metrics.js';
+
+export interface WebSocketLayerDeps {
+  config: WebSocketConfig;
+  contextPath: string;
+  clock: Clock;
+  logger: Logger;
+  registry: Registry;
+  scheduler: Scheduler;
+  bus: ChangeBus;
+  discovery: VersionTicks & ChangeHistory;
+  heartbeat(body: unknown, clientAddress: string): string | Buffer;
+}
+
+export interface WebSocketLayer {
+  readonly publisher: ChangePublisher;
+  readonly gateway: WsGateway;
+  attach(server: Server): void;
+  /** Stops relaying and closes every session with 1001 (bounded by `timeoutMs`). */
+  close(timeoutMs: number): Promise<void>;
+}
+
+/** Builds the WebSocket channels: gateway, fan-out publisher, relay from the change bus, ping sweep. */
+export function createWebSocketLayer(deps: WebSocketLayerDeps): WebSocketLayer {
+  const metrics = new WsMetrics(deps.registry);
+  let gateway: WsGateway | undefined;
+  const publisher = new ChangePublisher(
+    deps.config.maxBufferedBytes,
+    deps.clock,
+    {
+      onSlowConsumer: (ws) => gateway?.closeSlow(ws),
+      onSent: (latencyMs, subscribers) => {
+        metrics.pushLatency.observe(latencyMs / 1000);
+        metrics.framesOut.inc({ channel: 'discovery' }, subscribers);
+      },
+    },
+    deps.discovery,
+  );
+  const relay = new PushRelay(deps.bus, deps.discovery, publisher);
+  gateway = new WsGateway({ ...deps, metrics, publisher });
+  const gw = gateway;
+  const { pingIntervalMs, sessionTtlMs } = deps.config;
+  const sweepEvery = pingIntervalMs > 0 ? pingIntervalMs : sessionTtlMs > 0 ? Math.min(60_000, Math.max(1_000, sessionTtlMs / 4)) : 0;
+  if (sweepEvery > 0) deps.scheduler.add({ name: 'websocket.sweep', intervalMs: sweepEvery, run: () => gw.sweep() });
+  return {
+    publisher,
+    gateway: gw,
+    attach: (server) => gw.attach(server),
+    close: async (timeoutMs) => {
+      relay.stop();
+      await gw.close(timeoutMs);
+    },
+  };
+}
