@@ -725,8 +725,30 @@ function description(contextPath: string): string {
     'Application errors are reported with HTTP 200 and a `responseStatus` object in the body.',
     'Framework errors (400 bad JSON or shape, 405 method, 413 body too large, 415 content type,',
     '503 shutting down) carry a body `{"responseStatus":{...}}`.',
+    '',
+    ...WEBSOCKET_DESCRIPTION,
   ].join('\n');
 }
+
+const WEBSOCKET_DESCRIPTION = [
+  '## WebSocket channels',
+  'On the same port, also below the context path; text frames of JSON; the server answers pings with pongs and pings quiet sessions itself.',
+  '',
+  '- `/ws/registry/heartbeat`: every frame is a `HeartbeatRequest` (`{"instances":[Instance...]}`); the server answers each',
+  '  frame with exactly one `HeartbeatResponse`, produced as by `POST /api/registry/heartbeat.json` (an unknown instance',
+  '  comes back in `failedInstances` with `data-not-found`; the client then registers it over HTTP). A frame that is not',
+  '  JSON is answered with `bad-request`.',
+  '- `/ws/discovery/instance-change`: the client sends one `DiscoveryConfig` frame per service it wants',
+  '  (`{"serviceId":"demo.order"}`; letter case ignored); the server pushes one `InstanceChange` frame per change of those',
+  '  services: `{"changeTime":…,"changeType":"new|delete|change|reload","instance":Instance,"version":…}`. `version` is the',
+  '  discovery version the change leads to. A subscription frame may carry `"version": <last version seen>`: the server',
+  '  first sends what was missed since then, or a `reload` change (instanceId `reload`) when that version is too old.',
+  '- `/ws/discovery/all-instance-change`: every change of every service, no subscription needed.',
+  '',
+  'Close codes: 1001 server shutting down, 1003 binary frame, 1009 frame over the size limit, 1013 subscriber too slow',
+  '(reconnect and reload), 4000 session older than the configured session TTL. Upgrades are refused with HTTP 503 at the',
+  'session limit, 403 for a blacklisted address, 404 for an unknown path.',
+];
 
 function paths(): Json {
   const out: Json = {};

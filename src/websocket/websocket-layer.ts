@@ -33,12 +33,12 @@ export interface WebSocketLayer {
 /** Builds the WebSocket channels: gateway, fan-out publisher, relay from the change bus, ping sweep. */
 export function createWebSocketLayer(deps: WebSocketLayerDeps): WebSocketLayer {
   const metrics = new WsMetrics(deps.registry);
-  let gateway: WsGateway | undefined;
+  const slow: { gateway?: WsGateway } = {};
   const publisher = new ChangePublisher(
     deps.config.maxBufferedBytes,
     deps.clock,
     {
-      onSlowConsumer: (ws) => gateway?.closeSlow(ws),
+      onSlowConsumer: (ws) => slow.gateway?.closeSlow(ws),
       onSent: (latencyMs, subscribers) => {
         metrics.pushLatency.observe(latencyMs / 1000);
         metrics.framesOut.inc({ channel: 'discovery' }, subscribers);
@@ -47,8 +47,8 @@ export function createWebSocketLayer(deps: WebSocketLayerDeps): WebSocketLayer {
     deps.discovery,
   );
   const relay = new PushRelay(deps.bus, deps.discovery, publisher);
-  gateway = new WsGateway({ ...deps, metrics, publisher });
-  const gw = gateway;
+  const gw = new WsGateway({ ...deps, metrics, publisher });
+  slow.gateway = gw;
   const { pingIntervalMs, sessionTtlMs } = deps.config;
   const sweepEvery = pingIntervalMs > 0 ? pingIntervalMs : sessionTtlMs > 0 ? Math.min(60_000, Math.max(1_000, sessionTtlMs / 4)) : 0;
   if (sweepEvery > 0) deps.scheduler.add({ name: 'websocket.sweep', intervalMs: sweepEvery, run: () => gw.sweep() });

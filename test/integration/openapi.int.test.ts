@@ -7,7 +7,6 @@ import { startTestNode, type RunningNode } from '../helpers/node.js';
 /** The OpenAPI document describes exactly what the server answers; Swagger UI is served locally. */
 
 // The document is walked dynamically; its values are checked at run time.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
