@@ -83,12 +83,22 @@ describe('DiscoveryService', () => {
     repo.register(inst('demo', 1));
     repo.register(inst('demo', 2));
     repo.register(inst('pay', 3));
-    await vi.advanceTimersByTimeAsync(19);
-    expect(discovery.cache.version).toBe(v0);
-    await vi.advanceTimersByTimeAsync(1);
+    // the first change after a quiet period is rebuilt on the next turn, with its whole turn
+    await vi.advanceTimersByTimeAsync(0);
     expect(discovery.cache.stats).toMatchObject({ versionBumps: 1, serviceBuilds: 2 });
-    expect(discovery.cache.version).toBeGreaterThan(v0);
+    const v1 = discovery.cache.version;
+    expect(v1).toBeGreaterThan(v0);
     expect(services(discovery).services.map(ids)).toEqual([['i1', 'i2'], ['i3']]);
+    // a burst right after waits for the window since that rebuild and costs one more rebuild
+    await vi.advanceTimersByTimeAsync(1);
+    for (let i = 4; i < 104; i++) repo.register(inst('demo', i));
+    await vi.advanceTimersByTimeAsync(5);
+    for (let i = 104; i < 204; i++) repo.register(inst('demo', i));
+    await vi.advanceTimersByTimeAsync(13);
+    expect(discovery.cache.version).toBe(v1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(discovery.cache.stats).toMatchObject({ versionBumps: 2, serviceBuilds: 3 });
+    expect(services(discovery).services.map(ids)[0]).toHaveLength(202);
   });
 
   it('shows a registration in lookup, service and the delta after the window', async () => {

@@ -82,7 +82,7 @@ export class DiscoveryService {
     this.filters = new FilterChain((f, err) => this.report(err, `filter ${f.name}`));
     const source = { build: (key: string) => this.snapshotService(key), keys: () => deps.repository.serviceKeys() };
     this.cache = new VersionedServiceCache(source, deps.settings, deps.clock, deps.onRebuilt);
-    this.coalescer = new Coalescer(deps.settings.coalesceMs, () => void this.rebuild());
+    this.coalescer = new Coalescer(deps.settings.coalesceMs, () => void this.rebuild(), () => deps.clock.now());
     this.unsubscribe = deps.bus.subscribe((change) => this.onChange(change));
   }
 
@@ -116,6 +116,7 @@ export class DiscoveryService {
   /** Rebuilds pending services now instead of at the end of the window; true when the version moved. */
   flush(): boolean {
     this.coalescer.cancel();
+    this.coalescer.ranNow();
     return this.rebuild();
   }
 
