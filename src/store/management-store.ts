@@ -1,0 +1,141 @@
+/**
+ * The port through which management state is kept: operation rows (what is pulled out now),
+ * canary IP sets and append-only audit logs. Two adapters implement it (SQLite for a single
+ * node, Redis for a cluster) and pass the same conformance suite (management-store.contract.ts).
+ */
+
+/** What an operation targets. */
+export type OperationKind = 'instance' | 'server' | 'zone' | 'group';
+
+/**
+ * One active operation (a pull-out label) on a target. Identity: kind + the key fields of that
+ * kind + operation, all compared ignoring letter case; the stored spelling is the first writer's.
+ * Key fields per kind: instance (regionId, serviceId, instanceId); server (regionId, serverId);
+ * zone (regionId, serviceId, zoneId); group (groupId). Fields a kind does not use are ''.
+ */
+export interface OperationRow {
+  kind: OperationKind;
+  regionId: string;
+  serviceId: string;
+  instanceId: string;
+  serverId: string;
+  zoneId: string;
+  groupId: string;
+  operation: string;
+  operatorId: string;
+  token: string;
+}
+
+/** The audit-log tables, one per management endpoint family (management spec section 8). */
+export type LogTable =
+  | 'instance-operation'
+  | 'server-operation'
+  | 'zone-operation'
+  | 'group-operation'
+  | 'group'
+  | 'route-rule'
+  | 'route-rule-group'
+  | 'group-instance'
+  | 'service-instance';
+
+export const LOG_TABLES: readonly LogTable[] = [
+  'instance-operation',
+  'server-operation',
+  'zone-operation',
+  'group-operation',
+  'group',
+  'route-rule',
+  'route-rule-group',
+  'group-instance',
+  'service-instance',
+];
+
+export type LogValue = string | number | boolean | null;
+
+/** Fields of a log row as written; the store adds `id` (increasing per table), `createTime`, `updateTime`. */
+export type LogFields = Record<string, LogValue>;
+
+export interface LogRecord extends LogFields {
+  id: number;
+  createTime: number;
+  updateTime: number;
+}
+
+/**
+ * AND of equality filters on log fields. Strings compare ignoring letter case (as the reference's
+ * MySQL collation does); numbers and booleans compare exactly. Absent keys do not filter.
+ */
+export type LogFilter = Record<string, LogValue>;
+
+/** The canary IPs of one application of a service (management spec section 7). */
+export interface CanaryRow {
+  serviceId: string;
+  appId: string;
+  regionId: string;
+  ips: string[];
+}
+
+/** Everything one management call changes, applied atomically: all of it or none of it. */
+export interface WriteBatch {
+  /** Inserted, or on an existing identity only operatorId/token updated. */
+  upsert?: OperationRow[];
+  /** Removed by identity (removing nothing is not an error). */
+  remove?: OperationRow[];
+  /** Replaces the canary IP set of (serviceId, appId), ignoring letter case of both. */
+  canary?: CanaryRow[];
+  logs?: Array<{ table: LogTable; fields: LogFields }>;
+}
+
+/** What a change notification carries: a store-wide counter that only grows, for ordering and dedup. */
+export interface StoreChange {
+  /** Revision after the write; a listener may skip revisions it has already loaded. */
+  revision: number;
+  /** True when the listener may have missed changes (reconnect): reload everything. */
+  resync: boolean;
+}
+
+export interface ManagementStore {
+  /** 'sqlite' or 'redis', for logs and status. */
+  readonly kind: string;
+  /** Creates or migrates the schema, connects. Idempotent. */
+  init(): Promise<void>;
+  /** Applies a batch atomically and durably; resolves once it is committed. */
+  write(batch: WriteBatch): Promise<void>;
+  /** Every active operation row. */
+  operations(): Promise<OperationRow[]>;
+  /** Every canary row. */
+  canaries(): Promise<CanaryRow[]>;
+  /** Log rows of a table matching the filter, oldest first, at most `limit`. */
+  queryLogs(table: LogTable, filter: LogFilter, limit: number): Promise<LogRecord[]>;
+  /** Deletes log rows created before `before` (ms epoch); returns how many. */
+  pruneLogs(before: number): Promise<number>;
+  /**
+   * Calls `listener` after every write to this store by any node sharing it, and with
+   * `resync: true` after a reconnect. Returns an unsubscribe function.
+   */
+  watch(listener: (change: StoreChange) => void): () => void;
+  /** Current revision (see StoreChange). */
+  revision(): Promise<number>;
+  /** Closes connections; idempotent. */
+  close(): Promise<void>;
+}
+
+/** The identity of an operation row: kind, its key fields and operation, lower-cased. */
+export function operationIdentity(row: OperationRow): string {
+  const parts = [row.kind, row.regionId, row.serviceId, row.instanceId, row.serverId, row.zoneId, row.groupId, row.operation];
+  return parts.map((p) => p.toLowerCase()).join('\u0000');
+}
+
+export function operationRow(fields: Partial<OperationRow> & Pick<OperationRow, 'kind' | 'operation'>): OperationRow {
+  return {
+    regionId: '',
+    serviceId: '',
+    instanceId: '',
+    serverId: '',
+    zoneId: '',
+    groupId: '',
+    operatorId: '',
+    token: '',
+    ...fields,
+  };
+}
