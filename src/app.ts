@@ -9,6 +9,10 @@ import { systemClock, type Clock } from './core/clock.js';
 import { Scheduler } from './core/scheduler.js';
 import { DiscoveryService } from './discovery/discovery-service.js';
 import { createWebSocketLayer, type WebSocketLayer } from './websocket/websocket-layer.js';
+import { createManagement, type ManagementModule } from './management/index.js';
+import { createStore } from './store/index.js';
+import type { ManagementStore } from './store/management-store.js';
+import { managementRoutes } from './web/management-routes.js';
 import { LeaseManager, type LeaseRemovalReason } from './lease/lease-manager.js';
 import { SelfPreservation } from './lease/self-preservation.js';
 import { ClientRateLimiter, RateLimiter } from './ratelimit/rate-limiter.js';
@@ -35,6 +39,8 @@ export const VERSION = '0.1.0';
 export interface NodeOverrides {
   clock?: Clock;
   logger?: Logger;
+  /** Management store; by default the one `store.url` names (SQLite in dataDir when empty). */
+  store?: ManagementStore;
   configOrigins?: ReadonlyMap<string, ConfigSourceName>;
 }
 
@@ -50,6 +56,7 @@ export interface ArtemisNode {
   readonly state: NodeState;
   readonly discovery: DiscoveryService;
   readonly websocket: WebSocketLayer;
+  readonly management: ManagementModule;
   /** Listens, starts background work and marks the node up. Resolves with the bound address. */
   start(): Promise<{ port: number; url: string }>;
   /** Graceful shutdown within `http.shutdownTimeoutMs`; idempotent. */
@@ -138,6 +145,19 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
     },
   });
 
+  const store =
+    overrides.store ??
+    createStore({
+      url: config.store.url, dataDir: config.dataDir, keyPrefix: config.store.keyPrefix,
+      onError: (err) => logger.warn(errorFields(err), 'management store trouble'),
+    });
+  const management = createManagement({
+    store, repository: repo, bus, clock, scheduler, discovery, node: () => state.status,
+    settings: { ...config.management, maxFieldLength: config.limits.maxFieldLength },
+    onError: (err, what) => logger.error({ ...errorFields(err), what }, 'management failure'),
+  });
+  websocket.publisher.setSuppression((instance) => management.service.state.isDown(instance));
+
   for (const [name, table, lease, sp] of [
     ['instance', tables.normal, config.registry.lease, config.registry.selfPreservation],
     ['legacy-instance', tables.legacy, config.registry.legacyLease, config.registry.legacySelfPreservation],
@@ -160,6 +180,7 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
   discoveryRoutes(router, { discovery, maxBodyBytes, gzipMinBytes });
   replicationRoutes(router, { repository: repo, node: state, limiter: limiters.replication, maxBodyBytes, gzipMinBytes });
   clusterRoutes(router, { clusterStatuses, limiter: limiters.cluster, maxBodyBytes });
+  managementRoutes(router, { ...management, store, maxBodyBytes, logQueryLimit: config.management.logQueryLimit });
   let boundPort = config.port;
   statusRoutes(router, {
     config,
@@ -198,6 +219,7 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
     state.setUrl(url);
     logger.info({ port: boundPort, host: config.host, url, nodeId: effectiveNodeId(config, boundPort) }, 'artemis node listening');
     websocket.attach(srv);
+    await management.start();
     scheduler.start();
     state.markUp();
     readiness = 'ready';
@@ -235,6 +257,7 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
       }],
       ['scheduler', () => scheduler.stop()],
       ['discovery', () => discovery.stop()],
+      ['management store', () => management.stop()],
     ];
     for (const [name, step] of steps) {
       try {
@@ -259,6 +282,7 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
     state,
     discovery,
     websocket,
+    management,
     start,
     stop: () => (stopping ??= doStop()),
     readiness: () => readiness,

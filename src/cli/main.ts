@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-import { serverCommand, SERVER_USAGE } from './server-command.js';
+import { CLIENT_USAGE, commandFirst, isClientCommand, runClientCommand } from './client-commands.js';
 
 const USAGE = `Usage: artemis <command> [options]
 
 Commands:
-  server    start a registry node (artemis server --help for options)
+  server                    start a registry node (artemis server --help for options)
+${CLIENT_USAGE}
+Every command takes --help. Client commands talk to --url (or ARTEMIS_URL, default
+http://127.0.0.1:8080) and print tables, or JSON with --json. Exit codes: 0 ok, 1 failed, 2 usage.
 `;
 
 const io = {
@@ -12,16 +15,30 @@ const io = {
   err: (text: string) => process.stderr.write(text),
 };
 
-async function main(argv: string[]): Promise<number | undefined> {
+/** Ends a long-running command (watch) on SIGINT/SIGTERM. */
+function onStop(stop: () => void): () => void {
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return () => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  };
+}
+
+async function main(args: string[]): Promise<number | undefined> {
+  const argv = commandFirst(args);
   const [command, ...rest] = argv;
+  if (command === 'server') {
+    const { serverCommand } = await import('./server-command.js');
+    return serverCommand(rest, io, process.env);
+  }
+  if (isClientCommand(command)) return runClientCommand(argv, { io, env: process.env, onStop });
   switch (command) {
-    case 'server':
-      return serverCommand(rest, io, process.env);
     case undefined:
     case '-h':
     case '--help':
     case 'help':
-      io.out(`${USAGE}\n${SERVER_USAGE}`);
+      io.out(USAGE);
       return command === undefined ? 2 : 0;
     default:
       io.err(`unknown command: ${command}\n\n${USAGE}`);

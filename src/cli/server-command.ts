@@ -19,6 +19,7 @@ Options:
   --node-url <url>       URL clients and peers use for this node
   --data-dir <dir>       directory for this node's files                 [./data]
   --log-level <level>    fatal|error|warn|info|debug|trace|silent        [info]
+  --store <url>          management store: redis://host:port/db          [SQLite in --data-dir]
   --set <key=value>      any configuration key, e.g. --set registry.lease.ttlMs=30000
   -h, --help             show this help
 `;
@@ -33,6 +34,7 @@ const FLAG_KEYS: Record<string, string> = {
   'node-url': 'nodeUrl',
   'data-dir': 'dataDir',
   'log-level': 'logLevel',
+  store: 'store.url',
 };
 
 export interface CommandIO {

@@ -70,6 +70,21 @@ export const configSchema = z.strictObject({
       ipBlacklist: z.array(z.string()).default([]).describe('Remote addresses refused on every WebSocket channel.'),
     })
     .prefault({}),
+  store: z
+    .strictObject({
+      url: z.string().default('').describe('Management store: empty for SQLite in dataDir, or redis://host:port/db for a cluster.'),
+      keyPrefix: z.string().min(1).default('artemis:').describe('Prefix of every Redis key of this cluster.'),
+    })
+    .prefault({}),
+  management: z
+    .strictObject({
+      refreshIntervalMs: int(100, 3_600_000).default(30_000).describe('Full reload of management state as a safety net beside the change feed.'),
+      logRetentionDays: int(1, 36_500).default(90).describe('Audit-log rows older than this are deleted (checked hourly).'),
+      logQueryLimit: int(1, 1_000_000).default(10_000).describe('Most rows one log query returns (oldest first).'),
+      maxCanaryIps: int(1, 100_000).default(1_000).describe('Most canary IPs in one update-canary-ips request.'),
+      maxZoneOperations: int(1, 100_000).default(1_000).describe('Most zone operations in one operate-zone-operations request.'),
+    })
+    .prefault({}),
   rateLimit: z
     .strictObject({
       windowMs: int(1_000, 300_000).multipleOf(1_000).default(10_000).describe('Sliding window of every rate limiter (whole seconds).'),

@@ -1,11 +1,13 @@
+import { managementEndpoints, managementSchemas, managementTagDescription } from './openapi-management.js';
+
 export interface OpenApiOptions {
   version: string;
   serverUrl?: string;
   contextPath: string;
 }
 
-type Json = Record<string, unknown>;
-type Tag = 'registry' | 'discovery' | 'replication' | 'cluster' | 'status' | 'operations';
+export type Json = Record<string, unknown>;
+type Tag = 'registry' | 'discovery' | 'replication' | 'cluster' | 'status' | 'management' | 'operations';
 
 const JSON_TYPE = 'application/json';
 
@@ -39,7 +41,7 @@ const FRAMEWORK_ERRORS: Record<string, { name: string; description: string }> = 
 // Schema helpers
 // ---------------------------------------------------------------------------
 
-function described(description: string | undefined): Json {
+export function described(description: string | undefined): Json {
   return description === undefined ? {} : { description };
 }
 
@@ -47,19 +49,19 @@ function withNull(schema: Json, nullable: boolean): Json {
   return nullable ? { ...schema, nullable: true } : schema;
 }
 
-function str(description?: string, nullable = false): Json {
+export function str(description?: string, nullable = false): Json {
   return withNull({ type: 'string', ...described(description) }, nullable);
 }
 
-function nstr(description?: string): Json {
+export function nstr(description?: string): Json {
   return str(description, true);
 }
 
-function int(format: 'int32' | 'int64', description?: string, nullable = false): Json {
+export function int(format: 'int32' | 'int64', description?: string, nullable = false): Json {
   return withNull({ type: 'integer', format, ...described(description) }, nullable);
 }
 
-function bool(description: string, nullable = false): Json {
+export function bool(description: string, nullable = false): Json {
   return withNull({ type: 'boolean', description }, nullable);
 }
 
@@ -67,13 +69,13 @@ function strEnum(values: string[], description: string): Json {
   return { type: 'string', enum: values, description };
 }
 
-function ref(name: string, nullable = false, description?: string): Json {
+export function ref(name: string, nullable = false, description?: string): Json {
   const target = { $ref: `#/components/schemas/${name}` };
   if (!nullable && description === undefined) return target;
   return withNull({ allOf: [target], ...described(description) }, nullable);
 }
 
-function arr(items: Json, nullable = false, description?: string): Json {
+export function arr(items: Json, nullable = false, description?: string): Json {
   return withNull({ type: 'array', items, ...described(description) }, nullable);
 }
 
@@ -85,12 +87,12 @@ function strMap(description?: string): Json {
   return map({ type: 'string' }, true, description);
 }
 
-function obj(description: string, properties: Json, required: string[] = []): Json {
+export function obj(description: string, properties: Json, required: string[] = []): Json {
   return { type: 'object', description, properties, ...(required.length > 0 ? { required } : {}) };
 }
 
 /** A response type: every property is always written, `responseStatus` included. */
-function envelope(description: string, properties: Json): Json {
+export function envelope(description: string, properties: Json): Json {
   const all: Json = { ...properties, responseStatus: ref('ResponseStatus') };
   const names = Object.keys(all).sort();
   return obj(description, Object.fromEntries(names.map((name) => [name, all[name]])), names);
@@ -382,6 +384,7 @@ function allSchemas(): Json {
     ...replicationAndClusterMessages(),
     ...statusMessages(),
     ...operationsMessages(),
+    ...managementSchemas(),
   };
 }
 
@@ -425,18 +428,20 @@ const EXAMPLES: Record<string, Json> = {
 // Operation helpers
 // ---------------------------------------------------------------------------
 
-interface QueryParam {
+export interface QueryParam {
   name: string;
   description: string;
   required?: boolean;
   list?: boolean;
 }
 
-interface Endpoint {
+export interface Endpoint {
   path: string;
   tag: Tag;
   id: string;
   summary: string;
+  /** Longer notes (guards, error messages); shared by the GET and POST forms. */
+  description?: string;
   response: string;
   /** Request schema for POST; omitted when the endpoint has no POST form. */
   request?: string;
@@ -474,6 +479,7 @@ function getOperation(e: Endpoint, query: QueryParam[], hasPost: boolean): Json 
     tags: [e.tag],
     operationId: hasPost ? `${e.id}ByQuery` : e.id,
     summary: hasPost ? `${e.summary.replace(/\.$/, '')} (query parameters).` : e.summary,
+    ...described(e.description),
     ...(parameters.length > 0 ? { parameters } : {}),
     responses: { '200': okResponse(e.response, e.etag), ...notModified, ...errors },
   };
@@ -484,6 +490,7 @@ function postOperation(e: Endpoint, request: string): Json {
     tags: [e.tag],
     operationId: e.id,
     summary: e.summary,
+    ...described(e.description),
     requestBody: { required: request !== 'EmptyRequest', content: jsonContent(ref(request), e.example) },
     responses: { '200': okResponse(e.response), ...errorRefs(['400', '405', '413', '415', '503']) },
   };
@@ -622,7 +629,13 @@ function statusEndpoints(): Endpoint[] {
 }
 
 function apiEndpoints(): Endpoint[] {
-  return [...registryEndpoints(), ...discoveryEndpoints(), ...replicationAndClusterEndpoints(), ...statusEndpoints()];
+  return [
+    ...registryEndpoints(),
+    ...discoveryEndpoints(),
+    ...replicationAndClusterEndpoints(),
+    ...statusEndpoints(),
+    ...managementEndpoints(),
+  ];
 }
 
 // ---------------------------------------------------------------------------
@@ -710,6 +723,7 @@ const TAGS: Array<[Tag, string]> = [
   ['replication', 'Peer-to-peer registry replication.'],
   ['cluster', 'Cluster membership.'],
   ['status', 'Node, cluster, lease and configuration status.'],
+  ['management', managementTagDescription()],
   ['operations', 'Probes, metrics and API documentation.'],
 ];
 

@@ -1,8 +1,8 @@
 import * as wsModule from 'ws';
 import type { WebSocket } from 'ws';
 import type { Clock } from '../core/clock.js';
-import { makeInstance, serviceKey, type Instance } from '../core/wire/instance.js';
-import type { InstanceChange } from '../core/wire/service.js';
+import { serviceKey, type Instance } from '../core/wire/instance.js';
+import { reloadChange, type InstanceChange } from '../core/wire/service.js';
 
 /** Where missed changes come from when a subscriber resumes from a version it knows. */
 export interface ChangeHistory {
@@ -25,12 +25,6 @@ const FRAME_OPTIONS = { fin: true, opcode: 1, mask: false, readOnly: true, rsv1:
 /** A pushed change: InstanceChange plus the version it leads to (Java clients ignore the extra field). */
 interface PushFrame extends InstanceChange {
   version: number;
-}
-
-/** The `reload` placeholder the reference sends: only the service id is meaningful. */
-export function reloadChange(serviceId: string, changeTime: number): InstanceChange {
-  const instance: Instance = makeInstance({ serviceId, instanceId: 'reload', ip: '0.0.0.0', url: 'http://serviceId/reload' });
-  return { changeTime, changeType: 'reload', instance };
 }
 
 /**

@@ -1,12 +1,22 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createNode, type ArtemisNode, type NodeOverrides } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
 
 export type ConfigFlags = Record<string, unknown>;
 
-/** A configuration for tests: port 0, loopback, region SHA / zone sha-z1, plus dotted overrides. */
+/** A fresh temporary directory for one node's files (its SQLite management store). */
+export function tempDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'artemis-test-'));
+}
+
+/** A configuration for tests: port 0, loopback, region SHA / zone sha-z1, own data dir, plus dotted overrides. */
 export function testConfig(flags: ConfigFlags = {}) {
-  return loadConfig({ flags: { port: 0, host: '127.0.0.1', regionId: 'SHA', zoneId: 'sha-z1', logLevel: 'silent', ...flags } }).config;
+  return loadConfig({
+    flags: { port: 0, host: '127.0.0.1', regionId: 'SHA', zoneId: 'sha-z1', logLevel: 'silent', dataDir: tempDataDir(), ...flags },
+  }).config;
 }
 
 export interface RunningNode {
@@ -17,9 +27,25 @@ export interface RunningNode {
 
 /** Starts a real node on an ephemeral port. Always stop it in `finally`/`afterAll`. */
 export async function startTestNode(flags: ConfigFlags = {}, overrides: NodeOverrides = {}): Promise<RunningNode> {
-  const node = createNode(testConfig(flags), overrides);
+  const config = testConfig(flags);
+  const node = createNode(config, overrides);
   const { port } = await node.start();
-  return { node, url: `http://127.0.0.1:${port}`, stop: () => node.stop() };
+  const ownDir = flags.dataDir === undefined;
+  return {
+    node,
+    url: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      await node.stop();
+      if (ownDir) rmSync(config.dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A wired, not listening node whose management store is open, for in-process management tests. */
+export async function inProcessManagedNode(flags: ConfigFlags = {}, overrides: NodeOverrides = {}): Promise<ArtemisNode> {
+  const node = inProcessNode(flags, overrides);
+  await node.management.start();
+  return node;
 }
 
 /** A node that is wired but not listening, for in-process `app.request()` tests. */

@@ -18,7 +18,9 @@ const I3 =
 const I4 = I3.replaceAll('10.1.2.3', '10.1.2.4');
 const bare = (id: string | null) =>
   `{"instances":null,"logicInstances":null,"metadata":null,"routeRules":null,"serviceId":${JSON.stringify(id)}}`;
-const ORDER = `{"instances":[${I3}],"logicInstances":null,"metadata":null,"routeRules":null,"serviceId":"demo.order"}`;
+/** A present service as every node serves it: the management filters always leave the lists as arrays. */
+const ORDER = `{"instances":[${I3}],"logicInstances":[],"metadata":null,"routeRules":[],"serviceId":"demo.order"}`;
+const EMPTY = (id: string) => `{"instances":[],"logicInstances":[],"metadata":null,"routeRules":[],"serviceId":${JSON.stringify(id)}}`;
 
 /** Mimics the reference's management filters: lists always present (spec 3.3 example). */
 const managementLike: DiscoveryFilter = {
@@ -78,11 +80,11 @@ describe('discovery wire: lookup.json', () => {
     expect(res.text).toBe(SPEC_RESPONSE);
   });
 
-  it('without filters an absent service has instances null', async () => {
+  it('runs the filters for an absent service too, so it comes back with empty lists', async () => {
     const { node } = clocked();
     register(node, instance());
     expect((await post(node, '/api/discovery/lookup.json', SPEC_REQUEST)).text).toBe(
-      `{"responseStatus":${SUCCESS},"services":[${ORDER},${bare('demo.missing')}]}`,
+      `{"responseStatus":${SUCCESS},"services":[${ORDER},${EMPTY('demo.missing')}]}`,
     );
   });
 
@@ -201,7 +203,7 @@ describe('discovery wire: services.json and services-delta.json', () => {
 
   it('services.json lists the snapshot with its version, by GET and POST', async () => {
     const { node } = specScenario();
-    const text = `{"responseStatus":${SUCCESS},"services":[{"instances":[${I3},${I4}],"logicInstances":null,"metadata":null,"routeRules":null,"serviceId":"demo.order"}],"version":1700000000000}`;
+    const text = `{"responseStatus":${SUCCESS},"services":[{"instances":[${I3},${I4}],"logicInstances":[],"metadata":null,"routeRules":[],"serviceId":"demo.order"}],"version":1700000000000}`;
     expect((await get(node, '/api/discovery/services.json')).text).toBe(text);
     expect((await post(node, '/api/discovery/services.json', { REGIONID: 'ignored', x: 1 })).text).toBe(text);
   });
@@ -245,7 +247,8 @@ describe('replication wire: registry/services.json', () => {
     register(node, instance());
     expect(node.discovery.getServices().bytes.toString()).toContain('service-unavailable');
     expect(node.discovery.cache.servicesBody().bytes.toString()).toContain('"services":[]');
-    const text = `{"responseStatus":${SUCCESS},"services":[${ORDER}]}`;
+    const raw = `{"instances":[${I3}],"logicInstances":null,"metadata":null,"routeRules":null,"serviceId":"demo.order"}`;
+    const text = `{"responseStatus":${SUCCESS},"services":[${raw}]}`;
     expect((await post(node, PATH, { RegionId: 'sha', zoneId: 'elsewhere' })).text).toBe(text);
     expect((await get(node, `${PATH}?regionId=SHA&zoneId=x`)).text).toBe(text);
     expect((await get(node, `${PATH}?regionId=NYC`)).text).toBe(`{"responseStatus":${NO_REGION('NYC')},"services":null}`);

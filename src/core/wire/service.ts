@@ -1,4 +1,4 @@
-import type { Instance } from './instance.js';
+import { makeInstance, type Instance } from './instance.js';
 import { readObject, readString, readStringMap } from './json-reader.js';
 
 /** A route rule as management attaches it; core only carries it. */
@@ -63,4 +63,10 @@ export interface InstanceChange {
   changeTime: number;
   changeType: ChangeType;
   instance: Instance;
+}
+
+/** A `reload` change: tells subscribers to fetch the whole service again. Only `serviceId` is meaningful. */
+export function reloadChange(serviceId: string, changeTime: number): InstanceChange {
+  const instance = makeInstance({ serviceId, instanceId: 'reload', ip: '0.0.0.0', url: 'http://serviceId/reload' });
+  return { changeTime, changeType: 'reload', instance };
 }

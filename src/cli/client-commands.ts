@@ -1,0 +1,147 @@
+import { Api } from './api.js';
+import { COMMON_HELP, CommandError, UsageError, expectPositionals, parseCommand, type Io, type Parsed } from './common.js';
+import { INSTANCE_HELP, INSTANCE_OPTIONS, OPERATE_HELP, operateInstance, registryOperation } from './instance-commands.js';
+import { clusterStatus, instanceList, serviceGet, serviceList, status } from './read-commands.js';
+import { WATCH_HELP, WATCH_OPTIONS, watch, type StopHook } from './watch-command.js';
+
+type OptionSpec = Parameters<typeof parseCommand>[1];
+
+/** A help request for a command group: printed, exit 0. */
+class HelpText extends Error {}
+
+interface Command {
+  usage: string;
+  options?: OptionSpec;
+  positionals: string[];
+  run(api: Api, parsed: Parsed, ctx: CommandContext): Promise<number>;
+}
+
+/** What commands get from the process. */
+export interface CommandContext {
+  io: Io;
+  env: NodeJS.ProcessEnv;
+  onStop: StopHook;
+}
+
+const COMMANDS: Record<string, Command> = {
+  'service list': { usage: 'artemis service list [options]\n\nLists every service that has instances.', positionals: [], run: (api, p, c) => serviceList(api, p.flags, c.io) },
+  'service get': { usage: 'artemis service get <serviceId> [options]\n\nShows one service and its instances.', positionals: ['serviceId'], run: (api, p, c) => serviceGet(api, p.flags, c.io, p.positionals[0]!) },
+  'instance list': { usage: 'artemis instance list <serviceId> [options]\n\nLists the instances of a service.', positionals: ['serviceId'], run: (api, p, c) => instanceList(api, p.flags, c.io, p.positionals[0]!) },
+  'instance register': registryCommand('register', 'Registers one instance (its lease expires unless heartbeats follow).'),
+  'instance heartbeat': registryCommand('heartbeat', 'Renews the lease of one instance.'),
+  'instance unregister': registryCommand('unregister', 'Unregisters one instance.'),
+  'instance pull-out': operateCommand(false, 'Pulls an instance out of discovery (management operation).'),
+  'instance pull-in': operateCommand(true, 'Completes a pull-out: the instance is discoverable again.'),
+  'cluster status': { usage: 'artemis cluster status [options]\n\nShows every node of the cluster and what it can serve.', positionals: [], run: (api, p, c) => clusterStatus(api, p.flags, c.io) },
+  status: { usage: 'artemis status [options]\n\nShows the node, its leases and its configuration.', positionals: [], run: (api, p, c) => status(api, p.flags, c.io) },
+  watch: {
+    usage: `artemis watch <serviceId> [options]\n\nPrints the service, then every change as it is pushed (Ctrl-C to stop).\n\n${WATCH_HELP}`,
+    options: WATCH_OPTIONS,
+    positionals: ['serviceId'],
+    run: (api, p, c) => watch(api, p.flags, c.io, p.positionals[0]!, p.values, c.onStop),
+  },
+};
+
+function registryCommand(op: 'register' | 'heartbeat' | 'unregister', what: string): Command {
+  return {
+    usage: `artemis instance ${op} --service <id> --instance-id <id> --instance-url <url> [options]\n\n${what}\n\n${INSTANCE_HELP}`,
+    options: INSTANCE_OPTIONS,
+    positionals: [],
+    run: (api, p, c) => registryOperation(op, api, p.flags, c.io, p.values),
+  };
+}
+
+function operateCommand(pullIn: boolean, what: string): Command {
+  return {
+    usage: `artemis instance ${pullIn ? 'pull-in' : 'pull-out'} --service <id> --instance-id <id> [options]\n\n${what}\n\n${OPERATE_HELP}`,
+    options: INSTANCE_OPTIONS,
+    positionals: [],
+    run: (api, p, c) => operateInstance(pullIn, api, p.flags, c.io, p.values, c.env),
+  };
+}
+
+/** The groups and their subcommands, for help texts. */
+export const CLIENT_GROUPS: Record<string, string[]> = {
+  service: ['list', 'get'],
+  instance: ['list', 'register', 'heartbeat', 'unregister', 'pull-out', 'pull-in'],
+  cluster: ['status'],
+};
+
+/** The client commands' lines of `artemis --help`. */
+export const CLIENT_USAGE = `  service list              list services
+  service get <serviceId>   show a service and its instances
+  instance list <serviceId> list the instances of a service
+  instance register|heartbeat|unregister   one registry call for one instance
+  instance pull-out|pull-in                take an instance out of discovery and back
+  cluster status            nodes of the cluster and their state
+  status                    this node, its leases and configuration
+  watch <serviceId>         print changes of a service as they are pushed
+`;
+
+function find(argv: string[]): { name: string; rest: string[] } {
+  const [group = '', sub, ...rest] = argv;
+  const subs = CLIENT_GROUPS[group];
+  if (subs === undefined) return { name: group, rest: argv.slice(1) };
+  if (sub === undefined || sub.startsWith('-')) {
+    const help = `artemis ${group} <${subs.join('|')}> [options]   (artemis ${group} <command> --help)`;
+    if (sub === '-h' || sub === '--help') throw new HelpText(help);
+    throw new UsageError(`missing command: ${help}`);
+  }
+  if (!subs.includes(sub)) throw new UsageError(`unknown command: ${group} ${sub}; one of ${subs.join(', ')}`);
+  return { name: `${group} ${sub}`, rest };
+}
+
+/** True when `command` is one of the client commands. */
+export function isClientCommand(command: string | undefined): boolean {
+  return command !== undefined && (command in CLIENT_GROUPS || command in COMMANDS);
+}
+
+/** Moves options given before the command after it: `--url X status` → `status --url X`. */
+export function commandFirst(argv: string[]): string[] {
+  if (argv.length === 0 || !argv[0]!.startsWith('-')) return argv;
+  const at = argv.findIndex((a) => isClientCommand(a));
+  if (at < 0) return argv;
+  const take = argv[at]! in CLIENT_GROUPS && argv[at + 1] !== undefined && !argv[at + 1]!.startsWith('-') ? 2 : 1;
+  return [...argv.slice(at, at + take), ...argv.slice(0, at), ...argv.slice(at + take)];
+}
+
+/** Runs a client command: 0 ok, 1 failed (one-line reason on stderr), 2 usage error. */
+export async function runClientCommand(argv: string[], ctx: CommandContext): Promise<number> {
+  let command: Command | undefined;
+  try {
+    const { name, rest } = find(argv);
+    command = COMMANDS[name];
+    if (command === undefined) throw new UsageError(`unknown command: ${name}`);
+    const parsed = parseCommand(rest, command.options ?? {}, ctx.env);
+    if (parsed.help) {
+      ctx.io.out(`Usage: ${command.usage}\n\n${COMMON_HELP}`);
+      return 0;
+    }
+    expectPositionals(parsed.positionals, command.positionals);
+    const api = new Api(parsed.flags);
+    try {
+      return await command.run(api, parsed, ctx);
+    } finally {
+      api.close();
+    }
+  } catch (err) {
+    return report(err, ctx.io, command);
+  }
+}
+
+function report(err: unknown, io: Io, command: Command | undefined): number {
+  if (err instanceof HelpText) {
+    io.out(`Usage: ${err.message}\n`);
+    return 0;
+  }
+  if (err instanceof UsageError) {
+    io.err(`artemis: ${err.message}\n${command === undefined ? '' : `Usage: ${command.usage.split('\n')[0]}\n`}(--help for details)\n`);
+    return 2;
+  }
+  if (err instanceof CommandError) {
+    io.err(`artemis: ${err.message}\n`);
+    return 1;
+  }
+  io.err(`artemis: ${(err as Error).message ?? String(err)}\n`);
+  return 1;
+}

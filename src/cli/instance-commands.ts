@@ -1,0 +1,115 @@
+import { makeInstance, type Instance } from '../core/wire/instance.js';
+import { readFailedInstances } from '../client/wire.js';
+import type { Api } from './api.js';
+import { CommandError, UsageError, printJson, required, type CommonFlags, type Io, type Values } from './common.js';
+
+/** Flags that describe one instance (register, heartbeat, unregister, pull-out, pull-in). */
+export const INSTANCE_OPTIONS = {
+  service: { type: 'string' },
+  'instance-id': { type: 'string' },
+  'instance-url': { type: 'string' },
+  ip: { type: 'string' },
+  port: { type: 'string' },
+  status: { type: 'string' },
+  protocol: { type: 'string' },
+  group: { type: 'string' },
+  'health-check-url': { type: 'string' },
+  'machine-name': { type: 'string' },
+  metadata: { type: 'string', multiple: true },
+  operator: { type: 'string' },
+  operation: { type: 'string' },
+} as const;
+
+/** Help text of the instance flags. */
+export const INSTANCE_HELP = `Instance options:
+  --service <id>            service id (required)
+  --instance-id <id>        instance id (required)
+  --instance-url <url>      the address callers use (required for register, heartbeat, unregister)
+  --ip <ip>  --port <n>  --status <up|down|...>  --protocol <p>  --group <id>
+  --health-check-url <url>  --machine-name <name>  --metadata <key=value> (repeatable)
+`;
+
+/** Help text of the pull-out/pull-in flags. */
+export const OPERATE_HELP = `Operation options (pull-out, pull-in):
+  --service <id>  --instance-id <id>   the instance (required)
+  --operator <name>                    who operates, for the audit log   [$USER]
+  --operation <label>                  operation label                   [pullout]
+`;
+
+function metadata(values: Values): Record<string, string> | null {
+  const items = (values.metadata as string[] | undefined) ?? [];
+  if (items.length === 0) return null;
+  const out: Record<string, string> = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--metadata ${item}: expected key=value`);
+    out[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return out;
+}
+
+function port(values: Values): number {
+  if (values.port === undefined) return 0;
+  const n = Number(values.port);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new UsageError(`--port must be 0..65535, got ${String(values.port)}`);
+  return n;
+}
+
+/** The instance the flags describe; the instance URL comes from `--instance-url`. */
+export function instanceFromFlags(values: Values, regionId: string, zoneId: string): Instance {
+  const str = (name: string) => (typeof values[name] === 'string' ? values[name] : null);
+  return makeInstance({
+    regionId,
+    zoneId,
+    serviceId: required(values, 'service'),
+    instanceId: required(values, 'instance-id'),
+    url: required(values, 'instance-url'),
+    ip: str('ip'),
+    port: port(values),
+    status: str('status'),
+    protocol: str('protocol'),
+    groupId: str('group'),
+    healthCheckUrl: str('health-check-url'),
+    machineName: str('machine-name'),
+    metadata: metadata(values),
+  });
+}
+
+const DONE: Record<string, string> = { register: 'registered', heartbeat: 'renewed', unregister: 'unregistered' };
+
+/** `artemis instance register|heartbeat|unregister`: one registry call for one instance. */
+export async function registryOperation(op: 'register' | 'heartbeat' | 'unregister', api: Api, flags: CommonFlags, io: Io, values: Values): Promise<number> {
+  const zone = await api.callerZone();
+  const instance = instanceFromFlags(values, zone.regionId, zone.zoneId);
+  const answer = await api.call(`/api/registry/${op}.json`, { instances: [instance] });
+  const status = answer.responseStatus;
+  const failed = readFailedInstances(answer.body);
+  if (flags.json) printJson(io, answer.body);
+  if (status?.status === 'success') {
+    if (!flags.json) io.out(`${DONE[op]} ${instance.serviceId}/${instance.instanceId} on ${answer.node}\n`);
+    return 0;
+  }
+  const why = failed[0] ? `${failed[0].errorCode}: ${failed[0].errorMessage ?? ''}` : `${status?.errorCode ?? 'failed'}: ${status?.message ?? ''}`;
+  throw new CommandError(`${op} failed: ${why.trim()}`);
+}
+
+/** `artemis instance pull-out|pull-in`: adds or completes a management operation on one instance. */
+export async function operateInstance(pullIn: boolean, api: Api, flags: CommonFlags, io: Io, values: Values, env: NodeJS.ProcessEnv): Promise<number> {
+  const { regionId } = await api.callerZone();
+  const serviceId = required(values, 'service');
+  const instanceId = required(values, 'instance-id');
+  const operatorId = (values.operator as string | undefined) ?? env.USER ?? env.USERNAME ?? 'artemis-cli';
+  const operation = (values.operation as string | undefined) ?? 'pullout';
+  const body = { instanceKey: { regionId, serviceId, instanceId }, operation, operationComplete: pullIn, operatorId, token: '' };
+  const answer = await api.call('/api/management/operate-instance.json', body).catch((err: unknown) => {
+    if (err instanceof CommandError && /HTTP 404/.test(err.message)) {
+      throw new CommandError(`the node does not offer instance operations (HTTP 404 for /api/management/operate-instance.json)`);
+    }
+    throw err;
+  });
+  const status = answer.responseStatus;
+  if (flags.json) printJson(io, answer.body);
+  if (status?.status !== 'success') throw new CommandError(`${pullIn ? 'pull-in' : 'pull-out'} failed: ${status?.errorCode ?? ''}: ${status?.message ?? ''}`);
+  if (!flags.json) io.out(`${pullIn ? 'pulled in' : 'pulled out'} ${serviceId}/${instanceId} (operation ${operation}, operator ${operatorId})\n`);
+  return 0;
+}

@@ -1,0 +1,62 @@
+import type { Clock } from '../core/clock.js';
+import type { Scheduler } from '../core/scheduler.js';
+import type { ServiceNodeStatus } from '../core/wire/cluster.js';
+import type { DiscoveryService } from '../discovery/discovery-service.js';
+import type { ChangeBus } from '../registry/change-bus.js';
+import type { RegistryRepository } from '../registry/registry-repository.js';
+import type { ManagementStore } from '../store/management-store.js';
+import { downFilter, groupFilter } from './management-filters.js';
+import { ManagementReads } from './management-reads.js';
+import { ManagementService, type ManagementSettings } from './management-service.js';
+
+export interface ManagementModuleDeps {
+  store: ManagementStore;
+  repository: RegistryRepository;
+  bus: ChangeBus;
+  clock: Clock;
+  scheduler: Scheduler;
+  discovery: DiscoveryService;
+  node: () => ServiceNodeStatus;
+  settings: ManagementSettings & { refreshIntervalMs: number; logRetentionDays: number };
+  onError: (err: unknown, what: string) => void;
+}
+
+export interface ManagementModule {
+  readonly service: ManagementService;
+  readonly reads: ManagementReads;
+  /** Opens the store and loads the state; the node serves only after this. */
+  start(): Promise<void>;
+  /** Stops following the store and closes it. */
+  stop(): Promise<void>;
+}
+
+const HOUR = 3_600_000;
+
+/** Wires management: the service, its discovery filters (group, then down), periodic refresh and log retention. */
+export function createManagement(deps: ManagementModuleDeps): ManagementModule {
+  const service = new ManagementService({ ...deps, invalidate: (ids) => deps.discovery.invalidate(ids) });
+  const state = () => service.state;
+  deps.discovery.addFilter(groupFilter(state));
+  deps.discovery.addFilter(downFilter(state));
+  const reads = new ManagementReads(state, deps.repository, () => deps.clock.now());
+  deps.scheduler.add({ name: 'management.refresh', intervalMs: deps.settings.refreshIntervalMs, jitter: 0.1, run: () => service.refresh() });
+  deps.scheduler.add({
+    name: 'management.log-retention',
+    intervalMs: HOUR,
+    run: async () => {
+      await deps.store.pruneLogs(deps.clock.now() - deps.settings.logRetentionDays * 24 * HOUR);
+    },
+  });
+  return {
+    service,
+    reads,
+    start: async () => {
+      await deps.store.init();
+      await service.start();
+    },
+    stop: async () => {
+      service.stop();
+      await deps.store.close();
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import { BadRequestError } from '../core/errors.js';
+import { SUCCESS } from '../core/response-status.js';
+import { readObject, type JsonObject } from '../core/wire/json-reader.js';
+import type { LogFilter, LogRecord, LogTable, ManagementStore } from '../store/management-store.js';
+import { prop } from './requests.js';
+
+/** Each log endpoint: its path name, its table, and the request fields that filter it. */
+export const LOG_ENDPOINTS: ReadonlyArray<{ path: string; table: LogTable; filters: readonly string[] }> = [
+  { path: 'instance-operation-logs', table: 'instance-operation', filters: ['regionId', 'serviceId', 'instanceId', 'operation', 'operatorId', 'complete'] },
+  { path: 'server-operation-logs', table: 'server-operation', filters: ['regionId', 'serverId', 'operation', 'operatorId', 'complete'] },
+  { path: 'group-operation-logs', table: 'group-operation', filters: ['groupId', 'operation', 'operatorId', 'complete'] },
+  { path: 'group-logs', table: 'group', filters: ['serviceId', 'regionId', 'zoneId', 'name', 'appId', 'operation', 'operatorId'] },
+  { path: 'route-rule-logs', table: 'route-rule', filters: ['serviceId', 'name', 'operation', 'operatorId'] },
+  { path: 'route-rule-group-logs', table: 'route-rule-group', filters: ['routeRuleId', 'groupId', 'operation', 'operatorId'] },
+  { path: 'zone-operation-logs', table: 'zone-operation', filters: ['regionId', 'serviceId', 'zoneId', 'operation', 'operatorId', 'complete'] },
+  { path: 'group-instance-logs', table: 'group-instance', filters: ['groupId', 'instanceId', 'operation', 'operatorId'] },
+  { path: 'service-instance-logs', table: 'service-instance', filters: ['serviceId', 'instanceId', 'operation', 'operatorId'] },
+];
+
+function filterOf(req: JsonObject | null, fields: readonly string[]): LogFilter {
+  const filter: LogFilter = {};
+  for (const field of fields) {
+    const v = prop(req, field);
+    if (v === undefined || v === null) continue;
+    if (field === 'complete') {
+      if (typeof v === 'boolean') filter.complete = v;
+      else if (typeof v === 'string' && /^(true|false)$/i.test(v.trim())) filter.complete = v.trim().toLowerCase() === 'true';
+      else throw new BadRequestError('request.complete: expected a boolean.', { httpStatus: 400 });
+      continue;
+    }
+    if (typeof v === 'object') throw new BadRequestError(`request.${field}: expected a string or number.`, { httpStatus: 400 });
+    const text = String(v).trim();
+    if (text !== '') filter[field] = typeof v === 'number' ? v : text;
+  }
+  return filter;
+}
+
+/** A log record with its keys in alphabetical order, as every other response writes them. */
+function sortedRecord(r: LogRecord): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(r).sort().map((k) => [k, r[k]]));
+}
+
+/** Answers one log endpoint: AND of the non-blank filters, oldest first, at most `limit` rows. */
+export async function queryLogs(store: ManagementStore, table: LogTable, fields: readonly string[], body: unknown, limit: number) {
+  const req = readObject(body, 'request');
+  const logs = await store.queryLogs(table, filterOf(req, fields), limit);
+  return { logs: logs.map(sortedRecord), responseStatus: SUCCESS };
+}

@@ -1,0 +1,234 @@
+import type { Clock } from '../core/clock.js';
+import { ErrorCodes } from '../core/error-codes.js';
+import { BadRequestError, RegistryError, ServiceUnavailableError } from '../core/errors.js';
+import type { ServiceNodeStatus } from '../core/wire/cluster.js';
+import { readObject, type JsonObject } from '../core/wire/json-reader.js';
+import { reloadChange } from '../core/wire/service.js';
+import type { ChangeBus } from '../registry/change-bus.js';
+import type { RegistryRepository } from '../registry/registry-repository.js';
+import { operationRow, type LogFields, type ManagementStore, type OperationRow, type WriteBatch } from '../store/management-store.js';
+import { ManagementState } from './management-state.js';
+import { bool, checkLengths, list, obj, requireFields, str } from './requests.js';
+import { downTransitions } from './state-diff.js';
+import { canaryBatch } from './canary.js';
+
+export interface ManagementSettings {
+  maxFieldLength: number;
+  maxCanaryIps: number;
+  maxZoneOperations: number;
+}
+
+export interface ManagementDeps {
+  store: ManagementStore;
+  repository: RegistryRepository;
+  bus: ChangeBus;
+  clock: Clock;
+  node: () => ServiceNodeStatus;
+  settings: ManagementSettings;
+  /** Services whose discovery view changed without a per-instance change (canary). */
+  invalidate: (serviceIds: string[]) => void;
+  onError: (err: unknown, what: string) => void;
+}
+
+/** A management write failure the reference reports as `internal-service-error` with a fixed text. */
+class WriteFailed extends RegistryError {
+  constructor(message: string, cause: unknown) {
+    super(ErrorCodes.internalServiceError, message, { cause });
+  }
+}
+
+/**
+ * Management writes (pull-out / pull-in of instances, servers and zones; canary IPs) and the
+ * node's in-memory view of management state. Every write is validated whole, written to the
+ * store atomically, then applied at once on this node; other nodes sharing the store apply it
+ * when the store's change feed tells them. Applying a new state publishes `delete` for instances
+ * that became down and `new` for those that came back, and `reload` for canary changes.
+ */
+export class ManagementService {
+  private current = ManagementState.EMPTY;
+  private loadedRevision = -1;
+  private refreshing: Promise<void> | undefined;
+  private again = false;
+  private unwatch: (() => void) | undefined;
+
+  constructor(private readonly deps: ManagementDeps) {}
+
+  get state(): ManagementState {
+    return this.current;
+  }
+
+  /** Loads the state once and follows the store's change feed. */
+  async start(): Promise<void> {
+    await this.refresh();
+    this.unwatch = this.deps.store.watch((change) => {
+      if (change.resync || change.revision > this.loadedRevision) void this.refresh();
+    });
+  }
+
+  stop(): void {
+    this.unwatch?.();
+    this.unwatch = undefined;
+  }
+
+  /** Reloads from the store; concurrent calls share one run and one follow-up run. */
+  refresh(): Promise<void> {
+    if (this.refreshing !== undefined) {
+      this.again = true;
+      return this.refreshing;
+    }
+    this.refreshing = this.load().finally(() => {
+      this.refreshing = undefined;
+      if (this.again) {
+        this.again = false;
+        void this.refresh();
+      }
+    });
+    return this.refreshing;
+  }
+
+  private async load(): Promise<void> {
+    try {
+      const revision = await this.deps.store.revision();
+      const [rows, canaries] = await Promise.all([this.deps.store.operations(), this.deps.store.canaries()]);
+      this.apply(new ManagementState(rows, canaries));
+      this.loadedRevision = Math.max(this.loadedRevision, revision);
+    } catch (err) {
+      this.deps.onError(err, 'management refresh');
+      throw err;
+    }
+  }
+
+  private apply(next: ManagementState): void {
+    const before = this.current;
+    this.current = next;
+    const now = this.deps.clock.now();
+    for (const t of downTransitions(before, next, this.deps.repository)) {
+      this.deps.bus.publish({ changeTime: now, changeType: t.down ? 'delete' : 'new', instance: t.instance });
+    }
+    const canaryServices = new Set<string>();
+    for (const [key, rows] of next.canaries) if (JSON.stringify(rows) !== JSON.stringify(before.canaries.get(key))) canaryServices.add(rows[0]!.serviceId);
+    for (const [key, rows] of before.canaries) if (!next.canaries.has(key)) canaryServices.add(rows[0]!.serviceId);
+    if (canaryServices.size === 0) return;
+    this.deps.invalidate([...canaryServices]);
+    for (const id of canaryServices) this.deps.bus.publish(reloadChange(id, now));
+  }
+
+  /** The node-up guard of every management write. */
+  private guard(): void {
+    const s = this.deps.node();
+    if (s.status === 'up') return;
+    const node = `${s.node.zone.regionId ?? ''}/${s.node.zone.zoneId ?? ''}/${s.node.url}`.toLowerCase();
+    throw new ServiceUnavailableError(
+      `Serivce is not in up state. Current status: { node: ${node}, status: ${s.status}, canServiceRegistry: ${String(s.canServiceRegistry)}, canServiceDiscovery: ${String(s.canServiceDiscovery)} }`,
+    );
+  }
+
+  private request(body: unknown): JsonObject {
+    this.guard();
+    const req = readObject(body, 'request');
+    if (req === null) throw new BadRequestError('request is null');
+    return req;
+  }
+
+  private async commit(batch: WriteBatch, failure: string): Promise<void> {
+    try {
+      await this.deps.store.write(batch);
+    } catch (err) {
+      this.deps.onError(err, failure);
+      throw new WriteFailed(failure, err);
+    }
+    await this.refresh().catch(() => undefined);
+  }
+
+  /** `operate-instance.json`: add (pull-out) or complete (pull-in) an operation on one instance. */
+  async operateInstance(body: unknown): Promise<void> {
+    const req = this.request(body);
+    const key = obj(req, 'instanceKey');
+    if (key === null) throw new BadRequestError('request.instanceKey is null');
+    const f = {
+      regionId: str(key, 'regionId', 'request.instanceKey'),
+      serviceId: str(key, 'serviceId', 'request.instanceKey'),
+      instanceId: str(key, 'instanceId', 'request.instanceKey'),
+      operation: str(req, 'operation'),
+      operatorId: str(req, 'operatorId'),
+      token: str(req, 'token') ?? '',
+    };
+    const named = Object.entries(f) as Array<[string, string | null]>;
+    requireFields(named.slice(0, 5));
+    checkLengths(named, this.deps.settings.maxFieldLength);
+    const row = operationRow({ kind: 'instance', ...(f as Record<keyof typeof f, string>) });
+    await this.commit(this.operationBatch(row, bool(req, 'operationComplete'), 'instance-operation'), 'Update instance failed.');
+  }
+
+  /** `operate-server.json`: add or complete an operation on every instance of one server ip. */
+  async operateServer(body: unknown): Promise<void> {
+    const req = this.request(body);
+    const key = obj(req, 'serverKey');
+    if (key === null) throw new BadRequestError('request.serverKey is null');
+    const f = {
+      regionId: str(key, 'regionId', 'request.serverKey'),
+      serverId: str(key, 'serverId', 'request.serverKey'),
+      operation: str(req, 'operation'),
+      operatorId: str(req, 'operatorId'),
+      token: str(req, 'token') ?? '',
+    };
+    const named = Object.entries(f) as Array<[string, string | null]>;
+    requireFields(named.slice(0, 4));
+    checkLengths(named, this.deps.settings.maxFieldLength);
+    const row = operationRow({ kind: 'server', ...(f as Record<keyof typeof f, string>) });
+    await this.commit(this.operationBatch(row, bool(req, 'operationComplete'), 'server-operation'), 'Update server failed.');
+  }
+
+  private operationBatch(row: OperationRow, complete: boolean, table: 'instance-operation' | 'server-operation'): WriteBatch {
+    const target: LogFields = table === 'instance-operation' ? { serviceId: row.serviceId, instanceId: row.instanceId } : { serverId: row.serverId };
+    const fields: LogFields = { regionId: row.regionId, ...target, operation: row.operation, operatorId: row.operatorId, token: row.token, extensions: '{}', complete };
+    const logs = [{ table, fields }];
+    return complete ? { remove: [row], logs } : { upsert: [row], logs };
+  }
+
+  /** `zone/operate-zone-operations.json`: operations on a service's instances in a zone, validated whole. */
+  async operateZones(body: unknown): Promise<void> {
+    const req = this.request(body);
+    const complete = bool(req, 'operationComplete');
+    const operatorId = str(req, 'operatorId');
+    const token = str(req, 'token') ?? '';
+    requireFields([['operatorId', operatorId]]);
+    const rows = this.zoneRows(list(req, 'zoneOperationsList') ?? [], operatorId as string, token, complete);
+    if (rows.length === 0) throw new BadRequestError('zoneOperationsList has no operation to apply');
+    const logs = rows.map((r) => ({
+      table: 'zone-operation' as const,
+      fields: { regionId: r.regionId, serviceId: r.serviceId, zoneId: r.zoneId, operation: r.operation, operatorId: r.operatorId, token: r.token, complete },
+    }));
+    await this.commit(complete ? { remove: rows, logs } : { upsert: rows, logs }, 'operate zone-operations failed.');
+  }
+
+  private zoneRows(items: unknown[], operatorId: string, token: string, complete: boolean): OperationRow[] {
+    const rows: OperationRow[] = [];
+    items.forEach((item, i) => {
+      const entry = readObject(item, `request.zoneOperationsList[${i}]`);
+      const key = obj(entry, 'zoneKey', `request.zoneOperationsList[${i}]`);
+      const ops = list(entry, 'operations', `request.zoneOperationsList[${i}]`) ?? [];
+      if (key === null) return;
+      const path = `request.zoneOperationsList[${i}].zoneKey`;
+      const f = { regionId: str(key, 'regionId', path), serviceId: str(key, 'serviceId', path), zoneId: str(key, 'zoneId', path) };
+      for (const [j, op] of ops.entries()) {
+        const operation = (str({ op }, 'op', `request.zoneOperationsList[${i}].operations[${j}]`) ?? '').trim();
+        if (operation === '') continue;
+        if (!complete) requireFields(Object.entries(f) as Array<[string, string | null]>);
+        checkLengths([...(Object.entries(f) as Array<[string, string | null]>), ['operation', operation], ['operatorId', operatorId]], this.deps.settings.maxFieldLength);
+        rows.push(operationRow({ kind: 'zone', regionId: f.regionId ?? '', serviceId: f.serviceId ?? '', zoneId: f.zoneId ?? '', operation, operatorId, token }));
+      }
+    });
+    if (rows.length > this.deps.settings.maxZoneOperations) {
+      throw new BadRequestError(`zoneOperationsList holds ${rows.length} operations; the limit is ${this.deps.settings.maxZoneOperations}`);
+    }
+    return rows;
+  }
+
+  /** `canary/update-canary-ips.json`: the canary IPs of one app of a service, in the node's region. */
+  async updateCanaryIps(body: unknown): Promise<void> {
+    const req = this.request(body);
+    const batch = canaryBatch(req, this.deps.node().node.zone.regionId ?? '', this.current, this.deps.settings);
+    await this.commit(batch, 'update canary ips');
+  }
+}

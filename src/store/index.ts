@@ -1,0 +1,56 @@
+import { join } from 'node:path';
+import type { ManagementStore } from './management-store.js';
+import { RedisStore } from './redis/redis-store.js';
+import { SqliteStore } from './sqlite/sqlite-store.js';
+import { StoreInputError } from './store-errors.js';
+
+export * from './management-store.js';
+export * from './store-errors.js';
+export { RedisStore, type RedisStoreOptions } from './redis/redis-store.js';
+export { SqliteStore, type SqliteStoreOptions } from './sqlite/sqlite-store.js';
+
+/** The file name of the SQLite store inside the data directory. */
+export const SQLITE_FILE_NAME = 'artemis.db';
+
+/** Which store to open (the `store.*` config keys plus the node's data directory). */
+export interface StoreSpec {
+  /**
+   * Empty for SQLite at `<dataDir>/artemis.db`; `sqlite:<path>` (or `sqlite:///abs/path`) for another
+   * SQLite file, `sqlite::memory:` for a private in-memory one; `redis://…` or `rediss://…` for Redis.
+   * @defaultValue ''
+   */
+  url?: string;
+  /** Folder of the node's files. */
+  dataDir: string;
+  /**
+   * Prefix of the Redis keys (ignored by SQLite).
+   * @defaultValue 'artemis:'
+   */
+  keyPrefix?: string;
+  /** Receives lost connections, failed change polls and what watch listeners throw. */
+  onError?: (err: unknown) => void;
+}
+
+function sqlitePath(url: string): string {
+  const rest = url.slice('sqlite:'.length);
+  const path = rest.startsWith('//') ? rest.slice(2) : rest;
+  if (path === '') throw new StoreInputError('store.url "sqlite:" needs a file path, as in sqlite:./data/artemis.db');
+  return path;
+}
+
+/**
+ * Creates the management store a URL names. Does no I/O: call `init()` on the result.
+ * @throws StoreInputError for a URL of any other scheme.
+ * @example
+ * const store = createStore({ url: config.store.url, dataDir: config.dataDir, keyPrefix: config.store.keyPrefix });
+ * await store.init();
+ */
+export function createStore(spec: StoreSpec): ManagementStore {
+  const url = (spec.url ?? '').trim();
+  const onError = spec.onError;
+  if (url === '') return new SqliteStore(join(spec.dataDir, SQLITE_FILE_NAME), { onError });
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === 'sqlite') return new SqliteStore(sqlitePath(url), { onError });
+  if (scheme === 'redis' || scheme === 'rediss') return new RedisStore(url, { keyPrefix: spec.keyPrefix, onError });
+  throw new StoreInputError(`store.url must be empty, sqlite:<path>, redis://… or rediss://…; got a "${scheme ?? url}" URL.`);
+}

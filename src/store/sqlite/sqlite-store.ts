@@ -1,0 +1,205 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { systemClock, type Clock } from '../../core/clock.js';
+import { ChangeNotifier } from '../change-notifier.js';
+import type { CanaryRow, LogFilter, LogRecord, LogTable, ManagementStore, OperationRow, StoreChange, WriteBatch } from '../management-store.js';
+import { StoreClosedError, StoreError, StoreInputError, StoreNotInitializedError, StoreUnavailableError } from '../store-errors.js';
+import { checkLimit, checkLogTable, checkTime, filterEntries, foldCase } from '../store-input.js';
+import { FOLD_FUNCTION } from './sqlite-logs.js';
+import { migrate } from './sqlite-schema.js';
+import { SqliteTables } from './sqlite-tables.js';
+
+/** Tuning of a {@link SqliteStore}. */
+export interface SqliteStoreOptions {
+  /**
+   * Source of `createTime` / `updateTime`.
+   * @defaultValue the system clock
+   */
+  clock?: Clock;
+  /**
+   * How often, while anyone watches, the revision row is read to notice writes of other processes.
+   * @defaultValue 100
+   */
+  pollIntervalMs?: number;
+  /**
+   * How long a statement waits for another process's lock before failing.
+   * @defaultValue 5000
+   */
+  busyTimeoutMs?: number;
+  /**
+   * Receives what a watch listener throws and failures of the revision poll.
+   * @defaultValue errors are dropped
+   */
+  onError?: (err: unknown) => void;
+}
+
+/** A SQLite failure as a store error: every driver error means the file cannot be used right now. */
+function storeFailure(err: unknown, what: string): unknown {
+  if (err instanceof Database.SqliteError) return new StoreUnavailableError(`SQLite ${what} failed: ${err.code}: ${err.message}`, { cause: err });
+  return err;
+}
+
+/** Anything that stops the file from opening (folder not writable, not a database) as a store error. */
+function openFailure(err: unknown, path: string): StoreError {
+  if (err instanceof StoreError) return err;
+  return new StoreUnavailableError(`Cannot open the SQLite database ${path}: ${(err as Error).message}`, { cause: err });
+}
+
+/**
+ * Management state in one SQLite file (WAL, `synchronous=FULL`, so an acknowledged write survives a
+ * crash of the process or the machine). Several processes may share the file; each sees the others'
+ * writes through a revision row that it polls while it has watchers.
+ *
+ * @example
+ * const store = new SqliteStore('./data/artemis.db');
+ * await store.init();
+ */
+export class SqliteStore implements ManagementStore {
+  readonly kind = 'sqlite';
+  private readonly clock: Clock;
+  private readonly pollIntervalMs: number;
+  private readonly busyTimeoutMs: number;
+  private readonly onError: (err: unknown) => void;
+  private readonly notifier: ChangeNotifier;
+  private db: Database.Database | undefined;
+  private tables: SqliteTables | undefined;
+  private initializing: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  private poller: NodeJS.Timeout | undefined;
+
+  /**
+   * @param path - the database file (its folder is created at init), or `':memory:'` for a private in-memory database.
+   */
+  constructor(
+    readonly path: string,
+    options: SqliteStoreOptions = {},
+  ) {
+    if (typeof path !== 'string' || path === '') throw new StoreInputError('The SQLite store needs a file path.');
+    this.clock = options.clock ?? systemClock;
+    this.pollIntervalMs = options.pollIntervalMs ?? 100;
+    this.busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
+    if (!(this.pollIntervalMs > 0) || !(this.busyTimeoutMs >= 0)) throw new StoreInputError('SQLite store intervals must be positive.');
+    this.onError = options.onError ?? (() => undefined);
+    this.notifier = new ChangeNotifier(this.onError);
+  }
+
+  init(): Promise<void> {
+    if (this.closing !== undefined) return Promise.reject(new StoreClosedError(this.kind));
+    this.initializing ??= Promise.resolve()
+      .then(() => this.open())
+      .catch((err: unknown) => {
+        this.initializing = undefined;
+        throw openFailure(err, this.path);
+      });
+    return this.initializing;
+  }
+
+  write(batch: WriteBatch): Promise<void> {
+    return this.call('write', (tables) => {
+      this.notifier.changed(tables.write(batch, this.clock.now()));
+    });
+  }
+
+  operations(): Promise<OperationRow[]> {
+    return this.call('read', (tables) => tables.operations());
+  }
+
+  canaries(): Promise<CanaryRow[]> {
+    return this.call('read', (tables) => tables.canaries());
+  }
+
+  queryLogs(table: LogTable, filter: LogFilter, limit: number): Promise<LogRecord[]> {
+    return this.call('log query', (tables) => tables.logs.query(checkLogTable(table), filterEntries(filter), checkLimit(limit)));
+  }
+
+  pruneLogs(before: number): Promise<number> {
+    return this.call('log prune', (tables) => tables.logs.pruneBefore(checkTime(before)));
+  }
+
+  watch(listener: (change: StoreChange) => void): () => void {
+    const remove = this.notifier.add(listener);
+    this.updatePolling();
+    return () => {
+      remove();
+      this.updatePolling();
+    };
+  }
+
+  revision(): Promise<number> {
+    return this.call('read', (tables) => tables.revision());
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private open(): void {
+    if (this.closing !== undefined) throw new StoreClosedError(this.kind);
+    if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
+    const db = new Database(this.path, { timeout: this.busyTimeoutMs });
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.function(FOLD_FUNCTION, { deterministic: true }, (v: unknown) => (typeof v === 'string' ? foldCase(v) : v));
+      migrate(db);
+      this.tables = new SqliteTables(db);
+      this.db = db;
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    this.notifier.seen(this.tables.revision());
+    this.updatePolling();
+  }
+
+  private async shutdown(): Promise<void> {
+    this.notifier.clear();
+    this.updatePolling();
+    await this.initializing?.catch(() => undefined);
+    try {
+      this.db?.close();
+    } finally {
+      this.db = undefined;
+      this.tables = undefined;
+    }
+  }
+
+  private ready(): SqliteTables {
+    if (this.closing !== undefined) throw new StoreClosedError(this.kind);
+    if (this.tables === undefined) throw new StoreNotInitializedError(this.kind);
+    return this.tables;
+  }
+
+  /** Runs one synchronous driver call; anything it throws becomes the promise's rejection. */
+  private call<T>(what: string, fn: (tables: SqliteTables) => T): Promise<T> {
+    return new Promise<T>((resolve) => {
+      const tables = this.ready();
+      try {
+        resolve(fn(tables));
+      } catch (err) {
+        throw storeFailure(err, what);
+      }
+    });
+  }
+
+  private updatePolling(): void {
+    const wanted = this.notifier.size > 0 && this.tables !== undefined && this.closing === undefined;
+    if (wanted && this.poller === undefined) {
+      this.poller = setInterval(() => this.poll(), this.pollIntervalMs);
+      this.poller.unref();
+    } else if (!wanted && this.poller !== undefined) {
+      clearInterval(this.poller);
+      this.poller = undefined;
+    }
+  }
+
+  private poll(): void {
+    try {
+      if (this.tables !== undefined) this.notifier.changed(this.tables.revision());
+    } catch (err) {
+      this.onError(storeFailure(err, 'revision poll'));
+    }
+  }
+}

@@ -1,0 +1,103 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { type CanaryRow, type OperationRow, type WriteBatch } from '../management-store.js';
+import { StoreSchemaError } from '../store-errors.js';
+import { checkCanaryRow, checkLogTable, checkOperationRow, foldCase, storedLogFields } from '../store-input.js';
+import { SqliteLogs } from './sqlite-logs.js';
+
+const OPERATION_COLUMNS = [
+  ['kind', 'kind'],
+  ['regionId', 'region_id'],
+  ['serviceId', 'service_id'],
+  ['instanceId', 'instance_id'],
+  ['serverId', 'server_id'],
+  ['zoneId', 'zone_id'],
+  ['groupId', 'group_id'],
+  ['operation', 'operation'],
+  ['operatorId', 'operator_id'],
+  ['token', 'token'],
+] as const;
+
+const UPSERT_OPERATION = `
+  INSERT INTO operation (identity, ${OPERATION_COLUMNS.map(([, c]) => c).join(', ')}, create_time, update_time)
+  VALUES (${Array(OPERATION_COLUMNS.length + 3).fill('?').join(', ')})
+  ON CONFLICT (identity) DO UPDATE SET operator_id = excluded.operator_id, token = excluded.token, update_time = excluded.update_time`;
+
+const UPSERT_CANARY = `
+  INSERT INTO canary (identity, service_id, app_id, region_id, ips, update_time) VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT (identity) DO UPDATE SET region_id = excluded.region_id, ips = excluded.ips, update_time = excluded.update_time`;
+
+/**
+ * The identity as the port defines it (see `operationIdentity`), encoded as a JSON array: SQLite
+ * text comparison stops at the NUL that the port's own encoding uses as a separator.
+ */
+function identityText(parts: string[]): string {
+  return JSON.stringify(parts.map(foldCase));
+}
+
+const operationKey = (r: OperationRow) => identityText([r.kind, r.regionId, r.serviceId, r.instanceId, r.serverId, r.zoneId, r.groupId, r.operation]);
+
+/** The prepared statements of an open SQLite store, and the transaction that applies a batch. */
+export class SqliteTables {
+  readonly logs: SqliteLogs;
+  private readonly upsertOperation: Statement<unknown[]>;
+  private readonly removeOperation: Statement<[string]>;
+  private readonly upsertCanary: Statement<unknown[]>;
+  private readonly bumpRevision: Statement<[], { value: number }>;
+  private readonly readRevision: Statement<[], { value: number }>;
+  private readonly readOperations: Statement<[], OperationRow>;
+  private readonly readCanaries: Statement<[], Omit<CanaryRow, 'ips'> & { ips: string }>;
+  private readonly applyBatch: (batch: WriteBatch, now: number) => number;
+
+  constructor(db: Database) {
+    this.logs = new SqliteLogs(db);
+    this.upsertOperation = db.prepare(UPSERT_OPERATION);
+    this.removeOperation = db.prepare('DELETE FROM operation WHERE identity = ?');
+    this.upsertCanary = db.prepare(UPSERT_CANARY);
+    this.bumpRevision = db.prepare("UPDATE meta SET value = value + 1 WHERE name = 'revision' RETURNING value");
+    this.readRevision = db.prepare("SELECT value FROM meta WHERE name = 'revision'");
+    this.readOperations = db.prepare(`SELECT ${OPERATION_COLUMNS.map(([f, c]) => `${c} AS ${f}`).join(', ')} FROM operation ORDER BY rowid`);
+    this.readCanaries = db.prepare('SELECT service_id AS serviceId, app_id AS appId, region_id AS regionId, ips FROM canary ORDER BY rowid');
+    const tx = db.transaction((batch: WriteBatch, now: number) => this.apply(batch, now));
+    // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading a read lock.
+    this.applyBatch = (batch, now) => tx.immediate(batch, now);
+  }
+
+  /** Applies a batch in one transaction and returns the new revision; anything thrown rolls it all back. */
+  write(batch: WriteBatch, now: number): number {
+    return this.applyBatch(batch, now);
+  }
+
+  /** The revision of the last committed batch (0 for a new file). */
+  revision(): number {
+    return this.readRevision.get()?.value ?? 0;
+  }
+
+  /** Every operation row, in insertion order. */
+  operations(): OperationRow[] {
+    return this.readOperations.all().map((row) => ({ ...row }));
+  }
+
+  /** Every canary row, in insertion order. */
+  canaries(): CanaryRow[] {
+    return this.readCanaries.all().map((row) => ({ ...row, ips: JSON.parse(row.ips) as string[] }));
+  }
+
+  private apply(batch: WriteBatch, now: number): number {
+    for (const row of batch.upsert ?? []) {
+      checkOperationRow(row);
+      this.upsertOperation.run(operationKey(row), ...OPERATION_COLUMNS.map(([f]) => row[f]), now, now);
+    }
+    for (const row of batch.remove ?? []) {
+      checkOperationRow(row);
+      this.removeOperation.run(operationKey(row));
+    }
+    for (const row of batch.canary ?? []) {
+      checkCanaryRow(row);
+      this.upsertCanary.run(identityText([row.serviceId, row.appId]), row.serviceId, row.appId, row.regionId, JSON.stringify(row.ips), now);
+    }
+    for (const log of batch.logs ?? []) this.logs.append(checkLogTable(log.table), storedLogFields(log.fields), now);
+    const bumped = this.bumpRevision.get();
+    if (bumped === undefined) throw new StoreSchemaError('The revision row is missing from the SQLite database.');
+    return bumped.value;
+  }
+}

@@ -1,0 +1,128 @@
+import {
+  LOG_TABLES,
+  type CanaryRow,
+  type LogFields,
+  type LogFilter,
+  type LogRecord,
+  type LogTable,
+  type LogValue,
+  type OperationRow,
+  type WriteBatch,
+} from './management-store.js';
+import { StoreInputError } from './store-errors.js';
+
+/**
+ * Checks shared by both adapters, so that they accept and refuse exactly the same input and
+ * compare log values the same way.
+ */
+
+const OPERATION_KINDS: ReadonlySet<string> = new Set(['instance', 'server', 'zone', 'group']);
+const OPERATION_TEXT = ['regionId', 'serviceId', 'instanceId', 'serverId', 'zoneId', 'groupId', 'operation', 'operatorId', 'token'] as const;
+/** Names the store sets itself on every log record. */
+const RESERVED_LOG_FIELDS: ReadonlySet<string> = new Set(['id', 'createTime', 'updateTime']);
+/** Field names are used inside SQLite JSON paths, so they are kept to identifier characters. */
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/** Case folding used for identities and log filters by every adapter. */
+export function foldCase(text: string): string {
+  return text.toLowerCase();
+}
+
+/** Returns `table` if it names a log table, else throws {@link StoreInputError}. */
+export function checkLogTable(table: unknown): LogTable {
+  if (typeof table !== 'string' || !(LOG_TABLES as readonly string[]).includes(table)) {
+    throw new StoreInputError(`Unknown log table: ${String(table)}`);
+  }
+  return table as LogTable;
+}
+
+/** Throws {@link StoreInputError} unless `row` is a well-formed operation row. */
+export function checkOperationRow(row: OperationRow): void {
+  if (!OPERATION_KINDS.has(row.kind)) throw new StoreInputError(`Unknown operation kind: ${String(row.kind)}`);
+  for (const key of OPERATION_TEXT) {
+    if (typeof row[key] !== 'string') throw new StoreInputError(`Operation row field ${key} must be a string.`);
+  }
+}
+
+/** Throws {@link StoreInputError} unless `row` is a well-formed canary row. */
+export function checkCanaryRow(row: CanaryRow): void {
+  for (const key of ['serviceId', 'appId', 'regionId'] as const) {
+    if (typeof row[key] !== 'string') throw new StoreInputError(`Canary row field ${key} must be a string.`);
+  }
+  if (!Array.isArray(row.ips) || row.ips.some((ip) => typeof ip !== 'string')) {
+    throw new StoreInputError('Canary row ips must be an array of strings.');
+  }
+}
+
+function checkValue(name: string, value: unknown): LogValue {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  throw new StoreInputError(`Log field ${name} must be a string, a finite number, a boolean or null.`);
+}
+
+function checkName(name: string): void {
+  if (!FIELD_NAME.test(name) || name === '__proto__') throw new StoreInputError(`Invalid log field name: ${JSON.stringify(name)}`);
+}
+
+/** The fields of a log row as stored: checked, without the names the store sets itself. */
+export function storedLogFields(fields: LogFields): LogFields {
+  if (typeof fields !== 'object' || fields === null) throw new StoreInputError('Log fields must be an object.');
+  const out: LogFields = {};
+  for (const [name, value] of Object.entries(fields)) {
+    checkName(name);
+    if (!RESERVED_LOG_FIELDS.has(name)) out[name] = checkValue(name, value);
+  }
+  return out;
+}
+
+/** A log filter as a list of checked `[field, value]` pairs. */
+export function filterEntries(filter: LogFilter): Array<[string, LogValue]> {
+  return Object.entries(filter).map(([name, value]) => {
+    checkName(name);
+    return [name, checkValue(name, value)];
+  });
+}
+
+/** Returns `limit` if it is a whole number ≥ 0, else throws {@link StoreInputError}. */
+export function checkLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 0) throw new StoreInputError(`Invalid log query limit: ${limit}`);
+  return limit;
+}
+
+/** Returns `time` (ms since the epoch) if it is a finite number, else throws {@link StoreInputError}. */
+export function checkTime(time: number): number {
+  if (typeof time !== 'number' || !Number.isFinite(time)) throw new StoreInputError(`Invalid time: ${String(time)}`);
+  return time;
+}
+
+/** Checks a whole batch before anything of it is written (for stores that cannot roll back). */
+export function checkBatch(batch: WriteBatch): void {
+  for (const row of [...(batch.upsert ?? []), ...(batch.remove ?? [])]) checkOperationRow(row);
+  for (const row of batch.canary ?? []) checkCanaryRow(row);
+  for (const log of batch.logs ?? []) {
+    checkLogTable(log.table);
+    storedLogFields(log.fields);
+  }
+}
+
+/** One log value against one filter value: strings ignoring case, everything else exactly; null matches null or absent. */
+export function logValueMatches(actual: LogValue | undefined, wanted: LogValue): boolean {
+  if (wanted === null) return actual === null || actual === undefined;
+  if (typeof wanted === 'string') return typeof actual === 'string' && foldCase(actual) === foldCase(wanted);
+  return actual === wanted;
+}
+
+/** Whether a stored log row passes every entry of a filter. */
+export function logMatches(fields: LogFields, entries: ReadonlyArray<[string, LogValue]>): boolean {
+  return entries.every(([name, wanted]) => logValueMatches(Object.hasOwn(fields, name) ? fields[name] : undefined, wanted));
+}
+
+/** A stored log row as returned to callers. */
+export function logRecord(fields: LogFields, id: number, createTime: number): LogRecord {
+  return { ...fields, id, createTime, updateTime: createTime };
+}
+
+/** The canary identity: service and application, ignoring letter case. */
+export function canaryIdentity(row: Pick<CanaryRow, 'serviceId' | 'appId'>): string {
+  return `${foldCase(row.serviceId)}\u0000${foldCase(row.appId)}`;
+}

@@ -1,0 +1,153 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DiscoveryClient, RegistryClient, type RegistryEvents, type ServiceChangeEvent } from '../../src/client/index.js';
+import { getJson, startTestNode, type RunningNode } from '../helpers/node.js';
+
+const LEASE = { 'registry.lease.ttlMs': 1_000, 'registry.lease.sweepIntervalMs': 50 };
+const ZONE = { regionId: 'SHA', zoneId: 'sha-z1' };
+const FAST = { ...ZONE, backoff: { initialMs: 100, maxMs: 800 }, requestTimeoutMs: 1_000, retryDelayMs: 50 };
+const HEARTBEAT_MS = 300;
+const ENTRY = join(import.meta.dirname, '../../src/client/index.ts');
+
+/** Uses both clients, closes them, reports what is left; the process must then exit by itself. */
+const CHILD = `
+import { DiscoveryClient, RegistryClient } from ${JSON.stringify(ENTRY)};
+const opts = { urls: process.env.NODE_URL, regionId: 'SHA', zoneId: 'sha-z1', heartbeatIntervalMs: 100 };
+const registry = new RegistryClient(opts);
+const discovery = new DiscoveryClient(opts);
+await registry.register({ serviceId: 'demo.leak', instanceId: 'l1', url: 'http://10.0.0.5:80' });
+await discovery.getService('demo.leak');
+const pushed = new Promise((resolve) => discovery.subscribe('demo.leak', (e) => e.instance?.instanceId === 'l2' && resolve(e)));
+const deadline = Date.now() + 5000;
+while (Date.now() < deadline) {
+  await registry.register({ serviceId: 'demo.leak', instanceId: 'l2', url: 'http://10.0.0.6:80' });
+  if (await Promise.race([pushed.then(() => true), new Promise((r) => setTimeout(r, 200, false))])) break;
+}
+await new Promise((r) => setTimeout(r, 250));
+await Promise.all([registry.close(), discovery.close()]);
+const left = process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'Immediate');
+console.log(JSON.stringify({ closed: true, left }));
+`;
+
+/** Polls `check` until it returns a value (not undefined/false) or the deadline passes. */
+async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Instance ids the node lists for a service, read over plain HTTP. */
+async function listed(n: RunningNode, serviceId: string): Promise<string[]> {
+  const res = await getJson(`${n.url}/api/discovery/service.json?serviceId=${serviceId}&regionId=SHA&zoneId=sha-z1`);
+  return ((res.body?.service?.instances ?? []) as Array<{ instanceId: string }>).map((i) => i.instanceId).sort();
+}
+
+const ids = (s: { instances: ReadonlyArray<{ instanceId: string | null }> | null } | undefined) => (s?.instances ?? []).map((i) => i.instanceId).sort();
+
+function record(client: RegistryClient) {
+  const events: Array<{ name: keyof RegistryEvents; at: number; payload: unknown }> = [];
+  for (const name of ['registered', 'heartbeat-failed', 'node-changed'] as const) client.on(name, (payload) => events.push({ name, at: Date.now(), payload }));
+  return events;
+}
+
+describe('client SDK against a real node', () => {
+  const cleanup: Array<() => Promise<void>> = [];
+  afterAll(async () => {
+    for (const c of cleanup.reverse()) await c().catch(() => undefined);
+  });
+
+  it('registers, heartbeats past the TTL, pushes, survives a restart and all nodes down, and unregisters on close', async () => {
+    let node = await startTestNode(LEASE);
+    cleanup.push(() => node.stop());
+    const port = Number(new URL(node.url).port);
+    const registry = new RegistryClient({ urls: node.url, ...FAST, heartbeatIntervalMs: HEARTBEAT_MS });
+    const other = new RegistryClient({ urls: node.url, ...FAST, heartbeatIntervalMs: HEARTBEAT_MS });
+    const discovery = new DiscoveryClient({ urls: node.url, ...FAST, refreshIntervalMs: 500 });
+    cleanup.push(() => registry.close(), () => other.close(), () => discovery.close());
+    const events = record(registry);
+
+    // register → discoverable
+    await registry.register({ serviceId: 'demo.sdk', instanceId: 'a', url: 'http://10.0.0.1:80', status: 'up' });
+    expect(ids(await discovery.getService('demo.sdk'))).toEqual(['a']);
+
+    // heartbeats keep it alive well past the TTL
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(await listed(node, 'demo.sdk')).toEqual(['a']);
+    expect(events.filter((e) => e.name === 'registered')).toHaveLength(1);
+
+    // a second instance registered by another client is pushed to the subscriber
+    const changes: ServiceChangeEvent[] = [];
+    discovery.subscribe('demo.sdk', (e) => changes.push(e));
+    await other.register({ serviceId: 'demo.sdk', instanceId: 'b', url: 'http://10.0.0.2:80' });
+    await until('the push of b', () => changes.find((c) => c.changeType === 'new' && c.instance?.instanceId === 'b'));
+    expect(ids(discovery.cachedService('demo.sdk'))).toEqual(['a', 'b']);
+
+    // restart on the same port: both clients register again by themselves, the subscriber recovers
+    await node.stop();
+    node = await startTestNode({ ...LEASE, port });
+    const upAt = Date.now();
+    const again = await until('re-registration', () => events.find((e) => e.name === 'registered' && e.at >= upAt));
+    expect(again.at - upAt).toBeLessThan(2 * HEARTBEAT_MS + 500);
+    await until('both instances on the new node', async () => (await listed(node, 'demo.sdk')).length === 2);
+    await until('the cache to match the new node', () => ids(discovery.cachedService('demo.sdk')).join() === 'a,b');
+    await other.register({ serviceId: 'demo.sdk', instanceId: 'c', url: 'http://10.0.0.3:80' });
+    await until('the push of c after the restart', () => changes.find((c) => c.changeType === 'new' && c.instance?.instanceId === 'c'));
+    await other.unregister({ serviceId: 'demo.sdk', instanceId: 'c', url: 'http://10.0.0.3:80' });
+    await until('the delete of c', () => changes.find((c) => c.changeType === 'delete' && c.instance?.instanceId === 'c'));
+
+    // every node down: the last known data keeps being served
+    const failures: string[] = [];
+    discovery.on('refresh-failed', (f) => failures.push(f.error.code));
+    await node.stop();
+    await until('a failed refresh', () => failures.length > 0, 3_000);
+    expect(ids(await discovery.getService('demo.sdk'))).toEqual(['a', 'b']);
+    expect((await discovery.pick('demo.sdk'))?.instanceId).toMatch(/^[ab]$/);
+
+    // back up; close() unregisters
+    node = await startTestNode({ ...LEASE, port });
+    await until('both registered again', async () => (await listed(node, 'demo.sdk')).length === 2);
+    await registry.close();
+    await until('a to be unregistered', async () => (await listed(node, 'demo.sdk')).join() === 'b');
+    await expect(registry.closed()).resolves.toBeUndefined();
+  });
+
+  it('close() leaves nothing running: a process using both clients exits by itself', async () => {
+    const node = await startTestNode(LEASE);
+    cleanup.push(() => node.stop());
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', CHILD], { env: { ...process.env, NODE_URL: node.url } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exit = once(child, 'exit') as Promise<[number | null]>;
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const [code] = await exit;
+    clearTimeout(timer);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toEqual({ closed: true, left: [] });
+    await until('the child to have unregistered', async () => (await listed(node, 'demo.leak')).length === 0);
+  });
+
+  it('moves to the other node when the one in use stops', async () => {
+    const first = await startTestNode(LEASE);
+    const second = await startTestNode(LEASE);
+    cleanup.push(() => first.stop(), () => second.stop());
+    const registry = new RegistryClient({ urls: [first.url, second.url], ...FAST, heartbeatIntervalMs: HEARTBEAT_MS, random: () => 0 });
+    cleanup.push(() => registry.close());
+    const events = record(registry);
+    await registry.register({ serviceId: 'demo.failover', instanceId: 'x', url: 'http://10.0.0.9:80' });
+    const inUse = (events.find((e) => e.name === 'node-changed')?.payload as { to: string }).to;
+    const [used, spare] = inUse === first.url ? [first, second] : [second, first];
+    expect(await listed(used, 'demo.failover')).toEqual(['x']);
+    await used.stop();
+    await until('registration on the other node', async () => (await listed(spare, 'demo.failover')).join() === 'x');
+    expect(events.some((e) => e.name === 'node-changed' && (e.payload as { to: string }).to === spare.url)).toBe(true);
+  });
+});

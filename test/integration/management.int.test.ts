@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { instance, postJson, startTestNode, tempDataDir, type RunningNode } from '../helpers/node.js';
+import { redisUrlForTests } from '../helpers/redis.js';
+import { TestSocket, wsUrl } from '../helpers/ws.js';
+
+const KEY = { regionId: 'SHA', serviceId: 'demo.order', instanceId: '10.1.2.3:8080' };
+const operate = (complete: boolean) => ({ instanceKey: KEY, operation: 'pullout', operationComplete: complete, operatorId: 'alice', token: 't' });
+const lookupBody = { discoveryConfigs: [{ serviceId: 'demo.order' }], regionId: 'SHA', zoneId: 'sha-z1' };
+
+async function lookupIds(url: string): Promise<string[]> {
+  const res = await postJson(`${url}/api/discovery/lookup.json`, lookupBody);
+  return (res.body.services[0].instances as Array<{ instanceId: string }>).map((i) => i.instanceId);
+}
+
+async function until<T>(what: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 3_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await what();
+    if (ok(v) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('pull-out and pull-in on one node (SQLite)', () => {
+  const dataDir = tempDataDir();
+  const nodes: RunningNode[] = [];
+  const sockets: TestSocket[] = [];
+  afterAll(async () => {
+    for (const s of sockets) s.close();
+    for (const n of nodes) await n.stop();
+  });
+
+  it('hides the instance at once, pushes delete/new, survives a restart and logs every step', async () => {
+    const a = await startTestNode({ dataDir });
+    nodes.push(a);
+    await postJson(`${a.url}/api/registry/register.json`, { instances: [instance()] });
+    const sub = await TestSocket.open(wsUrl(a.url, '/ws/discovery/instance-change'));
+    sockets.push(sub);
+    sub.send({ serviceId: 'demo.order' });
+    await new Promise((r) => setTimeout(r, 20));
+
+    expect((await postJson(`${a.url}/api/management/operate-instance.json`, operate(false))).body.responseStatus.status).toBe('success');
+    expect(await lookupIds(a.url)).toEqual([]);
+    const del = await sub.next();
+    expect([del.changeType, del.instance.instanceId]).toEqual(['delete', '10.1.2.3:8080']);
+
+    // a heartbeat-driven re-register of a pulled-out instance is not pushed as new
+    await postJson(`${a.url}/api/registry/register.json`, { instances: [instance()] });
+    expect(await sub.quietFor(60)).toBe(true);
+
+    await a.stop();
+    nodes.pop();
+    const b = await startTestNode({ dataDir });
+    nodes.push(b);
+    await postJson(`${b.url}/api/registry/register.json`, { instances: [instance()] });
+    expect(await lookupIds(b.url)).toEqual([]);
+    expect((await postJson(`${b.url}/api/management/operate-instance.json`, operate(true))).body.responseStatus.status).toBe('success');
+    expect(await lookupIds(b.url)).toEqual(['10.1.2.3:8080']);
+    const logs = await postJson(`${b.url}/api/management/log/instance-operation-logs.json`, { instanceId: '10.1.2.3:8080' });
+    expect(logs.body.logs.map((l: { complete: boolean }) => l.complete)).toEqual([false, true]);
+  });
+});
+
+describe('two nodes sharing one Redis', async () => {
+  const url = await redisUrlForTests();
+  const prefix = `artemis-test:${randomUUID()}:`;
+  const nodes: RunningNode[] = [];
+  afterAll(async () => {
+    for (const n of nodes) await n.stop();
+    if (url !== undefined) {
+      const { Redis } = await import('ioredis');
+      const r = new Redis(url);
+      const keys = await r.keys(`${prefix}*`);
+      if (keys.length > 0) await r.del(...keys);
+      r.disconnect();
+    }
+  });
+
+  it.skipIf(url === undefined)('a pull-out on node A reaches discovery on node B within 200 ms', async () => {
+    const flags = { 'store.url': url, 'store.keyPrefix': prefix };
+    const a = await startTestNode(flags);
+    const b = await startTestNode(flags);
+    nodes.push(a, b);
+    await postJson(`${b.url}/api/registry/register.json`, { instances: [instance()] });
+    expect(await lookupIds(b.url)).toEqual(['10.1.2.3:8080']);
+    const started = Date.now();
+    await postJson(`${a.url}/api/management/operate-instance.json`, operate(false));
+    const acked = Date.now();
+    const seen = await until(() => lookupIds(b.url), (ids) => ids.length === 0, 2_000);
+    const elapsed = Date.now() - acked;
+    console.log(`pull-out on A: acknowledged in ${acked - started} ms, hidden on B ${elapsed} ms after the acknowledgement`);
+    expect(seen).toEqual([]);
+    expect(elapsed).toBeLessThan(200);
+    await postJson(`${a.url}/api/management/operate-instance.json`, operate(true));
+    expect(await until(() => lookupIds(b.url), (ids) => ids.length === 1, 2_000)).toEqual(['10.1.2.3:8080']);
+  });
+});
