@@ -28,9 +28,12 @@ function filterOf(req: JsonObject | null, fields: readonly string[]): LogFilter 
       else throw new BadRequestError('request.complete: expected a boolean.', { httpStatus: 400 });
       continue;
     }
-    if (typeof v === 'object') throw new BadRequestError(`request.${field}: expected a string or number.`, { httpStatus: 400 });
-    const text = String(v).trim();
-    if (text !== '') filter[field] = typeof v === 'number' ? v : text;
+    if (typeof v === 'number' || typeof v === 'boolean') {
+      filter[field] = v;
+      continue;
+    }
+    if (typeof v !== 'string') throw new BadRequestError(`request.${field}: expected a string or number.`, { httpStatus: 400 });
+    if (v.trim() !== '') filter[field] = v.trim();
   }
   return filter;
 }

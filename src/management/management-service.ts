@@ -153,7 +153,7 @@ export class ManagementService {
       operatorId: str(req, 'operatorId'),
       token: str(req, 'token') ?? '',
     };
-    const named = Object.entries(f) as Array<[string, string | null]>;
+    const named = Object.entries<string | null>(f);
     requireFields(named.slice(0, 5));
     checkLengths(named, this.deps.settings.maxFieldLength);
     const row = operationRow({ kind: 'instance', ...(f as Record<keyof typeof f, string>) });
@@ -172,7 +172,7 @@ export class ManagementService {
       operatorId: str(req, 'operatorId'),
       token: str(req, 'token') ?? '',
     };
-    const named = Object.entries(f) as Array<[string, string | null]>;
+    const named = Object.entries<string | null>(f);
     requireFields(named.slice(0, 4));
     checkLengths(named, this.deps.settings.maxFieldLength);
     const row = operationRow({ kind: 'server', ...(f as Record<keyof typeof f, string>) });
@@ -214,8 +214,8 @@ export class ManagementService {
       for (const [j, op] of ops.entries()) {
         const operation = (str({ op }, 'op', `request.zoneOperationsList[${i}].operations[${j}]`) ?? '').trim();
         if (operation === '') continue;
-        if (!complete) requireFields(Object.entries(f) as Array<[string, string | null]>);
-        checkLengths([...(Object.entries(f) as Array<[string, string | null]>), ['operation', operation], ['operatorId', operatorId]], this.deps.settings.maxFieldLength);
+        if (!complete) requireFields(Object.entries<string | null>(f));
+        checkLengths([...(Object.entries<string | null>(f)), ['operation', operation], ['operatorId', operatorId]], this.deps.settings.maxFieldLength);
         rows.push(operationRow({ kind: 'zone', regionId: f.regionId ?? '', serviceId: f.serviceId ?? '', zoneId: f.zoneId ?? '', operation, operatorId, token }));
       }
     });

@@ -1,10 +1,11 @@
 import { LOG_ENDPOINTS } from '../management/management-logs.js';
-import { arr, bool, envelope, int, nstr, obj, ref, str, type Endpoint, type Json, type QueryParam } from './openapi.js';
+import { arr, bool, envelope, int, nstr, obj, ref, str, type Endpoint, type Json, type QueryParam } from './openapi-schema.js';
 
 /**
- * The management part of the OpenAPI document (management protocol sections 4, 5, 7, 8):
- * schemas and endpoints of /api/management/**. Only function declarations live at top level,
- * so this module may be evaluated in either order with openapi.ts, which imports it.
+ * The management part of the OpenAPI document (management protocol sections 4, 5, 7, 8): schemas
+ * and endpoints of /api/management/**. openapi.ts imports this module and this module imports
+ * its schema helpers, so only function declarations live at top level here: they are usable
+ * whichever of the two modules is evaluated first.
  */
 
 export function managementTagDescription(): string {
@@ -20,21 +21,18 @@ export function managementTagDescription(): string {
 // Small helpers
 // ---------------------------------------------------------------------------
 
-/** "InstanceKey" → "instanceKey": the property name a key schema travels under. */
+/** "InstanceKey" → "instanceKey": the property a schema travels under. */
 function propertyOf(schemaName: string): string {
   return schemaName.charAt(0).toLowerCase() + schemaName.slice(1);
 }
 
-/** "instance-operation" → "InstanceOperation". */
-function pascal(kebab: string): string {
-  return kebab
+/** "instance-operation-logs" → "InstanceOperation": the stem of a log endpoint's schema names. */
+function logSchemaName(path: string): string {
+  return path
+    .replace(/-logs$/, '')
     .split('-')
     .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
     .join('');
-}
-
-function quoted(messages: string[]): string {
-  return messages.map((m) => `"${m}"`).join(', ');
 }
 
 function nullOrEmpty(fields: string[]): string[] {
@@ -42,43 +40,54 @@ function nullOrEmpty(fields: string[]): string[] {
 }
 
 /** Description of a write: the node-up guard, then the validation and failure messages. */
-function writeNotes(badRequest: string[], failure: string, extra = ''): string {
+function writeNotes(badRequest: string[], failure: string, extra?: string): string {
   return [
     'Requires the node to be up; otherwise service-unavailable ("Serivce is not in up state. …", sic).',
-    `Validation failures are bad-request with the reference's messages: ${quoted(badRequest)};`,
+    `Validation failures are bad-request with the reference's messages: ${badRequest.map((m) => `"${m}"`).join(', ')};`,
     'a value longer than limits.maxFieldLength is bad-request too.',
-    ...(extra === '' ? [] : [extra]),
+    ...(extra === undefined ? [] : [extra]),
     `A store failure is internal-service-error "${failure}".`,
   ].join(' ');
 }
 
-/** Description of a read keyed by `key`: case-insensitive lookup and the missing-key message. */
+/** Description of a read by key: case-insensitive lookup and the missing-key message. */
 function lookupNotes(what: string, missing: string): string {
   return `${what} is identified ignoring letter case. A missing key is bad-request "${missing}".`;
 }
 
-/** Either a string or an integer (ids that the reference stores as numbers and this server as text). */
+/** What the management views do to a service, unlike discovery. */
+function managementView(): string {
+  return (
+    'Pulled-out instances are kept with status "down", the others get "up"; metadata gains creationTime, renewalTime' +
+    ' and ttl (ms, decimal strings); routeRules and logicInstances are set.'
+  );
+}
+
+/** An id the reference stores as a number and this server may store as text (a canary group key). */
 function strOrInt(description: string): Json {
   return { oneOf: [{ type: 'string' }, { type: 'integer', format: 'int64' }], description };
 }
 
 // ---------------------------------------------------------------------------
-// Keys and operations
+// Keys, operations and writes
 // ---------------------------------------------------------------------------
 
+function keySchema(description: string, properties: Json): Json {
+  return obj(description, properties, Object.keys(properties));
+}
+
 function keySchemas(): Json {
-  const key = (description: string, properties: Json): Json => obj(description, properties, Object.keys(properties));
   return {
-    InstanceKey: key('An instance; every part is compared ignoring letter case.', {
+    InstanceKey: keySchema('An instance; every part is compared ignoring letter case.', {
       instanceId: str('Instance id.'),
       regionId: str('Region id.'),
       serviceId: str('Service id.'),
     }),
-    ServerKey: key('A server (machine) of a region; compared ignoring letter case.', {
+    ServerKey: keySchema('A server (machine) of a region; both parts are compared ignoring letter case.', {
       regionId: str('Region id.'),
       serverId: str('IP address, as instances report it in Instance.ip.'),
     }),
-    ZoneKey: key('A zone of one service; every part is compared ignoring letter case.', {
+    ZoneKey: keySchema('A zone of one service; every part is compared ignoring letter case.', {
       regionId: str('Region id.'),
       serviceId: str('Service id (a zone operation affects this service only).'),
       zoneId: str('Zone id.'),
@@ -130,7 +139,7 @@ function operationSchemas(): Json {
       {
         ...operateFields(),
         reason: nstr('Accepted, not stored.'),
-        zoneOperationsList: arr(ref('ZoneOperations'), true, 'Entries without zoneKey and blank labels are skipped.'),
+        zoneOperationsList: arr(ref('ZoneOperations'), false, 'Entries without zoneKey, and blank labels, are skipped.'),
       },
       ['operatorId', 'zoneOperationsList'],
     ),
@@ -138,21 +147,22 @@ function operationSchemas(): Json {
       "Make the canary IPs of one application of a service (in the node's region) exactly the given set.",
       {
         appId: str('Application id; names the canary group.'),
-        canaryIps: arr(str(), false, 'Stored as instance ids of the canary group: an exact instanceId match. Duplicates collapse; [] clears.'),
+        canaryIps: arr(str(), false, 'Canary group members: they match instances with an equal instanceId. [] clears.'),
         extensions: nstr('Audit extensions (JSON text); omit it rather than sending null.'),
-        operation: str('Free-text audit label copied into the group-instance log.'),
+        operation: str('Free-text audit label, copied into the group-instance log.'),
         operatorId: str('Who performs the change.'),
-        reason: nstr('Free text copied into the group-instance log.'),
+        reason: nstr('Free text, copied into the group-instance log.'),
         serviceId: str('Service id.'),
         token: str('Operator ticket; stored, never checked.'),
       },
       ['appId', 'canaryIps', 'operation', 'operatorId', 'serviceId', 'token'],
     ),
+    ManagementWriteResponse: envelope('Outcome of a management write.', {}),
   };
 }
 
 // ---------------------------------------------------------------------------
-// Read requests and responses
+// Reads and views
 // ---------------------------------------------------------------------------
 
 function keyRequest(keyName: string): Json {
@@ -160,10 +170,16 @@ function keyRequest(keyName: string): Json {
   return obj(`The ${keyProp} to look up.`, { [keyProp]: ref(keyName) }, [keyProp]);
 }
 
-function readSchemas(): Json {
-  const status = (what: string): Json => envelope(what, {});
+function operationsResponse(target: string, schemaName: string): Json {
+  return envelope(`Active operations of one ${target}.`, { operations: ref(schemaName, true, 'Null when none is active.') });
+}
+
+function listResponse(description: string, property: string, schemaName: string): Json {
+  return envelope(description, { [property]: arr(ref(schemaName)) });
+}
+
+function readRequests(): Json {
   return {
-    ManagementWriteResponse: status('Outcome of a management write.'),
     InstanceKeyRequest: keyRequest('InstanceKey'),
     ServerKeyRequest: keyRequest('ServerKey'),
     ZoneKeyRequest: keyRequest('ZoneKey'),
@@ -171,7 +187,7 @@ function readSchemas(): Json {
       regionId: nstr('Exact (case-sensitive) region; blank or absent means all. Ignored by get-all-zone-operations.'),
     }),
     InstanceDownRequest: obj(
-      'The instance to test; regionId, serviceId, instanceId, ip and zoneId are used.',
+      'The instance to test; its regionId, serviceId, instanceId, ip and zoneId are used.',
       { instance: ref('Instance') },
       ['instance'],
     ),
@@ -185,21 +201,26 @@ function readSchemas(): Json {
       { regionId: nstr(), serviceId: str('Service id, required.'), zoneId: nstr() },
       ['serviceId'],
     ),
-    InstanceOperationsResponse: envelope('Operations of one instance.', { operations: ref('InstanceOperations', true, 'Null when none is active.') }),
-    ServerOperationsResponse: envelope('Operations of one server.', { operations: ref('ServerOperations', true, 'Null when none is active.') }),
-    ZoneOperationsResponse: envelope('Operations of one zone.', { operations: ref('ZoneOperations', true, 'Null when none is active.') }),
-    AllInstanceOperationsResponse: envelope('Every instance with active operations.', { allInstanceOperations: arr(ref('InstanceOperations')) }),
-    AllServerOperationsResponse: envelope('Every server with active operations.', { allServerOperations: arr(ref('ServerOperations')) }),
-    AllZoneOperationsResponse: envelope('Every zone with active operations.', { allZoneOperations: arr(ref('ZoneOperations')) }),
-    ZoneOperationsListResponse: envelope('Zones matching the filters.', { zoneOperationsList: arr(ref('ZoneOperations')) }),
-    DownResponse: envelope('Whether the target is pulled out.', { down: bool('True while an operation takes the target down.') }),
-    ManagementServicesResponse: envelope('Every service with at least one lease, pulled-out instances kept.', {
-      services: arr(ref('Service'), false, 'Instances carry status "down" (pulled out) or "up", and metadata creationTime, renewalTime and ttl (ms, decimal strings); routeRules and logicInstances are set, nothing is removed.'),
+  };
+}
+
+function readResponses(): Json {
+  return {
+    InstanceOperationsResponse: operationsResponse('instance', 'InstanceOperations'),
+    ServerOperationsResponse: operationsResponse('server', 'ServerOperations'),
+    ZoneOperationsResponse: operationsResponse('zone', 'ZoneOperations'),
+    AllInstanceOperationsResponse: listResponse('Instances being operated on.', 'allInstanceOperations', 'InstanceOperations'),
+    AllServerOperationsResponse: listResponse('Servers being operated on.', 'allServerOperations', 'ServerOperations'),
+    AllZoneOperationsResponse: listResponse('Zones being operated on.', 'allZoneOperations', 'ZoneOperations'),
+    ZoneOperationsListResponse: listResponse('Zones matching the filters.', 'zoneOperationsList', 'ZoneOperations'),
+    DownResponse: envelope('Whether the target is pulled out.', { down: bool('True while an operation takes it down.') }),
+    ManagementServicesResponse: envelope('Every service with at least one lease; no instance is removed.', {
+      services: arr(ref('Service'), false, managementView()),
       version: int('int64', 'Current server time, ms since the epoch.'),
     }),
     ManagementServiceResponse: envelope('One service as services.json shows it, plus its canary groups.', {
-      groups: arr(ref('ServiceGroup'), false, 'One group per canary app: groupKey, instanceIds = the canary IPs; weight, instances and metadata null.'),
-      service: ref('Service', false, 'instances null when the service has no lease.'),
+      groups: arr(ref('ServiceGroup'), false, 'One per canary app: groupKey, instanceIds (its IPs); other fields null.'),
+      service: ref('Service', false, `${managementView()} instances is null when the service has no lease.`),
     }),
   };
 }
@@ -208,10 +229,10 @@ function readSchemas(): Json {
 // Logs
 // ---------------------------------------------------------------------------
 
-/** Documented record fields per log endpoint, besides id, createTime and updateTime. */
-function logRecordFields(): Record<string, string[]> {
+/** Documented record fields per log endpoint, besides id, createTime and updateTime (spec section 8). */
+function logRecordFields(path: string): string[] {
   const audit = ['operation', 'operatorId', 'token'];
-  return {
+  const fields: Record<string, string[]> = {
     'instance-operation-logs': ['regionId', 'serviceId', 'instanceId', ...audit, 'extensions', 'complete'],
     'server-operation-logs': ['regionId', 'serverId', ...audit, 'extensions', 'complete'],
     'group-operation-logs': ['groupId', ...audit, 'extensions', 'reason', 'complete'],
@@ -221,10 +242,11 @@ function logRecordFields(): Record<string, string[]> {
     'zone-operation-logs': ['regionId', 'serviceId', 'zoneId', ...audit, 'complete'],
     'group-instance-logs': ['groupId', 'instanceId', ...audit, 'reason'],
     'service-instance-logs': [
-      'serviceId', 'instanceId', 'ip', 'machineName', 'metadata', 'port', 'protocol', 'regionId', 'zoneId',
-      'healthCheckUrl', 'url', 'groupId', ...audit,
+      ...['serviceId', 'instanceId', 'ip', 'machineName', 'metadata', 'port', 'protocol', 'regionId', 'zoneId'],
+      ...['healthCheckUrl', 'url', 'groupId', ...audit],
     ],
   };
+  return ['id', 'createTime', 'updateTime', ...(fields[path] ?? [])].sort();
 }
 
 function logFieldSchema(field: string): Json {
@@ -242,9 +264,9 @@ function logFieldSchema(field: string): Json {
       return int('int32');
     case 'groupId':
     case 'routeRuleId':
-      return strOrInt('Group or route-rule id (a canary group key for canary rows).');
+      return strOrInt('Group or route-rule id (the canary group key on canary rows).');
     case 'metadata':
-      return str('Stored JSON text.');
+      return str('The stored JSON text.');
     case 'operation':
       return str('Operation label, or the free-text audit operation.');
     default:
@@ -253,27 +275,31 @@ function logFieldSchema(field: string): Json {
 }
 
 function logFilterSchema(field: string): Json {
-  if (field === 'complete') return bool('Match rows that added (false) or completed (true) an operation.', true);
-  if (field === 'groupId' || field === 'routeRuleId') return strOrInt('Exact id.');
-  return nstr('Exact value; blank means any.');
+  if (field === 'complete') return bool('Rows that added (false) or completed (true) an operation.', true);
+  if (field === 'groupId' || field === 'routeRuleId') return strOrInt('Whole value; a string ignoring letter case.');
+  return nstr('Whole value, ignoring letter case; blank means any.');
+}
+
+/** The Java reference swaps the operation and operatorId filters of service-instance-logs; this server does not. */
+function logFilterNote(path: string): string {
+  const note = 'Filters combined with AND; blank or null filters are ignored, none returns the whole table.';
+  if (path !== 'service-instance-logs') return note;
+  return `${note} operation and operatorId match their own columns (the Java reference swaps them here).`;
 }
 
 function logSchemas(): Json {
-  const fields = logRecordFields();
   const out: Json = {};
   for (const { path, filters } of LOG_ENDPOINTS) {
-    const name = pascal(path.replace(/-logs$/, ''));
-    const documented = ['id', 'createTime', 'updateTime', ...(fields[path] ?? [])].sort();
-    out[`${name}LogsRequest`] = obj(
-      'Filters, combined with AND; blank or null filters are ignored, none returns the whole table.',
-      Object.fromEntries([...filters].sort().map((f) => [f, logFilterSchema(f)])),
-    );
+    const name = logSchemaName(path);
+    const fields = logRecordFields(path);
+    const filterSchemas = Object.fromEntries([...filters].sort().map((f) => [f, logFilterSchema(f)]));
+    out[`${name}LogsRequest`] = obj(logFilterNote(path), filterSchemas);
     out[`${name}Log`] = {
-      ...obj(`A ${path.replace(/s$/, '').replace(/-/g, ' ')} row; rows may carry further fields.`, Object.fromEntries(documented.map((f) => [f, logFieldSchema(f)])), [
-        'createTime',
-        'id',
-        'updateTime',
-      ]),
+      ...obj(
+        `A row of the ${path.replace(/-logs$/, '')} log; rows may carry fields beyond those listed.`,
+        Object.fromEntries(fields.map((f) => [f, logFieldSchema(f)])),
+        ['createTime', 'id', 'updateTime'],
+      ),
       additionalProperties: true,
     };
     out[`${name}LogsResponse`] = envelope('Matching rows, oldest first.', { logs: arr(ref(`${name}Log`)) });
@@ -282,11 +308,11 @@ function logSchemas(): Json {
 }
 
 export function managementSchemas(): Json {
-  return { ...operationSchemas(), ...readSchemas(), ...logSchemas() };
+  return { ...operationSchemas(), ...readRequests(), ...readResponses(), ...logSchemas() };
 }
 
 // ---------------------------------------------------------------------------
-// Endpoints
+// Examples
 // ---------------------------------------------------------------------------
 
 function managementExamples(): Record<'operateInstance' | 'updateCanaryIps', Json> {
@@ -309,84 +335,213 @@ function managementExamples(): Record<'operateInstance' | 'updateCanaryIps', Jso
   };
 }
 
-function endpoint(path: string, id: string, summary: string, request: string, response: string, description: string): Endpoint {
-  return { path: `/api/management/${path}.json`, tag: 'management', id, summary, request, response, description };
+// ---------------------------------------------------------------------------
+// Endpoints
+// ---------------------------------------------------------------------------
+
+function endpoint(e: Omit<Endpoint, 'tag'>): Endpoint {
+  return { ...e, path: `/api/management/${e.path}.json`, tag: 'management' };
 }
 
 function writeEndpoints(): Endpoint[] {
   const examples = managementExamples();
-  const op = (target: string, key: string[]) => [`request.${target}Key is null`, ...nullOrEmpty(['regionId', ...key, 'operation', 'operatorId'])];
+  const response = 'ManagementWriteResponse';
+  const keyed = (target: string, key: string[]): string[] => [
+    `request.${target}Key is null`,
+    ...nullOrEmpty(['regionId', ...key, 'operation', 'operatorId']),
+  ];
   return [
-    {
-      ...endpoint('operate-instance', 'operateInstance', 'Pull an instance out or back in.', 'OperateInstanceRequest', 'ManagementWriteResponse',
-        writeNotes(op('instance', ['serviceId', 'instanceId']), 'Update instance failed.')),
+    endpoint({
+      path: 'operate-instance',
+      id: 'operateInstance',
+      summary: 'Pull an instance out or back in.',
+      description: writeNotes(keyed('instance', ['serviceId', 'instanceId']), 'Update instance failed.'),
+      request: 'OperateInstanceRequest',
+      response,
       example: examples.operateInstance,
-    },
-    endpoint('operate-server', 'operateServer', 'Pull every instance of a server out or back in.', 'OperateServerRequest', 'ManagementWriteResponse',
-      writeNotes(op('server', ['serverId']), 'Update server failed.')),
-    endpoint('zone/operate-zone-operations', 'operateZoneOperations', 'Pull the instances of services in zones out or back in.', 'OperateZoneOperationsRequest', 'ManagementWriteResponse',
-      writeNotes(
+    }),
+    endpoint({
+      path: 'operate-server',
+      id: 'operateServer',
+      summary: 'Pull every instance of a server out or back in.',
+      description: writeNotes(keyed('server', ['serverId']), 'Update server failed.'),
+      request: 'OperateServerRequest',
+      response,
+    }),
+    endpoint({
+      path: 'zone/operate-zone-operations',
+      id: 'operateZoneOperations',
+      summary: 'Pull the instances of services in zones out or back in.',
+      description: writeNotes(
         [...nullOrEmpty(['operatorId', 'regionId', 'serviceId', 'zoneId']), 'zoneOperationsList has no operation to apply'],
         'operate zone-operations failed.',
-        'The key parts are required only when adding; more pairs than limits.maxZoneOperations is bad-request.',
-      )),
-    {
-      ...endpoint('canary/update-canary-ips', 'updateCanaryIps', 'Set the canary IPs of an application of a service.', 'UpdateCanaryIpsRequest', 'ManagementWriteResponse',
-        writeNotes(
-          [...nullOrEmpty(['serviceId', 'appId']), 'canaryIps is null'],
-          'update canary ips',
-          'More IPs than limits.maxCanaryIps is bad-request. As in the reference, a blank operation, operatorId or token, or "extensions": null, fails with internal-service-error "update canary ips".',
-        )),
+        'The zoneKey parts are required only when adding; more pairs than limits.maxZoneOperations is bad-request.',
+      ),
+      request: 'OperateZoneOperationsRequest',
+      response,
+    }),
+    endpoint({
+      path: 'canary/update-canary-ips',
+      id: 'updateCanaryIps',
+      summary: 'Set the canary IPs of an application of a service.',
+      description: writeNotes(
+        [...nullOrEmpty(['serviceId', 'appId']), 'canaryIps is null'],
+        'update canary ips',
+        'More IPs than limits.maxCanaryIps is bad-request. As in the reference, a blank operation, operatorId or token,' +
+          ' or "extensions": null, is internal-service-error "update canary ips".',
+      ),
+      request: 'UpdateCanaryIpsRequest',
+      response,
       example: examples.updateCanaryIps,
-    },
+    }),
   ];
 }
 
-function readEndpoints(): Endpoint[] {
+function operationReadEndpoints(): Endpoint[] {
   const region: QueryParam = { name: 'regionId', description: 'Exact (case-sensitive) region; absent or blank means all.' };
-  const ignored = (name: string): QueryParam => ({ name, description: 'Accepted and ignored.' });
   const all = 'Served from the cache; regionId filters exactly (case-sensitive), blank means all. Always succeeds.';
   return [
-    endpoint('instance-operations', 'getInstanceOperations', 'Get the active operations of an instance.', 'InstanceKeyRequest', 'InstanceOperationsResponse',
-      lookupNotes('The instance', 'request.instanceKey is null')),
-    { ...endpoint('all-instance-operations', 'getAllInstanceOperations', 'List every instance with active operations.', 'ManagementRegionRequest', 'AllInstanceOperationsResponse', all), query: [region] },
-    endpoint('instance-down', 'isInstanceDown', 'Tell whether an instance is pulled out (instance, server or zone operation).', 'InstanceDownRequest', 'DownResponse',
-      'Matching ignores letter case. A missing instance is bad-request "request.instance is null".'),
-    endpoint('server-operations', 'getServerOperations', 'Get the active operations of a server.', 'ServerKeyRequest', 'ServerOperationsResponse',
-      lookupNotes('The server', 'request.serverKey is null')),
-    { ...endpoint('all-server-operations', 'getAllServerOperations', 'List every server with active operations.', 'ManagementRegionRequest', 'AllServerOperationsResponse', all), query: [region] },
-    endpoint('server-down', 'isServerDown', 'Tell whether a server is pulled out.', 'ServerKeyRequest', 'DownResponse',
-      lookupNotes('The server', 'request.serverKey null')),
-    {
-      ...endpoint('services', 'getManagementServices', 'List every registered service with pulled-out instances marked down.', 'GetServicesRequest', 'ManagementServicesResponse',
-        'Unlike discovery, pulled-out instances are kept and marked status "down". Always succeeds.'),
+    endpoint({
+      path: 'instance-operations',
+      id: 'getInstanceOperations',
+      summary: 'Get the active operations of an instance.',
+      description: lookupNotes('The instance', 'request.instanceKey is null'),
+      request: 'InstanceKeyRequest',
+      response: 'InstanceOperationsResponse',
+    }),
+    endpoint({
+      path: 'all-instance-operations',
+      id: 'getAllInstanceOperations',
+      summary: 'List every instance with active operations.',
+      description: all,
+      request: 'ManagementRegionRequest',
+      response: 'AllInstanceOperationsResponse',
+      query: [region],
+    }),
+    endpoint({
+      path: 'instance-down',
+      id: 'isInstanceDown',
+      summary: 'Tell whether an instance is pulled out (by an instance, server or zone operation).',
+      description: 'Matching ignores letter case. A missing instance is bad-request "request.instance is null".',
+      request: 'InstanceDownRequest',
+      response: 'DownResponse',
+    }),
+    endpoint({
+      path: 'server-operations',
+      id: 'getServerOperations',
+      summary: 'Get the active operations of a server.',
+      description: lookupNotes('The server', 'request.serverKey is null'),
+      request: 'ServerKeyRequest',
+      response: 'ServerOperationsResponse',
+    }),
+    endpoint({
+      path: 'all-server-operations',
+      id: 'getAllServerOperations',
+      summary: 'List every server with active operations.',
+      description: all,
+      request: 'ManagementRegionRequest',
+      response: 'AllServerOperationsResponse',
+      query: [region],
+    }),
+    endpoint({
+      path: 'server-down',
+      id: 'isServerDown',
+      summary: 'Tell whether a server is pulled out.',
+      description: lookupNotes('The server', 'request.serverKey null'),
+      request: 'ServerKeyRequest',
+      response: 'DownResponse',
+    }),
+  ];
+}
+
+function zoneReadEndpoints(): Endpoint[] {
+  return [
+    endpoint({
+      path: 'zone/get-all-zone-operations',
+      id: 'getAllZoneOperations',
+      summary: 'List every zone with active operations.',
+      description: 'Served from the cache; regionId is ignored. Always succeeds.',
+      request: 'ManagementRegionRequest',
+      response: 'AllZoneOperationsResponse',
+    }),
+    endpoint({
+      path: 'zone/get-zone-operations',
+      id: 'getZoneOperations',
+      summary: 'Get the active operations of a zone of a service.',
+      description: lookupNotes('The zone', 'request.zoneKey is null'),
+      request: 'ZoneKeyRequest',
+      response: 'ZoneOperationsResponse',
+    }),
+    endpoint({
+      path: 'zone/get-zone-operations-list',
+      id: 'getZoneOperationsList',
+      summary: 'List the zones with active operations that match filters.',
+      description: 'Filters are compared ignoring letter case; blank filters are ignored. Always succeeds.',
+      request: 'ZoneOperationsListRequest',
+      response: 'ZoneOperationsListResponse',
+    }),
+    endpoint({
+      path: 'zone/is-zone-down',
+      id: 'isZoneDown',
+      summary: 'Tell whether a zone of a service is pulled out.',
+      description: lookupNotes('The zone', 'request.zoneKey is null'),
+      request: 'ZoneKeyRequest',
+      response: 'DownResponse',
+    }),
+  ];
+}
+
+function serviceViewEndpoints(): Endpoint[] {
+  const ignored = (name: string): QueryParam => ({ name, description: 'Accepted and ignored.' });
+  return [
+    endpoint({
+      path: 'services',
+      id: 'getManagementServices',
+      summary: 'List every registered service, pulled-out instances marked down.',
+      description: 'Unlike discovery, pulled-out instances are kept, with status "down". Always succeeds.',
+      request: 'GetServicesRequest',
+      response: 'ManagementServicesResponse',
       query: [ignored('regionId'), ignored('zoneId')],
-    },
-    endpoint('service', 'getManagementService', 'Get one service with pulled-out instances marked down, plus its groups.', 'ManagementServiceRequest', 'ManagementServiceResponse',
-      'A blank serviceId is bad-request "Request is null or request.servcieId is null." (sic).'),
-    endpoint('zone/get-all-zone-operations', 'getAllZoneOperations', 'List every zone with active operations.', 'ManagementRegionRequest', 'AllZoneOperationsResponse',
-      'Served from the cache; regionId is ignored. Always succeeds.'),
-    endpoint('zone/get-zone-operations', 'getZoneOperations', 'Get the active operations of a zone of a service.', 'ZoneKeyRequest', 'ZoneOperationsResponse',
-      lookupNotes('The zone', 'request.zoneKey is null')),
-    endpoint('zone/get-zone-operations-list', 'getZoneOperationsList', 'List the zones with active operations matching filters.', 'ZoneOperationsListRequest', 'ZoneOperationsListResponse',
-      'Filters are compared ignoring letter case; blank filters are ignored.'),
-    endpoint('zone/is-zone-down', 'isZoneDown', 'Tell whether a zone of a service is pulled out.', 'ZoneKeyRequest', 'DownResponse',
-      lookupNotes('The zone', 'request.zoneKey is null')),
+    }),
+    endpoint({
+      path: 'service',
+      id: 'getManagementService',
+      summary: 'Get one service, pulled-out instances marked down, with its canary groups.',
+      description: 'A blank serviceId is bad-request "Request is null or request.servcieId is null." (sic).',
+      request: 'ManagementServiceRequest',
+      response: 'ManagementServiceResponse',
+    }),
   ];
 }
 
 function logEndpoints(): Endpoint[] {
-  const common =
-    'Rows matching every non-blank filter, oldest first, at most management.logQueryLimit rows. A filter that is an object or array, or a complete that is not a boolean, is HTTP 400 bad-request; a store failure is internal-service-error with its text.';
-  const unswapped = ' The operation and operatorId filters match their own columns: the Java reference swaps them on this endpoint, this server does not.';
+  const common = [
+    'Rows matching every non-blank filter (strings ignoring letter case), oldest first,',
+    'at most management.logQueryLimit rows.',
+    'A filter that is an object or array, or a complete that is not a boolean, is HTTP 400 bad-request;',
+    'a store failure is internal-service-error with its text.',
+  ].join(' ');
+  const unswapped =
+    'The operation and operatorId filters match their own columns; the Java reference swaps them on this endpoint.';
   return LOG_ENDPOINTS.map(({ path }) => {
-    const name = pascal(path.replace(/-logs$/, ''));
-    const what = path.replace(/-logs$/, '').replace(/-/g, ' ');
-    const description = path === 'service-instance-logs' ? common + unswapped : common;
-    return endpoint(`log/${path}`, `get${name}Logs`, `Query the ${what} log.`, `${name}LogsRequest`, `${name}LogsResponse`, description);
+    const name = logSchemaName(path);
+    return endpoint({
+      path: `log/${path}`,
+      id: `get${name}Logs`,
+      summary: `Query the ${path.replace(/-logs$/, '').replace(/-/g, ' ')} log.`,
+      description: path === 'service-instance-logs' ? `${common} ${unswapped}` : common,
+      request: `${name}LogsRequest`,
+      response: `${name}LogsResponse`,
+    });
   });
 }
 
 export function managementEndpoints(): Endpoint[] {
-  return [...writeEndpoints(), ...readEndpoints(), ...logEndpoints()];
+  return [
+    ...writeEndpoints(),
+    ...operationReadEndpoints(),
+    ...zoneReadEndpoints(),
+    ...serviceViewEndpoints(),
+    ...logEndpoints(),
+  ];
 }

@@ -1,4 +1,5 @@
 import { managementEndpoints, managementSchemas, managementTagDescription } from './openapi-management.js';
+import { arr, bool, described, envelope, int, map, nstr, obj, ref, str, strEnum, strMap, type Endpoint, type Json, type QueryParam, type Tag } from './openapi-schema.js';
 
 export interface OpenApiOptions {
   version: string;
@@ -6,8 +7,6 @@ export interface OpenApiOptions {
   contextPath: string;
 }
 
-export type Json = Record<string, unknown>;
-type Tag = 'registry' | 'discovery' | 'replication' | 'cluster' | 'status' | 'management' | 'operations';
 
 const JSON_TYPE = 'application/json';
 
@@ -37,66 +36,6 @@ const FRAMEWORK_ERRORS: Record<string, { name: string; description: string }> = 
   '503': { name: 'ServiceUnavailable', description: 'The node is shutting down.' },
 };
 
-// ---------------------------------------------------------------------------
-// Schema helpers
-// ---------------------------------------------------------------------------
-
-export function described(description: string | undefined): Json {
-  return description === undefined ? {} : { description };
-}
-
-function withNull(schema: Json, nullable: boolean): Json {
-  return nullable ? { ...schema, nullable: true } : schema;
-}
-
-export function str(description?: string, nullable = false): Json {
-  return withNull({ type: 'string', ...described(description) }, nullable);
-}
-
-export function nstr(description?: string): Json {
-  return str(description, true);
-}
-
-export function int(format: 'int32' | 'int64', description?: string, nullable = false): Json {
-  return withNull({ type: 'integer', format, ...described(description) }, nullable);
-}
-
-export function bool(description: string, nullable = false): Json {
-  return withNull({ type: 'boolean', description }, nullable);
-}
-
-function strEnum(values: string[], description: string): Json {
-  return { type: 'string', enum: values, description };
-}
-
-export function ref(name: string, nullable = false, description?: string): Json {
-  const target = { $ref: `#/components/schemas/${name}` };
-  if (!nullable && description === undefined) return target;
-  return withNull({ allOf: [target], ...described(description) }, nullable);
-}
-
-export function arr(items: Json, nullable = false, description?: string): Json {
-  return withNull({ type: 'array', items, ...described(description) }, nullable);
-}
-
-function map(values: Json, nullable = false, description?: string): Json {
-  return withNull({ type: 'object', additionalProperties: values, ...described(description) }, nullable);
-}
-
-function strMap(description?: string): Json {
-  return map({ type: 'string' }, true, description);
-}
-
-export function obj(description: string, properties: Json, required: string[] = []): Json {
-  return { type: 'object', description, properties, ...(required.length > 0 ? { required } : {}) };
-}
-
-/** A response type: every property is always written, `responseStatus` included. */
-export function envelope(description: string, properties: Json): Json {
-  const all: Json = { ...properties, responseStatus: ref('ResponseStatus') };
-  const names = Object.keys(all).sort();
-  return obj(description, Object.fromEntries(names.map((name) => [name, all[name]])), names);
-}
 
 const regionZone = (): Json => ({
   regionId: nstr('Caller region.'),
@@ -428,28 +367,6 @@ const EXAMPLES: Record<string, Json> = {
 // Operation helpers
 // ---------------------------------------------------------------------------
 
-export interface QueryParam {
-  name: string;
-  description: string;
-  required?: boolean;
-  list?: boolean;
-}
-
-export interface Endpoint {
-  path: string;
-  tag: Tag;
-  id: string;
-  summary: string;
-  /** Longer notes (guards, error messages); shared by the GET and POST forms. */
-  description?: string;
-  response: string;
-  /** Request schema for POST; omitted when the endpoint has no POST form. */
-  request?: string;
-  example?: Json;
-  /** Query parameters of the GET form; omitted when the endpoint has no GET form. */
-  query?: QueryParam[];
-  etag?: boolean;
-}
 
 function jsonContent(schema: Json, example?: Json): Json {
   return { [JSON_TYPE]: { schema, ...(example === undefined ? {} : { example }) } };

@@ -18,7 +18,7 @@ export interface PublisherHooks {
 }
 
 /** ws's frame encoder (exported at run time, not in its type declarations). */
-const frameOf = (wsModule as unknown as { Sender: { frame(data: Buffer, options: object): Buffer[] } }).Sender.frame;
+const frameOf = (wsModule as unknown as { Sender: { frame: (data: Buffer, options: object) => Buffer[] } }).Sender.frame;
 
 const FRAME_OPTIONS = { fin: true, opcode: 1, mask: false, readOnly: true, rsv1: false };
 

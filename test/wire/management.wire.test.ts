@@ -9,7 +9,7 @@ async function post(node: ArtemisNode, path: string, body: unknown) {
   const res = await node.app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
   return { status: res.status, text: await res.text() };
 }
-const json = async (node: ArtemisNode, path: string, body: unknown) => JSON.parse((await post(node, path, body)).text);
+const json = async (node: ArtemisNode, path: string, body: unknown): Promise<any> => JSON.parse((await post(node, path, body)).text) as unknown;
 
 const KEY = { regionId: 'SHA', serviceId: 'demo.order', instanceId: '10.1.2.3:8080' };
 const pullOut = (extra: Record<string, unknown> = {}) => ({ instanceKey: KEY, operation: 'pullout', operationComplete: false, operatorId: 'alice', token: 't-1', ...extra });
