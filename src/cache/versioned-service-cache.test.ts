@@ -3,25 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { makeInstance, type Instance } from '../core/wire/instance.js';
 import { makeService, type Service } from '../core/wire/service.js';
 import { VersionedServiceCache, type VersionedCacheSettings } from './versioned-service-cache.js';
-
-interface WireInstance {
-  instanceId: string;
-  url: string;
-}
-interface WireChange {
-  changeTime: number;
-  changeType: string;
-  instance: WireInstance;
-}
-interface WireService {
-  serviceId: string;
-  instances: WireInstance[] | null;
-  routeRules: unknown;
-}
-interface DeltaBody {
-  delta: Record<string, WireChange[]>;
-  version: number;
-}
+import type { WireChange, WireService, DeltaBody } from '../../test/helpers/wire-types.js';
 
 function inst(serviceId: string, instanceId: string, url = `http://${instanceId}`): Instance {
   return makeInstance({ regionId: 'SHA', zoneId: 'sha-z1', serviceId, instanceId, url, port: 80 });

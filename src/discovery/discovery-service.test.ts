@@ -8,25 +8,7 @@ import { ChangeBus } from '../registry/change-bus.js';
 import { RegistryRepository } from '../registry/registry-repository.js';
 import type { DiscoveryFilter } from './discovery-filter.js';
 import { DiscoveryService } from './discovery-service.js';
-
-interface WireInstance {
-  instanceId: string;
-  url: string;
-}
-interface WireChange {
-  changeTime: number;
-  changeType: string;
-  instance: WireInstance;
-}
-interface WireService {
-  serviceId: string;
-  instances: WireInstance[] | null;
-  routeRules: unknown;
-}
-interface DeltaBody {
-  delta: Record<string, WireChange[]>;
-  version: number;
-}
+import type { WireInstance, WireChange, WireService, DeltaBody } from '../../test/helpers/wire-types.js';
 
 const T0 = 1_700_000_000_000;
 

@@ -1,20 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ArtemisNode } from '../../src/app.js';
 import { inProcessNode, instance } from '../helpers/node.js';
-
-interface WireInstance {
-  instanceId: string;
-  url: string;
-}
-interface WireChange {
-  changeTime: number;
-  changeType: string;
-  instance: WireInstance;
-}
-interface WireService {
-  serviceId: string;
-  instances: WireInstance[] | null;
-}
+import type { WireInstance, WireChange, WireService } from '../helpers/wire-types.js';
 
 /** With fake timers: registry changes reach every discovery read within one sweep plus the coalescing window. */
 

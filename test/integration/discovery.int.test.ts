@@ -2,20 +2,7 @@ import { request } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, instance, postJson, startTestNode, type RunningNode } from '../helpers/node.js';
-
-interface WireInstance {
-  instanceId: string;
-  url: string;
-}
-interface WireChange {
-  changeTime: number;
-  changeType: string;
-  instance: WireInstance;
-}
-interface WireService {
-  serviceId: string;
-  instances: WireInstance[] | null;
-}
+import type { WireInstance, WireChange, WireService } from '../helpers/wire-types.js';
 
 /** Discovery over real HTTP: 3 instances of 2 services on a node listening on port 0. */
 
