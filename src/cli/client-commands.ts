@@ -3,6 +3,8 @@ import { COMMON_HELP, CommandError, UsageError, expectPositionals, parseCommand,
 import { INSTANCE_HELP, INSTANCE_OPTIONS, OPERATE_HELP, operateInstance, registryOperation } from './instance-commands.js';
 import { clusterStatus, instanceList, serviceGet, serviceList, status } from './read-commands.js';
 import { WATCH_HELP, WATCH_OPTIONS, watch, type StopHook } from './watch-command.js';
+import { CONVERT_HELP, CONVERT_OPTIONS, configConvert, configShow } from './config-commands.js';
+import { BULK_HELP, BULK_OPTIONS, bulk, type BulkAction } from './bulk-command.js';
 
 type OptionSpec = Parameters<typeof parseCommand>[1];
 
@@ -34,6 +36,17 @@ const COMMANDS: Record<string, Command> = {
   'instance pull-in': operateCommand(true, 'Completes a pull-out: the instance is discoverable again.'),
   'cluster status': { usage: 'artemis cluster status [options]\n\nShows every node of the cluster and what it can serve.', positionals: [], run: (api, p, c) => clusterStatus(api, p.flags, c.io) },
   status: { usage: 'artemis status [options]\n\nShows the node, its leases and its configuration.', positionals: [], run: (api, p, c) => status(api, p.flags, c.io) },
+  'config convert': {
+    usage: `artemis config convert <artemis.properties> [--out file] [options]\n\n${CONVERT_HELP}`,
+    options: CONVERT_OPTIONS,
+    positionals: ['file'],
+    run: (_api, p, c) => Promise.resolve(configConvert(p.flags, c.io, p.values, p.positionals[0]!)),
+  },
+  'config show': { usage: 'artemis config show [options]\n\nShows the effective configuration of a node and where each value comes from.', positionals: [], run: (api, p, c) => configShow(api, p.flags, c.io) },
+  'bulk register': bulkCommand('register'),
+  'bulk unregister': bulkCommand('unregister'),
+  'bulk pull-out': bulkCommand('pull-out'),
+  'bulk pull-in': bulkCommand('pull-in'),
   watch: {
     usage: `artemis watch <serviceId> [options]\n\nPrints the service, then every change as it is pushed (Ctrl-C to stop).\n\n${WATCH_HELP}`,
     options: WATCH_OPTIONS,
@@ -41,6 +54,15 @@ const COMMANDS: Record<string, Command> = {
     run: (api, p, c) => watch(api, p.flags, c.io, p.positionals[0]!, p.values, c.onStop),
   },
 };
+
+function bulkCommand(action: BulkAction): Command {
+  return {
+    usage: `artemis bulk ${action} --file <instances.json> [options]\n\nApplies ${action} to every instance of the file, with a progress bar on a terminal and a summary.\n\n${BULK_HELP}`,
+    options: BULK_OPTIONS,
+    positionals: [],
+    run: (api, p, c) => bulk(action, api, p.flags, c.io, p.values, c.env, process.stderr.isTTY === true),
+  };
+}
 
 function registryCommand(op: 'register' | 'heartbeat' | 'unregister', what: string): Command {
   return {
@@ -65,6 +87,8 @@ export const CLIENT_GROUPS: Record<string, string[]> = {
   service: ['list', 'get'],
   instance: ['list', 'register', 'heartbeat', 'unregister', 'pull-out', 'pull-in'],
   cluster: ['status'],
+  config: ['convert', 'show'],
+  bulk: ['register', 'unregister', 'pull-out', 'pull-in'],
 };
 
 /** The client commands' lines of `artemis --help`. */
@@ -76,6 +100,9 @@ export const CLIENT_USAGE = `  service list              list services
   cluster status            nodes of the cluster and their state
   status                    this node, its leases and configuration
   watch <serviceId>         print changes of a service as they are pushed
+  config convert <file>     turn a Java artemis.properties into a config file
+  config show               the effective configuration of a node
+  bulk register|unregister|pull-out|pull-in --file F   one action for many instances
 `;
 
 function find(argv: string[]): { name: string; rest: string[] } {

@@ -88,6 +88,23 @@ describe('management wire format', () => {
     expect(svc.service.instances.map((i: { instanceId: string }) => i.instanceId)).toEqual(['10.1.2.3:8080']);
   });
 
+  it('answers the remaining views: all-server-operations (GET and POST), services.json, get-zone-operations', async () => {
+    const op = { serverKey: { regionId: 'SHA', serverId: '10.1.2.4' }, operation: 'maintenance', operationComplete: false, operatorId: 'bob', token: 'x' };
+    await post(node, '/api/management/operate-server.json', op);
+    const all = `{"allServerOperations":[{"operations":["maintenance"],"serverKey":{"regionId":"SHA","serverId":"10.1.2.4"}}],"responseStatus":${SUCCESS}}`;
+    expect((await post(node, '/api/management/all-server-operations.json', { regionId: 'SHA' })).text).toBe(all);
+    expect(await (await node.app.request('/api/management/all-server-operations.json?regionId=SHA')).text()).toBe(all);
+    expect((await json(node, '/api/management/all-server-operations.json', { regionId: 'NYC' })).allServerOperations).toEqual([]);
+    const services = await json(node, '/api/management/services.json', { regionId: 'ignored' });
+    expect(services.services.map((s: { serviceId: string }) => s.serviceId)).toEqual(['demo.order']);
+    expect(services.services[0].instances.map((i: { status: string }) => i.status).sort()).toEqual(['down', 'up']);
+    expect(typeof services.version).toBe('number');
+    expect((await post(node, '/api/management/zone/get-zone-operations.json', { zoneKey: { regionId: 'SHA', serviceId: 'demo.order', zoneId: 'sha-z1' } })).text).toBe(
+      `{"operations":null,"responseStatus":${SUCCESS}}`,
+    );
+    expect((await json(node, '/api/management/zone/get-zone-operations.json', {})).responseStatus.message).toBe('request.zoneKey is null');
+  });
+
   it('zone operations are validated whole and take down a service in a zone', async () => {
     const bad = { zoneOperationsList: [{ zoneKey: { regionId: 'SHA', serviceId: 'demo.order', zoneId: 'sha-z1' }, operations: ['drill'] }, { zoneKey: { regionId: 'SHA', serviceId: '', zoneId: 'z' }, operations: ['drill'] }], operationComplete: false, operatorId: 'a', token: 't' };
     expect((await json(node, '/api/management/zone/operate-zone-operations.json', bad)).responseStatus.errorCode).toBe('bad-request');
