@@ -29,6 +29,7 @@ import { openApiDocument } from './web/openapi.js';
 import { opsRoutes, type Readiness } from './web/ops-routes.js';
 import { registryRoutes } from './web/registry-routes.js';
 import { replicationRoutes } from './web/replication-routes.js';
+import { createReplication, type Replication } from './replication/index.js';
 import { statusRoutes } from './web/status-routes.js';
 import { createWebApp } from './web/web-app.js';
 import type { ApiRouter } from './web/api-router.js';
@@ -57,6 +58,8 @@ export interface ArtemisNode {
   readonly discovery: DiscoveryService;
   readonly websocket: WebSocketLayer;
   readonly management: ManagementModule;
+  /** Peer replication; `replication.peers.set([...])` changes the static peers at run time. */
+  readonly replication: Replication;
   /** Listens, starts background work and marks the node up. Resolves with the bound address. */
   start(): Promise<{ port: number; url: string }>;
   /** Graceful shutdown within `http.shutdownTimeoutMs`; idempotent. */
@@ -115,7 +118,9 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
     limits: config.limits,
     onUnexpected: (err, errorId) => logger.error({ ...errorFields(err), errorId }, 'unexpected registry error'),
     onInstanceResult: (operation, result) => metrics.registryOperations.inc({ operation, result }),
+    replicationLimiter: limiters.replication,
   });
+  const replication = createReplication({ config, registry, clock, logger, metricsRegistry: metrics.registry, selfUrl: () => state.self.url });
 
   metrics.bind({
     leases: (t) => (t === 'instance' ? tables.normal.size : tables.legacy.size),
@@ -178,7 +183,7 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
   registryRoutes(router, { registry, clientLimiter, maxBodyBytes });
   const gzipMinBytes = config.discovery.gzipMinBytes;
   discoveryRoutes(router, { discovery, maxBodyBytes, gzipMinBytes });
-  replicationRoutes(router, { repository: repo, node: state, limiter: limiters.replication, maxBodyBytes, gzipMinBytes });
+  replicationRoutes(router, { registry, repository: repo, node: state, limiter: limiters.replication, maxBodyBytes, gzipMinBytes });
   clusterRoutes(router, { clusterStatuses, limiter: limiters.cluster, maxBodyBytes });
   managementRoutes(router, { ...management, store, maxBodyBytes, logQueryLimit: config.management.logQueryLimit });
   let boundPort = config.port;
@@ -221,6 +226,7 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
     websocket.attach(srv);
     await management.start();
     scheduler.start();
+    await replication.start();
     state.markUp();
     readiness = 'ready';
     return { port: boundPort, url };
@@ -255,6 +261,7 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
         const drainBy = deadline - Math.floor(config.http.shutdownTimeoutMs / 4);
         await Promise.all([drainHttp(drainBy), websocket.close(Math.max(0, drainBy - Date.now()))]);
       }],
+      ['replication queues', () => replication.stop(deadline)],
       ['scheduler', () => scheduler.stop()],
       ['discovery', () => discovery.stop()],
       ['management store', () => management.stop()],
@@ -283,6 +290,7 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
     discovery,
     websocket,
     management,
+    replication,
     start,
     stop: () => (stopping ??= doStop()),
     readiness: () => readiness,

@@ -110,6 +110,21 @@ export const configSchema = z.strictObject({
       maxMetadataBytes: int(0, 1_048_576).default(16_384).describe('Largest total size of one instance metadata (keys and values).'),
     })
     .prefault({}),
+  cluster: z
+    .strictObject({
+      peers: z.array(z.string()).default([]).describe('Static peer base URLs (e.g. http://10.0.0.2:8080); this node\'s own URL may be listed and is skipped.'),
+    })
+    .prefault({}),
+  replication: z
+    .strictObject({
+      maxQueue: int(1, 10_000_000).default(10_000).describe('Replication tasks queued per peer; on overflow the oldest is dropped.'),
+      maxBatch: int(1, 10_000).default(250).describe('Most instances in one replication request.'),
+      batchDelayMs: int(0, 60_000).default(100).describe('Longest a queued replication task waits for its batch to fill.'),
+      timeoutMs: int(10, 600_000).default(2_000).describe('Timeout of one replication request.'),
+      taskTtlMs: int(100, 3_600_000).default(30_000).describe('A replication task not acknowledged this long after the client write is dropped.'),
+      startupSyncTimeoutMs: int(0, 600_000).default(5_000).describe('Start-up copy from peers: wait this long for a peer, then start empty.'),
+    })
+    .prefault({}),
   http: z
     .strictObject({
       keepAliveTimeoutMs: int(0, 600_000).default(65_000).describe('Idle keep-alive connection timeout.'),
@@ -129,3 +144,4 @@ export type SelfPreservationConfig = ParsedConfig['registry']['selfPreservation'
 export type LimiterConfig = ParsedConfig['rateLimit']['registry'];
 export type LimitsConfig = ParsedConfig['limits'];
 export type WebSocketConfig = ParsedConfig['websocket'];
+export type ReplicationConfig = ParsedConfig['replication'];

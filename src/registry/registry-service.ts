@@ -35,6 +35,8 @@ export interface RegistryServiceDeps {
   limits: InstanceLimits;
   onUnexpected: UnexpectedErrorSink;
   onInstanceResult?: (operation: RegistryOperation, result: string) => void;
+  /** Limiter of the peer replication endpoints (`artemis.service.registry.replication`). */
+  replicationLimiter?: RateLimiter;
 }
 
 /** Shared answer for a fully successful request; its JSON is serialised once. */
@@ -79,13 +81,29 @@ export class RegistryService {
     }
   }
 
-  private process(operation: RegistryOperation, body: unknown): RegistryResponse {
+  /**
+   * The replication pipeline (spec 3.4) for writes a peer forwarded: its own limiter, no node
+   * gate, region check only; a heartbeat for a missing lease registers the carried instance.
+   * Applied writes are never announced to `onApplied` listeners, so they are not forwarded again.
+   */
+  handleReplicated(operation: RegistryOperation, body: unknown, rethrowHttpErrors = false): RegistryResponse {
+    const limiter = this.deps.replicationLimiter ?? this.deps.limiter;
+    if (!limiter.tryAcquire(operation)) return registryResponse(RATE_LIMITED);
+    try {
+      return this.process(operation, body, true);
+    } catch (err) {
+      if (rethrowHttpErrors && err instanceof RegistryError && err.httpStatus >= 400) throw err;
+      return registryResponse(toResponseStatus(err, this.deps.onUnexpected));
+    }
+  }
+
+  private process(operation: RegistryOperation, body: unknown, replicated = false): RegistryResponse {
     const request = readRegistryRequest(body, this.deps.limits.maxInstancesPerRequest);
     if (request === null) throw new BadRequestError('request is null');
     const instances = request.instances;
     if (instances === null || instances.length === 0) throw new BadRequestError('request.instances is null or empty.');
     const status = this.deps.node.status;
-    if (!canServeRegistry(status)) {
+    if (!replicated && !canServeRegistry(status)) {
       return registryResponse(
         failStatus(ErrorCodes.serviceUnavailable, `Serivce registry is not in up state. Current status: ${nodeStatusText(status)}`),
       );
@@ -93,7 +111,7 @@ export class RegistryService {
     let failed: FailedInstance[] | null = null;
     for (const instance of instances) {
       if (instance === null) continue;
-      const failure = this.apply(operation, instance);
+      const failure = this.apply(operation, instance, replicated);
       this.deps.onInstanceResult?.(operation, failure === null ? 'ok' : failure.errorCode);
       if (failure === null) continue;
       (failed ??= []).push({
@@ -105,7 +123,7 @@ export class RegistryService {
     return failed === null ? SUCCESS_RESPONSE : registryResponse(PARTIAL_FAIL, failed);
   }
 
-  private apply(operation: RegistryOperation, instance: Instance): InstanceFailure | null {
+  private apply(operation: RegistryOperation, instance: Instance, replicated: boolean): InstanceFailure | null {
     const { node } = this.deps;
     const region = instance.regionId;
     if (isBlank(region) || region?.toLowerCase() !== node.regionId.toLowerCase()) {
@@ -114,7 +132,7 @@ export class RegistryService {
         `regionId is not the same as the registry node. regionId: ${String(region)}, registry node.regionId: ${node.regionId}`,
       );
     }
-    if (!node.status.allowRegistryFromOtherZone && instance.zoneId?.toLowerCase() !== node.zoneId.toLowerCase()) {
+    if (!replicated && !node.status.allowRegistryFromOtherZone && instance.zoneId?.toLowerCase() !== node.zoneId.toLowerCase()) {
       return new InstanceFailure(
         ErrorCodes.noPermission,
         `zoneId is not the same as the registry node. zoneId: ${String(instance.zoneId)}, registry node.zoneId: ${node.zoneId}`,
@@ -128,6 +146,11 @@ export class RegistryService {
     const limitProblem = checkInstanceLimits(instance, this.deps.limits);
     if (limitProblem !== null) return new InstanceFailure(ErrorCodes.badRequest, limitProblem);
     try {
+      if (replicated) {
+        if (operation === 'heartbeat' && !this.deps.repository.renew(instance)) this.deps.repository.register(instance);
+        else if (operation !== 'heartbeat') this.operate(operation, instance);
+        return null;
+      }
       if (!this.operate(operation, instance)) return new InstanceFailure(ErrorCodes.dataNotFound, NOT_FOUND_REASON);
       for (const l of this.applied) l(operation, instance);
     } catch (err) {

@@ -499,8 +499,26 @@ function nodesEndpoint(name: string, id: string, summary: string): Endpoint {
   return { path, tag: 'cluster', id, summary, request, response, query: [REGION_Q, ZONE_Q] };
 }
 
+function replicationWriteEndpoints(): Endpoint[] {
+  const ops: Array<[string, string, string]> = [
+    ['register', 'Register', 'Apply instances a peer registered (never forwarded again).'],
+    ['heartbeat', 'Heartbeat', 'Apply heartbeats a peer received; a missing instance is registered.'],
+    ['unregister', 'Unregister', 'Apply unregistrations a peer received.'],
+  ];
+  return ops.map(([op, type, summary]) => ({
+    path: `/api/replication/registry/${op}.json`,
+    tag: 'replication',
+    id: `replication${type}`,
+    summary,
+    request: `${type}Request`,
+    response: `${type}Response`,
+    example: EXAMPLES['registry'],
+  }));
+}
+
 function replicationAndClusterEndpoints(): Endpoint[] {
   return [
+    ...replicationWriteEndpoints(),
     {
       path: '/api/replication/registry/services.json',
       tag: 'replication',

@@ -2,11 +2,20 @@ import type { Context } from 'hono';
 import { EncodedBody } from '../cache/encoded-body.js';
 import { registryCopy, type RegistryCopyDeps } from '../discovery/registry-copy.js';
 import { readZoneRequest, type ZoneRequest } from '../discovery/discovery-messages.js';
+import {
+  SUCCESS_RESPONSE,
+  SUCCESS_RESPONSE_JSON,
+  type RegistryOperation,
+  type RegistryService,
+} from '../registry/registry-service.js';
 import type { ApiRouter } from './api-router.js';
 import { readJsonBody } from './body.js';
 import { requiredQuery, sendEncoded } from './discovery-routes.js';
+import { sendJsonBytes, sendWire } from './respond.js';
 
 export interface ReplicationRoutesDeps extends RegistryCopyDeps {
+  /** Applies replicated writes (replication limiter, no node gate, region check only). */
+  registry: RegistryService;
   maxBodyBytes: number;
   gzipMinBytes: number;
 }
@@ -16,10 +25,22 @@ async function zoneRequest(c: Context, maxBytes: number): Promise<ZoneRequest | 
   return { regionId: requiredQuery(c, 'regionId'), zoneId: c.req.query('zoneId') ?? null };
 }
 
-/** /api/replication/registry/services.json (spec 3.4): the raw registry, for starting peers. */
+/**
+ * The peer replication API (spec 3.4): `services.json`, the raw registry for starting peers,
+ * and `register.json` / `heartbeat.json` / `unregister.json`, writes forwarded by a peer, which
+ * are applied locally and never forwarded again.
+ */
 export function replicationRoutes(router: ApiRouter, deps: ReplicationRoutesDeps): void {
   router.getAndPost('/api/replication/registry/services.json', async (c) => {
     const text = registryCopy(deps, await zoneRequest(c, deps.maxBodyBytes));
     return sendEncoded(c, new EncodedBody(Buffer.from(text)), deps.gzipMinBytes);
   });
+  const write = (operation: RegistryOperation) => async (c: Context) => {
+    const body = await readJsonBody(c, deps.maxBodyBytes);
+    const response = deps.registry.handleReplicated(operation, body, true);
+    return response === SUCCESS_RESPONSE ? sendJsonBytes(c, SUCCESS_RESPONSE_JSON) : sendWire(c, response);
+  };
+  for (const operation of ['register', 'heartbeat', 'unregister'] as const) {
+    router.post(`/api/replication/registry/${operation}.json`, write(operation));
+  }
 }

@@ -1,0 +1,86 @@
+import type { Registry } from 'prom-client';
+import type { Clock } from '../core/clock.js';
+import type { ReplicationConfig } from '../config/schema.js';
+import { instanceKey, type Instance } from '../core/wire/instance.js';
+import type { AppliedListener, RegistryOperation } from '../registry/registry-service.js';
+import type { Logger } from '../telemetry/logger.js';
+import { PeerSender } from './peer-sender.js';
+import type { PeerSource } from './peers.js';
+import { ReplicationMetrics } from './replication-metrics.js';
+import { httpTransport, type ReplicationTransport } from './transport.js';
+
+/** What the manager needs to be built. */
+export interface ReplicationManagerDeps {
+  /** The client pipeline whose applied writes are forwarded. */
+  registry: { onApplied(listener: AppliedListener): void };
+  peers: PeerSource;
+  config: ReplicationConfig;
+  clock: Clock;
+  /** The node's prom-client registry. */
+  metricsRegistry: Registry;
+  logger: Logger;
+  transport?: ReplicationTransport;
+  baseBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+/**
+ * Forwards every successful client register, heartbeat and unregister to each live peer
+ * through the Java replication endpoints (spec 9.4), one bounded queue per peer. Writes that
+ * arrived by replication never reach it (RegistryService does not announce them).
+ */
+export class ReplicationManager {
+  readonly metrics: ReplicationMetrics;
+  private readonly senders = new Map<string, PeerSender>();
+  private running = false;
+
+  constructor(private readonly deps: ReplicationManagerDeps) {
+    this.metrics = new ReplicationMetrics(deps.metricsRegistry, () => this.queueDepths());
+    deps.registry.onApplied((operation, instance) => this.replicate(operation, instance));
+    deps.peers.onChange(() => this.syncPeers());
+  }
+
+  /** Starts forwarding to the current peers. */
+  start(): void {
+    this.running = true;
+    this.syncPeers();
+  }
+
+  /** Queued tasks per peer. */
+  queueDepths(): Map<string, number> {
+    return new Map(Array.from(this.senders, ([peer, s]) => [peer, s.queue.size]));
+  }
+
+  /** Queues one applied client write for every peer. */
+  replicate(operation: RegistryOperation, instance: Instance): void {
+    if (!this.running || this.senders.size === 0) return;
+    const writtenAt = this.deps.clock.now();
+    const task = { operation, instance, key: instanceKey(instance), writtenAt, expiresAt: writtenAt + this.deps.config.taskTtlMs };
+    for (const sender of this.senders.values()) sender.enqueue(task);
+  }
+
+  private syncPeers(): void {
+    if (!this.running) return;
+    const wanted = new Set(this.deps.peers.peers());
+    for (const [peer, sender] of this.senders) {
+      if (wanted.has(peer)) continue;
+      this.senders.delete(peer);
+      void sender.close(0);
+    }
+    for (const peer of wanted) {
+      if (this.senders.has(peer)) continue;
+      const { config, clock, metrics, logger } = { ...this.deps, metrics: this.metrics };
+      const transport = this.deps.transport ?? httpTransport;
+      const backoff = { baseBackoffMs: this.deps.baseBackoffMs, maxBackoffMs: this.deps.maxBackoffMs };
+      this.senders.set(peer, new PeerSender(peer, { config, clock, transport, metrics, logger, ...backoff }));
+    }
+  }
+
+  /** Flushes every queue until `deadline` (epoch ms), then stops; idempotent. */
+  async stop(deadline: number): Promise<void> {
+    this.running = false;
+    const senders = [...this.senders.values()];
+    this.senders.clear();
+    await Promise.all(senders.map((s) => s.close(deadline)));
+  }
+}

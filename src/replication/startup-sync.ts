@@ -1,0 +1,64 @@
+import type { Logger } from '../telemetry/logger.js';
+
+/** What the start-up copy needs. */
+export interface StartupSyncDeps {
+  peers: readonly string[];
+  regionId: string;
+  timeoutMs: number;
+  /** Registers a chunk of copied instances locally without forwarding them. */
+  apply(instances: unknown[]): void;
+  logger: Logger;
+}
+
+/** Result of the start-up copy: the peer copied from (null when none answered) and the instance count. */
+export interface StartupSyncResult {
+  peer: string | null;
+  instances: number;
+}
+
+const CHUNK = 1_000;
+
+async function fetchServices(peer: string, regionId: string, signal: AbortSignal): Promise<{ peer: string; services: unknown[] }> {
+  const url = `${peer}/api/replication/registry/services.json?regionId=${encodeURIComponent(regionId)}`;
+  const res = await fetch(url, { signal, headers: { accept: 'application/json', 'accept-encoding': 'gzip' } });
+  if (!res.ok) throw new Error(`${peer} answered HTTP ${res.status}`);
+  const body = (await res.json()) as { responseStatus?: { status?: unknown }; services?: unknown };
+  if (body.responseStatus?.status !== 'success' || !Array.isArray(body.services)) throw new Error(`${peer} refused the copy`);
+  return { peer, services: body.services };
+}
+
+function applyServices(services: unknown[], apply: (instances: unknown[]) => void): number {
+  let count = 0;
+  for (const service of services) {
+    const instances = (service as { instances?: unknown } | null)?.instances;
+    if (!Array.isArray(instances)) continue;
+    for (let i = 0; i < instances.length; i += CHUNK) apply(instances.slice(i, i + CHUNK));
+    count += instances.length;
+  }
+  return count;
+}
+
+/**
+ * Spec 9.5, improved: asks every peer at once for `services.json` of this region and copies the
+ * registry of the first that answers with success (an empty registry counts). When none answers
+ * within `timeoutMs` the node starts empty, so a lone first node still comes up.
+ */
+export async function copyRegistryFromPeers(deps: StartupSyncDeps): Promise<StartupSyncResult> {
+  if (deps.peers.length === 0 || deps.timeoutMs <= 0) return { peer: null, instances: 0 };
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), deps.timeoutMs);
+  timer.unref();
+  let first: { peer: string; services: unknown[] };
+  try {
+    first = await Promise.any(deps.peers.map((p) => fetchServices(p, deps.regionId, controller.signal)));
+  } catch {
+    deps.logger.warn({ peers: deps.peers, timeoutMs: deps.timeoutMs }, 'no peer answered the start-up copy; starting empty');
+    return { peer: null, instances: 0 };
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+  const instances = applyServices(first.services, (chunk) => deps.apply(chunk));
+  deps.logger.info({ peer: first.peer, instances }, 'copied the registry from a peer');
+  return { peer: first.peer, instances };
+}

@@ -1,0 +1,95 @@
+import { gzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { ErrorCodes } from '../core/error-codes.js';
+import { instanceKey, type Instance } from '../core/wire/instance.js';
+import type { RegistryOperation } from '../registry/registry-service.js';
+import type { ReplicationTask } from './task-queue.js';
+
+const gzipAsync = promisify(gzip);
+
+/** What a peer answered to one replication request, reduced to what the sender needs. */
+export interface PeerAnswer {
+  status: string;
+  errorCode: string;
+  /** Instances the peer reported as failed, with their error codes. */
+  failed: Array<{ instance: Instance | null; errorCode: string }>;
+}
+
+/** Sends one replication request; rejects on network errors, timeouts and HTTP errors. */
+export interface ReplicationTransport {
+  send(peer: string, operation: RegistryOperation, instances: readonly Instance[], timeoutMs: number): Promise<PeerAnswer>;
+}
+
+function text(value: unknown, fallback: string): string {
+  return typeof value === 'string' ? value : fallback;
+}
+
+function asRecord(value: unknown): Record<string, unknown> | null {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+}
+
+/** Reads a RegisterResponse / HeartbeatResponse / UnregisterResponse leniently. */
+export function readPeerAnswer(body: unknown): PeerAnswer {
+  const status = asRecord(asRecord(body)?.['responseStatus']);
+  if (status === null) throw new Error('peer answer has no responseStatus');
+  const failedRaw = asRecord(body)?.['failedInstances'];
+  const failed = (Array.isArray(failedRaw) ? failedRaw : []).map((f) => {
+    const entry = asRecord(f);
+    return { instance: asRecord(entry?.['instance']) as Instance | null, errorCode: text(entry?.['errorCode'], ErrorCodes.unknown) };
+  });
+  return { status: text(status['status'], 'unknown'), errorCode: text(status['errorCode'], ErrorCodes.unknown), failed };
+}
+
+/** The Java replication endpoints over HTTP: gzip JSON POSTs, keep-alive connections. */
+export const httpTransport: ReplicationTransport = {
+  async send(peer, operation, instances, timeoutMs) {
+    const body = await gzipAsync(JSON.stringify({ instances }));
+    const res = await fetch(`${peer}/api/replication/registry/${operation}.json`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', accept: 'application/json' },
+      body,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new Error(`peer answered HTTP ${res.status}`);
+    }
+    return readPeerAnswer(await res.json());
+  },
+};
+
+/** How the tasks of one request fared. */
+export interface Outcome {
+  acked: ReplicationTask[];
+  retry: ReplicationTask[];
+  rejected: ReplicationTask[];
+}
+
+const RETRYABLE = new Set<string>([ErrorCodes.rateLimited, ErrorCodes.unknown]);
+
+/** True for error codes worth sending again (rate-limited, unknown). */
+export function isRetryable(errorCode: string): boolean {
+  return RETRYABLE.has(errorCode);
+}
+
+/** Sorts the tasks of one request by the peer's answer (spec 9.4 "Outcome per instance"). */
+export function classifyAnswer(answer: PeerAnswer, tasks: readonly ReplicationTask[]): Outcome {
+  const outcome: Outcome = { acked: [], retry: [], rejected: [] };
+  if (answer.status === 'success') {
+    outcome.acked.push(...tasks);
+    return outcome;
+  }
+  if (answer.status !== 'partial_fail') {
+    const code = answer.status === 'fail' ? answer.errorCode : ErrorCodes.unknown;
+    (isRetryable(code) ? outcome.retry : outcome.rejected).push(...tasks);
+    return outcome;
+  }
+  const codes = new Map<string, string>();
+  for (const f of answer.failed) if (f.instance !== null) codes.set(instanceKey(f.instance), f.errorCode);
+  for (const task of tasks) {
+    const code = codes.get(task.key);
+    if (code === undefined) outcome.acked.push(task);
+    else (isRetryable(code) ? outcome.retry : outcome.rejected).push(task);
+  }
+  return outcome;
+}
