@@ -43,7 +43,7 @@ export async function heartbeatHttpScenario(ctx: RunContext): Promise<void> {
 }
 
 /** The two discovery reads of service number `s`: GET service.json and POST lookup.json. */
-export function discoveryRequests(ctx: RunContext, fleet: ReturnType<RunContext['fleet']>, s: number): { get: string; lookup: string } {
+export function discoveryRequests(_ctx: RunContext, fleet: ReturnType<RunContext['fleet']>, s: number): { get: string; lookup: string } {
   const id = serviceId(fleet, s);
   const region = encodeURIComponent(fleet.regionId);
   return {
