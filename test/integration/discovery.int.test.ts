@@ -3,6 +3,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, instance, postJson, startTestNode, type RunningNode } from '../helpers/node.js';
 import type { WireInstance, WireChange, WireService } from '../helpers/wire-types.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** Discovery over real HTTP: 3 instances of 2 services on a node listening on port 0. */
 
@@ -23,16 +24,6 @@ function rawGet(url: string, headers: Record<string, string> = {}): Promise<Raw>
     req.on('error', reject);
     req.end();
   });
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 const a1 = instance({ instanceId: 'a1', ip: '10.0.0.1', url: 'http://10.0.0.1/a' });

@@ -1,32 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, instance, postJson, startTestNode, type RunningNode } from '../helpers/node.js';
+import { lookupIds, waitForIds } from '../helpers/wait.js';
 
 /** The peer replication write endpoints on one node (spec 3.4), spoken to as a Java peer would. */
-
-/** Polls `probe` until it returns a value, or throws after `timeoutMs`. */
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-/** Instance ids of `serviceId` that lookup.json answers on the node at `url`. */
-async function lookupIds(url: string, serviceId = 'demo.order'): Promise<string[]> {
-  const { body } = await postJson(`${url}/api/discovery/lookup.json`, { discoveryConfigs: [{ serviceId }], regionId: 'SHA', zoneId: 'sha-z1' });
-  return ((body.services?.[0]?.instances ?? []) as Array<{ instanceId: string }>).map((i) => i.instanceId).sort();
-}
-
-/** Resolves once lookup on `url` answers exactly `ids`; returns the time it took in ms. */
-async function waitForIds(url: string, ids: string[], timeoutMs = 5_000): Promise<number> {
-  const started = performance.now();
-  const want = JSON.stringify([...ids].sort());
-  await waitFor(async () => (JSON.stringify(await lookupIds(url)) === want ? true : undefined), `${url} to list ${want}`, timeoutMs);
-  return performance.now() - started;
-}
 
 const SUCCESS = '{"failedInstances":null,"responseStatus":{"errorCode":"success","message":"","status":"success"}}';
 const r1 = instance({ instanceId: 'r1', ip: '10.0.0.1', url: 'http://10.0.0.1/r' });
