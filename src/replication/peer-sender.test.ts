@@ -13,9 +13,9 @@ function inst(id: string): Instance {
   return { regionId: 'SHA', zoneId: 'z', serviceId: 'svc', instanceId: id, url: `http://${id}` } as Instance;
 }
 
-function task(id: string) {
+function task(id: string, operation: 'register' | 'heartbeat' = 'register') {
   const now = Date.now();
-  return { operation: 'register' as const, instance: inst(id), key: instanceKey(inst(id)), writtenAt: now, expiresAt: now + config.taskTtlMs };
+  return { operation, instance: inst(id), key: instanceKey(inst(id)), writtenAt: now, expiresAt: now + config.taskTtlMs };
 }
 
 async function until(check: () => boolean, ms = 2_000): Promise<void> {
@@ -26,7 +26,7 @@ async function until(check: () => boolean, ms = 2_000): Promise<void> {
   }
 }
 
-function sender(answers: Array<PeerAnswer | Error>) {
+function sender(answers: Array<PeerAnswer | Error>, overrides: Partial<typeof config> = {}) {
   const calls: string[][] = [];
   const transport: ReplicationTransport = {
     send: (_peer, _op, instances) => {
@@ -36,11 +36,21 @@ function sender(answers: Array<PeerAnswer | Error>) {
     },
   };
   const metrics = new ReplicationMetrics(new Registry(), () => new Map());
-  const s = new PeerSender('http://peer', { config, clock, transport, metrics, logger: silentLogger, baseBackoffMs: 5, maxBackoffMs: 20 });
+  const s = new PeerSender('http://peer', { config: { ...config, ...overrides }, clock, transport, metrics, logger: silentLogger, baseBackoffMs: 5, maxBackoffMs: 20 });
   return { s, calls, metrics };
 }
 
 describe('PeerSender', () => {
+  it('holds heartbeats for the batch delay but sends a register on the next turn, with them', async () => {
+    const { s, calls } = sender([], { batchDelayMs: 10_000 });
+    s.enqueue(task('h', 'heartbeat'));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(calls).toEqual([]);
+    s.enqueue(task('r'));
+    await until(() => calls.length === 2, 500);
+    expect(calls.flat().sort()).toEqual(['h', 'r']);
+  });
+
   it('batches by size and sends the rest after the delay', async () => {
     const { s, calls } = sender([]);
     for (const id of ['a', 'b', 'c', 'd']) s.enqueue(task(id));

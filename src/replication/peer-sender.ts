@@ -28,6 +28,7 @@ const OPERATIONS: readonly RegistryOperation[] = ['register', 'heartbeat', 'unre
 export class PeerSender {
   readonly queue: TaskQueue;
   private timer: NodeJS.Timeout | undefined;
+  private urgent = false;
   private inFlight: Promise<boolean> | undefined;
   private failures = 0;
   private backoffUntil = 0;
@@ -43,7 +44,10 @@ export class PeerSender {
   enqueue(task: ReplicationTask): void {
     if (this.closed) return;
     this.queue.push(task);
-    if (this.queue.size >= this.deps.config.maxBatch && this.timer !== undefined && this.backoffUntil <= this.deps.clock.now()) {
+    // Registers and unregisters change what peers serve: send them on the next turn instead of
+    // waiting for a heartbeat batch to fill.
+    if (task.operation !== 'heartbeat') this.urgent = true;
+    if ((this.urgent || this.queue.size >= this.deps.config.maxBatch) && this.timer !== undefined && this.backoffUntil <= this.deps.clock.now()) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
@@ -53,9 +57,10 @@ export class PeerSender {
   private arm(): void {
     if (this.closed || this.inFlight !== undefined || this.timer !== undefined || this.queue.size === 0) return;
     const { maxBatch, batchDelayMs } = this.deps.config;
-    const wait = Math.max(this.queue.size >= maxBatch ? 0 : batchDelayMs, this.backoffUntil - this.deps.clock.now());
+    const wait = Math.max(this.urgent || this.queue.size >= maxBatch ? 0 : batchDelayMs, this.backoffUntil - this.deps.clock.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      this.urgent = false;
       this.inFlight = this.sendBatch(this.deps.config.timeoutMs);
       void this.inFlight.finally(() => {
         this.inFlight = undefined;
