@@ -13,7 +13,7 @@ import { createManagement, type ManagementModule } from './management/index.js';
 import { createStore } from './store/index.js';
 import type { ManagementStore } from './store/management-store.js';
 import { managementRoutes } from './web/management-routes.js';
-import { LeaseManager, type LeaseRemovalReason } from './lease/lease-manager.js';
+import { LeaseManager } from './lease/lease-manager.js';
 import { SelfPreservation } from './lease/self-preservation.js';
 import { ClientRateLimiter, RateLimiter } from './ratelimit/rate-limiter.js';
 import { ChangeBus } from './registry/change-bus.js';
@@ -67,12 +67,10 @@ export interface ArtemisNode {
   readiness(): Readiness;
 }
 
-function leaseTables(config: Config, clock: Clock, onRemoved: (lease: Parameters<RegistryRepository['onLeaseRemoved']>[0], reason: LeaseRemovalReason, table: string) => void) {
+function leaseTables(config: Config, clock: Clock) {
   const r = config.registry;
-  const normalSafety = new SelfPreservation(r.selfPreservation, clock);
-  const legacySafety = new SelfPreservation(r.legacySelfPreservation, clock);
-  const normal = new LeaseManager('instance', r.lease, clock, normalSafety, (l, why) => onRemoved(l, why, 'instance'));
-  const legacy = new LeaseManager('legacy-instance', r.legacyLease, clock, legacySafety, (l, why) => onRemoved(l, why, 'legacy-instance'));
+  const normal = new LeaseManager('instance', r.lease, clock, new SelfPreservation(r.selfPreservation, clock));
+  const legacy = new LeaseManager('legacy-instance', r.legacyLease, clock, new SelfPreservation(r.legacySelfPreservation, clock));
   return { normal, legacy };
 }
 
@@ -84,13 +82,9 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
   const scheduler = new Scheduler((task, err) => logger.error({ ...errorFields(err), task }, 'background task failed'));
   const bus = new ChangeBus((err) => logger.error(errorFields(err), 'change listener failed'));
 
-  const removals: { sink?: RegistryRepository } = {};
-  const tables = leaseTables(config, clock, (lease, reason, table) => {
-    metrics.leaseExpiries.inc({ table, reason });
-    removals.sink?.onLeaseRemoved(lease, reason);
-  });
+  const tables = leaseTables(config, clock);
+  for (const table of [tables.normal, tables.legacy]) table.onRemoval((_, reason) => metrics.leaseExpiries.inc({ table: table.name, reason }));
   const repo = new RegistryRepository(tables.normal, tables.legacy, bus, clock);
-  removals.sink = repo;
 
   const state = new NodeState(
     {

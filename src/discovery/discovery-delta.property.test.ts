@@ -20,11 +20,9 @@ function fixture(withFilter: boolean) {
   const bus = new ChangeBus((err) => {
     throw err;
   });
-  const holder: { repo?: RegistryRepository } = {};
   const table = (name: 'instance' | 'legacy-instance') =>
-    new LeaseManager(name, { ttlMs: TTL }, clock, new SelfPreservation(safety, clock), (l, why) => holder.repo?.onLeaseRemoved(l, why));
+    new LeaseManager(name, { ttlMs: TTL }, clock, new SelfPreservation(safety, clock));
   const repo = new RegistryRepository(table('instance'), table('legacy-instance'), bus, clock);
-  holder.repo = repo;
   const node = new NodeState(
     { regionId: 'SHA', zoneId: 'sha-z1', allowRegistryFromOtherZone: true, allowDiscoveryFromOtherZone: true },
     'http://127.0.0.1',

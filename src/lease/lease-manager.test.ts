@@ -16,7 +16,8 @@ const spSettings: SelfPreservationSettings = {
 function setup(ttlMs = 20_000, sp: Partial<SelfPreservationSettings> = {}) {
   const removed: Array<[string, LeaseRemovalReason]> = [];
   const safety = new SelfPreservation({ ...spSettings, ...sp }, clock);
-  const manager = new LeaseManager('instance', { ttlMs }, clock, safety, (l: Lease, r) => removed.push([l.key, r]));
+  const manager = new LeaseManager('instance', { ttlMs }, clock, safety);
+  manager.onRemoval((l: Lease, r) => removed.push([l.key, r]));
   return { manager, safety, removed };
 }
 

@@ -24,7 +24,7 @@ export type LeaseTableName = 'instance' | 'legacy-instance';
 
 /**
  * A table of leases keyed by canonical instance identity, swept periodically by one task (never
- * a timer per lease). Removal is reported through `onRemoved`.
+ * a timer per lease). Every removal is reported to the listeners added with `onRemoval`.
  */
 export class LeaseManager {
   private readonly leases = new Map<string, Lease>();
@@ -34,8 +34,14 @@ export class LeaseManager {
     private readonly settings: LeaseSettings,
     private readonly clock: Clock,
     readonly safety: SelfPreservation,
-    private readonly onRemoved: (lease: Lease, reason: LeaseRemovalReason) => void,
   ) {}
+
+  private removalListeners: Array<(lease: Lease, reason: LeaseRemovalReason) => void> = [];
+
+  /** Calls `listener` for every lease a sweep removes. */
+  onRemoval(listener: (lease: Lease, reason: LeaseRemovalReason) => void): void {
+    this.removalListeners = [...this.removalListeners, listener];
+  }
 
   get size(): number {
     return this.leases.size;
@@ -105,7 +111,7 @@ export class LeaseManager {
       else continue;
       this.leases.delete(lease.key);
       removed++;
-      this.onRemoved(lease, reason);
+      for (const listener of this.removalListeners) listener(lease, reason);
     }
     return removed;
   }

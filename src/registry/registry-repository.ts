@@ -24,7 +24,10 @@ export class RegistryRepository {
     readonly legacy: LeaseManager,
     private readonly bus: ChangeBus,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    normal.onRemoval(this.onLeaseRemoved);
+    legacy.onRemoval(this.onLeaseRemoved);
+  }
 
   private managerFor(instance: Instance): LeaseManager {
     return isLegacyInstance(instance) ? this.legacy : this.normal;
@@ -64,8 +67,8 @@ export class RegistryRepository {
     }
   }
 
-  /** Called by a lease table for every lease its sweep removes. */
-  onLeaseRemoved = (lease: Lease, _reason: LeaseRemovalReason): void => {
+  /** Removes from the index, and publishes `delete` for, every lease a sweep removed. */
+  private readonly onLeaseRemoved = (lease: Lease, _reason: LeaseRemovalReason): void => {
     const sKey = serviceKey(lease.instance.serviceId as string);
     const entry = this.services.get(sKey);
     // Only the lease that still holds the slot is removed: a newer registration stays.

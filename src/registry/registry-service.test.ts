@@ -48,12 +48,8 @@ interface Setup {
 }
 
 function setup(opts: { limiter?: Partial<LimiterSettings>; limits?: Partial<InstanceLimits>; ttlMs?: number; allowOtherZone?: boolean } = {}): Setup {
-  const normal = new LeaseManager('instance', { ttlMs: opts.ttlMs ?? 20_000 }, clock, new SelfPreservation(spSettings, clock), (l, r) =>
-    repository.onLeaseRemoved(l, r),
-  );
-  const legacy = new LeaseManager('legacy-instance', { ttlMs: 90_000 }, clock, new SelfPreservation(spSettings, clock), (l, r) =>
-    repository.onLeaseRemoved(l, r),
-  );
+  const normal = new LeaseManager('instance', { ttlMs: opts.ttlMs ?? 20_000 }, clock, new SelfPreservation(spSettings, clock));
+  const legacy = new LeaseManager('legacy-instance', { ttlMs: 90_000 }, clock, new SelfPreservation(spSettings, clock));
   const bus = new ChangeBus((err) => {
     throw err;
   });
