@@ -6,7 +6,7 @@ import { readObject, type JsonObject } from '../core/wire/json-reader.js';
 import { reloadChange } from '../core/wire/service.js';
 import type { ChangeBus } from '../registry/change-bus.js';
 import type { RegistryRepository } from '../registry/registry-repository.js';
-import { operationRow, type LogFields, type ManagementStore, type OperationRow, type WriteBatch } from '../store/management-store.js';
+import { operationRow, type ManagementStore, type OperationRow, type WriteBatch } from '../store/management-store.js';
 import { ManagementState } from './management-state.js';
 import { bool, checkLengths, list, obj, requireFields, str } from './requests.js';
 import { downTransitions } from './state-diff.js';
@@ -29,6 +29,31 @@ export interface ManagementDeps {
   invalidate: (serviceIds: string[]) => void;
   onError: (err: unknown, what: string) => void;
 }
+
+/** What distinguishes instance from server operations: the key object, its fields, log table and failure text. */
+interface TargetSpec {
+  kind: 'instance' | 'server';
+  keyName: string;
+  keyFields: string[];
+  logTable: 'instance-operation' | 'server-operation';
+  failure: string;
+}
+
+const INSTANCE_TARGET: TargetSpec = {
+  kind: 'instance',
+  keyName: 'instanceKey',
+  keyFields: ['regionId', 'serviceId', 'instanceId'],
+  logTable: 'instance-operation',
+  failure: 'Update instance failed.',
+};
+
+const SERVER_TARGET: TargetSpec = {
+  kind: 'server',
+  keyName: 'serverKey',
+  keyFields: ['regionId', 'serverId'],
+  logTable: 'server-operation',
+  failure: 'Update server failed.',
+};
 
 /** A management write failure the reference reports as `internal-service-error` with a fixed text. */
 class WriteFailed extends RegistryError {
@@ -141,49 +166,33 @@ export class ManagementService {
   }
 
   /** `operate-instance.json`: add (pull-out) or complete (pull-in) an operation on one instance. */
-  async operateInstance(body: unknown): Promise<void> {
-    const req = this.request(body);
-    const key = obj(req, 'instanceKey');
-    if (key === null) throw new BadRequestError('request.instanceKey is null');
-    const f = {
-      regionId: str(key, 'regionId', 'request.instanceKey'),
-      serviceId: str(key, 'serviceId', 'request.instanceKey'),
-      instanceId: str(key, 'instanceId', 'request.instanceKey'),
-      operation: str(req, 'operation'),
-      operatorId: str(req, 'operatorId'),
-      token: str(req, 'token') ?? '',
-    };
-    const named = Object.entries<string | null>(f);
-    requireFields(named.slice(0, 5));
-    checkLengths(named, this.deps.settings.maxFieldLength);
-    const row = operationRow({ kind: 'instance', ...(f as Record<keyof typeof f, string>) });
-    await this.commit(this.operationBatch(row, bool(req, 'operationComplete'), 'instance-operation'), 'Update instance failed.');
+  operateInstance(body: unknown): Promise<void> {
+    return this.operateTarget(body, INSTANCE_TARGET);
   }
 
   /** `operate-server.json`: add or complete an operation on every instance of one server ip. */
-  async operateServer(body: unknown): Promise<void> {
-    const req = this.request(body);
-    const key = obj(req, 'serverKey');
-    if (key === null) throw new BadRequestError('request.serverKey is null');
-    const f = {
-      regionId: str(key, 'regionId', 'request.serverKey'),
-      serverId: str(key, 'serverId', 'request.serverKey'),
-      operation: str(req, 'operation'),
-      operatorId: str(req, 'operatorId'),
-      token: str(req, 'token') ?? '',
-    };
-    const named = Object.entries<string | null>(f);
-    requireFields(named.slice(0, 4));
-    checkLengths(named, this.deps.settings.maxFieldLength);
-    const row = operationRow({ kind: 'server', ...(f as Record<keyof typeof f, string>) });
-    await this.commit(this.operationBatch(row, bool(req, 'operationComplete'), 'server-operation'), 'Update server failed.');
+  operateServer(body: unknown): Promise<void> {
+    return this.operateTarget(body, SERVER_TARGET);
   }
 
-  private operationBatch(row: OperationRow, complete: boolean, table: 'instance-operation' | 'server-operation'): WriteBatch {
-    const target: LogFields = table === 'instance-operation' ? { serviceId: row.serviceId, instanceId: row.instanceId } : { serverId: row.serverId };
-    const fields: LogFields = { regionId: row.regionId, ...target, operation: row.operation, operatorId: row.operatorId, token: row.token, extensions: '{}', complete };
-    const logs = [{ table, fields }];
-    return complete ? { remove: [row], logs } : { upsert: [row], logs };
+  /** Reads the target key and the audit fields, validates them in the reference's order, writes row and log. */
+  private async operateTarget(body: unknown, t: TargetSpec): Promise<void> {
+    const req = this.request(body);
+    const key = obj(req, t.keyName);
+    if (key === null) throw new BadRequestError(`request.${t.keyName} is null`);
+    const named: Array<[string, string | null]> = [
+      ...t.keyFields.map((f): [string, string | null] => [f, str(key, f, `request.${t.keyName}`)]),
+      ['operation', str(req, 'operation')],
+      ['operatorId', str(req, 'operatorId')],
+    ];
+    requireFields(named);
+    const token = str(req, 'token') ?? '';
+    checkLengths([...named, ['token', token]], this.deps.settings.maxFieldLength);
+    const fields = Object.fromEntries(named) as Record<string, string>;
+    const row = operationRow({ ...fields, kind: t.kind, operation: fields.operation as string, token });
+    const complete = bool(req, 'operationComplete');
+    const log = { table: t.logTable, fields: { ...fields, token, extensions: '{}', complete } };
+    await this.commit(complete ? { remove: [row], logs: [log] } : { upsert: [row], logs: [log] }, t.failure);
   }
 
   /** `zone/operate-zone-operations.json`: operations on a service's instances in a zone, validated whole. */
