@@ -11,6 +11,7 @@ import { ChangeBus } from './change-bus.js';
 import type { InstanceLimits } from './instance-limits.js';
 import { RegistryRepository } from './registry-repository.js';
 import { RegistryService, SUCCESS_RESPONSE, SUCCESS_RESPONSE_JSON, type NodeGate, type RegistryOperation } from './registry-service.js';
+import { instance } from '../../test/helpers/node.js';
 
 const T0 = 1_700_000_000_000;
 const clock: Clock = { now: () => Date.now() };
@@ -83,18 +84,7 @@ function setup(opts: { limiter?: Partial<LimiterSettings>; limits?: Partial<Inst
 }
 
 function inst(overrides: Partial<Instance> = {}): Instance {
-  return makeInstance({
-    instanceId: '10.1.2.3:8080',
-    ip: '10.1.2.3',
-    port: 8080,
-    protocol: 'http',
-    regionId: 'SHA',
-    serviceId: 'demo.order',
-    status: 'up',
-    url: 'http://10.1.2.3:8080/order',
-    zoneId: 'sha-z1',
-    ...overrides,
-  });
+  return makeInstance(instance(overrides));
 }
 
 const body = (...instances: unknown[]) => ({ instances });
