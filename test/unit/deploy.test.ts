@@ -1,0 +1,620 @@
+/**
+ * Deployment artefacts: Dockerfile, docker-compose.yml, k8s/ and cluster/. Each is checked
+ * against its published schema (Kubernetes models and types, the Compose specification, the
+ * Dockerfile linter), and every configuration it passes to a node (flags, ARTEMIS_* variables,
+ * config files) is run through the node's own config loader.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import { dirname, join, posix } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Ajv } from 'ajv';
+import { DCLinter } from 'dclint';
+import { DockerfileParser, type Copy, type Instruction } from 'dockerfile-ast';
+import { validate as lintDockerfile } from 'dockerfile-utils';
+import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Secret } from 'kubernetes-models/v1/Secret';
+import { Service } from 'kubernetes-models/v1/Service';
+import ts from 'typescript';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { FLAG_KEYS } from '../../src/cli/server-command.js';
+import { configLeaves, envNameOf } from '../../src/config/leaves.js';
+import { loadConfig } from '../../src/config/load.js';
+import { configSchema, type Config } from '../../src/config/schema.js';
+
+const root = join(import.meta.dirname, '../..');
+const read = (rel: string) => readFileSync(join(root, rel), 'utf8');
+const require = createRequire(import.meta.url);
+
+type Obj = Record<string, any>;
+
+const pkg = JSON.parse(read('package.json')) as { bin: Record<string, string> };
+const cliMain = pkg.bin.artemis as string;
+const defaults = configSchema.parse({});
+const envNames = new Set(configLeaves.map((l) => envNameOf(l.path)));
+
+// ---------------------------------------------------------------------------------------------
+// A node's configuration as `artemis server` would build it from a command line, a config file
+// and the environment. Unknown flags, keys or ARTEMIS_* variables fail.
+
+function serverConfig(args: string[], opts: { env?: Record<string, string>; file?: Obj } = {}): Config {
+  expect(args[0], 'the command runs `artemis server`').toBe('server');
+  const options = Object.fromEntries(Object.keys(FLAG_KEYS).map((k) => [k, { type: 'string' as const }]));
+  const { values } = parseArgs({
+    args: args.slice(1),
+    options: { ...options, config: { type: 'string' }, set: { type: 'string', multiple: true } },
+    strict: true,
+    allowPositionals: false,
+  });
+  const v = values as Record<string, string | string[] | undefined>;
+  const flags: Record<string, unknown> = {};
+  for (const [flag, key] of Object.entries(FLAG_KEYS)) if (typeof v[flag] === 'string') flags[key] = v[flag];
+  for (const item of (v.set as string[] | undefined) ?? []) {
+    const eq = item.indexOf('=');
+    expect(eq, `--set ${item}: key=value`).toBeGreaterThan(0);
+    flags[item.slice(0, eq).trim()] = item.slice(eq + 1);
+  }
+  if (typeof v.config === 'string') expect(opts.file, `--config ${v.config} is provided`).toBeDefined();
+  const loaded = loadConfig({ file: opts.file && { path: 'artemis.yaml', values: opts.file }, env: opts.env ?? {}, flags });
+  expect(loaded.warnings).toEqual([]);
+  return loaded.config;
+}
+
+/** A value computed on first use, so that a failure belongs to the tests that use it. */
+function lazy<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
+}
+
+function sorted(items: Iterable<string>): string[] {
+  return [...items].sort();
+}
+
+function expectSeedsAreAllNodes(configs: Config[]): void {
+  const urls = sorted(configs.map((c) => c.nodeUrl));
+  expect(new Set(urls).size).toBe(configs.length);
+  for (const c of configs) expect(sorted(c.cluster.seeds)).toEqual(urls);
+}
+
+/** Seconds of a Compose duration such as "15s", "1m30s" or "500ms". */
+function durationSeconds(text: string): number {
+  const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001, us: 1e-6 };
+  let total = 0;
+  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s|us)/g)) total += Number(m[1]) * (units[m[2] as string] as number);
+  expect(text.replace(/(\d+(?:\.\d+)?)(h|ms|m|s|us)/g, ''), `duration ${text}`).toBe('');
+  return total;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dockerfile
+
+interface Stage {
+  name: string | null;
+  image: string;
+  instructions: Instruction[];
+}
+
+function dockerStages(text: string): Stage[] {
+  const stages: Stage[] = [];
+  for (const ins of DockerfileParser.parse(text).getInstructions()) {
+    if (ins.getKeyword() === 'FROM') {
+      const args = ins.getArguments().map((a) => a.getValue());
+      stages.push({ image: args[0] ?? '', name: args[1]?.toUpperCase() === 'AS' ? (args[2] ?? null) : null, instructions: [] });
+    } else stages.at(-1)?.instructions.push(ins);
+  }
+  return stages;
+}
+
+const argsOf = (stage: Stage, keyword: string) =>
+  stage.instructions.filter((i) => i.getKeyword() === keyword).map((i) => i.getArgumentsContent() ?? '');
+
+/** The user the final stage runs as: its last USER, else root. */
+function finalUser(stages: Stage[]): string {
+  return argsOf(stages.at(-1) as Stage, 'USER').at(-1)?.trim() ?? 'root';
+}
+
+const dockerfile = read('Dockerfile');
+const stages = dockerStages(dockerfile);
+const runtime = stages.at(-1) as Stage;
+const workdir = argsOf(runtime, 'WORKDIR').at(-1) ?? '/';
+const imageDataDir = posix.resolve(workdir, defaults.dataDir);
+const healthcheckScript = lazy(() => {
+  const content = argsOf(runtime, 'HEALTHCHECK').at(-1) ?? '';
+  const json = JSON.parse(content.slice(content.indexOf('CMD') + 3).trim()) as string[];
+  expect(json.slice(0, 2)).toEqual(['node', '-e']);
+  return json[2] as string;
+});
+
+describe('Dockerfile', () => {
+  it('passes the Dockerfile linter', () => {
+    expect(lintDockerfile(dockerfile).map((d) => `${d.range.start.line + 1}: ${typeof d.message === 'string' ? d.message : d.message.value}`)).toEqual([]);
+    expect(lintDockerfile('FROM node:20\nHEALTHCHECK --intervall=5s CMD true\n').length).toBeGreaterThan(0);
+  });
+
+  it('builds in a node:20-bookworm-slim stage with the native toolchain, then prunes dev dependencies', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    for (const s of stages) expect(s.image).toBe('node:20-bookworm-slim');
+    const build = stages[0] as Stage;
+    const run = argsOf(build, 'RUN').join('\n');
+    for (const word of ['python3', 'make', 'g++', 'npm ci', 'npm run build', 'npm prune --omit=dev']) expect(run).toContain(word);
+  });
+
+  it('ships only dist, node_modules and package.json from the build stage', () => {
+    const copies = runtime.instructions.filter((i): i is Copy => i.getKeyword() === 'COPY');
+    expect(copies.map((c) => c.getFromFlag()?.getValue())).toEqual(copies.map(() => stages[0]?.name));
+    expect(sorted(copies.map((c) => posix.basename(c.getArguments()[0]?.getValue() ?? '')))).toEqual(['dist', 'node_modules', 'package.json']);
+  });
+
+  it('runs the server as a non-root user, on the default port, with the data directory as a volume', () => {
+    expect(finalUser(stages)).not.toMatch(/^(root|0)(:|$)/);
+    expect(finalUser(dockerStages('FROM node:20-bookworm-slim\nRUN true\n'))).toBe('root');
+    expect(argsOf(runtime, 'EXPOSE')).toEqual([String(defaults.port)]);
+    expect(argsOf(runtime, 'VOLUME').map((v) => JSON.parse(v) as string[]).flat()).toEqual([imageDataDir]);
+    const entrypoint = JSON.parse(argsOf(runtime, 'ENTRYPOINT').at(-1) ?? '[]') as string[];
+    const cmd = JSON.parse(argsOf(runtime, 'CMD').at(-1) ?? '[]') as string[];
+    expect(entrypoint).toEqual(['node', cliMain]);
+    expect(cmd).toEqual(['server']);
+    expect(argsOf(runtime, 'HEALTHCHECK')).toHaveLength(1);
+    expect(healthcheckScript()).toContain('/health');
+  });
+
+  it('sets only real ARTEMIS_* variables', () => {
+    const envs = stages.flatMap((s) => argsOf(s, 'ENV')).join(' ');
+    for (const name of envs.match(/\bARTEMIS_\w+/g) ?? []) expect(envNames).toContain(name);
+  });
+
+  it('keeps the build inputs out of .dockerignore and the local state in it', () => {
+    const ignored = read('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+    const inputs = (stages[0] as Stage).instructions
+      .filter((i) => i.getKeyword() === 'COPY')
+      .flatMap((i) => i.getArguments().map((a) => a.getValue()).slice(0, -1));
+    expect(inputs).toContain('package-lock.json');
+    for (const input of inputs) expect(ignored).not.toContain(input);
+    for (const local of ['node_modules', 'dist', 'data', 'cluster', '.git']) expect(ignored).toContain(local);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Health check commands: run them for real against a stand-in server.
+
+describe('health check commands', () => {
+  let server: Server;
+  let port = 0;
+  const answers: Record<string, number> = { '/health': 200, '/ready': 200 };
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      res.writeHead(answers[req.url ?? ''] ?? 404, { 'Content-Type': 'application/json' }).end('{}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  function exitCode(script: string, onPort: number): Promise<number> {
+    return new Promise((resolve) => {
+      execFile(process.execPath, ['-e', script], { env: { ...process.env, ARTEMIS_PORT: String(onPort) }, timeout: 15_000 }, (err) =>
+        resolve(err === null ? 0 : typeof err.code === 'number' ? err.code : -1),
+      );
+    });
+  }
+
+  const composeCheck = () => {
+    const test = (parseYaml(read('docker-compose.yml'), { merge: true }) as Obj).services['artemis-1'].healthcheck.test as string[];
+    expect(test.slice(0, 3)).toEqual(['CMD', 'node', '-e']);
+    return test[3] as string;
+  };
+
+  it.each([
+    ['Dockerfile HEALTHCHECK', '/health', healthcheckScript],
+    ['docker-compose healthcheck', '/ready', composeCheck],
+  ])('%s asks %s and exits 0 only on 200', async (_name, path, script) => {
+    answers[path] = 200;
+    expect(await exitCode(script(), port)).toBe(0);
+    answers[path] = 503;
+    expect(await exitCode(script(), port)).toBe(1);
+    answers[path] = 200;
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    expect(await exitCode(script(), closedPort)).toBe(1);
+  }, 40_000);
+});
+
+// ---------------------------------------------------------------------------------------------
+// docker-compose.yml
+
+/** Compose variable interpolation with an empty environment: ${X:-default}, ${X-default}, ${X}. */
+function interpolate(text: string): string {
+  return text.replace(/\$\{(\w+)(?::?-([^}]*))?\}/g, (_m, _name, fallback: string | undefined) => fallback ?? '').replace(/\$\$/g, '$');
+}
+
+const composeSchemaPath = join(dirname(require.resolve('dclint/package.json')), 'schemas/compose.schema.json');
+
+function composeValidator() {
+  const schema = JSON.parse(readFileSync(composeSchemaPath, 'utf8')) as Obj;
+  delete schema.$schema; // draft-07, spelled with https: Ajv's default meta-schema
+  return new Ajv({ allErrors: true, strict: false, allowUnionTypes: true }).compile(schema);
+}
+
+describe('docker-compose.yml', () => {
+  const compose = parseYaml(read('docker-compose.yml'), { merge: true }) as Obj;
+  const services = compose.services as Record<string, Obj>;
+  const nodeNames = Object.keys(services).filter((n) => n.startsWith('artemis'));
+  const nodes = lazy(() =>
+    nodeNames.map((name) => {
+      const svc = services[name] as Obj;
+      const env = Object.fromEntries(Object.entries(svc.environment as Record<string, string>).map(([k, v]) => [k, interpolate(String(v))]));
+      return { name, svc, config: serverConfig((svc.command as string[]).map(interpolate), { env }) };
+    }),
+  );
+
+  it('is valid against the Compose specification', () => {
+    const validate = composeValidator();
+    expect(validate(compose), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ ...compose, services: { x: { image: 'redis:7', healthcheck: { intervall: '5s' } } } })).toBe(false);
+  });
+
+  it('passes the Compose linter', () => {
+    const off = [
+      'no-build-and-image', // the three nodes share one locally built image
+      'require-quotes-in-ports',
+      'service-dependencies-alphabetical-order',
+      'service-keys-order',
+      'service-ports-alphabetical-order',
+      'services-alphabetical-order',
+      'top-level-properties-order',
+    ];
+    const linter = new DCLinter({ rules: Object.fromEntries(off.map((r) => [r, 0])), quiet: true, debug: false, exclude: [] });
+    const [result] = linter.lintFiles([join(root, 'docker-compose.yml')], false);
+    expect(result?.messages.map((m: { rule: string; message: string }) => `${m.rule}: ${m.message}`)).toEqual([]);
+  });
+
+  it('gives every node a command line and environment that `artemis server` accepts', () => {
+    expect(nodes).not.toThrow();
+  });
+
+  it('runs three nodes built from the Dockerfile, after Redis is healthy', () => {
+    expect(sorted(nodeNames)).toEqual(['artemis-1', 'artemis-2', 'artemis-3']);
+    for (const { svc } of nodes()) {
+      expect(svc.build.context).toBe('.');
+      expect(svc.build.dockerfile ?? 'Dockerfile').toBe('Dockerfile');
+      expect(svc.depends_on.redis.condition).toBe('service_healthy');
+      expect(svc.healthcheck.test.join(' ')).toMatch(/\/(ready|health)/);
+    }
+  });
+
+  it('gives each node its own advertised URL and every node as a seed', () => {
+    for (const { name, config } of nodes()) {
+      expect(config.nodeId).toBe(name);
+      expect(config.nodeUrl).toBe(`http://${name}:${config.port}`);
+    }
+    expectSeedsAreAllNodes(nodes().map((n) => n.config));
+  });
+
+  it('shares one Redis with append-only persistence as management store, and one secret from the environment', () => {
+    const urls = new Set(nodes().map((n) => n.config.store.url));
+    expect(urls.size).toBe(1);
+    const redisUrl = new URL([...urls][0] as string);
+    expect(redisUrl.protocol).toBe('redis:');
+    const redis = services[redisUrl.hostname] as Obj;
+    expect(redis.image).toMatch(/^redis:7(\.|$)/);
+    expect(redis.command.join(' ')).toContain('--appendonly yes');
+    expect(redis.healthcheck.test).toContain('ping');
+    expect(new Set(nodes().map((n) => n.config.cluster.secret)).size).toBe(1);
+    expect(nodes()[0]?.config.cluster.secret).not.toBe('');
+    for (const { svc } of nodes()) expect(svc.environment.ARTEMIS_CLUSTER_SECRET).toMatch(/^\$\{ARTEMIS_CLUSTER_SECRET:-.+\}$/);
+  });
+
+  it('publishes the nodes on host ports 8081-8083, keeps their data on volumes, and stops them after the shutdown timeout', () => {
+    const hostPorts = nodes().map(({ svc, config }) => {
+      expect(svc.ports).toHaveLength(1);
+      const parts = String(svc.ports[0]).split(':');
+      expect(Number(parts.at(-1))).toBe(config.port);
+      return Number(parts.at(-2));
+    });
+    expect(hostPorts.sort()).toEqual([8081, 8082, 8083]);
+    for (const { name, svc, config } of nodes()) {
+      const mounts = (svc.volumes as string[]).map((v) => v.split(':'));
+      expect(mounts).toContainEqual([`${name}-data`, posix.resolve(workdir, config.dataDir)]);
+      expect(compose.volumes).toHaveProperty(`${name}-data`);
+      expect(durationSeconds(svc.stop_grace_period as string) * 1000).toBeGreaterThan(config.http.shutdownTimeoutMs);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// k8s/
+
+const K8S_MODELS: Record<string, { model: new (data: any) => { validate(): void }; module: string; type: string }> = {
+  'v1/ConfigMap': { model: ConfigMap, module: 'kubernetes-models/v1/ConfigMap', type: 'IConfigMap' },
+  'v1/Secret': { model: Secret, module: 'kubernetes-models/v1/Secret', type: 'ISecret' },
+  'v1/Service': { model: Service, module: 'kubernetes-models/v1/Service', type: 'IService' },
+  'apps/v1/StatefulSet': { model: StatefulSet, module: 'kubernetes-models/apps/v1/StatefulSet', type: 'IStatefulSet' },
+  'policy/v1/PodDisruptionBudget': { model: PodDisruptionBudget, module: 'kubernetes-models/policy/v1/PodDisruptionBudget', type: 'IPodDisruptionBudget' },
+};
+const modelKey = (doc: Obj) => `${doc.apiVersion}/${doc.kind}`;
+
+/**
+ * Fields that the Kubernetes types do not know (kubectl's strict field validation refuses them;
+ * the OpenAPI schemas alone let them through): each manifest is type-checked as a literal of
+ * its kubernetes-models type. Returns the compiler's complaints per manifest label.
+ */
+function unknownFieldErrors(docs: Array<{ label: string; doc: Obj }>): Record<string, string[]> {
+  const file = join(root, 'k8s', '__manifests__.ts');
+  const used = [...new Set(docs.map(({ doc }) => modelKey(doc)))];
+  let text = used.map((k) => `import type { ${K8S_MODELS[k]?.type} } from '${K8S_MODELS[k]?.module}';\n`).join('');
+  const spans: Array<{ label: string; start: number; end: number }> = [];
+  docs.forEach(({ label, doc }, i) => {
+    const start = text.length;
+    text += `export const m${i}: ${K8S_MODELS[modelKey(doc)]?.type} = ${JSON.stringify(doc, null, 2)};\n`;
+    spans.push({ label, start, end: text.length });
+  });
+  const options: ts.CompilerOptions = {
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    types: [],
+    lib: ['lib.es2022.d.ts'],
+  };
+  const base = ts.createCompilerHost(options);
+  const host: ts.CompilerHost = {
+    ...base,
+    getSourceFile: (name, lang, ...rest) => (name === file ? ts.createSourceFile(name, text, lang) : base.getSourceFile(name, lang, ...rest)),
+    fileExists: (name) => name === file || base.fileExists(name),
+    readFile: (name) => (name === file ? text : base.readFile(name)),
+  };
+  const program = ts.createProgram([file], options, host);
+  const source = program.getSourceFile(file) as ts.SourceFile;
+  const out: Record<string, string[]> = Object.fromEntries(docs.map(({ label }) => [label, []]));
+  for (const d of [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)]) {
+    const span = spans.find((s) => (d.start ?? -1) >= s.start && (d.start ?? -1) < s.end);
+    (out[span?.label ?? 'imports'] ??= []).push(ts.flattenDiagnosticMessageText(d.messageText, ' '));
+  }
+  return out;
+}
+
+function validateModel(doc: Obj): string {
+  const entry = K8S_MODELS[modelKey(doc)];
+  if (entry === undefined) return `no model for ${modelKey(doc)}`;
+  try {
+    new entry.model(doc).validate();
+    return '';
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/** Values of the pod's env list as a container sees them: $(VAR) expanded, downward API and Secret filled in. */
+function podEnv(env: Obj[], pod: { name: string; namespace: string; secret: string }): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of env) {
+    let value: string;
+    if (typeof e.value === 'string') {
+      value = e.value.replace(/\$\((\w+)\)/g, (m: string, name: string) => out[name] ?? m);
+      expect(value, `${e.name}: every $(VAR) is defined above it`).not.toMatch(/\$\(/);
+    } else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.name') value = pod.name;
+    else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') value = pod.namespace;
+    else if (e.valueFrom?.secretKeyRef !== undefined) value = pod.secret;
+    else throw new Error(`env ${e.name}: unsupported source`);
+    out[e.name as string] = value;
+  }
+  return out;
+}
+
+describe('k8s/', () => {
+  const kustomization = parseYaml(read('k8s/kustomization.yaml')) as Obj;
+  const resources = kustomization.resources as string[];
+  const docsOf = (rel: string) => parseAllDocuments(read(rel)).map((d) => d.toJS() as Obj).filter((d) => d !== null);
+  const manifests = resources.flatMap((r) => docsOf(`k8s/${r}`).map((doc) => ({ label: `${r} ${doc.kind}/${doc.metadata?.name}`, doc })));
+  const examples = readdirSync(join(root, 'k8s'))
+    .filter((f) => f.endsWith('.example.yaml'))
+    .flatMap((f) => docsOf(`k8s/${f}`).map((doc) => ({ label: `${f} ${doc.kind}/${doc.metadata?.name}`, doc })));
+  const all = [...manifests, ...examples];
+  const find = (kind: string, pred: (d: Obj) => boolean = () => true) => {
+    const found = manifests.map((m) => m.doc).filter((d) => d.kind === kind && pred(d));
+    expect(found, kind).toHaveLength(1);
+    return found[0] as Obj;
+  };
+
+  const sts = find('StatefulSet');
+  const podSpec = sts.spec.template.spec as Obj;
+  const container = podSpec.containers[0] as Obj;
+  const headless = find('Service', (d) => d.spec.clusterIP === 'None');
+  const client = find('Service', (d) => d.spec.clusterIP !== 'None');
+  const secret = examples.map((e) => e.doc).find((d) => d.kind === 'Secret') as Obj;
+
+  /** The --config file: followed through the container's mounts to the ConfigMap key. */
+  const configFile = lazy(() => {
+    const path = container.args[container.args.indexOf('--config') + 1] as string;
+    const mount = (container.volumeMounts as Obj[]).find((m) => path.startsWith(`${m.mountPath}/`)) as Obj;
+    const volume = (podSpec.volumes as Obj[]).find((v) => v.name === mount.name) as Obj;
+    const configMap = find('ConfigMap', (d) => d.metadata.name === volume.configMap.name);
+    const text = configMap.data[path.slice(mount.mountPath.length + 1)] as string;
+    return parseYaml(text) as Obj;
+  });
+  const podConfig = (name: string, namespace: string) =>
+    serverConfig(container.args as string[], { file: configFile(), env: podEnv(container.env as Obj[], { name, namespace, secret: 'from-secret' }) });
+  const config = lazy(() => podConfig('artemis-0', 'team-a'));
+
+  it('lists every manifest in kustomization.yaml (the Secret is an example, applied by hand)', () => {
+    const files = readdirSync(join(root, 'k8s')).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml' && !f.endsWith('.example.yaml'));
+    expect(sorted(resources)).toEqual(sorted(files));
+    expect(all.every(({ doc }) => doc.metadata?.namespace === undefined) && kustomization.namespace === undefined).toBe(true);
+    expect((kustomization.images as Obj[]).map((i) => String(i.name))).toContain(String(container.image).split(':')[0]);
+  });
+
+  it('is valid against the Kubernetes schemas', () => {
+    expect(all.map(({ label, doc }) => [label, validateModel(doc)])).toEqual(all.map(({ label }) => [label, '']));
+    const broken = structuredClone(sts);
+    broken.spec.template.spec.containers[0].ports[0].containerPort = 'http';
+    expect(validateModel(broken)).toContain('containerPort');
+  });
+
+  it('uses no field that the Kubernetes types do not know', () => {
+    const typo = structuredClone(sts);
+    const c = typo.spec.template.spec.containers[0];
+    c.readinesProbe = c.readinessProbe;
+    delete c.readinessProbe;
+    const errors = unknownFieldErrors([...all, { label: 'typo', doc: typo }]);
+    expect(errors.typo?.join(' ')).toMatch(/readinesProbe.* does not exist/);
+    delete errors.typo;
+    expect(errors).toEqual(Object.fromEntries(all.map(({ label }) => [label, []])));
+  }, 60_000);
+
+  it('gives the pods a command line, config file and environment that `artemis server` accepts', () => {
+    expect(config).not.toThrow();
+  });
+
+  it('runs three pods with stable names, started in parallel, behind a headless Service that publishes unready pods', () => {
+    expect(sts.spec.replicas).toBe(3);
+    expect(sts.spec.podManagementPolicy).toBe('Parallel');
+    expect(sts.spec.serviceName).toBe(headless.metadata.name);
+    expect(headless.spec.publishNotReadyAddresses).toBe(true);
+    const labels = sts.spec.template.metadata.labels as Obj;
+    for (const selector of [sts.spec.selector.matchLabels, headless.spec.selector, client.spec.selector, find('PodDisruptionBudget').spec.selector.matchLabels])
+      expect(labels).toMatchObject(selector as Obj);
+    expect(find('PodDisruptionBudget').spec.maxUnavailable).toBe(1);
+  });
+
+  it('gives each pod its name as node id, a URL under the headless Service, and the Service as DNS seed', () => {
+    const ns = 'team-a';
+    const domain = `${headless.metadata.name}.${ns}.svc.cluster.local`;
+    expect(config().nodeId).toBe('artemis-0');
+    expect(config().nodeUrl).toBe(`http://artemis-0.${domain}:${config().port}`);
+    expect(config().cluster.seeds).toEqual([`dns://${domain}:${config().port}`]);
+    expect(podConfig('artemis-2', ns).nodeUrl).toBe(`http://artemis-2.${domain}:${config().port}`);
+    const port = (container.ports as Obj[]).find((p) => p.containerPort === config().port) as Obj;
+    for (const svc of [headless, client]) expect((svc.spec.ports as Obj[]).map((p) => String(p.targetPort))).toContain(port.name);
+  });
+
+  it('takes the cluster secret from the Secret of the example, and only real ARTEMIS_* variables', () => {
+    expect(config().cluster.secret).toBe('from-secret');
+    const ref = (container.env as Obj[]).find((e) => e.name === envNameOf(['cluster', 'secret']))?.valueFrom.secretKeyRef as Obj;
+    expect(ref.name).toBe(secret.metadata.name);
+    expect(Object.keys(secret.stringData as Obj)).toContain(ref.key);
+    for (const e of container.env as Obj[]) if (String(e.name).startsWith('ARTEMIS_')) expect(envNames).toContain(e.name);
+    // A Service named "artemis" would inject ARTEMIS_PORT=tcp://... through service links.
+    expect(podSpec.enableServiceLinks).toBe(false);
+  });
+
+  it('probes /ready for readiness and /health for liveness, on the node port', () => {
+    expect(container.readinessProbe.httpGet.path).toBe('/ready');
+    expect(container.livenessProbe.httpGet.path).toBe('/health');
+    if (container.startupProbe !== undefined) expect(container.startupProbe.httpGet.path).toBe('/health');
+    for (const probe of [container.readinessProbe, container.livenessProbe, container.startupProbe].filter(Boolean)) {
+      const p = probe.httpGet.port as number | string;
+      expect(typeof p === 'number' ? p : (container.ports as Obj[]).find((x) => x.name === p)?.containerPort).toBe(config().port);
+    }
+  });
+
+  it('waits in preStop, then allows more than the shutdown timeout before killing', () => {
+    const command = container.lifecycle.preStop.exec.command as string[];
+    expect(command[0]).toBe('sleep');
+    const sleep = Number(command[1]);
+    expect(sleep).toBeGreaterThan(0);
+    // server-command exits by itself one second after http.shutdownTimeoutMs
+    expect(podSpec.terminationGracePeriodSeconds).toBeGreaterThan(sleep + config().http.shutdownTimeoutMs / 1000 + 1);
+  });
+
+  it('runs as the non-root user of the image, with resources and a volume per pod for the data directory', () => {
+    expect(podSpec.securityContext.runAsNonRoot).toBe(true);
+    expect(podSpec.securityContext.runAsUser).toBeGreaterThan(0);
+    expect(String(podSpec.securityContext.runAsUser)).toBe(finalUser(stages).split(':')[0]);
+    expect(container.securityContext.allowPrivilegeEscalation).toBe(false);
+    for (const kind of ['requests', 'limits']) expect(Object.keys(container.resources[kind] as Obj)).toEqual(expect.arrayContaining(['cpu', 'memory']));
+    const claim = (sts.spec.volumeClaimTemplates as Obj[])[0] as Obj;
+    expect(claim.spec.resources.requests.storage).toBeDefined();
+    const mount = (container.volumeMounts as Obj[]).find((m) => m.name === claim.metadata.name) as Obj;
+    expect(mount.mountPath).toBe(config().dataDir);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// cluster/
+
+function dryRun(args: string[]): string[][] {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CLUSTER_')));
+  const res = spawnSync('bash', [join(root, 'cluster/start.sh'), '--dry-run', ...args], { encoding: 'utf8', env, timeout: 20_000 });
+  expect(res.stderr).toBe('');
+  expect(res.status).toBe(0);
+  return res.stdout
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const words = line.split(' ');
+      expect(words.slice(0, 2)).toEqual(['node', cliMain]);
+      return words.slice(2);
+    });
+}
+
+describe('cluster/', () => {
+  const files = [1, 2, 3].map((i) => `cluster/node-${i}.yaml`);
+  const fileConfigs = lazy(() => files.map((f) => serverConfig(['server', '--config', f], { file: parseYaml(read(f)) as Obj })));
+
+  it('has a config file per node: 127.0.0.1, ports 8081-8083, every node as seed, own data directories', () => {
+    expect(fileConfigs().map((c) => c.port)).toEqual([8081, 8082, 8083]);
+    for (const c of fileConfigs()) {
+      expect(c.host).toBe('127.0.0.1');
+      expect(c.nodeUrl).toBe(`http://127.0.0.1:${c.port}`);
+      expect(c.dataDir.startsWith('cluster/data/')).toBe(true);
+    }
+    expectSeedsAreAllNodes(fileConfigs());
+    expect(new Set(fileConfigs().map((c) => c.dataDir)).size).toBe(3);
+    expect(new Set(fileConfigs().map((c) => c.nodeId)).size).toBe(3);
+  });
+
+  it('start.sh starts the same three nodes as the config files', () => {
+    const configs = dryRun([]).map((args) => serverConfig(args));
+    const pick = (c: Config) => ({ host: c.host, port: c.port, nodeId: c.nodeId, nodeUrl: c.nodeUrl, seeds: c.cluster.seeds, dataDir: c.dataDir });
+    expect(configs.map(pick)).toEqual(fileConfigs().map(pick));
+  });
+
+  it('start.sh starts N nodes on consecutive ports and passes extra flags to each', () => {
+    const configs = dryRun(['5', '--', '--log-level', 'warn', '--set', 'registry.lease.ttlMs=30000']).map((args) => serverConfig(args));
+    expect(configs.map((c) => c.port)).toEqual([8081, 8082, 8083, 8084, 8085]);
+    expectSeedsAreAllNodes(configs);
+    for (const c of configs) expect([c.logLevel, c.registry.lease.ttlMs]).toEqual(['warn', 30_000]);
+    expect(spawnSync('bash', [join(root, 'cluster/start.sh'), '--dry-run', 'three'], { encoding: 'utf8' }).status).toBe(2);
+  });
+
+  it.each(['cluster/start.sh', 'cluster/stop.sh'])('%s is strict, executable bash that parses', (rel) => {
+    const text = read(rel);
+    expect(text.startsWith('#!/usr/bin/env bash\n')).toBe(true);
+    expect(text).toMatch(/^set -euo pipefail$/m);
+    expect(statSync(join(root, rel)).mode & 0o111).toBe(0o111);
+    const res = spawnSync('bash', ['-n', join(root, rel)], { encoding: 'utf8' });
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(0);
+  });
+
+  it('keeps node data and run files out of git, and documents how to watch the cluster', () => {
+    const ignored = read('.gitignore').split('\n').map((l) => l.trim());
+    expect(ignored).toEqual(expect.arrayContaining(['cluster/data/', 'cluster/run/']));
+    const readme = read('cluster/README.md');
+    for (const s of ['cluster/start.sh', 'cluster/stop.sh', '/api/status/cluster.json', '/api/cluster/nodes.json', 'cluster status', 'artemis_replication'])
+      expect(readme).toContain(s);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('every artefact', () => {
+  it('names only real ARTEMIS_* variables, also in comments and docs', () => {
+    expect(envNameOf(['cluster', 'seeds'])).toBe('ARTEMIS_CLUSTER_SEEDS');
+    const rels = ['Dockerfile', 'docker-compose.yml', 'cluster/README.md', 'cluster/start.sh', 'cluster/stop.sh', 'k8s/README.md'];
+    for (const dir of ['k8s', 'cluster']) for (const f of readdirSync(join(root, dir))) if (f.endsWith('.yaml')) rels.push(`${dir}/${f}`);
+    const unknown = rels.flatMap((rel) => (read(rel).match(/\bARTEMIS_[A-Z0-9_]*[A-Z0-9]\b/g) ?? []).filter((n) => !envNames.has(n)).map((n) => `${rel}: ${n}`));
+    expect(unknown).toEqual([]);
+  });
+});
