@@ -1,8 +1,15 @@
 import type { AddressInfo } from 'node:net';
+import { Counter, Gauge } from 'prom-client';
 import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { NodeState } from './cluster/node-state.js';
+import { ClusterManager } from './cluster/cluster-manager.js';
+import { CLUSTER_SECRET_HEADER, PeerHttp, type PeerLinkFilter } from './cluster/peer-http.js';
+import type { SeedResolver } from './cluster/seeds.js';
+import { httpTransport, withHeaders, type ReplicationTransport } from './replication/transport.js';
+import { antiEntropyRoutes } from './web/anti-entropy-routes.js';
+import { peerAuth } from './web/peer-auth.js';
 import { advertisedUrl, effectiveNodeId, type ConfigSourceName } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { systemClock, type Clock } from './core/clock.js';
@@ -23,6 +30,7 @@ import { RATE_LIMITED } from './core/response-status.js';
 import { registryResponse } from './core/wire/registry-messages.js';
 import { errorFields, silentLogger, type Logger } from './telemetry/logger.js';
 import { NodeMetrics } from './telemetry/metrics.js';
+import { Tracing } from './telemetry/tracing.js';
 import { clusterRoutes } from './web/cluster-routes.js';
 import { discoveryRoutes } from './web/discovery-routes.js';
 import { openApiDocument } from './web/openapi.js';
@@ -43,6 +51,14 @@ export interface NodeOverrides {
   /** Management store; by default the one `store.url` names (SQLite in dataDir when empty). */
   store?: ManagementStore;
   configOrigins?: ReadonlyMap<string, ConfigSourceName>;
+  /** Outgoing peer calls are refused where this answers false (partition tests). */
+  peerFilter?: PeerLinkFilter;
+  /** Replication transport; by default HTTP to the Java replication endpoints. */
+  replicationTransport?: ReplicationTransport;
+  /** DNS resolution of seeds. */
+  seedResolver?: SeedResolver;
+  /** Tracing facade; by default enabled on the global tracer provider when `tracing.enabled`, else off. */
+  tracing?: Tracing;
 }
 
 export interface ArtemisNode {
@@ -58,6 +74,8 @@ export interface ArtemisNode {
   readonly discovery: DiscoveryService;
   readonly websocket: WebSocketLayer;
   readonly management: ManagementModule;
+  /** Cluster membership (gossip and static peers) and the Java cluster views. */
+  readonly cluster: ClusterManager;
   /** Peer replication; `replication.peers.set([...])` changes the static peers at run time. */
   readonly replication: Replication;
   /** Listens, starts background work and marks the node up. Resolves with the bound address. */
@@ -78,6 +96,7 @@ function leaseTables(config: Config, clock: Clock) {
 export function createNode(config: Config, overrides: NodeOverrides = {}): ArtemisNode {
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? silentLogger;
+  const tracing = overrides.tracing ?? (config.tracing.enabled ? Tracing.create({ version: VERSION }) : Tracing.disabled);
   const metrics = new NodeMetrics();
   const scheduler = new Scheduler((task, err) => logger.error({ ...errorFields(err), task }, 'background task failed'));
   const bus = new ChangeBus((err) => logger.error(errorFields(err), 'change listener failed'));
@@ -114,7 +133,40 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
     onInstanceResult: (operation, result) => metrics.registryOperations.inc({ operation, result }),
     replicationLimiter: limiters.replication,
   });
-  const replication = createReplication({ config, registry, clock, logger, metricsRegistry: metrics.registry, selfUrl: () => state.self.url });
+  const peerHttp = new PeerHttp({ secret: config.cluster.secret, filter: overrides.peerFilter });
+  const cluster = new ClusterManager({
+    config: config.cluster, node: state, clock, scheduler, http: peerHttp, logger, resolver: overrides.seedResolver,
+    onEvent: (e) => clusterChanges.inc({ to: e.to }),
+  });
+  const clusterChanges = new Counter({
+    name: 'artemis_cluster_member_changes_total',
+    help: 'Cluster member state changes seen by this node, by new state.',
+    labelNames: ['to'],
+    registers: [metrics.registry],
+  });
+  new Gauge({
+    name: 'artemis_cluster_members',
+    help: 'Cluster members known to this node (itself included), by state.',
+    labelNames: ['state'],
+    registers: [metrics.registry],
+    collect() {
+      this.reset();
+      for (const m of cluster.members()) this.inc({ state: m.state });
+    },
+  });
+  let transport = overrides.replicationTransport ?? httpTransport;
+  if (config.cluster.secret !== '') transport = withHeaders(transport, { [CLUSTER_SECRET_HEADER]: config.cluster.secret });
+  const filter = overrides.peerFilter;
+  if (filter !== undefined) {
+    const inner = transport;
+    transport = {
+      send: (peer, ...rest) => (filter(peer) ? inner.send(peer, ...rest) : Promise.reject(new Error(`${peer}: link is cut`))),
+    };
+  }
+  const replication = createReplication({
+    config, registry, repository: repo, bus, clock, logger, scheduler, metricsRegistry: metrics.registry,
+    peers: cluster, staticPeers: cluster.staticPeers, copySources: () => cluster.copySources(), http: peerHttp, transport, tracing,
+  });
 
   metrics.bind({
     leases: (t) => (t === 'instance' ? tables.normal.size : tables.legacy.size),
@@ -171,14 +223,17 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
     metrics,
     logger,
     isStopping: () => readiness === 'stopping',
+    tracing,
   });
+  app.use('*', peerAuth({ secret: config.cluster.secret, trustedAddresses: config.cluster.trustedAddresses, contextPath: config.contextPath }));
   const maxBodyBytes = config.limits.maxBodyBytes;
-  const clusterStatuses = () => [state.status];
+  const clusterStatuses = () => cluster.statuses();
   registryRoutes(router, { registry, clientLimiter, maxBodyBytes });
   const gzipMinBytes = config.discovery.gzipMinBytes;
   discoveryRoutes(router, { discovery, maxBodyBytes, gzipMinBytes });
-  replicationRoutes(router, { registry, repository: repo, node: state, limiter: limiters.replication, maxBodyBytes, gzipMinBytes });
-  clusterRoutes(router, { clusterStatuses, limiter: limiters.cluster, maxBodyBytes });
+  replicationRoutes(router, { registry, repository: repo, node: state, limiter: limiters.replication, maxBodyBytes, gzipMinBytes, tracing });
+  clusterRoutes(router, { clusterStatuses, cluster, queueDepths: () => replication.manager.queueDepths(), limiter: limiters.cluster, maxBodyBytes });
+  antiEntropyRoutes(router, { digest: replication.digest, maxBodyBytes, maxServices: 10_000 });
   managementRoutes(router, { ...management, store, maxBodyBytes, logQueryLimit: config.management.logQueryLimit });
   let boundPort = config.port;
   statusRoutes(router, {
@@ -220,9 +275,11 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
     websocket.attach(srv);
     await management.start();
     scheduler.start();
+    await cluster.start(effectiveNodeId(config, boundPort));
     await replication.start();
     state.markUp();
     readiness = 'ready';
+    void cluster.round();
     return { port: boundPort, url };
   }
 
@@ -251,6 +308,7 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
     state.markDown();
     logger.info({}, 'artemis node stopping');
     const steps: Array<[string, () => Promise<void> | void]> = [
+      ['cluster leave', () => cluster.leave(Math.floor(config.http.shutdownTimeoutMs / 4))],
       ['http and websocket', async () => {
         const drainBy = deadline - Math.floor(config.http.shutdownTimeoutMs / 4);
         await Promise.all([drainHttp(drainBy), websocket.close(Math.max(0, drainBy - Date.now()))]);
@@ -284,6 +342,7 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
     discovery,
     websocket,
     management,
+    cluster,
     replication,
     start,
     stop: () => (stopping ??= doStop()),

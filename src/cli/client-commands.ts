@@ -34,7 +34,7 @@ const COMMANDS: Record<string, Command> = {
   'instance unregister': registryCommand('unregister', 'Unregisters one instance.'),
   'instance pull-out': operateCommand(false, 'Pulls an instance out of discovery (management operation).'),
   'instance pull-in': operateCommand(true, 'Completes a pull-out: the instance is discoverable again.'),
-  'cluster status': { usage: 'artemis cluster status [options]\n\nShows every node of the cluster and what it can serve.', positionals: [], run: (api, p, c) => clusterStatus(api, p.flags, c.io) },
+  'cluster status': { usage: 'artemis cluster status [options]\n\nShows the cluster members (gossip state, silence, replication queue) and what each node can serve.', positionals: [], run: (api, p, c) => clusterStatus(api, p.flags, c.io) },
   status: { usage: 'artemis status [options]\n\nShows the node, its leases and its configuration.', positionals: [], run: (api, p, c) => status(api, p.flags, c.io) },
   'config convert': {
     usage: `artemis config convert <artemis.properties> [--out file] [options]\n\n${CONVERT_HELP}`,

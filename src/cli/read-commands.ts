@@ -76,12 +76,39 @@ function nodeRow(s: Obj): Array<string | null> {
 
 const NODE_HEADERS = ['NODE', 'REGION', 'ZONE', 'STATUS', 'REGISTRY', 'DISCOVERY'];
 
-/** `artemis cluster status`: every configured node and its last known status. */
+const MEMBER_HEADERS = ['NODE', 'ID', 'SOURCE', 'STATE', 'STATUS', 'ZONE', 'SILENT', 'INCARNATION', 'REPL QUEUE'];
+
+function memberRow(m: Obj): Array<string | number | null> {
+  const silent = prop(m, 'silentMs');
+  return [
+    prop(m, 'url') as string,
+    prop(m, 'nodeId') as string | null,
+    prop(m, 'source') as string,
+    prop(m, 'state') as string,
+    prop(m, 'status') as string,
+    prop(m, 'zoneId') as string | null,
+    typeof silent === 'number' ? `${(silent / 1000).toFixed(1)}s` : null,
+    prop(m, 'incarnation') as number | null,
+    prop(m, 'replicationQueue') as number | null,
+  ];
+}
+
+/**
+ * `artemis cluster status`: the membership table (gossip state, silence, replication queue per
+ * peer) and the Java view of every node. Nodes without members.json (Java Artemis) show only
+ * the latter.
+ */
 export async function clusterStatus(api: Api, flags: CommonFlags, io: Io): Promise<number> {
-  const body = await api.ok('/api/status/cluster.json');
-  const nodes = list(prop(body, 'nodesStatus')).map(obj);
-  if (flags.json) printJson(io, { nodeCount: prop(body, 'nodeCount'), nodesStatus: nodes });
-  else io.out(formatTable(NODE_HEADERS, nodes.map(nodeRow)));
+  const [cluster, members] = await Promise.allSettled([api.ok('/api/status/cluster.json'), api.ok('/api/cluster/members.json')]);
+  if (cluster.status === 'rejected') throw cluster.reason;
+  const nodes = list(prop(cluster.value, 'nodesStatus')).map(obj);
+  const rows = members.status === 'fulfilled' ? list(prop(members.value, 'members')).map(obj) : null;
+  if (flags.json) {
+    printJson(io, { nodeCount: prop(cluster.value, 'nodeCount'), nodesStatus: nodes, members: rows });
+    return 0;
+  }
+  if (rows !== null) io.out(`members\n${formatTable(MEMBER_HEADERS, rows.map(memberRow))}\n`);
+  io.out(`${rows !== null ? 'java view\n' : ''}${formatTable(NODE_HEADERS, nodes.map(nodeRow))}`);
   return 0;
 }
 

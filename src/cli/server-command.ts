@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createNode } from '../app.js';
-import { ConfigError, loadConfig, readConfigFile } from '../config/load.js';
+import { ConfigError, loadConfig, readConfigFile, redactedConfig } from '../config/load.js';
 import { createJsonLogger, errorFields, type Logger } from '../telemetry/logger.js';
+import { startTracingSdk, type TracingSdk } from '../telemetry/tracing.js';
 
 export const SERVER_USAGE = `Usage: artemis server [options]
 
@@ -17,6 +18,10 @@ Options:
   --context-path <path>  also answer below this path, e.g. /artemis-web
   --node-id <id>         node id                                         [<hostname>:<port>]
   --node-url <url>       URL clients and peers use for this node
+  --advertise-url <url>  same as --node-url
+  --seeds <list>         gossip seeds: URLs, dns://name:port or srv://name (comma-separated)
+  --peers <list>         static peers that do not gossip, e.g. Java nodes (comma-separated)
+  --cluster-secret <s>   shared secret of gossip and replication calls
   --data-dir <dir>       directory for this node's files                 [./data]
   --log-level <level>    fatal|error|warn|info|debug|trace|silent        [info]
   --store <url>          management store: redis://host:port/db          [SQLite in --data-dir]
@@ -24,7 +29,7 @@ Options:
   -h, --help             show this help
 `;
 
-const FLAG_KEYS: Record<string, string> = {
+export const FLAG_KEYS: Record<string, string> = {
   port: 'port',
   host: 'host',
   region: 'regionId',
@@ -32,6 +37,10 @@ const FLAG_KEYS: Record<string, string> = {
   'context-path': 'contextPath',
   'node-id': 'nodeId',
   'node-url': 'nodeUrl',
+  'advertise-url': 'nodeUrl',
+  seeds: 'cluster.seeds',
+  peers: 'cluster.peers',
+  'cluster-secret': 'cluster.secret',
   'data-dir': 'dataDir',
   'log-level': 'logLevel',
   store: 'store.url',
@@ -129,17 +138,37 @@ export async function serverCommand(argv: string[], io: CommandIO, env: Record<s
   }
   const { config } = loaded;
   const logger = createJsonLogger(config.logLevel);
+  // The SDK must be registered before the node takes its tracer from the global provider.
+  let tracingSdk: TracingSdk | undefined;
+  if (config.tracing.enabled) {
+    try {
+      tracingSdk = await startTracingSdk(config.tracing, env);
+    } catch (err) {
+      logger.error(errorFields(err), 'tracing failed to start');
+      return 1;
+    }
+  }
   const node = createNode(config, { logger, configOrigins: loaded.origins });
+  /** Stops the node, then flushes pending spans, all before the shutdown deadline. */
+  const stop = async () => {
+    const flushBy = Date.now() + config.http.shutdownTimeoutMs + 500;
+    await node.stop();
+    if (tracingSdk === undefined || (await tracingSdk.shutdown(Math.max(0, flushBy - Date.now())))) return;
+    logger.warn({}, 'pending spans could not be exported before the shutdown deadline; dropped');
+    logger.flush();
+    // The exporter's retry timers would keep the process alive; exit once the exit code is set.
+    setImmediate(() => process.exit());
+  };
   try {
     mkdirSync(config.dataDir, { recursive: true });
     await node.start();
   } catch (err) {
     logger.error(errorFields(err), 'node failed to start');
-    await node.stop();
+    await stop();
     return 1;
   }
   for (const w of loaded.warnings) logger.warn({}, w);
-  logger.info({ config }, 'effective configuration');
-  installShutdown(() => node.stop(), logger, config.http.shutdownTimeoutMs);
+  logger.info({ config: redactedConfig(config) }, 'effective configuration');
+  installShutdown(stop, logger, config.http.shutdownTimeoutMs);
   return undefined;
 }

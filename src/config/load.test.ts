@@ -349,3 +349,19 @@ describe('loadConfig: result', () => {
     expect(advertisedUrl(built, 1234)).toBe('http://127.0.0.1:1234/ctx');
   });
 });
+
+describe('redaction', () => {
+  it('masks the cluster secret and URL passwords, and nothing else', async () => {
+    const { redactedValue, redactedConfig } = await import('./load.js');
+    expect(redactedValue('cluster.secret', 's3cret')).toBe('***');
+    expect(redactedValue('cluster.secret', '')).toBe('');
+    expect(redactedValue('store.url', 'redis://:pw@redis:6379/0')).toBe('redis://:***@redis:6379/0');
+    expect(redactedValue('store.url', 'redis://user:pw@redis:6379/0')).toBe('redis://user:***@redis:6379/0');
+    expect(redactedValue('store.url', 'redis://redis:6379/0')).toBe('redis://redis:6379/0');
+    const { config } = loadConfig({ flags: { 'cluster.secret': 'xyz', 'store.url': 'redis://:pw@h:1/0' } });
+    const shown = JSON.stringify(redactedConfig(config));
+    expect(shown).not.toContain('xyz');
+    expect(shown).not.toContain('pw@');
+    expect(config.cluster.secret).toBe('xyz');
+  });
+});

@@ -214,3 +214,25 @@ export function configValue(config: Config, path: readonly string[]): unknown {
   for (const seg of path) cur = isTree(cur) ? cur[seg] : undefined;
   return cur;
 }
+
+/** Keys whose values are never shown (config.json, logs). */
+const SECRET_KEYS = new Set(['cluster.secret']);
+
+/** A value safe to show: secrets masked, passwords in URLs (`redis://:pw@host`) hidden. */
+export function redactedValue(key: string, value: unknown): unknown {
+  if (SECRET_KEYS.has(key)) return value === '' ? '' : '***';
+  if (typeof value === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(value)) {
+    return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1:***@');
+  }
+  return value;
+}
+
+/** The configuration with every secret redacted, for logging. */
+export function redactedConfig(config: Config): Record<string, unknown> {
+  const copy = JSON.parse(JSON.stringify(config)) as Record<string, Record<string, unknown>>;
+  const cluster = copy['cluster'];
+  if (cluster !== undefined) cluster['secret'] = redactedValue('cluster.secret', cluster['secret']);
+  const store = copy['store'];
+  if (store !== undefined) store['url'] = redactedValue('store.url', store['url']);
+  return copy;
+}

@@ -112,7 +112,19 @@ export const configSchema = z.strictObject({
     .prefault({}),
   cluster: z
     .strictObject({
-      peers: z.array(z.string()).default([]).describe('Static peer base URLs (e.g. http://10.0.0.2:8080); this node\'s own URL may be listed and is skipped.'),
+      seeds: z.array(z.string()).default([]).describe('Gossip seeds: peer URLs (this node\'s own may be listed), dns://name:port[/path] for every A record, or srv://_name._tcp.domain for SRV records.'),
+      peers: z.array(z.string()).default([]).describe('Static peers that do not gossip (e.g. Java Artemis nodes): followed by polling their status/node.json and replicated to.'),
+      secret: z.string().default('').describe('Shared cluster secret; when set, gossip and replication calls without it are refused with no-permission.'),
+      trustedAddresses: z.array(z.string()).default([]).describe('Peer addresses allowed on gossip and replication endpoints without the secret (Java static peers).'),
+      gossipIntervalMs: int(50, 60_000).default(1_000).describe('Period of a gossip round.'),
+      gossipFanout: int(1, 100).default(3).describe('Members contacted per gossip round.'),
+      gossipTimeoutMs: int(10, 60_000).default(1_000).describe('Timeout of one gossip exchange.'),
+      suspectAfterMs: int(100, 3_600_000).default(3_000).describe('A member not heard from for this long is suspect (kept as a replication target, left out of up-*-nodes).'),
+      deadAfterMs: int(200, 3_600_000).default(8_000).describe('A member not heard from for this long is dead: no longer replicated to or listed.'),
+      forgetAfterMs: int(1_000, 86_400_000).default(300_000).describe('Dead or departed members are forgotten this long after they went.'),
+      seedRefreshMs: int(1_000, 3_600_000).default(30_000).describe('DNS seeds are resolved again this often.'),
+      joinTimeoutMs: int(0, 600_000).default(3_000).describe('At start, wait this long for a seed to answer before starting alone.'),
+      statusPollIntervalMs: int(100, 600_000).default(5_000).describe('Static peers\' status/node.json is polled this often.'),
     })
     .prefault({}),
   replication: z
@@ -123,6 +135,14 @@ export const configSchema = z.strictObject({
       timeoutMs: int(10, 600_000).default(2_000).describe('Timeout of one replication request.'),
       taskTtlMs: int(100, 3_600_000).default(30_000).describe('A replication task not acknowledged this long after the client write is dropped.'),
       startupSyncTimeoutMs: int(0, 600_000).default(5_000).describe('Start-up copy from peers: wait this long for a peer, then start empty.'),
+      antiEntropyIntervalMs: int(0, 3_600_000).default(2_000).describe('Registry digests are compared with every live peer this often and differences repaired. 0 = off.'),
+      tombstoneTtlMs: int(1_000, 86_400_000).default(120_000).describe('How long an unregistered instance is remembered so anti-entropy does not bring it back.'),
+    })
+    .prefault({}),
+  tracing: z
+    .strictObject({
+      enabled: z.boolean().default(false).describe('Start OpenTelemetry tracing (exporter and endpoint from the standard OTEL_* variables).'),
+      serviceName: z.string().min(1).default('artemis').describe('service.name of the spans, unless OTEL_SERVICE_NAME is set.'),
     })
     .prefault({}),
   http: z
@@ -145,3 +165,5 @@ export type LimiterConfig = ParsedConfig['rateLimit']['registry'];
 export type LimitsConfig = ParsedConfig['limits'];
 export type WebSocketConfig = ParsedConfig['websocket'];
 export type ReplicationConfig = ParsedConfig['replication'];
+export type ClusterConfig = ParsedConfig['cluster'];
+export type TracingConfig = ParsedConfig['tracing'];

@@ -6,7 +6,7 @@ import { PeerSender } from './peer-sender.js';
 import { ReplicationMetrics } from './replication-metrics.js';
 import type { PeerAnswer, ReplicationTransport } from './transport.js';
 
-const config = { maxQueue: 100, maxBatch: 3, batchDelayMs: 5, timeoutMs: 100, taskTtlMs: 2_000, startupSyncTimeoutMs: 0 };
+const config = { maxQueue: 100, maxBatch: 3, batchDelayMs: 5, timeoutMs: 100, taskTtlMs: 2_000, startupSyncTimeoutMs: 0, antiEntropyIntervalMs: 0, tombstoneTtlMs: 60_000 };
 const clock = { now: () => Date.now() };
 
 function inst(id: string): Instance {

@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { ReplicationConfig } from '../config/schema.js';
 import type { RegistryOperation } from '../registry/registry-service.js';
 import { errorFields, type Logger } from '../telemetry/logger.js';
+import { failSpan, type Tracing } from '../telemetry/tracing.js';
 import type { ReplicationMetrics } from './replication-metrics.js';
 import { TaskQueue, type ReplicationTask } from './task-queue.js';
 import { classifyAnswer, type ReplicationTransport } from './transport.js';
@@ -16,6 +17,8 @@ export interface PeerSenderDeps {
   /** Backoff after the first failure; doubles per consecutive failure up to `maxBackoffMs`. */
   baseBackoffMs?: number;
   maxBackoffMs?: number;
+  /** With tracing on, each request gets a CLIENT span linked to the client requests it carries. */
+  tracing?: Tracing;
 }
 
 const OPERATIONS: readonly RegistryOperation[] = ['register', 'heartbeat', 'unregister'];
@@ -104,10 +107,27 @@ export class PeerSender {
   private async sendGroup(operation: RegistryOperation, tasks: ReplicationTask[], timeoutMs: number): Promise<ReplicationTask[]> {
     const { metrics, transport, clock } = this.deps;
     metrics.batchSize.observe({ operation }, tasks.length);
+    const tracing = this.deps.tracing?.enabled === true ? this.deps.tracing : undefined;
+    const span = tracing?.startBatchSpan(
+      'artemis.replication.batch',
+      {
+        'artemis.replication.operation': operation,
+        'artemis.replication.peer': this.peer,
+        'artemis.replication.batch_size': tasks.length,
+        'http.request.method': 'POST',
+        'url.full': `${this.peer}/api/replication/registry/${operation}.json`,
+      },
+      tasks.map((t) => t.spanContext),
+    );
     let outcome;
     try {
-      outcome = classifyAnswer(await transport.send(this.peer, operation, tasks.map((t) => t.instance), timeoutMs), tasks);
+      const headers = span === undefined ? undefined : tracing?.injectHeaders(span);
+      outcome = classifyAnswer(await transport.send(this.peer, operation, tasks.map((t) => t.instance), timeoutMs, headers), tasks);
     } catch (err) {
+      if (span !== undefined) {
+        failSpan(span, err);
+        span.end();
+      }
       metrics.failures.inc({ reason: 'request' });
       metrics.retries.inc({ reason: 'request' }, tasks.length);
       if (this.failures === 0) this.deps.logger.warn({ ...errorFields(err), peer: this.peer, operation }, 'replication request failed; retrying');
@@ -120,6 +140,10 @@ export class PeerSender {
       metrics.drop('rejected', outcome.rejected.length);
     }
     if (outcome.retry.length > 0) metrics.retries.inc({ reason: 'instance' }, outcome.retry.length);
+    if (span !== undefined) {
+      span.setAttributes({ 'artemis.replication.retried': outcome.retry.length, 'artemis.replication.rejected': outcome.rejected.length });
+      span.end();
+    }
     return outcome.retry;
   }
 

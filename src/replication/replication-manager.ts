@@ -4,6 +4,7 @@ import type { ReplicationConfig } from '../config/schema.js';
 import { instanceKey, type Instance } from '../core/wire/instance.js';
 import type { AppliedListener, RegistryOperation } from '../registry/registry-service.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { Tracing } from '../telemetry/tracing.js';
 import { PeerSender } from './peer-sender.js';
 import type { PeerSource } from './peers.js';
 import { ReplicationMetrics } from './replication-metrics.js';
@@ -22,6 +23,8 @@ export interface ReplicationManagerDeps {
   transport?: ReplicationTransport;
   baseBackoffMs?: number;
   maxBackoffMs?: number;
+  /** With tracing on, each task keeps the span of the client request that made it. */
+  tracing?: Tracing;
 }
 
 /**
@@ -55,7 +58,9 @@ export class ReplicationManager {
   replicate(operation: RegistryOperation, instance: Instance): void {
     if (!this.running || this.senders.size === 0) return;
     const writtenAt = this.deps.clock.now();
-    const task = { operation, instance, key: instanceKey(instance), writtenAt, expiresAt: writtenAt + this.deps.config.taskTtlMs };
+    // Called synchronously from the client request's handler, so its span is the current one.
+    const spanContext = this.deps.tracing?.enabled === true ? this.deps.tracing.currentSpanContext() : undefined;
+    const task = { operation, instance, key: instanceKey(instance), writtenAt, expiresAt: writtenAt + this.deps.config.taskTtlMs, spanContext };
     for (const sender of this.senders.values()) sender.enqueue(task);
   }
 
@@ -72,7 +77,7 @@ export class ReplicationManager {
       const { config, clock, metrics, logger } = { ...this.deps, metrics: this.metrics };
       const transport = this.deps.transport ?? httpTransport;
       const backoff = { baseBackoffMs: this.deps.baseBackoffMs, maxBackoffMs: this.deps.maxBackoffMs };
-      this.senders.set(peer, new PeerSender(peer, { config, clock, transport, metrics, logger, ...backoff }));
+      this.senders.set(peer, new PeerSender(peer, { config, clock, transport, metrics, logger, ...backoff, tracing: this.deps.tracing }));
     }
   }
 

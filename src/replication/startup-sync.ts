@@ -5,6 +5,10 @@ export interface StartupSyncDeps {
   peers: readonly string[];
   regionId: string;
   timeoutMs: number;
+  /** Headers of peer calls (the cluster secret). */
+  headers?: Record<string, string>;
+  /** False for peers whose link is cut (tests). */
+  allows?: (url: string) => boolean;
   /** Registers a chunk of copied instances locally without forwarding them. */
   apply(instances: unknown[]): void;
   logger: Logger;
@@ -18,9 +22,9 @@ export interface StartupSyncResult {
 
 const CHUNK = 1_000;
 
-async function fetchServices(peer: string, regionId: string, signal: AbortSignal): Promise<{ peer: string; services: unknown[] }> {
+async function fetchServices(peer: string, regionId: string, signal: AbortSignal, headers: Record<string, string>): Promise<{ peer: string; services: unknown[] }> {
   const url = `${peer}/api/replication/registry/services.json?regionId=${encodeURIComponent(regionId)}`;
-  const res = await fetch(url, { signal, headers: { accept: 'application/json', 'accept-encoding': 'gzip' } });
+  const res = await fetch(url, { signal, headers: { accept: 'application/json', 'accept-encoding': 'gzip', ...headers } });
   if (!res.ok) throw new Error(`${peer} answered HTTP ${res.status}`);
   const body = (await res.json()) as { responseStatus?: { status?: unknown }; services?: unknown };
   if (body.responseStatus?.status !== 'success' || !Array.isArray(body.services)) throw new Error(`${peer} refused the copy`);
@@ -44,15 +48,16 @@ function applyServices(services: unknown[], apply: (instances: unknown[]) => voi
  * within `timeoutMs` the node starts empty, so a lone first node still comes up.
  */
 export async function copyRegistryFromPeers(deps: StartupSyncDeps): Promise<StartupSyncResult> {
-  if (deps.peers.length === 0 || deps.timeoutMs <= 0) return { peer: null, instances: 0 };
+  const peers = deps.peers.filter((p) => deps.allows?.(p) ?? true);
+  if (peers.length === 0 || deps.timeoutMs <= 0) return { peer: null, instances: 0 };
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), deps.timeoutMs);
   timer.unref();
   let first: { peer: string; services: unknown[] };
   try {
-    first = await Promise.any(deps.peers.map((p) => fetchServices(p, deps.regionId, controller.signal)));
+    first = await Promise.any(peers.map((p) => fetchServices(p, deps.regionId, controller.signal, deps.headers ?? {})));
   } catch {
-    deps.logger.warn({ peers: deps.peers, timeoutMs: deps.timeoutMs }, 'no peer answered the start-up copy; starting empty');
+    deps.logger.warn({ peers, timeoutMs: deps.timeoutMs }, 'no peer answered the start-up copy; starting empty');
     return { peer: null, instances: 0 };
   } finally {
     clearTimeout(timer);

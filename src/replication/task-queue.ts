@@ -1,3 +1,4 @@
+import type { SpanContext } from '@opentelemetry/api';
 import type { Instance } from '../core/wire/instance.js';
 import type { RegistryOperation } from '../registry/registry-service.js';
 
@@ -11,6 +12,8 @@ export interface ReplicationTask {
   readonly writtenAt: number;
   /** After this (Clock ms) the task is dropped. */
   readonly expiresAt: number;
+  /** With tracing on: the span of the client request that made the write (the batch span links to it). */
+  readonly spanContext?: SpanContext | undefined;
 }
 
 /** Why queued tasks were discarded. */

@@ -15,9 +15,18 @@ export interface PeerAnswer {
   failed: Array<{ instance: Instance | null; errorCode: string }>;
 }
 
-/** Sends one replication request; rejects on network errors, timeouts and HTTP errors. */
+/**
+ * Sends one replication request; rejects on network errors, timeouts and HTTP errors.
+ * `headers` are extra request headers (`traceparent` when tracing is on).
+ */
 export interface ReplicationTransport {
-  send(peer: string, operation: RegistryOperation, instances: readonly Instance[], timeoutMs: number): Promise<PeerAnswer>;
+  send(
+    peer: string,
+    operation: RegistryOperation,
+    instances: readonly Instance[],
+    timeoutMs: number,
+    headers?: Readonly<Record<string, string>>,
+  ): Promise<PeerAnswer>;
 }
 
 function text(value: unknown, fallback: string): string {
@@ -42,11 +51,11 @@ export function readPeerAnswer(body: unknown): PeerAnswer {
 
 /** The Java replication endpoints over HTTP: gzip JSON POSTs, keep-alive connections. */
 export const httpTransport: ReplicationTransport = {
-  async send(peer, operation, instances, timeoutMs) {
+  async send(peer, operation, instances, timeoutMs, extraHeaders) {
     const body = await gzipAsync(JSON.stringify({ instances }));
     const res = await fetch(`${peer}/api/replication/registry/${operation}.json`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', accept: 'application/json' },
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', accept: 'application/json', ...extraHeaders },
       body,
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -57,6 +66,12 @@ export const httpTransport: ReplicationTransport = {
     return readPeerAnswer(await res.json());
   },
 };
+
+/** A transport that adds `fixed` headers (the cluster secret) to every request of `inner`. */
+export function withHeaders(inner: ReplicationTransport, fixed: Readonly<Record<string, string>>): ReplicationTransport {
+  if (Object.keys(fixed).length === 0) return inner;
+  return { send: (peer, operation, instances, timeoutMs, headers) => inner.send(peer, operation, instances, timeoutMs, { ...fixed, ...headers }) };
+}
 
 /** How the tasks of one request fared. */
 export interface Outcome {

@@ -4,12 +4,18 @@ import { RATE_LIMITED, SUCCESS, failStatus } from '../core/response-status.js';
 import { canServeDiscovery, canServeRegistry, type ServiceNodeStatus } from '../core/wire/cluster.js';
 import { readObject, readString } from '../core/wire/json-reader.js';
 import type { RateLimiter } from '../ratelimit/rate-limiter.js';
+import type { ClusterManager } from '../cluster/cluster-manager.js';
+import { BadRequestError } from '../core/errors.js';
 import type { ApiRouter } from './api-router.js';
 import { readJsonBody } from './body.js';
 import { sendWire } from './respond.js';
 
 export interface ClusterRoutesDeps {
   clusterStatuses: () => ServiceNodeStatus[];
+  /** Membership: gossip exchanges and the member table (extensions of the Java API). */
+  cluster: Pick<ClusterManager, 'handleGossip' | 'members'>;
+  /** Replication queue depth per peer, shown beside the members. */
+  queueDepths: () => Map<string, number>;
   limiter: RateLimiter;
   maxBodyBytes: number;
 }
@@ -48,4 +54,14 @@ export function clusterRoutes(router: ApiRouter, deps: ClusterRoutesDeps): void 
   router.getAndPost('/api/cluster/nodes.json', (c) =>
     sendWire(c, { nodes: deps.clusterStatuses().map((s) => s.node), responseStatus: SUCCESS }),
   );
+  router.post('/api/cluster/gossip.json', async (c) => {
+    const answer = deps.cluster.handleGossip(await readJsonBody(c, deps.maxBodyBytes));
+    if (answer === null) throw new BadRequestError('request.members must be a list of members.');
+    return sendWire(c, { ...answer, responseStatus: SUCCESS });
+  });
+  router.get('/api/cluster/members.json', (c) => {
+    const depths = deps.queueDepths();
+    const members = deps.cluster.members().map((m) => ({ ...m, replicationQueue: depths.get(m.url) ?? null }));
+    return sendWire(c, { members, responseStatus: SUCCESS });
+  });
 }

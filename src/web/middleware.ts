@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { ErrorCodes } from '../core/error-codes.js';
 import { failStatus } from '../core/response-status.js';
 import type { NodeMetrics } from '../telemetry/metrics.js';
+import type { Tracing } from '../telemetry/tracing.js';
 import { errorBody, sendJsonBytes } from './respond.js';
 
 /**
@@ -32,6 +33,23 @@ export function requestMetrics(metrics: NodeMetrics): MiddlewareHandler {
     const method = c.req.method;
     metrics.httpRequests.inc({ route, method, code: String(c.res.status) });
     metrics.httpDuration.observe({ route, method }, (performance.now() - start) / 1000);
+  };
+}
+
+/**
+ * One SERVER span per request, continuing the caller's trace (`traceparent`), named after the
+ * matched route; the handler runs with it as the current span. Installed only with tracing on.
+ */
+export function requestSpans(tracing: Tracing): MiddlewareHandler {
+  return async (c, next) => {
+    const method = c.req.method;
+    const span = tracing.startServerSpan(method, c.req.path, (name) => c.req.header(name));
+    if (span === undefined) return next();
+    try {
+      await tracing.withSpan(span, next);
+    } finally {
+      tracing.endServerSpan(span, method, c.req.routePath, c.res.status);
+    }
   };
 }
 

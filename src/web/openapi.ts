@@ -1,3 +1,4 @@
+import { clusterExtensionEndpoints, clusterExtensionSchemas } from './openapi-cluster.js';
 import { managementEndpoints, managementSchemas, managementTagDescription } from './openapi-management.js';
 import { arr, bool, described, envelope, int, map, nstr, obj, ref, str, strEnum, strMap, type Endpoint, type Json, type QueryParam, type Tag } from './openapi-schema.js';
 
@@ -324,6 +325,7 @@ function allSchemas(): Json {
     ...statusMessages(),
     ...operationsMessages(),
     ...managementSchemas(),
+    ...clusterExtensionSchemas(),
   };
 }
 
@@ -530,7 +532,7 @@ function replicationAndClusterEndpoints(): Endpoint[] {
     },
     nodesEndpoint('up-registry-nodes', 'getUpRegistryNodes', 'List the nodes that can serve registry.'),
     nodesEndpoint('up-discovery-nodes', 'getUpDiscoveryNodes', 'List the nodes that can serve discovery.'),
-    nodesEndpoint('nodes', 'getClusterNodes', 'List every configured node.'),
+    nodesEndpoint('nodes', 'getClusterNodes', 'List every node of the cluster: gossip members and static peers.'),
   ];
 }
 
@@ -568,6 +570,7 @@ function apiEndpoints(): Endpoint[] {
     ...registryEndpoints(),
     ...discoveryEndpoints(),
     ...replicationAndClusterEndpoints(),
+    ...clusterExtensionEndpoints(),
     ...statusEndpoints(),
     ...managementEndpoints(),
   ];

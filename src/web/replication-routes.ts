@@ -8,6 +8,7 @@ import {
   type RegistryOperation,
   type RegistryService,
 } from '../registry/registry-service.js';
+import type { Tracing } from '../telemetry/tracing.js';
 import type { ApiRouter } from './api-router.js';
 import { readJsonBody } from './body.js';
 import { requiredQuery, sendEncoded } from './discovery-routes.js';
@@ -18,6 +19,8 @@ export interface ReplicationRoutesDeps extends RegistryCopyDeps {
   registry: RegistryService;
   maxBodyBytes: number;
   gzipMinBytes: number;
+  /** With tracing on, applying a replicated batch gets an `artemis.replication.apply` span. */
+  tracing?: Tracing;
 }
 
 async function zoneRequest(c: Context, maxBytes: number): Promise<ZoneRequest | null> {
@@ -37,7 +40,15 @@ export function replicationRoutes(router: ApiRouter, deps: ReplicationRoutesDeps
   });
   const write = (operation: RegistryOperation) => async (c: Context) => {
     const body = await readJsonBody(c, deps.maxBodyBytes);
-    const response = deps.registry.handleReplicated(operation, body, true);
+    const tracing = deps.tracing;
+    const response =
+      tracing?.enabled === true
+        ? tracing.inSpan('artemis.replication.apply', { 'artemis.replication.operation': operation }, (span) => {
+            const answer = deps.registry.handleReplicated(operation, body, true);
+            span?.setAttribute('artemis.response_status', answer.responseStatus.status);
+            return answer;
+          })
+        : deps.registry.handleReplicated(operation, body, true);
     return response === SUCCESS_RESPONSE ? sendJsonBytes(c, SUCCESS_RESPONSE_JSON) : sendWire(c, response);
   };
   for (const operation of ['register', 'heartbeat', 'unregister'] as const) {

@@ -5,7 +5,7 @@ import { instanceDisplay } from '../core/wire/instance.js';
 import { readArray, readObject, readStringList } from '../core/wire/json-reader.js';
 import { RATE_LIMITED, SUCCESS } from '../core/response-status.js';
 import { configLeaves } from '../config/leaves.js';
-import { configValue, type ConfigSourceName } from '../config/load.js';
+import { configValue, redactedValue, type ConfigSourceName } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { LeaseManager } from '../lease/lease-manager.js';
 import type { RateLimiter } from '../ratelimit/rate-limiter.js';
@@ -42,7 +42,7 @@ function propertiesOf(deps: StatusRoutesDeps): Record<string, string> {
   const sorted = [...configLeaves].sort((a, b) => a.path.join('.').localeCompare(b.path.join('.')));
   for (const leaf of sorted) {
     const key = leaf.path.join('.');
-    const value = JSON.stringify(configValue(deps.config, leaf.path));
+    const value = JSON.stringify(redactedValue(key, configValue(deps.config, leaf.path)));
     out[key] = `{ key: ${key}, value: ${value}, typedValue: ${value}, source: ${deps.configOrigins.get(key) ?? 'defaults'} }`;
   }
   return out;

@@ -5,8 +5,9 @@ import { failStatus, toResponseStatus } from '../core/response-status.js';
 import type { Logger } from '../telemetry/logger.js';
 import { errorFields } from '../telemetry/logger.js';
 import type { NodeMetrics } from '../telemetry/metrics.js';
+import type { Tracing } from '../telemetry/tracing.js';
 import { ApiRouter } from './api-router.js';
-import { cors, refuseWhileStopping, requestMetrics } from './middleware.js';
+import { cors, refuseWhileStopping, requestMetrics, requestSpans } from './middleware.js';
 import { errorBody, sendJsonBytes } from './respond.js';
 
 export interface WebAppOptions {
@@ -14,6 +15,8 @@ export interface WebAppOptions {
   metrics: NodeMetrics;
   logger: Logger;
   isStopping: () => boolean;
+  /** With tracing on, every request gets a SERVER span; off, no middleware is installed at all. */
+  tracing?: Tracing;
 }
 
 /**
@@ -22,6 +25,7 @@ export interface WebAppOptions {
  */
 export function createWebApp(opts: WebAppOptions): { app: Hono; router: ApiRouter } {
   const app = new Hono();
+  if (opts.tracing?.enabled === true) app.use('*', requestSpans(opts.tracing));
   app.use('*', cors);
   app.use('*', requestMetrics(opts.metrics));
   const probes = new Set(['/health', '/ready', '/metrics'].flatMap((p) => (opts.contextPath === '' ? [p] : [p, `${opts.contextPath}${p}`])));

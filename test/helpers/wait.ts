@@ -18,9 +18,9 @@ export async function lookupIds(url: string, serviceId = 'demo.order'): Promise<
 }
 
 /** Resolves once lookup on `url` answers exactly `ids`; returns the time it took in ms. */
-export async function waitForIds(url: string, ids: string[], timeoutMs = 5_000): Promise<number> {
+export async function waitForIds(url: string, ids: string[], timeoutMs = 5_000, serviceId = 'demo.order'): Promise<number> {
   const started = performance.now();
   const want = JSON.stringify([...ids].sort());
-  await waitFor(async () => (JSON.stringify(await lookupIds(url)) === want ? true : undefined), `${url} to list ${want}`, timeoutMs);
+  await waitFor(async () => (JSON.stringify(await lookupIds(url, serviceId)) === want ? true : undefined), `${url} to list ${want} of ${serviceId}`, timeoutMs);
   return performance.now() - started;
 }

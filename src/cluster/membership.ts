@@ -1,0 +1,186 @@
+import type { ServiceNodeStatus } from '../core/wire/cluster.js';
+
+/** How this node sees a member: alive, suspected of failure, declared dead, or departed. */
+export type MemberState = 'alive' | 'suspect' | 'dead' | 'left';
+
+/** One member as gossiped between nodes. */
+export interface MemberRecord {
+  nodeId: string;
+  url: string;
+  /** Raised only by the member itself: at start (wall-clock ms) and to refute a suspicion. */
+  incarnation: number;
+  /** Raised by the member itself every gossip round; proves it is still running. */
+  heartbeat: number;
+  state: MemberState;
+  /** The member's own Java-compatible status (starting, up, down) and zone. */
+  nodeStatus: ServiceNodeStatus;
+}
+
+/** A record plus what this node observed locally. */
+export interface Member extends MemberRecord {
+  /** Local time the member's heartbeat last advanced (or it answered us directly). */
+  lastHeardAt: number;
+  /** Local time it became dead or left; 0 while alive or suspect. */
+  goneAt: number;
+}
+
+export interface MembershipSettings {
+  suspectAfterMs: number;
+  deadAfterMs: number;
+  forgetAfterMs: number;
+}
+
+/** What one merge or failure check changed, for logging and peer-list updates. */
+export interface MembershipEvent {
+  nodeId: string;
+  url: string;
+  from: MemberState | 'unknown';
+  to: MemberState;
+}
+
+const RANK: Record<MemberState, number> = { alive: 0, suspect: 1, dead: 2, left: 3 };
+
+const MEMBER_STATES = new Set<string>(['alive', 'suspect', 'dead', 'left']);
+
+/** True for a value shaped like a MemberRecord (gossip from the network is checked first). */
+export function isMemberRecord(value: unknown): value is MemberRecord {
+  if (value === null || typeof value !== 'object') return false;
+  const r = value as Record<string, unknown>;
+  const status = r['nodeStatus'] as Record<string, unknown> | null | undefined;
+  const node = status?.['node'] as Record<string, unknown> | null | undefined;
+  return (
+    typeof r['nodeId'] === 'string' && r['nodeId'] !== '' && (r['nodeId']).length <= 512 &&
+    typeof r['url'] === 'string' && /^https?:\/\//.test(r['url']) && (r['url']).length <= 2048 &&
+    Number.isSafeInteger(r['incarnation']) && Number.isSafeInteger(r['heartbeat']) &&
+    typeof r['state'] === 'string' && MEMBER_STATES.has(r['state']) &&
+    status !== null && typeof status === 'object' && typeof status['status'] === 'string' &&
+    node !== null && typeof node === 'object' && typeof node['url'] === 'string'
+  );
+}
+
+/**
+ * The membership table of one node (a SWIM-style state machine driven by gossiped heartbeat
+ * counters). Pure: time comes from the caller. Ordering of two records of one member: the higher
+ * incarnation wins; within an incarnation the graver state wins (alive < suspect < dead < left)
+ * and a higher heartbeat proves the member alive again only after it refutes with a new
+ * incarnation, which only the member itself can do.
+ */
+export class Membership {
+  private readonly members = new Map<string, Member>();
+  private selfRecord: MemberRecord;
+
+  constructor(
+    self: MemberRecord,
+    private readonly settings: MembershipSettings,
+  ) {
+    this.selfRecord = { ...self };
+  }
+
+  get self(): MemberRecord {
+    return this.selfRecord;
+  }
+
+  /** Updates this node's own record (status, url); `heartbeat` is raised by `tick`. */
+  updateSelf(patch: Partial<Pick<MemberRecord, 'url' | 'nodeStatus' | 'state'>>): void {
+    this.selfRecord = { ...this.selfRecord, ...patch };
+  }
+
+  /** Raises this node's heartbeat; called once per gossip round. */
+  tick(): void {
+    this.selfRecord = { ...this.selfRecord, heartbeat: this.selfRecord.heartbeat + 1 };
+  }
+
+  /** Every other member this node knows, in no particular order. */
+  others(): Member[] {
+    return [...this.members.values()];
+  }
+
+  get(nodeId: string): Member | undefined {
+    return this.members.get(nodeId);
+  }
+
+  /** The table as gossiped: this node first, then every member it has not forgotten. */
+  records(): MemberRecord[] {
+    const out: MemberRecord[] = [this.selfRecord];
+    for (const m of this.members.values()) {
+      out.push({ nodeId: m.nodeId, url: m.url, incarnation: m.incarnation, heartbeat: m.heartbeat, state: m.state, nodeStatus: m.nodeStatus });
+    }
+    return out;
+  }
+
+  /** A direct answer from a member proves it alive as of now (unless it said otherwise). */
+  heardFrom(nodeId: string, now: number): void {
+    const m = this.members.get(nodeId);
+    if (m !== undefined && (m.state === 'alive' || m.state === 'suspect')) m.lastHeardAt = now;
+  }
+
+  /** Merges gossiped records; returns the state changes. */
+  merge(records: readonly MemberRecord[], now: number): MembershipEvent[] {
+    const events: MembershipEvent[] = [];
+    for (const r of records) {
+      if (r.nodeId === this.selfRecord.nodeId) {
+        this.refuteIfNeeded(r);
+        continue;
+      }
+      const local = this.members.get(r.nodeId);
+      if (local === undefined) {
+        const gone = r.state === 'dead' || r.state === 'left';
+        this.members.set(r.nodeId, { ...r, lastHeardAt: now, goneAt: gone ? now : 0 });
+        events.push({ nodeId: r.nodeId, url: r.url, from: 'unknown', to: r.state });
+        continue;
+      }
+      const before = local.state;
+      if (r.incarnation > local.incarnation || (r.incarnation === local.incarnation && RANK[r.state] > RANK[local.state])) {
+        local.incarnation = r.incarnation;
+        local.state = r.state;
+        local.url = r.url;
+        local.nodeStatus = r.nodeStatus;
+        if (r.heartbeat !== local.heartbeat) local.lastHeardAt = now;
+        local.heartbeat = r.heartbeat;
+        if (r.state === 'alive' || r.state === 'suspect') {
+          local.goneAt = 0;
+          local.lastHeardAt = now;
+        } else if (local.goneAt === 0) {
+          local.goneAt = now;
+        }
+      } else if (r.incarnation === local.incarnation && r.heartbeat > local.heartbeat) {
+        local.heartbeat = r.heartbeat;
+        local.nodeStatus = r.nodeStatus;
+        local.url = r.url;
+        if (local.state === 'alive' || local.state === 'suspect') local.lastHeardAt = now;
+      }
+      if (local.state !== before) events.push({ nodeId: local.nodeId, url: local.url, from: before, to: local.state });
+    }
+    return events;
+  }
+
+  /** Someone gossips this node as suspect or dead: raise the incarnation so "alive" wins again. */
+  private refuteIfNeeded(r: MemberRecord): void {
+    const self = this.selfRecord;
+    if (self.state === 'left') return;
+    if ((r.state === 'suspect' || r.state === 'dead' || r.state === 'left') && r.incarnation >= self.incarnation) {
+      this.selfRecord = { ...self, incarnation: r.incarnation + 1 };
+    }
+  }
+
+  /** Failure detection: silent members become suspect, then dead; gone ones are forgotten. */
+  check(now: number): MembershipEvent[] {
+    const events: MembershipEvent[] = [];
+    const { suspectAfterMs, deadAfterMs, forgetAfterMs } = this.settings;
+    for (const m of this.members.values()) {
+      const silence = now - m.lastHeardAt;
+      const before = m.state;
+      if (m.state === 'alive' && silence > suspectAfterMs) m.state = 'suspect';
+      if (m.state === 'suspect' && silence > deadAfterMs) {
+        m.state = 'dead';
+        m.goneAt = now;
+      }
+      if ((m.state === 'dead' || m.state === 'left') && m.goneAt > 0 && now - m.goneAt > forgetAfterMs) {
+        this.members.delete(m.nodeId);
+        continue;
+      }
+      if (m.state !== before) events.push({ nodeId: m.nodeId, url: m.url, from: before, to: m.state });
+    }
+    return events;
+  }
+}

@@ -1,0 +1,66 @@
+/** Header that carries the shared cluster secret on gossip and replication calls. */
+export const CLUSTER_SECRET_HEADER = 'x-artemis-cluster-secret';
+
+/** Decides whether a call to `url` may go out; tests cut links with it. */
+export type PeerLinkFilter = (url: string) => boolean;
+
+/** Thrown when a call is not answered with a JSON body (network error, timeout, HTTP error). */
+export class PeerCallError extends Error {
+  constructor(
+    readonly url: string,
+    message: string,
+    readonly httpStatus: number | null = null,
+  ) {
+    super(`${url}: ${message}`);
+    this.name = 'PeerCallError';
+  }
+}
+
+export interface PeerHttpOptions {
+  /** Shared cluster secret sent with every call ('' = none). */
+  secret: string;
+  /** When given and false for a URL, the call fails at once as if the link were down. */
+  filter?: PeerLinkFilter | undefined;
+}
+
+/** JSON calls between nodes (gossip, status polling, anti-entropy, start-up copy). */
+export class PeerHttp {
+  constructor(private readonly options: PeerHttpOptions) {}
+
+  /** Headers every peer call carries. */
+  headers(extra: Record<string, string> = {}): Record<string, string> {
+    const h: Record<string, string> = { accept: 'application/json', 'accept-encoding': 'gzip', ...extra };
+    if (this.options.secret !== '') h[CLUSTER_SECRET_HEADER] = this.options.secret;
+    return h;
+  }
+
+  /** True when the link to `url` is not cut by the filter. */
+  allows(url: string): boolean {
+    return this.options.filter === undefined || this.options.filter(url);
+  }
+
+  /** POSTs `body` as JSON and returns the parsed JSON answer. */
+  async postJson(url: string, body: unknown, timeoutMs: number): Promise<unknown> {
+    if (!this.allows(url)) throw new PeerCallError(url, 'link is cut');
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method: 'POST',
+        headers: this.headers({ 'content-type': 'application/json' }),
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (err) {
+      throw new PeerCallError(url, err instanceof Error ? err.message : String(err));
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new PeerCallError(url, `HTTP ${res.status}`, res.status);
+    }
+    try {
+      return await res.json();
+    } catch (err) {
+      throw new PeerCallError(url, `unreadable answer: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import { CLUSTER_SECRET_HEADER } from '../cluster/peer-http.js';
+import { ErrorCodes } from '../core/error-codes.js';
+import { failStatus } from '../core/response-status.js';
+import { clientAddress } from './client-address.js';
+import { errorBody, sendJsonBytes } from './respond.js';
+
+export interface PeerAuthOptions {
+  secret: string;
+  /** Addresses allowed without the secret (Java peers that cannot send it). */
+  trustedAddresses: readonly string[];
+  contextPath: string;
+}
+
+/** True for the paths only peers call: gossip and the replication API. */
+export function isPeerPath(path: string, contextPath: string): boolean {
+  const p = contextPath !== '' && path.startsWith(`${contextPath}/`) ? path.slice(contextPath.length) : path;
+  return p.startsWith('/api/replication/') || p === '/api/cluster/gossip.json' || p === '/api/cluster/gossip';
+}
+
+function plainAddress(address: string): string {
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+/**
+ * With a cluster secret configured, gossip and replication calls must carry it (or come from a
+ * trusted address); anything else is refused with `no-permission`, so nobody can inject
+ * instances through the replication API. Without a secret every call passes.
+ */
+export function peerAuth(options: PeerAuthOptions): MiddlewareHandler {
+  const expected = Buffer.from(options.secret);
+  const trusted = new Set(options.trustedAddresses.map(plainAddress));
+  return async (c, next) => {
+    if (options.secret === '' || !isPeerPath(c.req.path, options.contextPath)) return next();
+    const given = Buffer.from(c.req.header(CLUSTER_SECRET_HEADER) ?? '');
+    const ok = given.length === expected.length && timingSafeEqual(given, expected);
+    if (ok || trusted.has(plainAddress(clientAddress(c)))) return next();
+    return sendJsonBytes(c, errorBody(failStatus(ErrorCodes.noPermission, 'Peer call without the cluster secret.')), 403);
+  };
+}

@@ -1,0 +1,235 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { httpTransport } from '../../src/replication/transport.js';
+import type { ReplicationTransport } from '../../src/replication/transport.js';
+import { FAST_CLUSTER, memberStates, startCluster, upRegistryNodes } from '../helpers/cluster.js';
+import { getJson, instance, postJson, startTestNode, type RunningNode } from '../helpers/node.js';
+import { lookupIds, waitFor, waitForIds } from '../helpers/wait.js';
+import { TestSocket, wsUrl } from '../helpers/ws.js';
+
+function inst(id: string, serviceId = 'demo.order') {
+  return instance({ instanceId: id, serviceId, ip: '10.0.2.1', url: `http://10.0.2.1/${id}` });
+}
+
+async function call(n: RunningNode, op: string, ids: string[], serviceId = 'demo.order') {
+  const res = await postJson(`${n.url}/api/registry/${op}.json`, { instances: ids.map((id) => inst(id, serviceId)) });
+  expect(res.body.responseStatus.status).toBe('success');
+}
+
+async function allAlive(nodes: RunningNode[]): Promise<true | undefined> {
+  for (const n of nodes) {
+    const states = await memberStates(n.url);
+    if (nodes.some((m) => states[m.url] !== 'alive')) return undefined;
+  }
+  return true;
+}
+
+describe('a three-node cluster joined through seeds', () => {
+  let nodes: RunningNode[];
+  let a: RunningNode, b: RunningNode, c: RunningNode;
+  /** URLs whose links are cut: a cut node reaches nobody and nobody reaches it. */
+  const cut = new Set<string>();
+  /** While set, A's replication batches are acknowledged without ever reaching the peer. */
+  let loseBatches = false;
+  const lossy: ReplicationTransport = {
+    send: (peer, operation, instances, timeoutMs, headers) =>
+      loseBatches
+        ? Promise.resolve({ status: 'success', errorCode: 'success', failed: [] })
+        : httpTransport.send(peer, operation, instances, timeoutMs, headers),
+  };
+
+  beforeAll(async () => {
+    nodes = await startCluster(
+      3,
+      {
+        'registry.lease.ttlMs': 1_000,
+        'registry.lease.sweepIntervalMs': 50,
+        'registry.selfPreservation.windowMs': 1_000,
+        'registry.selfPreservation.maxCountThreshold': 10,
+        'registry.selfPreservation.maxCountResetIntervalMs': 1_000,
+        'registry.selfPreservation.checkIntervalMs': 50,
+      },
+      (i) => ({
+        peerFilter: (url) => {
+          const self = nodes?.[i]?.url;
+          if (self !== undefined && cut.has(self)) return false;
+          return ![...cut].some((u) => url.startsWith(u));
+        },
+        ...(i === 0 ? { replicationTransport: lossy } : {}),
+      }),
+    );
+    [a, b, c] = nodes as [RunningNode, RunningNode, RunningNode];
+    await waitFor(() => allAlive(nodes), 'every node to see every other alive');
+  });
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+  });
+  afterEach(() => {
+    cut.clear();
+    loseBatches = false;
+  });
+
+  it('every node lists all three in the Java cluster views', async () => {
+    for (const n of nodes) {
+      expect(await upRegistryNodes(n.url)).toEqual(nodes.map((m) => m.url).sort());
+      const { body } = await getJson(`${n.url}/api/status/cluster.json`);
+      expect(body.nodeCount).toBe(3);
+      expect(body.nodesStatus[0].node.url).toBe(n.url);
+      expect(body.nodesStatus.map((s: { status: string }) => s.status)).toEqual(['up', 'up', 'up']);
+      const nodesJson = await getJson(`${n.url}/api/cluster/nodes.json`);
+      expect(nodesJson.body.nodes).toHaveLength(3);
+    }
+  });
+
+  it('a register on A is discoverable on B and C within 500 ms and pushed to B subscribers', async () => {
+    const sub = await TestSocket.open(wsUrl(b.url, '/ws/discovery/instance-change'));
+    try {
+      sub.send({ serviceId: 'push.cluster' });
+      await new Promise((r) => setTimeout(r, 30));
+      const t0 = Date.now();
+      await call(a, 'register', ['p1'], 'push.cluster');
+      const change = await sub.next(2_000);
+      expect(change.changeType).toBe('new');
+      expect(change.instance.instanceId).toBe('p1');
+      await Promise.all([b, c].map((n) => waitFor(async () => ((await lookupIds(n.url, 'push.cluster')).includes('p1') ? true : undefined), 'p1', 500)));
+      expect(Date.now() - t0).toBeLessThan(500);
+    } finally {
+      sub.close();
+      await call(a, 'unregister', ['p1'], 'push.cluster');
+    }
+  });
+
+  it('anti-entropy heals a lost replication batch within 5 s', async () => {
+    loseBatches = true;
+    await call(a, 'register', ['lost-1'], 'lost.batch');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await lookupIds(b.url, 'lost.batch')).toEqual([]);
+    const t0 = Date.now();
+    await Promise.all([b, c].map((n) => waitFor(async () => ((await lookupIds(n.url, 'lost.batch')).includes('lost-1') ? true : undefined), 'repair', 5_000)));
+    console.log(`lost batch healed by anti-entropy after ${Date.now() - t0} ms`);
+    // A lost unregister is healed too: the tombstone on A wins over the older copy on B and C.
+    await call(a, 'unregister', ['lost-1'], 'lost.batch');
+    await Promise.all([b, c].map((n) => waitForIds(n.url, [], 5_000, 'lost.batch')));
+    expect(await lookupIds(a.url, 'lost.batch')).toEqual([]);
+    const metrics = await getJson(`${b.url}/metrics`);
+    const repaired = /artemis_anti_entropy_repairs_total\{kind="register"\} (\d+)/.exec(metrics.text);
+    expect(Number(repaired?.[1])).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a partitioned node keeps serving without mass expiry, and both sides converge within 5 s of healing', async () => {
+    const fleet = Array.from({ length: 10 }, (_, i) => `f${i}`);
+    await call(a, 'register', fleet, 'fleet');
+    await Promise.all(nodes.map((n) => waitForIds(n.url, fleet, 2_000, 'fleet')));
+    let beating = true;
+    let beat = fleet;
+    let beatOnC: string[] = [];
+    const heartbeats = (async () => {
+      while (beating) {
+        await call(a, 'heartbeat', beat, 'fleet');
+        // The client of c-only sits on C's side of the partition.
+        if (beatOnC.length > 0) await call(c, 'heartbeat', beatOnC, 'fleet');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    try {
+      await new Promise((r) => setTimeout(r, 1_500)); // renewals establish a baseline everywhere
+      cut.add(c.url);
+      // Both sides see the other as dead and drop it from their views.
+      await waitFor(async () => ((await upRegistryNodes(a.url)).includes(c.url) ? undefined : true), 'A to drop C', 5_000);
+      await waitFor(async () => ((await upRegistryNodes(c.url)).length === 1 ? true : undefined), 'C to drop A and B', 5_000);
+      // Writes on both sides during the partition.
+      await call(c, 'register', ['c-only'], 'fleet');
+      beatOnC = ['c-only'];
+      beat = fleet.slice(0, 9);
+      await new Promise((r) => setTimeout(r, 150));
+      await call(a, 'unregister', ['f9'], 'fleet');
+      // Several TTLs without a renewal on C: self-preservation keeps the fleet.
+      await new Promise((r) => setTimeout(r, 2_500));
+      expect(await lookupIds(c.url, 'fleet')).toEqual([...fleet, 'c-only'].sort());
+      expect(await lookupIds(a.url, 'fleet')).toEqual(fleet.slice(0, 9));
+      const healed = Date.now();
+      cut.clear();
+      const want = [...fleet.slice(0, 9), 'c-only'].sort();
+      try {
+        await Promise.all(nodes.map((n) => waitForIds(n.url, want, 5_000, 'fleet')));
+      } catch (err) {
+        for (const n of nodes) console.log(n.url, JSON.stringify(await lookupIds(n.url, 'fleet')), JSON.stringify(await memberStates(n.url)), (await getJson(`${n.url}/metrics`)).text.split('\n').filter((l) => l.startsWith('artemis_anti_entropy')).join(' | '));
+        throw err;
+      }
+      await waitFor(() => allAlive(nodes), 'membership to heal', 5_000);
+      console.log(`partition healed: registries and membership converged ${Date.now() - healed} ms after the link came back`);
+    } finally {
+      beating = false;
+      await heartbeats;
+    }
+  });
+});
+
+describe('peer authentication with a cluster secret', () => {
+  let nodes: RunningNode[];
+  beforeAll(async () => {
+    nodes = await startCluster(2, { 'cluster.secret': 's3cret' });
+  });
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+  });
+
+  it('peers with the secret gossip and replicate; calls without it are refused with no-permission', async () => {
+    const [a, b] = nodes as [RunningNode, RunningNode];
+    await waitFor(() => allAlive(nodes), 'the two nodes to join');
+    await call(a, 'register', ['s1'], 'secret.demo');
+    await waitForIds(b.url, ['s1'], 2_000, 'secret.demo');
+
+    const forged = await postJson(`${b.url}/api/replication/registry/register.json`, { instances: [inst('evil', 'secret.demo')] });
+    expect(forged.status).toBe(403);
+    expect(forged.body.responseStatus).toMatchObject({ status: 'fail', errorCode: 'no-permission' });
+    const wrong = await postJson(`${b.url}/api/replication/registry/register.json`, { instances: [inst('evil', 'secret.demo')] }, { headers: { 'x-artemis-cluster-secret': 'guess' } });
+    expect(wrong.status).toBe(403);
+    const gossip = await postJson(`${b.url}/api/cluster/gossip.json`, { members: [] });
+    expect(gossip.status).toBe(403);
+    const copy = await getJson(`${b.url}/api/replication/registry/services.json?regionId=SHA`);
+    expect(copy.status).toBe(403);
+    expect(await lookupIds(b.url, 'secret.demo')).toEqual(['s1']);
+    // Client-facing and status endpoints stay open, and never show the secret.
+    expect((await getJson(`${b.url}/api/status/node.json`)).status).toBe(200);
+    const config = await getJson(`${b.url}/api/status/config.json`);
+    expect(config.text).toContain('cluster.secret');
+    expect(config.text).not.toContain('s3cret');
+  });
+});
+
+describe('seeds and static peers', () => {
+  it('joins through a DNS seed whose A records list the peers', async () => {
+    const first = await startTestNode({ ...FAST_CLUSTER, nodeId: 'dns-a' });
+    const port = Number(new URL(first.url).port);
+    const second = await startTestNode(
+      { ...FAST_CLUSTER, nodeId: 'dns-b', 'cluster.seeds': `dns://artemis-headless.test:${port}` },
+      { seedResolver: { addresses: (host) => Promise.resolve(host === 'artemis-headless.test' ? ['127.0.0.1'] : []), srv: () => Promise.resolve([]) } },
+    );
+    try {
+      await waitFor(async () => ((await memberStates(first.url))[second.url] === 'alive' ? true : undefined), 'first to learn the second');
+      expect((await memberStates(second.url))[first.url]).toBe('alive');
+    } finally {
+      await Promise.all([first.stop(), second.stop()]);
+    }
+  });
+
+  it('follows a static peer by polling its node.json and replicates to it', async () => {
+    const javaLike = await startTestNode({ ...FAST_CLUSTER, nodeId: 'static-target' });
+    const node = await startTestNode({ ...FAST_CLUSTER, 'cluster.peers': javaLike.url, 'cluster.statusPollIntervalMs': 100 });
+    try {
+      const { body } = await getJson(`${node.url}/api/cluster/members.json`);
+      const row = body.members.find((m: { url: string }) => m.url === javaLike.url);
+      expect(row).toMatchObject({ source: 'static', state: 'polled', status: 'up' });
+      expect(await upRegistryNodes(node.url)).toEqual([node.url, javaLike.url].sort());
+      await call(node, 'register', ['st-1'], 'static.demo');
+      await waitForIds(javaLike.url, ['st-1'], 2_000, 'static.demo');
+      // The static peer stops: polling marks it unknown and it leaves the views.
+      await javaLike.stop();
+      await waitFor(async () => ((await upRegistryNodes(node.url)).length === 1 ? true : undefined), 'static peer to drop out');
+      const after = await getJson(`${node.url}/api/status/cluster.json`);
+      expect(after.body.nodesStatus[1]).toMatchObject({ status: 'unknown', canServiceRegistry: null });
+    } finally {
+      await node.stop();
+    }
+  });
+});
