@@ -221,13 +221,16 @@ export interface AntiEntropyDeps {
 
 /**
  * Periodic repair between peers: each round compares digests with every live peer and pulls
- * what differs. Every node pulls, so a difference is healed from both sides within a round or
- * two. Peers without the endpoints (Java nodes) are left alone.
+ * the services that differed in this round and the one before (a single mismatch is usually a
+ * write still being replicated). Every node pulls, so a difference is healed from both sides
+ * within two or three rounds. Peers without the endpoints (Java nodes) are left alone.
  */
 export class AntiEntropy {
   private readonly repairs: Counter<'kind'>;
   private readonly rounds: Counter<'result'>;
   private readonly unsupported = new Set<string>();
+  /** Per peer: the services that differed in the previous round. */
+  private readonly previous = new Map<string, Set<string>>();
 
   constructor(private readonly deps: AntiEntropyDeps) {
     this.repairs = new Counter({
@@ -238,7 +241,7 @@ export class AntiEntropy {
     });
     this.rounds = new Counter({
       name: 'artemis_anti_entropy_exchanges_total',
-      help: 'Digest comparisons with a peer, by result (same, repaired, failed).',
+      help: 'Digest comparisons with a peer, by result (same, pending: differs for the first time, repaired, failed).',
       labelNames: ['result'],
       registers: [deps.metricsRegistry],
     });
@@ -259,9 +262,14 @@ export class AntiEntropy {
         this.unsupported.add(peer);
         return;
       }
-      const keys = digest.differing(theirs).slice(0, MAX_SERVICES_PER_ROUND);
+      // A service that differs in one round only is usually a write still in flight; repair
+      // what differed in two consecutive rounds.
+      const differing = digest.differing(theirs);
+      const before = this.previous.get(peer);
+      this.previous.set(peer, new Set(differing));
+      const keys = differing.filter((k) => before?.has(k) === true).slice(0, MAX_SERVICES_PER_ROUND);
       if (keys.length === 0) {
-        this.rounds.inc({ result: 'same' });
+        this.rounds.inc({ result: differing.length === 0 ? 'same' : 'pending' });
         return;
       }
       const diffs = await client.diff(peer, keys);

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import type { Clock } from '../core/clock.js';
+import type { Instance } from '../core/wire/instance.js';
+import { LeaseManager } from '../lease/lease-manager.js';
+import { SelfPreservation, type SelfPreservationSettings } from '../lease/self-preservation.js';
+import { ChangeBus } from '../registry/change-bus.js';
+import { RegistryRepository } from '../registry/registry-repository.js';
+import { instance } from '../../test/helpers/node.js';
+import { RegistryDigest } from './anti-entropy.js';
+
+const sp: SelfPreservationSettings = {
+  enabled: false, windowMs: 10_000, percentageThreshold: 85, maxCountThreshold: 50, maxCountResetIntervalMs: 600_000,
+};
+
+function node(clock: { t: number }) {
+  const c: Clock = { now: () => clock.t };
+  const bus = new ChangeBus((err) => {
+    throw err;
+  });
+  const repo = new RegistryRepository(
+    new LeaseManager('instance', { ttlMs: 20_000 }, c, new SelfPreservation(sp, c)),
+    new LeaseManager('legacy-instance', { ttlMs: 90_000 }, c, new SelfPreservation(sp, c)),
+    bus,
+    c,
+  );
+  const digest = new RegistryDigest(repo, bus, c, 60_000);
+  /** Applies a repair plan the way the replication pipeline would. */
+  const apply = (plan: { register: Instance[]; unregister: Instance[] }) => {
+    for (const i of plan.register) repo.register(i);
+    for (const i of plan.unregister) repo.unregister(i);
+    repo.normal.sweep();
+  };
+  return { repo, digest, apply };
+}
+
+const inst = (id: string, meta: Record<string, string> | null = null) => instance({ instanceId: id, serviceId: 'svc.a', metadata: meta }) as unknown as Instance;
+
+/** One pull of `from`'s differing services into `to`. */
+function pull(to: ReturnType<typeof node>, from: ReturnType<typeof node>) {
+  const keys = to.digest.differing(from.digest.digests());
+  to.apply(to.digest.plan(from.digest.diff(keys)));
+}
+
+describe('RegistryDigest', () => {
+  it('agrees on equal registries whatever the order of arrival, and differs on content', () => {
+    const t = { t: 1_000 };
+    const a = node(t);
+    const b = node(t);
+    a.repo.register(inst('i1'));
+    a.repo.register(inst('i2'));
+    b.repo.register(inst('i2'));
+    b.repo.register(inst('i1'));
+    expect(a.digest.digests()).toEqual(b.digest.digests());
+    b.repo.register(inst('i2', { v: '2' }));
+    expect(a.digest.differing(b.digest.digests())).toEqual(['svc.a']);
+  });
+
+  it('a lost register is copied, a lost unregister is applied, and neither comes back', () => {
+    const t = { t: 1_000 };
+    const a = node(t);
+    const b = node(t);
+    for (const n of [a, b]) n.repo.register(inst('old'));
+    t.t = 2_000;
+    a.repo.register(inst('new')); // never reached B
+    t.t = 3_000;
+    a.repo.unregister(inst('old')); // never reached B
+    a.repo.normal.sweep();
+    t.t = 4_000;
+    pull(a, b); // A must not bring "old" back from B
+    expect([...a.repo.service('svc.a')?.leases.keys() ?? []].map((k) => k.split('.').pop())).toEqual(['new']);
+    pull(b, a);
+    expect([...b.repo.service('svc.a')?.leases.keys() ?? []].map((k) => k.split('.').pop())).toEqual(['new']);
+    expect(a.digest.digests()).toEqual(b.digest.digests());
+  });
+
+  it('a registration newer than the tombstone wins, and the newer data of an instance wins', () => {
+    const t = { t: 1_000 };
+    const a = node(t);
+    const b = node(t);
+    a.repo.register(inst('x'));
+    a.repo.unregister(inst('x'));
+    a.repo.normal.sweep();
+    t.t = 2_000;
+    b.repo.register(inst('x', { v: 'later' })); // registered again on B after A's removal
+    pull(a, b);
+    expect(a.repo.service('svc.a')?.leases.size).toBe(1);
+    t.t = 3_000;
+    a.repo.register(inst('x', { v: 'newest' }));
+    pull(b, a);
+    const lease = [...(b.repo.service('svc.a')?.leases.values() ?? [])][0];
+    expect(lease?.instance.metadata).toEqual({ v: 'newest' });
+    pull(a, b); // B's older copy does not overwrite A's
+    expect([...(a.repo.service('svc.a')?.leases.values() ?? [])][0]?.instance.metadata).toEqual({ v: 'newest' });
+  });
+
+  it('forgets tombstones after their TTL', () => {
+    const t = { t: 1_000 };
+    const a = node(t);
+    a.repo.register(inst('gone'));
+    a.repo.unregister(inst('gone'));
+    a.repo.normal.sweep();
+    expect(a.digest.diff(['svc.a'])[0]?.tombstones).toHaveLength(1);
+    t.t = 62_000;
+    expect(a.digest.diff(['svc.a'])).toEqual([]);
+  });
+});
