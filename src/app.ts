@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge } from 'prom-client';
 import type { Server } from 'node:http';
-import { createAdaptorServer } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
+import { createServer } from 'node:http';
 import type { Hono } from 'hono';
 import { NodeState } from './cluster/node-state.js';
 import { ClusterManager } from './cluster/cluster-manager.js';
@@ -39,7 +40,8 @@ import { registryRoutes } from './web/registry-routes.js';
 import { replicationRoutes } from './web/replication-routes.js';
 import { createReplication, type Replication } from './replication/index.js';
 import { statusRoutes } from './web/status-routes.js';
-import { createWebApp } from './web/web-app.js';
+import { createWebApp, errorAnswerer } from './web/web-app.js';
+import { createFastPath } from './web/fast-path.js';
 import type { ApiRouter } from './web/api-router.js';
 
 export const VERSION = '0.1.0';
@@ -257,7 +259,17 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
 
   async function start(): Promise<{ port: number; url: string }> {
     if (server !== undefined) throw new Error('node already started');
-    const srv = createAdaptorServer({ fetch: app.fetch }) as Server;
+    const framework = getRequestListener(app.fetch);
+    // With tracing on every request goes through the framework, which opens the server spans.
+    const fast = tracing.enabled
+      ? () => false
+      : createFastPath({
+          contextPath: config.contextPath, registry, clientLimiter, discovery, metrics, maxBodyBytes, gzipMinBytes,
+          isStopping: () => readiness === 'stopping', errorAnswer: errorAnswerer(logger),
+        });
+    const srv = createServer((req, res) => {
+      if (!fast(req, res)) void framework(req, res);
+    });
     server = srv;
     srv.keepAliveTimeout = config.http.keepAliveTimeoutMs;
     srv.requestTimeout = config.http.requestTimeoutMs;

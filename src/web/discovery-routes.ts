@@ -27,7 +27,7 @@ export function requiredQuery(c: Context, name: string): string {
   return value;
 }
 
-function acceptsGzip(header: string | undefined): boolean {
+export function acceptsGzip(header: string | undefined): boolean {
   if (header === undefined) return false;
   return header.split(',').some((part) => {
     const [coding = '', ...params] = part.split(';').map((s) => s.trim().toLowerCase());
@@ -37,7 +37,7 @@ function acceptsGzip(header: string | undefined): boolean {
   });
 }
 
-function matchesTag(header: string | undefined, etag: string): boolean {
+export function matchesTag(header: string | undefined, etag: string): boolean {
   if (header === undefined) return false;
   const opaque = etag.replace(/^W\//, '');
   return header.split(',').some((t) => {

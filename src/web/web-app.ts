@@ -19,6 +19,29 @@ export interface WebAppOptions {
   tracing?: Tracing;
 }
 
+/** Status and body of the answer to a failed request. */
+export interface ErrorAnswer {
+  status: number;
+  body: string;
+}
+
+/**
+ * Maps an error to its answer: a RegistryError keeps its code and HTTP status; anything else is
+ * a bug, logged with an id that the 500 answer carries.
+ */
+export function errorAnswerer(logger: Logger): (err: unknown, path: string) => ErrorAnswer {
+  return (err, path) => {
+    if (err instanceof RegistryError) {
+      if (err.httpStatus !== 200) logger.debug({ path, code: err.errorCode, status: err.httpStatus }, err.message);
+      return { status: err.httpStatus, body: errorBody(toResponseStatus(err)) };
+    }
+    const status = toResponseStatus(err, (e, errorId) =>
+      logger.error({ ...errorFields(e), errorId, path }, 'unexpected error while handling a request'),
+    );
+    return { status: 500, body: errorBody(status) };
+  };
+}
+
 /**
  * The Hono application shell: CORS, request metrics, the shutdown gate, and one error mapper
  * that answers every failure in the ResponseStatus format. Route modules attach to `router`.
@@ -31,18 +54,10 @@ export function createWebApp(opts: WebAppOptions): { app: Hono; router: ApiRoute
   const probes = new Set(['/health', '/ready', '/metrics'].flatMap((p) => (opts.contextPath === '' ? [p] : [p, `${opts.contextPath}${p}`])));
   app.use('*', refuseWhileStopping(opts.isStopping, probes));
 
+  const answer = errorAnswerer(opts.logger);
   app.onError((err, c) => {
-    if (err instanceof RegistryError) {
-      if (err.httpStatus === 200) {
-        return sendJsonBytes(c, errorBody(toResponseStatus(err)), 200);
-      }
-      opts.logger.debug({ path: c.req.path, code: err.errorCode, status: err.httpStatus }, err.message);
-      return sendJsonBytes(c, errorBody(toResponseStatus(err)), err.httpStatus);
-    }
-    const status = toResponseStatus(err, (e, errorId) =>
-      opts.logger.error({ ...errorFields(e), errorId, path: c.req.path }, 'unexpected error while handling a request'),
-    );
-    return sendJsonBytes(c, errorBody(status), 500);
+    const { status, body } = answer(err, c.req.path);
+    return sendJsonBytes(c, body, status);
   });
 
   app.notFound((c) =>

@@ -1,0 +1,120 @@
+import { request } from 'node:http';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { instance, startTestNode, type RunningNode } from '../helpers/node.js';
+
+/**
+ * The direct node:http path of the hottest routes must answer exactly what the framework routes
+ * answer. Each case goes once over real HTTP (fast path) and once through `app.request` (the
+ * framework alone), and status, body and the headers clients read are compared.
+ */
+
+interface Case {
+  name: string;
+  method: 'GET' | 'POST';
+  path: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+}
+
+const inst = (id: string, over: Record<string, unknown> = {}) => instance({ instanceId: id, serviceId: 'fast.demo', ...over });
+const json = (v: unknown) => JSON.stringify(v);
+const HEADERS = ['content-type', 'content-encoding', 'etag', 'vary', 'access-control-allow-origin', 'access-control-expose-headers', 'access-control-allow-credentials'];
+
+function cases(etag: string): Case[] {
+  const ct = { 'content-type': 'application/json' };
+  return [
+    { name: 'service.json', method: 'GET', path: '/api/discovery/service.json?serviceId=fast.demo&regionId=SHA&zoneId=sha-z1' },
+    { name: 'service.json other case', method: 'GET', path: '/api/discovery/service.json?serviceId=FAST.DEMO&regionId=SHA' },
+    { name: 'service.json gzip', method: 'GET', path: '/api/discovery/service.json?serviceId=fast.demo&regionId=SHA&zoneId=sha-z1', headers: { 'accept-encoding': 'gzip' } },
+    { name: 'service.json 304', method: 'GET', path: '/api/discovery/service.json?serviceId=fast.demo&regionId=SHA&zoneId=sha-z1', headers: { 'if-none-match': etag } },
+    { name: 'service.json stale etag', method: 'GET', path: '/api/discovery/service.json?serviceId=fast.demo&regionId=SHA&zoneId=sha-z1', headers: { 'if-none-match': 'W/"1"' } },
+    { name: 'service.json unknown', method: 'GET', path: '/api/discovery/service.json?serviceId=nothing.here&regionId=SHA' },
+    { name: 'service.json without serviceId (framework answers)', method: 'GET', path: '/api/discovery/service.json?regionId=SHA' },
+    { name: 'service.json without region', method: 'GET', path: '/api/discovery/service.json?serviceId=fast.demo' },
+    { name: 'service.json encoded id', method: 'GET', path: '/api/discovery/service.json?serviceId=fast%2Edemo&regionId=SHA' },
+    { name: 'register', method: 'POST', path: '/api/registry/register.json', headers: ct, body: json({ instances: [inst('f1'), inst('f2')] }) },
+    { name: 'register without .json', method: 'POST', path: '/api/registry/register', headers: ct, body: json({ instances: [inst('f3')] }) },
+    { name: 'heartbeat, one unknown', method: 'POST', path: '/api/registry/heartbeat.json', headers: ct, body: json({ instances: [inst('f1'), inst('nope')] }) },
+    { name: 'heartbeat gzip', method: 'POST', path: '/api/registry/heartbeat.json', headers: { ...ct, 'content-encoding': 'gzip' }, body: gzipSync(json({ instances: [inst('f1')] })) },
+    { name: 'heartbeat, no content type', method: 'POST', path: '/api/registry/heartbeat.json', body: Buffer.from(json({ instances: [inst('f2')] })) },
+    { name: 'bad JSON', method: 'POST', path: '/api/registry/heartbeat.json', headers: ct, body: '{"instances":[' },
+    { name: 'bad gzip', method: 'POST', path: '/api/registry/heartbeat.json', headers: { ...ct, 'content-encoding': 'gzip' }, body: 'not gzip' },
+    { name: 'empty body', method: 'POST', path: '/api/registry/heartbeat.json', headers: ct, body: '' },
+    { name: 'wrong shape', method: 'POST', path: '/api/registry/heartbeat.json', headers: ct, body: json({ instances: 'x' }) },
+    { name: 'no instances', method: 'POST', path: '/api/registry/unregister.json', headers: ct, body: json({ instances: [] }) },
+    { name: 'other region', method: 'POST', path: '/api/registry/register.json', headers: ct, body: json({ instances: [inst('r1', { regionId: 'NTG' })] }) },
+    { name: 'text/plain (framework answers)', method: 'POST', path: '/api/registry/heartbeat.json', headers: { 'content-type': 'text/plain' }, body: json({ instances: [inst('f1')] }) },
+    { name: 'body over the limit', method: 'POST', path: '/api/registry/register.json', headers: ct, body: json({ instances: [inst('big', { metadata: { k: 'x'.repeat(40_000) } })] }) },
+    { name: 'gzip bomb over the limit', method: 'POST', path: '/api/registry/register.json', headers: { ...ct, 'content-encoding': 'gzip' }, body: gzipSync(Buffer.alloc(100_000, 32)) },
+    { name: 'below the context path', method: 'POST', path: '/artemis-web/api/registry/heartbeat.json', headers: ct, body: json({ instances: [inst('f1')] }) },
+  ];
+}
+
+describe('fast path answers as the framework does', () => {
+  let n: RunningNode;
+  beforeAll(async () => {
+    n = await startTestNode({ contextPath: '/artemis-web', 'limits.maxBodyBytes': 32_768, 'discovery.gzipMinBytes': 100, 'discovery.coalesceMs': 0 });
+    // A service with enough instances that its body is gzip-compressed.
+    await fetch(`${n.url}/api/registry/register.json`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: json({ instances: Array.from({ length: 5 }, (_, i) => inst(`seed-${i}`)) }),
+    });
+    await new Promise((r) => setTimeout(r, 50));
+  });
+  afterAll(async () => {
+    await n.stop();
+  });
+
+  it('for every case, over HTTP and through the framework alone', async () => {
+    const fastCount = async () => Number(/artemis_http_fast_path_requests_total (\d+)/.exec(await (await fetch(`${n.url}/metrics`)).text())?.[1]);
+    const before = await fastCount();
+    const first = await fetch(`${n.url}/api/discovery/service.json?serviceId=fast.demo&regionId=SHA&zoneId=sha-z1`);
+    const etag = first.headers.get('etag') as string;
+    expect(etag).toMatch(/^W\/"\d+"$/);
+    for (const c of cases(etag)) {
+      const init = { method: c.method, headers: { 'accept-encoding': 'identity', ...c.headers }, ...(c.body === undefined ? {} : { body: c.body }) };
+      // The same request twice would register twice; registers are idempotent, heartbeats too.
+      const viaHttp = await fetch(`${n.url}${c.path}`, { ...init, ...(c.body === undefined ? {} : { duplex: 'half' }) });
+      const viaFramework = await n.node.app.request(c.path, init);
+      const [a, b] = [Buffer.from(await viaHttp.arrayBuffer()), Buffer.from(await viaFramework.arrayBuffer())];
+      expect({ case: c.name, status: viaHttp.status }).toEqual({ case: c.name, status: viaFramework.status });
+      const encoding = viaHttp.headers.get('content-encoding');
+      // fetch inflates gzip answers; the framework response holds the raw bytes.
+      const frameworkText = viaFramework.headers.get('content-encoding') === 'gzip' ? (await import('node:zlib')).gunzipSync(b).toString() : b.toString();
+      expect({ case: c.name, body: a.toString() }).toEqual({ case: c.name, body: frameworkText });
+      for (const h of HEADERS) {
+        if (h === 'content-encoding' && encoding === null) continue;
+        expect({ case: c.name, header: h, value: viaHttp.headers.get(h) }).toEqual({ case: c.name, header: h, value: viaFramework.headers.get(h) });
+      }
+    }
+    // Every case went through the direct path (as did the first GET) except the three the
+    // framework answers: another content type, a missing serviceId, a declared length over the limit.
+    expect((await fastCount()) - before).toBe(1 + cases(etag).length - 3);
+  });
+
+  it('counts fast-path requests under the same route labels', async () => {
+    await fetch(`${n.url}/api/registry/heartbeat.json`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: json({ instances: [inst('f1')] }) });
+    const metrics = await (await fetch(`${n.url}/metrics`)).text();
+    expect(metrics).toMatch(/artemis_http_requests_total\{route="\/api\/registry\/heartbeat\.json",method="POST",code="200"\} \d+/);
+    expect(metrics).toMatch(/artemis_http_requests_total\{route="\/api\/discovery\/service\.json",method="GET",code="304"\} \d+/);
+  });
+
+  it('refuses an oversized chunked body (no content-length) and keeps serving', async () => {
+    const big = json({ instances: [inst('big', { metadata: { k: 'x'.repeat(40_000) } })] });
+    const { port } = new URL(n.url);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/api/registry/register.json', method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      for (let i = 0; i < big.length; i += 4_096) req.write(big.slice(i, i + 4_096));
+      req.end();
+    });
+    expect(status).toBe(413);
+    const next = await fetch(`${n.url}/api/registry/heartbeat.json`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: json({ instances: [inst('f1')] }) });
+    expect(next.status).toBe(200);
+  });
+});
