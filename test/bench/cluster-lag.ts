@@ -7,7 +7,8 @@
  * fleet spread over the three, then sends `rate` instance-heartbeats per second (each instance
  * to its own node, `batch` instances per request) for `seconds`. Lag is the time from the client
  * write on one node to the peer's acknowledgement, read from the nodes'
- * artemis_replication_lag_seconds histograms (percentiles interpolated inside buckets).
+ * artemis_replication_lag_seconds histograms of heartbeats (percentiles interpolated inside
+ * buckets), counted once the registrations have been replicated.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -68,6 +69,7 @@ async function lagHistogram(url: string): Promise<Hist> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const h: Hist = { buckets: new Map(), count: 0, sum: 0 };
   for (const line of text.split('\n')) {
+    if (line.startsWith('artemis_replication_lag_seconds') && !line.includes('operation="heartbeat"')) continue;
     let m = /^artemis_replication_lag_seconds_bucket\{.*le="([^"]+)".*\} (\S+)$/.exec(line);
     if (m !== null) {
       const le = m[1] === '+Inf' ? Infinity : Number(m[1]);
@@ -155,7 +157,14 @@ async function main(): Promise<void> {
     for (let i = 0; i < batches.length; i += 10) {
       await Promise.all(batches.slice(i, i + 10).map((b) => post(`${b.node}/api/registry/register.json`, { instances: b.ids.map(inst) })));
     }
-    await new Promise((r) => setTimeout(r, 2_000));
+    // Registrations are replicated before the heartbeat phase starts.
+    for (;;) {
+      const texts = await Promise.all(urls.map(async (u) => (await fetch(`${u}/metrics`)).text()));
+      const queued = texts.flatMap((t) => t.split('\n')).filter((l) => l.startsWith('artemis_replication_queue_depth{')).reduce((n, l) => n + Number(l.split(' ')[1]), 0);
+      if (queued === 0) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
     const before = await Promise.all(urls.map(lagHistogram));
     const cpu0 = children.map((c) => cpuSeconds(c.pid as number));
     const bodies = batches.map((b) => ({ url: `${b.node}/api/registry/heartbeat.json`, body: JSON.stringify({ instances: b.ids.map(inst) }) }));
@@ -208,6 +217,10 @@ async function main(): Promise<void> {
       nodeCpuPercent: cpu.map((s) => Math.round((100 * s) / elapsed)),
     };
     console.log(JSON.stringify(result, null, 2));
+    if (process.env['BENCH_DEBUG'] !== undefined) {
+      const text = await (await fetch(`${urls[0]}/metrics`)).text();
+      console.log(text.split('\n').filter((l) => /^artemis_replication_(dropped|retries|failures|batch_size_(sum|count))|^artemis_anti_entropy|nodejs_gc_duration_seconds_(sum|count)|eventloop_lag_p99/.test(l)).join('\n'));
+    }
   } finally {
     stop();
     await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));

@@ -1,0 +1,3 @@
+import { benchGroup } from './register.js';
+
+benchGroup('heartbeat', 'registry batches (src/registry/registry-service)');

@@ -1,0 +1,3 @@
+import { benchGroup } from './register.js';
+
+benchGroup('lease-sweep', 'lease sweep (src/lease/lease-manager)');

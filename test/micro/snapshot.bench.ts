@@ -1,0 +1,3 @@
+import { benchGroup } from './register.js';
+
+benchGroup('snapshot', 'snapshot serialisation (src/cache)');
