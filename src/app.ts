@@ -126,13 +126,20 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
   };
   const clientLimiter = new ClientRateLimiter(rl.perClient, rl.windowMs, clock);
 
+  const operationCounters = new Map<string, { inc(): void }>();
   const registry = new RegistryService({
     repository: repo,
     node: state,
     limiter: limiters.registry,
     limits: config.limits,
     onUnexpected: (err, errorId) => logger.error({ ...errorFields(err), errorId }, 'unexpected registry error'),
-    onInstanceResult: (operation, result) => metrics.registryOperations.inc({ operation, result }),
+    onInstanceResult: (operation, result) => {
+      // Label children are bound once per (operation, result): no label hashing per instance.
+      const key = `${operation} ${result}`;
+      let child = operationCounters.get(key);
+      if (child === undefined) operationCounters.set(key, (child = metrics.registryOperations.labels(operation, result)));
+      child.inc();
+    },
     replicationLimiter: limiters.replication,
   });
   const peerHttp = new PeerHttp({ secret: config.cluster.secret, filter: overrides.peerFilter });

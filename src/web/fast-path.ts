@@ -1,4 +1,4 @@
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gunzip } from 'node:zlib';
 import { Counter } from 'prom-client';
 import { promisify } from 'node:util';
@@ -33,22 +33,24 @@ export interface FastPathDeps {
 /** Handles a request when it can; false hands it to the framework untouched. */
 export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean;
 
-type Handler = (req: IncomingMessage, res: ServerResponse, route: string, query: string) => Promise<number>;
+/** Answers one request and records it on `route` (also on failure). */
+type Handler = (req: IncomingMessage, res: ServerResponse, route: FastRoute, query: string, start: number) => void;
 
-const CORS: OutgoingHttpHeaders = {
-  'access-control-allow-origin': '*',
-  'access-control-expose-headers': '*',
-  'access-control-allow-credentials': 'true',
-};
+interface FastRoute {
+  done(code: number, start: number): void;
+  fail(res: ServerResponse, err: unknown, start: number): void;
+}
 
-const RATE_LIMITED_JSON = Buffer.from(JSON.stringify(registryResponse(RATE_LIMITED)));
+const CORS = ['access-control-allow-origin', '*', 'access-control-expose-headers', '*', 'access-control-allow-credentials', 'true'];
 
-function send(res: ServerResponse, status: number, body: Buffer | string | null, extra?: OutgoingHttpHeaders): void {
-  const headers: OutgoingHttpHeaders = { ...CORS, ...extra };
-  if (body !== null) {
-    headers['content-type'] = JSON_CONTENT_TYPE;
-    headers['content-length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-  }
+const RATE_LIMITED_JSON = JSON.stringify(registryResponse(RATE_LIMITED));
+/** The success body as text: Node writes headers and a string body in one write. */
+const SUCCESS_TEXT = SUCCESS_RESPONSE_JSON.toString('utf8');
+
+/** Writes a JSON (or empty) answer; headers as a flat name/value list, no per-request objects. */
+function send(res: ServerResponse, status: number, body: Buffer | string | null, extra?: string[]): void {
+  const headers = extra === undefined ? [...CORS] : [...CORS, ...extra];
+  if (body !== null) headers.push('content-type', JSON_CONTENT_TYPE, 'content-length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.length));
   res.writeHead(status, headers);
   res.end(body ?? undefined);
 }
@@ -61,41 +63,51 @@ function isPlainJson(contentType: string | undefined): boolean {
   return type === 'application/json' && !contentType.includes(',');
 }
 
-function readCapped(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    const onData = (chunk: Buffer) => {
-      total += chunk.length;
-      if (total > maxBytes) {
-        req.off('data', onData);
-        req.resume();
-        reject(new PayloadTooLargeError(maxBytes));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total)));
-    req.once('error', reject);
+/** Reads the whole body, at most `maxBytes`; calls back once with the bytes or an error. */
+function readCapped(req: IncomingMessage, maxBytes: number, done: (err: Error | null, bytes: Buffer | null) => void): void {
+  let first: Buffer | null = null;
+  let more: Buffer[] | null = null;
+  let total = 0;
+  let failed = false;
+  const onData = (chunk: Buffer) => {
+    total += chunk.length;
+    if (total > maxBytes) {
+      failed = true;
+      req.off('data', onData);
+      req.resume();
+      done(new PayloadTooLargeError(maxBytes), null);
+      return;
+    }
+    if (first === null) first = chunk;
+    else (more ??= [first]).push(chunk);
+  };
+  req.on('data', onData);
+  req.once('end', () => {
+    if (!failed) done(null, more !== null ? Buffer.concat(more, total) : (first ?? Buffer.alloc(0)));
+  });
+  req.once('error', (err) => {
+    if (!failed) {
+      failed = true;
+      done(err, null);
+    }
   });
 }
 
-async function readJson(req: IncomingMessage, maxBytes: number, gzipped: boolean): Promise<unknown> {
-  let bytes = await readCapped(req, maxBytes);
-  if (gzipped) {
-    try {
-      bytes = await gunzipAsync(bytes, { maxOutputLength: maxBytes });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new PayloadTooLargeError(maxBytes);
-      throw new BadRequestError(`Request body is not valid gzip: ${(err as Error).message}`, { httpStatus: 400, cause: err });
-    }
-  }
+function parseJson(bytes: Buffer): unknown {
   if (bytes.length === 0) return null;
   try {
     return JSON.parse(bytes.toString('utf8')) as unknown;
   } catch (err) {
     throw new BadRequestError(`Request body is not valid JSON: ${(err as Error).message}`, { httpStatus: 400, cause: err });
+  }
+}
+
+async function inflate(bytes: Buffer, maxBytes: number): Promise<Buffer> {
+  try {
+    return await gunzipAsync(bytes, { maxOutputLength: maxBytes });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new PayloadTooLargeError(maxBytes);
+    throw new BadRequestError(`Request body is not valid gzip: ${(err as Error).message}`, { httpStatus: 400, cause: err });
   }
 }
 
@@ -111,82 +123,129 @@ export function createFastPath(deps: FastPathDeps): FastPath {
     help: 'Requests answered by the direct node:http path (the rest go through the framework).',
     registers: [deps.metrics.registry],
   });
-  const routes = new Map<string, [string, Handler]>();
+
+  /** Per route: the metric children bound once, so a request does not hash label sets. */
+  class Route {
+    private readonly counts = new Map<number, { inc(): void }>();
+    private readonly duration;
+
+    constructor(
+      readonly path: string,
+      readonly method: string,
+      readonly handler: Handler,
+    ) {
+      this.duration = deps.metrics.httpDuration.labels(path, method);
+    }
+
+    /** Records one answered request that started at `start` (performance.now()). */
+    done(code: number, start: number): void {
+      let counter = this.counts.get(code);
+      if (counter === undefined) this.counts.set(code, (counter = deps.metrics.httpRequests.labels(this.path, this.method, String(code))));
+      counter.inc();
+      this.duration.observe((performance.now() - start) / 1000);
+    }
+
+    fail(res: ServerResponse, err: unknown, start: number): void {
+      const answer = deps.errorAnswer(err, this.path);
+      if (!res.headersSent) send(res, answer.status, answer.body);
+      else res.destroy();
+      this.done(answer.status, start);
+    }
+  }
+
+  const routes = new Map<string, Route>();
   const add = (method: string, path: string, handler: Handler) => {
     const bare = path.slice(0, -'.json'.length);
     for (const p of [path, bare]) {
-      routes.set(`${method} ${p}`, [p, handler]);
-      if (deps.contextPath !== '') routes.set(`${method} ${deps.contextPath}${p}`, [`${deps.contextPath}${p}`, handler]);
+      routes.set(`${method} ${p}`, new Route(p, method, handler));
+      if (deps.contextPath !== '') routes.set(`${method} ${deps.contextPath}${p}`, new Route(`${deps.contextPath}${p}`, method, handler));
     }
+  };
+
+  const answerRegistry = (operation: RegistryOperation, res: ServerResponse, body: unknown): void => {
+    const response = deps.registry.handle(operation, body, true);
+    send(res, 200, response === SUCCESS_RESPONSE ? SUCCESS_TEXT : JSON.stringify(response));
   };
 
   const registryOp =
     (operation: RegistryOperation): Handler =>
-    async (req, res) => {
+    (req, res, route, _query, start) => {
       if (!deps.clientLimiter.tryAcquire(req.socket.remoteAddress ?? 'local')) {
         send(res, 200, RATE_LIMITED_JSON);
-        return 200;
+        route.done(200, start);
+        return;
       }
-      const body = await readJson(req, deps.maxBodyBytes, req.headers['content-encoding'] === 'gzip');
-      const response = deps.registry.handle(operation, body, true);
-      send(res, 200, response === SUCCESS_RESPONSE ? SUCCESS_RESPONSE_JSON : JSON.stringify(response));
-      return 200;
+      const gzipped = req.headers['content-encoding'] === 'gzip';
+      readCapped(req, deps.maxBodyBytes, (err, bytes) => {
+        if (err !== null || bytes === null) {
+          route.fail(res, err, start);
+          return;
+        }
+        if (gzipped) {
+          inflate(bytes, deps.maxBodyBytes).then(
+            (plain) => {
+              try {
+                answerRegistry(operation, res, parseJson(plain));
+                route.done(200, start);
+              } catch (e) {
+                route.fail(res, e, start);
+              }
+            },
+            (e: unknown) => route.fail(res, e, start),
+          );
+          return;
+        }
+        try {
+          answerRegistry(operation, res, parseJson(bytes));
+          route.done(200, start);
+        } catch (e) {
+          route.fail(res, e, start);
+        }
+      });
     };
   for (const op of ['register', 'heartbeat', 'unregister'] as const) add('POST', `/api/registry/${op}.json`, registryOp(op));
 
-  const getService: Handler = async (req, res, _route, query) => {
+  const getService: Handler = (req, res, route, query, start) => {
     const params = new URLSearchParams(query);
-    const serviceId = params.get('serviceId') as string;
     const body: EncodedBody = deps.discovery.getService({
-      discoveryConfig: { discoveryData: null, regionId: null, serviceId, zoneId: null },
+      discoveryConfig: { discoveryData: null, regionId: null, serviceId: params.get('serviceId') as string, zoneId: null },
       regionId: params.get('regionId'),
       zoneId: params.get('zoneId'),
     });
-    const headers: OutgoingHttpHeaders = {};
+    const headers: string[] = [];
     if (body.etag !== null) {
-      headers['etag'] = body.etag;
+      headers.push('etag', body.etag);
       if (matchesTag(req.headers['if-none-match'], body.etag)) {
         send(res, 304, null, headers);
-        return 304;
+        route.done(304, start);
+        return;
       }
     }
-    if (body.bytes.length <= deps.gzipMinBytes) {
-      send(res, 200, body.bytes, headers);
-      return 200;
+    if (body.bytes.length > deps.gzipMinBytes) {
+      headers.push('vary', 'Accept-Encoding');
+      if (acceptsGzip(req.headers['accept-encoding'])) {
+        headers.push('content-encoding', 'gzip');
+        body.gzip().then(
+          (zipped) => {
+            send(res, 200, zipped, headers);
+            route.done(200, start);
+          },
+          (e: unknown) => route.fail(res, e, start),
+        );
+        return;
+      }
     }
-    headers['vary'] = 'Accept-Encoding';
-    if (!acceptsGzip(req.headers['accept-encoding'])) {
-      send(res, 200, body.bytes, headers);
-      return 200;
-    }
-    headers['content-encoding'] = 'gzip';
-    send(res, 200, await body.gzip(), headers);
-    return 200;
+    send(res, 200, body.bytes, headers);
+    route.done(200, start);
   };
   add('GET', '/api/discovery/service.json', getService);
-
-  const run = async (req: IncomingMessage, res: ServerResponse, route: string, handler: Handler, query: string, method: string) => {
-    const start = performance.now();
-    let code: number;
-    try {
-      code = await handler(req, res, route, query);
-    } catch (err) {
-      const answer = deps.errorAnswer(err, route);
-      code = answer.status;
-      if (!res.headersSent) send(res, answer.status, answer.body);
-      else res.destroy();
-    }
-    deps.metrics.httpRequests.inc({ route, method, code: String(code) });
-    deps.metrics.httpDuration.observe({ route, method }, (performance.now() - start) / 1000);
-  };
 
   return (req, res) => {
     const url = req.url ?? '';
     const q = url.indexOf('?');
-    const path = q < 0 ? url : url.slice(0, q);
     const method = req.method ?? '';
-    const hit = routes.get(`${method} ${path}`);
-    if (hit === undefined || deps.isStopping()) return false;
+    const route = routes.get(`${method} ${q < 0 ? url : url.slice(0, q)}`);
+    if (route === undefined || deps.isStopping()) return false;
     const query = q < 0 ? '' : url.slice(q + 1);
     if (method === 'POST') {
       const encoding = req.headers['content-encoding'];
@@ -197,7 +256,12 @@ export function createFastPath(deps: FastPathDeps): FastPath {
       return false;
     }
     served.inc();
-    void run(req, res, hit[0], hit[1], query, method);
+    const start = performance.now();
+    try {
+      route.handler(req, res, route, query, start);
+    } catch (err) {
+      route.fail(res, err, start);
+    }
     return true;
   };
 }
