@@ -1,14 +1,20 @@
+/** A run is followed by a window at least this many times its own duration. */
+const LOAD_FACTOR = 5;
+
 /**
  * Runs a task at most once per `delayMs`: the first request after a quiet period runs on the
  * next turn of the event loop (so a lone change is seen at once, and changes of the same turn
- * share the run); requests within `delayMs` of the last run wait for the window to end and share
- * one run. A storm of changes therefore costs one run per window. The timer is unref'd and
+ * share the run); requests within the window after the last run wait for it to end and share
+ * one run. A storm of changes therefore costs one run per window. The window stretches to
+ * `LOAD_FACTOR` times the last run's duration when runs get expensive, so the task never takes
+ * more than about a fifth of the event loop however fast changes come. The timer is unref'd and
  * cleared by `stop()`.
  */
 export class Coalescer {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private lastRun = Number.NEGATIVE_INFINITY;
+  private lastDuration = 0;
 
   constructor(
     private readonly delayMs: number,
@@ -18,11 +24,17 @@ export class Coalescer {
 
   request(): void {
     if (this.timer !== undefined || this.stopped) return;
-    const wait = Math.max(0, this.lastRun + this.delayMs - this.now());
+    const window = Math.max(this.delayMs, this.lastDuration * LOAD_FACTOR);
+    const wait = Math.max(0, this.lastRun + window - this.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.lastRun = this.now();
-      this.task();
+      const started = this.now();
+      this.lastRun = started;
+      try {
+        this.task();
+      } finally {
+        this.lastDuration = this.now() - started;
+      }
     }, wait);
     this.timer.unref();
   }

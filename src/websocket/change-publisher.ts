@@ -97,10 +97,14 @@ export class ChangePublisher {
 
   /** Publishes changes that lead to `version` (0 when unversioned). */
   publish(changes: readonly InstanceChange[], version: number): void {
+    const everyone = this.everything.size > 0;
+    if (!everyone && this.byService.size === 0) return;
     for (const change of changes) {
+      const subscribers = this.byService.get(serviceKey(change.instance.serviceId ?? ''));
+      // Nobody listens to this service: no frame to build.
+      if (!everyone && (subscribers === undefined || subscribers.size === 0)) continue;
       if ((change.changeType === 'new' || change.changeType === 'change') && this.suppress(change.instance)) continue;
       const frame = this.encode(change, version);
-      const subscribers = this.byService.get(serviceKey(change.instance.serviceId ?? ''));
       let sent = 0;
       if (subscribers !== undefined) for (const ws of subscribers) sent += this.sendTo(ws, frame);
       for (const ws of this.everything) sent += this.sendTo(ws, frame);

@@ -1,0 +1,44 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Coalescer } from './coalescer.js';
+
+describe('Coalescer', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('runs a lone request on the next turn and shares one run per window in a storm', async () => {
+    const runs: number[] = [];
+    const c = new Coalescer(20, () => runs.push(Date.now()));
+    const t0 = Date.now();
+    c.request();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(runs).toEqual([t0]);
+    for (let i = 0; i < 10; i++) {
+      c.request();
+      await vi.advanceTimersByTimeAsync(3);
+    }
+    await vi.advanceTimersByTimeAsync(50);
+    expect(runs.map((t) => t - t0)).toEqual([0, 20, 40]);
+    c.stop();
+  });
+
+  it('stretches the window to five times an expensive run', async () => {
+    const runs: number[] = [];
+    // Each run "takes" 10 ms of the clock.
+    const c = new Coalescer(20, () => {
+      runs.push(Date.now());
+      vi.setSystemTime(Date.now() + 10);
+    });
+    const t0 = Date.now();
+    c.request();
+    await vi.advanceTimersByTimeAsync(0);
+    c.request();
+    await vi.advanceTimersByTimeAsync(100);
+    // The second run waits 5 × 10 ms from the start of the first, not 20 ms.
+    expect(runs.map((t) => t - t0)).toEqual([0, 50]);
+    c.stop();
+  });
+});
