@@ -197,6 +197,20 @@ describe('peer authentication with a cluster secret', () => {
   });
 });
 
+describe('trusted peer addresses', () => {
+  it('lets a Java peer without the secret replicate from a trusted address', async () => {
+    const n = await startTestNode({ ...FAST_CLUSTER, 'cluster.secret': 's3cret', 'cluster.trustedAddresses': '127.0.0.1' });
+    try {
+      const res = await postJson(`${n.url}/api/replication/registry/register.json`, { instances: [inst('java-1', 'trusted.demo')] });
+      expect(res.status).toBe(200);
+      expect(res.body.responseStatus.status).toBe('success');
+      expect(await lookupIds(n.url, 'trusted.demo')).toEqual(['java-1']);
+    } finally {
+      await n.stop();
+    }
+  });
+});
+
 describe('seeds and static peers', () => {
   it('joins through a DNS seed whose A records list the peers', async () => {
     const first = await startTestNode({ ...FAST_CLUSTER, nodeId: 'dns-a' });
