@@ -41,4 +41,21 @@ describe('Coalescer', () => {
     expect(runs.map((t) => t - t0)).toEqual([0, 50]);
     c.stop();
   });
+
+  it('uses the cost the task reports instead of its whole duration', async () => {
+    const runs: number[] = [];
+    // The run takes 40 ms of the clock, of which 2 ms count (the rest is listeners' work).
+    const c = new Coalescer(20, () => {
+      runs.push(Date.now());
+      vi.setSystemTime(Date.now() + 40);
+      return 2;
+    });
+    const t0 = Date.now();
+    c.request();
+    await vi.advanceTimersByTimeAsync(0);
+    c.request();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(runs.map((t) => t - t0)).toEqual([0, 40]);
+    c.stop();
+  });
 });

@@ -18,7 +18,8 @@ export class Coalescer {
 
   constructor(
     private readonly delayMs: number,
-    private readonly task: () => void,
+    /** The work; it may return its own cost in ms (e.g. without listeners it calls), else the run is timed. */
+    private readonly task: () => number | void,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -30,10 +31,11 @@ export class Coalescer {
       this.timer = undefined;
       const started = this.now();
       this.lastRun = started;
+      let cost: number | void = undefined;
       try {
-        this.task();
+        cost = this.task();
       } finally {
-        this.lastDuration = this.now() - started;
+        this.lastDuration = typeof cost === 'number' ? cost : this.now() - started;
       }
     }, wait);
     this.timer.unref();

@@ -82,7 +82,8 @@ export class DiscoveryService {
     this.filters = new FilterChain((f, err) => this.report(err, `filter ${f.name}`));
     const source = { build: (key: string) => this.snapshotService(key), keys: () => deps.repository.serviceKeys() };
     this.cache = new VersionedServiceCache(source, deps.settings, deps.clock, deps.onRebuilt);
-    this.coalescer = new Coalescer(deps.settings.coalesceMs, () => void this.rebuild(), () => deps.clock.now());
+    // The window stretches with the cost of the rebuild itself, not with the pushes after it.
+    this.coalescer = new Coalescer(deps.settings.coalesceMs, () => this.rebuild().cost, () => deps.clock.now());
     this.unsubscribe = deps.bus.subscribe((change) => this.onChange(change));
   }
 
@@ -117,7 +118,7 @@ export class DiscoveryService {
   flush(): boolean {
     this.coalescer.cancel();
     this.coalescer.ranNow();
-    return this.rebuild();
+    return this.rebuild().moved;
   }
 
   /** Stops listening to changes and clears the coalescing timer. Idempotent. */
@@ -176,15 +177,17 @@ export class DiscoveryService {
     this.coalescer.request();
   }
 
-  private rebuild(): boolean {
+  private rebuild(): { moved: boolean; cost: number } {
     let moved = false;
+    const started = this.deps.clock.now();
     try {
       moved = this.cache.rebuild();
     } catch (err) {
       this.report(err, 'discovery cache rebuild');
     }
+    const cost = this.deps.clock.now() - started;
     for (const listener of this.tickListeners) listener(this.cache.version);
-    return moved;
+    return { moved, cost };
   }
 
   /**
