@@ -1,6 +1,6 @@
 import { SUCCESS_JSON } from './wire-json.js';
 import type { InstanceChange } from '../core/wire/service.js';
-import type { Member } from './service-snapshot.js';
+import { sameMember, type Member } from './service-snapshot.js';
 
 /** How one instance identity changed between two versions; null = not listed. */
 export interface Transition {
@@ -90,13 +90,13 @@ export function composeSteps(steps: readonly VersionStep[]): Map<string, Service
 }
 
 function changeJson(changeTime: number, changeType: 'new' | 'delete', member: Member): string {
-  return `{"changeTime":${changeTime},"changeType":"${changeType}","instance":${member.json}}`;
+  return `{"changeTime":${changeTime},"changeType":"${changeType}","instance":${JSON.stringify(member)}}`;
 }
 
 function changesJson(service: ServiceTransitions, changeTime: number): string[] {
   const out: string[] = [];
   for (const { before, after } of service.transitions.values()) {
-    if (before !== null && after !== null && before.json === after.json) continue;
+    if (before !== null && after !== null && sameMember(before, after)) continue;
     if (before !== null) out.push(changeJson(changeTime, 'delete', before));
     if (after !== null) out.push(changeJson(changeTime, 'new', after));
   }
@@ -107,9 +107,9 @@ function changesJson(service: ServiceTransitions, changeTime: number): string[] 
 export function serviceChanges(service: ServiceTransitions, changeTime: number): InstanceChange[] {
   const out: InstanceChange[] = [];
   for (const { before, after } of service.transitions.values()) {
-    if (before !== null && after !== null && before.json === after.json) continue;
-    if (before !== null) out.push({ changeTime, changeType: 'delete', instance: before.instance });
-    if (after !== null) out.push({ changeTime, changeType: 'new', instance: after.instance });
+    if (before !== null && after !== null && sameMember(before, after)) continue;
+    if (before !== null) out.push({ changeTime, changeType: 'delete', instance: before });
+    if (after !== null) out.push({ changeTime, changeType: 'new', instance: after });
   }
   return out;
 }

@@ -1,19 +1,25 @@
 import { instanceKey, type Instance } from '../core/wire/instance.js';
 import type { Service } from '../core/wire/service.js';
 import { EncodedBody, versionTag } from './encoded-body.js';
-import { SUCCESS_JSON, instanceJson, serviceJson } from './wire-json.js';
+import { SUCCESS_JSON, serviceJson } from './wire-json.js';
 
-/** One instance as a snapshot lists it, with its JSON text. */
-export interface Member {
-  readonly instance: Instance;
-  readonly json: string;
+/**
+ * One instance as a snapshot lists it. Registered instances are never mutated (a
+ * re-registration stores a new object), so the same object means the same data; no JSON text is
+ * kept per instance, which keeps a million instances compact.
+ */
+export type Member = Instance;
+
+/** True when two members carry the same data (same object, or equal JSON). */
+export function sameMember(a: Member, b: Member): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
 
 function membersOf(service: Service): Map<string, Member> {
   const members = new Map<string, Member>();
   for (const instance of service.instances ?? []) {
     if (instance === null || typeof instance !== 'object') continue;
-    members.set(instanceKey(instance), { instance, json: instanceJson(instance) });
+    members.set(instanceKey(instance), instance);
   }
   return members;
 }

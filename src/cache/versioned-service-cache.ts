@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { InstanceChange, Service } from '../core/wire/service.js';
 import { DeltaHistory, composeSteps, deltaResponseJson, serviceChanges, type ServiceTransitions, type Transition } from './delta-history.js';
 import { EncodedBody, versionTag } from './encoded-body.js';
-import { ServiceSnapshot, type Member } from './service-snapshot.js';
+import { ServiceSnapshot, sameMember, type Member } from './service-snapshot.js';
 import { SUCCESS_JSON, joinFragments } from './wire-json.js';
 
 /** Where the cache reads services from, keyed by canonical (lower-cased) service id. */
@@ -33,7 +33,7 @@ function diffMembers(before: ReadonlyMap<string, Member>, after: ReadonlyMap<str
   const out = new Map<string, Transition>();
   for (const [id, b] of before) {
     const a = after.get(id) ?? null;
-    if (a === null || a.json !== b.json) out.set(id, { before: b, after: a });
+    if (a === null || !sameMember(a, b)) out.set(id, { before: b, after: a });
   }
   for (const [id, a] of after) if (!before.has(id)) out.set(id, { before: null, after: a });
   return out;

@@ -5,20 +5,13 @@ import type { Service } from '../core/wire/service.js';
 /** `{"errorCode":"success","message":"","status":"success"}` */
 export const SUCCESS_JSON = JSON.stringify(SUCCESS);
 
-const instanceTexts = new WeakMap<object, string>();
-
 /**
- * JSON text of an instance, memoised per object: registered instances are never mutated (a
- * re-registration stores a new object), so a rebuild re-serialises only what changed.
+ * JSON text of an instance. Not memoised: keeping a text per instance would double the memory of
+ * a large registry, and rebuilds are paced by their cost (see Coalescer).
  */
 export function instanceJson(instance: Instance | null | undefined): string {
   if (instance === null || typeof instance !== 'object') return 'null';
-  let text = instanceTexts.get(instance);
-  if (text === undefined) {
-    text = JSON.stringify(instance);
-    instanceTexts.set(instance, text);
-  }
-  return text;
+  return JSON.stringify(instance);
 }
 
 function json(value: unknown): string {
@@ -33,7 +26,7 @@ export function instanceListJson(instances: readonly (Instance | null)[] | null 
   return `${out}]`;
 }
 
-/** Exactly `JSON.stringify(service)` for a wire Service, reusing memoised instance texts. */
+/** Exactly `JSON.stringify(service)` for a wire Service. */
 export function serviceJson(service: Service): string {
   return (
     `{"instances":${instanceListJson(service.instances)},"logicInstances":${instanceListJson(service.logicInstances)},` +

@@ -7,7 +7,6 @@
 import { DeltaHistory, composeSteps, deltaResponseJson, type ServiceTransitions, type Transition, type VersionStep } from '../../src/cache/delta-history.js';
 import { ServiceSnapshot, type Member } from '../../src/cache/service-snapshot.js';
 import { VersionedServiceCache } from '../../src/cache/versioned-service-cache.js';
-import { instanceJson } from '../../src/cache/wire-json.js';
 import type { Clock } from '../../src/core/clock.js';
 import type { ServiceNodeStatus } from '../../src/core/wire/cluster.js';
 import { instanceKey, makeInstance, serviceKey, type Instance } from '../../src/core/wire/instance.js';
@@ -133,14 +132,14 @@ export function snapshotCases(s: MicroSizes): MicroCase[] {
         const template = serviceOf(0, n);
         let version = T0;
         return () => {
-          // Fresh objects defeat the per-object JSON memo: what a rebuild costs when everything re-registered.
+          // Fresh objects: what a rebuild costs when everything re-registered.
           const service = makeService(template.serviceId, template.instances!.map((i) => ({ ...i })));
           return new ServiceSnapshot('bench.micro.s0', service, ++version).responseBody().bytes.length;
         };
       },
     },
     {
-      name: `ServiceSnapshot of ${fmt(n)} instances, one instance changed (memoised JSON) + response bytes`,
+      name: `ServiceSnapshot of ${fmt(n)} instances, one instance changed + response bytes`,
       prepare: () => {
         const instances = serviceOf(0, n).instances!;
         let version = T0;
@@ -182,7 +181,7 @@ export function snapshotCases(s: MicroSizes): MicroCase[] {
 // ---------------------------------------------------------------- delta computation
 
 function member(instance: Instance): Member {
-  return { instance, json: instanceJson(instance) };
+  return instance;
 }
 
 /** Version steps as the cache records them: each re-registers `changesPerStep` instances (new URL). */
