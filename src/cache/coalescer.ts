@@ -1,13 +1,16 @@
 /** A run is followed by a window at least this many times its own duration. */
 const LOAD_FACTOR = 5;
+/** The stretched window never exceeds this (ms), so changes are never held back longer. */
+const MAX_STRETCH_MS = 1_000;
 
 /**
  * Runs a task at most once per `delayMs`: the first request after a quiet period runs on the
  * next turn of the event loop (so a lone change is seen at once, and changes of the same turn
  * share the run); requests within the window after the last run wait for it to end and share
  * one run. A storm of changes therefore costs one run per window. The window stretches to
- * `LOAD_FACTOR` times the last run's duration when runs get expensive, so the task never takes
- * more than about a fifth of the event loop however fast changes come. The timer is unref'd and
+ * `LOAD_FACTOR` times the last run's duration when runs get expensive (at most
+ * `MAX_STRETCH_MS`), so the task takes no more than about a fifth of the event loop however fast
+ * changes come. The timer is unref'd and
  * cleared by `stop()`.
  */
 export class Coalescer {
@@ -25,7 +28,7 @@ export class Coalescer {
 
   request(): void {
     if (this.timer !== undefined || this.stopped) return;
-    const window = Math.max(this.delayMs, this.lastDuration * LOAD_FACTOR);
+    const window = Math.max(this.delayMs, Math.min(this.lastDuration * LOAD_FACTOR, MAX_STRETCH_MS));
     const wait = Math.max(0, this.lastRun + window - this.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;

@@ -34,11 +34,12 @@ describe('pull-out and pull-in on one node (SQLite)', () => {
   it('hides the instance at once, pushes delete/new, survives a restart and logs every step', async () => {
     const a = await startTestNode({ dataDir });
     nodes.push(a);
-    await postJson(`${a.url}/api/registry/register.json`, { instances: [instance()] });
     const sub = await TestSocket.open(wsUrl(a.url, '/ws/discovery/instance-change'));
     sockets.push(sub);
     sub.send({ serviceId: 'demo.order' });
     await new Promise((r) => setTimeout(r, 20));
+    await postJson(`${a.url}/api/registry/register.json`, { instances: [instance()] });
+    expect((await sub.next()).changeType).toBe('new');
 
     expect((await postJson(`${a.url}/api/management/operate-instance.json`, operate(false))).body.responseStatus.status).toBe('success');
     expect(await lookupIds(a.url)).toEqual([]);
