@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { HttpClient, runLoops } from '../../src/cli/bench/http-load.js';
 import { OpRecorder } from '../../src/cli/bench/stats.js';
 import { ROOT, onPath } from './compare-targets.js';
+import type { Percentiles } from '../../src/cli/bench/stats.js';
 
 /** One load: `method path` against `base`, POST bodies taken in turn from `bodies`. */
 export interface LoadSpec {
@@ -26,14 +27,8 @@ export interface LoadOptions {
   timeoutMs: number;
 }
 
-export interface Latency {
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
-  mean: number;
-}
+/** Latency percentiles (the unit is in the field name where it is used). */
+export type Latency = Percentiles;
 
 export interface LoadResult {
   requests: number;
