@@ -57,6 +57,16 @@ export class RegistryRepository {
     return this.managerFor(instance).renew(instanceKey(instance));
   }
 
+  /**
+   * Moves a live lease's last renewal back to `renewedAt` (never forward): a copy taken from a
+   * peer keeps the age it had there, so it expires when the original does.
+   */
+  backdate(instance: Instance, renewedAt: number): void {
+    const key = instanceKey(instance);
+    const lease = this.normal.get(key) ?? this.legacy.get(key);
+    if (lease !== undefined && lease.evictionTime === 0 && renewedAt < lease.renewalTime) lease.renewalTime = renewedAt;
+  }
+
   /** Marks the lease unregistered (removed and published as `delete` by the next sweep). */
   unregister(instance: Instance): void {
     const key = instanceKey(instance);

@@ -25,8 +25,11 @@ function node(clock: { t: number }) {
   );
   const digest = new RegistryDigest(repo, bus, c, 60_000);
   /** Applies a repair plan the way the replication pipeline would. */
-  const apply = (plan: { register: Instance[]; unregister: Instance[] }) => {
-    for (const i of plan.register) repo.register(i);
+  const apply = (plan: { register: Array<{ instance: Instance; renewedAgoMs: number }>; unregister: Instance[] }) => {
+    for (const { instance: i, renewedAgoMs } of plan.register) {
+      repo.register(i);
+      repo.backdate(i, clock.t - renewedAgoMs);
+    }
     for (const i of plan.unregister) repo.unregister(i);
     repo.normal.sweep();
   };
@@ -103,4 +106,50 @@ describe('RegistryDigest', () => {
     t.t = 62_000;
     expect(a.digest.diff(['svc.a'])).toEqual([]);
   });
+
+  it('a re-registration clears the tombstone, so a peer keeps its older copy', () => {
+    const t = { t: 1_000 };
+    const a = node(t);
+    const b = node(t);
+    for (const n of [a, b]) n.repo.register(inst('r'));
+    t.t = 2_000;
+    a.repo.unregister(inst('r')); // a client restart: unregister, sweep, register again
+    a.repo.normal.sweep();
+    t.t = 2_500;
+    a.repo.register(inst('r'));
+    t.t = 3_000;
+    pull(b, a);
+    expect(b.repo.service('svc.a')?.leases.size).toBe(1);
+    expect(a.digest.diff(['svc.a'])[0]?.tombstones).toEqual([]);
+  });
+
+  it('an unregistration not swept yet is not undone by a peer that missed it', () => {
+    const t = { t: 1_000 };
+    const a = node(t);
+    const b = node(t);
+    for (const n of [a, b]) n.repo.register(inst('u'));
+    t.t = 2_000;
+    a.repo.unregister(inst('u')); // marked, the sweep has not run
+    pull(a, b);
+    a.repo.normal.sweep();
+    expect(a.repo.service('svc.a')).toBeUndefined();
+    pull(b, a); // B learns the removal from A's pending tombstone
+    expect(b.repo.service('svc.a')).toBeUndefined();
+  });
+
+  it('a copy keeps the age it had on its source, and a dying copy is not taken', () => {
+    const t = { t: 1_000 };
+    const a = node(t);
+    const b = node(t);
+    a.repo.register(inst('old-lease'));
+    t.t = 8_000; // 7 s without renewal on A (TTL 20 s)
+    pull(b, a);
+    const copy = [...(b.repo.service('svc.a')?.leases.values() ?? [])][0];
+    expect(copy?.renewalTime).toBe(1_000);
+    t.t = 12_000; // 11 s: past half the TTL on A
+    const c = node(t);
+    pull(c, a);
+    expect(c.repo.service('svc.a')).toBeUndefined();
+  });
 });
+

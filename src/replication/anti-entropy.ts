@@ -13,6 +13,8 @@ import type { PeerSource } from './peers.js';
 export interface StampedInstance {
   instance: Instance;
   stamp: number;
+  /** Live instances only: milliseconds since the lease was last renewed on the sender. */
+  renewedAgoMs?: number;
 }
 
 /** What one node holds of one service, for repairing a peer. */
@@ -25,7 +27,8 @@ export interface ServiceDiff {
 
 /** Applies repairs through the replication pipeline (validated, never forwarded). */
 export interface RepairSink {
-  register(instances: Instance[]): void;
+  /** Registers copies; each lease is then back-dated to the sender's last renewal. */
+  register(copies: ReadonlyArray<{ instance: Instance; renewedAgoMs: number }>): void;
   unregister(instances: Instance[]): void;
 }
 
@@ -37,6 +40,9 @@ export interface AntiEntropyClient {
 
 export const DIGEST_PATH = '/api/replication/registry/digest.json';
 export const DIFF_PATH = '/api/replication/registry/diff.json';
+
+/** A peer that lacked the endpoints is asked again after this long. */
+const UNSUPPORTED_RETRY_MS = 600_000;
 
 /** Most services repaired from one peer in one round. */
 const MAX_SERVICES_PER_ROUND = 1_000;
@@ -75,14 +81,18 @@ export class RegistryDigest {
     bus: ChangeBus,
     private readonly clock: Clock,
     private readonly tombstoneTtlMs: number,
+    /** False when anti-entropy is off: no tombstones are kept. */
+    private readonly keepTombstones = true,
   ) {
     bus.subscribe((change) => {
       const id = change.instance.serviceId;
       if (typeof id === 'string') this.dirty.add(serviceKey(id));
+      // A registration supersedes any earlier unregistration of the same instance.
+      if (change.changeType === 'new') this.tombstones.delete(instanceKey(change.instance));
     });
     for (const table of [repository.normal, repository.legacy]) {
       table.onRemoval((lease, reason) => {
-        if (reason !== 'unregistered') return;
+        if (reason !== 'unregistered' || !this.keepTombstones) return;
         const sKey = serviceKey(lease.instance.serviceId as string);
         this.tombstones.set(lease.key, { instance: lease.instance, stamp: lease.evictionTime, serviceKey: sKey });
       });
@@ -142,7 +152,10 @@ export class RegistryDigest {
     return this.repository.normal.get(lease.key) === lease ? this.repository.normal : this.repository.legacy;
   }
 
-  /** What this node holds of the given services (live instances and tombstones). */
+  /**
+   * What this node holds of the given services: every lease the digest counts (with how long ago
+   * it was renewed), and tombstones, including unregistrations the sweep has not removed yet.
+   */
   diff(serviceKeys: readonly string[]): ServiceDiff[] {
     this.prune();
     const wanted = new Set(serviceKeys.map(serviceKey));
@@ -152,11 +165,12 @@ export class RegistryDigest {
       const entry = this.repository.service(key);
       if (entry === undefined) continue;
       const instances: StampedInstance[] = [];
+      const tombstones: StampedInstance[] = [];
       for (const lease of entry.leases.values()) {
-        if (this.table(lease)?.isExpired(lease, now) === true) continue;
-        instances.push({ instance: lease.instance, stamp: lease.creationTime });
+        if (lease.evictionTime > 0) tombstones.push({ instance: lease.instance, stamp: lease.evictionTime });
+        else instances.push({ instance: lease.instance, stamp: lease.creationTime, renewedAgoMs: Math.max(0, now - lease.renewalTime) });
       }
-      out.set(key, { serviceId: entry.serviceId, instances, tombstones: [] });
+      out.set(key, { serviceId: entry.serviceId, instances, tombstones });
     }
     for (const t of this.tombstones.values()) {
       if (!wanted.has(t.serviceKey)) continue;
@@ -181,27 +195,37 @@ export class RegistryDigest {
    * tombstone is newer) or holds with older different data, and removals the peer made after
    * this node's registration.
    */
-  plan(diffs: readonly ServiceDiff[]): { register: Instance[]; unregister: Instance[] } {
-    const register: Instance[] = [];
+  plan(diffs: readonly ServiceDiff[]): { register: Array<{ instance: Instance; renewedAgoMs: number }>; unregister: Instance[] } {
+    const register: Array<{ instance: Instance; renewedAgoMs: number }> = [];
     const unregister: Instance[] = [];
     const now = this.clock.now();
     for (const d of diffs) {
-      for (const { instance, stamp } of d.instances) {
+      const listed = new Set<string>();
+      for (const { instance, stamp, renewedAgoMs = 0 } of d.instances) {
         const key = instanceKey(instance);
+        listed.add(key);
         const local = this.repository.normal.get(key) ?? this.repository.legacy.get(key);
-        const live = local !== undefined && this.table(local)?.isExpired(local, now) === false;
-        if (live && local !== undefined) {
+        const table = this.table(local);
+        // A copy no longer renewed for half a lease TTL is dying on the sender: not copied.
+        if (table !== null && renewedAgoMs > table.ttlMs / 2) continue;
+        if (table === null && renewedAgoMs > this.repository.normal.ttlMs / 2) continue;
+        if (local !== undefined && local.evictionTime > 0) {
+          // Unregistered here and not swept yet: that counts as a tombstone.
+          if (local.evictionTime >= stamp) continue;
+        } else if (local !== undefined && table?.isExpired(local, now) === false) {
           const same = this.hash(local.instance);
           const theirs = this.hash(instance);
-          if ((same.a !== theirs.a || same.b !== theirs.b) && stamp > local.creationTime) register.push(instance);
+          if ((same.a !== theirs.a || same.b !== theirs.b) && stamp > local.creationTime) register.push({ instance, renewedAgoMs });
           continue;
         }
         const tomb = this.tombstones.get(key);
         if (tomb !== undefined && tomb.stamp >= stamp) continue;
-        register.push(instance);
+        register.push({ instance, renewedAgoMs });
       }
       for (const { instance, stamp } of d.tombstones) {
         const key = instanceKey(instance);
+        // The sender lists the instance live too (registered again): its tombstone is stale.
+        if (listed.has(key)) continue;
         const local = this.repository.normal.get(key) ?? this.repository.legacy.get(key);
         if (local !== undefined && local.evictionTime === 0 && local.creationTime < stamp) unregister.push(local.instance);
       }
@@ -228,7 +252,8 @@ export interface AntiEntropyDeps {
 export class AntiEntropy {
   private readonly repairs: Counter<'kind'>;
   private readonly rounds: Counter<'result'>;
-  private readonly unsupported = new Set<string>();
+  /** Peers without the anti-entropy endpoints, with the time that was found. */
+  private readonly unsupported = new Map<string, number>();
   /** Per peer: the services that differed in the previous round. */
   private readonly previous = new Map<string, Set<string>>();
 
@@ -250,7 +275,13 @@ export class AntiEntropy {
   /** One round against every live peer. */
   async round(): Promise<void> {
     this.deps.digest.prune();
-    await Promise.all(this.deps.peers.peers().filter((p) => !this.unsupported.has(p)).map((p) => this.syncWith(p)));
+    const peers = this.deps.peers.peers();
+    const live = new Set(peers);
+    for (const p of this.previous.keys()) if (!live.has(p)) this.previous.delete(p);
+    // A peer without the endpoints is asked again after a while (it may have been replaced).
+    const now = Date.now();
+    for (const [p, since] of this.unsupported) if (!live.has(p) || now - since > UNSUPPORTED_RETRY_MS) this.unsupported.delete(p);
+    await Promise.all(peers.filter((p) => !this.unsupported.has(p)).map((p) => this.syncWith(p)));
   }
 
   /** Compares digests with one peer and applies what it has that this node lacks. */
@@ -259,7 +290,7 @@ export class AntiEntropy {
     try {
       const theirs = await client.digests(peer);
       if (theirs === null) {
-        this.unsupported.add(peer);
+        this.unsupported.set(peer, Date.now());
         return;
       }
       // A service that differs in one round only is usually a write still in flight; repair
@@ -279,7 +310,7 @@ export class AntiEntropy {
       if (plan.unregister.length > 0) sink.unregister(plan.unregister);
       this.repairs.inc({ kind: 'register' }, plan.register.length);
       this.repairs.inc({ kind: 'unregister' }, plan.unregister.length);
-      this.rounds.inc({ result: 'repaired' });
+      this.rounds.inc({ result: plan.register.length + plan.unregister.length > 0 ? 'repaired' : 'same' });
       if (plan.register.length + plan.unregister.length > 0) {
         this.deps.logger.info({ peer, services: keys.length, registered: plan.register.length, removed: plan.unregister.length }, 'anti-entropy repaired differences');
       }

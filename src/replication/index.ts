@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { Clock } from '../core/clock.js';
 import type { Config } from '../config/schema.js';
+import type { Instance } from '../core/wire/instance.js';
 import type { Scheduler } from '../core/scheduler.js';
 import type { PeerHttp } from '../cluster/peer-http.js';
 import type { ChangeBus } from '../registry/change-bus.js';
@@ -58,16 +59,25 @@ export function createReplication(deps: ReplicationDeps): Replication {
   const { config, registry } = deps;
   const logger = deps.logger.child({ component: 'replication' });
   const manager = new ReplicationManager({ ...deps, logger, config: config.replication });
-  const digest = new RegistryDigest(deps.repository, deps.bus, deps.clock, config.replication.tombstoneTtlMs);
-  const apply = (operation: 'register' | 'unregister', instances: unknown[]) => {
-    const answer = registry.handleReplicated(operation, { instances });
-    if (answer.responseStatus.status !== 'success') logger.warn({ operation, status: answer.responseStatus }, 'peer data partly refused');
+  const repairing = config.replication.antiEntropyIntervalMs > 0;
+  const digest = new RegistryDigest(deps.repository, deps.bus, deps.clock, config.replication.tombstoneTtlMs, repairing);
+  const chunk = config.limits.maxInstancesPerRequest;
+  const apply = (operation: 'register' | 'unregister', instances: readonly unknown[]) => {
+    for (let i = 0; i < instances.length; i += chunk) {
+      const answer = registry.handleReplicated(operation, { instances: instances.slice(i, i + chunk) });
+      if (answer.responseStatus.status !== 'success') logger.warn({ operation, status: answer.responseStatus }, 'peer data partly refused');
+    }
+  };
+  const repair = (copies: ReadonlyArray<{ instance: Instance; renewedAgoMs: number }>) => {
+    apply('register', copies.map((c) => c.instance));
+    const now = deps.clock.now();
+    for (const c of copies) deps.repository.backdate(c.instance, now - c.renewedAgoMs);
   };
   const antiEntropy = new AntiEntropy({
     digest,
     peers: deps.peers,
     client: httpAntiEntropyClient(deps.http, config.replication.timeoutMs),
-    sink: { register: (list) => apply('register', list), unregister: (list) => apply('unregister', list) },
+    sink: { register: repair, unregister: (list) => apply('unregister', list) },
     logger,
     metricsRegistry: deps.metricsRegistry,
   });
