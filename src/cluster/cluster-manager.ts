@@ -4,12 +4,15 @@ import type { Scheduler } from '../core/scheduler.js';
 import type { NodeStatusText, ServiceNodeStatus } from '../core/wire/cluster.js';
 import { normalizePeerUrl, StaticPeers, type PeerSource } from '../replication/peers.js';
 import { errorFields, type Logger } from '../telemetry/logger.js';
-import { isMemberRecord, Membership, type Member, type MemberRecord, type MembershipEvent, type MemberState } from './membership.js';
+import { readMemberRecord, Membership, type Member, type MemberRecord, type MembershipEvent, type MemberState } from './membership.js';
 import type { NodeState } from './node-state.js';
 import type { PeerHttp } from './peer-http.js';
 import { parseSeed, resolveSeeds, systemResolver, type Seed, type SeedResolver } from './seeds.js';
 
 export const GOSSIP_PATH = '/api/cluster/gossip.json';
+
+/** Failed status polls in a row after which a static peer counts as unreachable. */
+const STATIC_PEER_FAILURES = 3;
 
 /** One row of `members.json` and `artemis cluster status`. */
 export interface MemberView {
@@ -76,6 +79,8 @@ export class ClusterManager implements PeerSource {
   /** Seed URLs that turned out to reach this node itself (e.g. its IP when it advertises a name). */
   private readonly selfAliases = new Set<string>();
   private readonly polled = new Map<string, Polled>();
+  /** Consecutive failed polls per static peer. */
+  private readonly pollFailures = new Map<string, number>();
   private readonly listeners: Array<() => void> = [];
   private lastPeers = '';
   private running = false;
@@ -104,9 +109,11 @@ export class ClusterManager implements PeerSource {
       config,
     );
     this.running = true;
-    await this.refreshSeeds();
-    const join = Promise.all([this.exchangeWith(this.seedUrls.filter((u) => u !== this.selfUrl)), this.pollStaticPeers()]);
-    if (config.joinTimeoutMs > 0 && (this.seedUrls.length > 0 || this.staticPeers.peers().length > 0)) {
+    const join = Promise.all([
+      this.refreshSeeds().then(() => this.exchangeWith(this.seedUrls.filter((u) => u !== this.selfUrl))),
+      this.pollStaticPeers(),
+    ]);
+    if (config.joinTimeoutMs > 0 && (this.seeds.length > 0 || this.staticPeers.peers().length > 0)) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([join, new Promise((resolve) => (timer = setTimeout(resolve, config.joinTimeoutMs)))]);
       clearTimeout(timer);
@@ -127,13 +134,17 @@ export class ClusterManager implements PeerSource {
     this.report(m.check(this.deps.clock.now()));
     const others = m.others();
     const live = shuffle(others.filter((x) => x.state === 'alive' || x.state === 'suspect')).slice(0, this.deps.config.gossipFanout);
-    const targets = live.map((x) => x.url);
+    const targets = new Set(live.map((x) => x.url));
+    // Probes of a dead member and of an unmet seed heal partitions and let newcomers in; they are
+    // not waited for, so an address that swallows packets does not slow the round down.
+    const probes: string[] = [];
     const dead = shuffle(others.filter((x) => x.state === 'dead'));
-    if (dead[0] !== undefined) targets.push(dead[0].url);
+    if (dead[0] !== undefined) probes.push(dead[0].url);
     const liveUrls = new Set(others.filter((x) => x.state === 'alive').map((x) => x.url));
     const seed = shuffle(this.seedUrls.filter((u) => u !== this.selfUrl && !this.selfAliases.has(u) && !liveUrls.has(u)))[0];
-    if (seed !== undefined) targets.push(seed);
-    await this.exchangeWith([...new Set(targets)]);
+    if (seed !== undefined) probes.push(seed);
+    for (const url of probes) if (!targets.has(url)) void this.exchange(url).then(() => this.notifyIfChanged());
+    await this.exchangeWith([...targets]);
     this.notifyIfChanged();
   }
 
@@ -164,7 +175,7 @@ export class ClusterManager implements PeerSource {
   private static readRecords(body: unknown): MemberRecord[] | null {
     const members = (body as { members?: unknown } | null)?.members;
     if (!Array.isArray(members) || members.length > 10_000) return null;
-    return members.filter(isMemberRecord);
+    return members.map(readMemberRecord).filter((r): r is MemberRecord => r !== null);
   }
 
   /**
@@ -221,7 +232,12 @@ export class ClusterManager implements PeerSource {
         } catch (err) {
           this.logger.debug({ ...errorFields(err), peer: url }, 'static peer status poll failed');
         }
-        if (this.staticPeers.peers().includes(url)) this.polled.set(url, result);
+        if (!this.staticPeers.peers().includes(url)) return;
+        // One slow answer does not take a peer out of replication: three failures in a row do.
+        const failures = result === 'unknown' ? (this.pollFailures.get(url) ?? 0) + 1 : 0;
+        this.pollFailures.set(url, failures);
+        const previous = this.polled.get(url);
+        if (result !== 'unknown' || failures >= STATIC_PEER_FAILURES || previous === undefined || previous === 'pending') this.polled.set(url, result);
       }),
     );
     this.notifyIfChanged();
@@ -282,7 +298,10 @@ export class ClusterManager implements PeerSource {
     const self = this.deps.node.status;
     const seen = new Set<string>([this.selfUrl]);
     const rest: ServiceNodeStatus[] = [];
-    for (const x of this.membership?.others() ?? []) {
+    // When two node ids claim one URL (a node recreated under a new id), the livelier wins.
+    const rank: Record<MemberState, number> = { alive: 0, suspect: 1, left: 2, dead: 3 };
+    const members = [...(this.membership?.others() ?? [])].sort((x, y) => rank[x.state] - rank[y.state]);
+    for (const x of members) {
       const url = normalizePeerUrl(x.url);
       if (seen.has(url)) continue;
       seen.add(url);
@@ -353,8 +372,4 @@ export class ClusterManager implements PeerSource {
     this.logger.info({ peers: targets.length }, 'announced leave to the cluster');
   }
 
-  /** Stops gossip and polling without announcing anything (tasks belong to the scheduler). */
-  stop(): void {
-    this.running = false;
-  }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceNodeStatus } from '../core/wire/cluster.js';
-import { isMemberRecord, Membership, type MemberRecord, type MemberState } from './membership.js';
+import { readMemberRecord, Membership, type MemberRecord, type MemberState } from './membership.js';
 
 const SETTINGS = { suspectAfterMs: 1_000, deadAfterMs: 3_000, forgetAfterMs: 10_000 };
 
@@ -100,12 +100,28 @@ describe('Membership', () => {
     expect(m.check(1_500)).toEqual([]);
   });
 
-  it('rejects malformed gossip records', () => {
-    expect(isMemberRecord(rec('b', 1, 1))).toBe(true);
-    expect(isMemberRecord({ ...rec('b', 1, 1), state: 'zombie' })).toBe(false);
-    expect(isMemberRecord({ ...rec('b', 1, 1), url: 'ftp://x' })).toBe(false);
-    expect(isMemberRecord({ ...rec('b', 1, 1), incarnation: 1.5 })).toBe(false);
-    expect(isMemberRecord({ ...rec('b', 1, 1), nodeStatus: null })).toBe(false);
-    expect(isMemberRecord(null)).toBe(false);
+  it('rejects malformed gossip records and keeps only known fields of good ones', () => {
+    expect(readMemberRecord(rec('b', 1, 1))).toEqual(rec('b', 1, 1));
+    expect(readMemberRecord({ ...rec('b', 1, 1), extra: 'x' })).toEqual(rec('b', 1, 1));
+    expect(readMemberRecord({ ...rec('b', 1, 1), state: 'zombie' })).toBeNull();
+    expect(readMemberRecord({ ...rec('b', 1, 1), url: 'ftp://x' })).toBeNull();
+    expect(readMemberRecord({ ...rec('b', 1, 1), incarnation: 1.5 })).toBeNull();
+    expect(readMemberRecord({ ...rec('b', 1, 1), nodeStatus: null })).toBeNull();
+    const noZone = rec('b', 1, 1);
+    expect(readMemberRecord({ ...noZone, nodeStatus: { ...noZone.nodeStatus, node: { url: 'http://b' } } })).toBeNull();
+    expect(readMemberRecord({ ...noZone, nodeStatus: { ...noZone.nodeStatus, status: 'great' } })).toBeNull();
+    expect(readMemberRecord(null)).toBeNull();
+  });
+
+  it('does not adopt a member first heard of as dead or departed, so a forgotten member stays forgotten', () => {
+    const m = new Membership(rec('a', 100, 0), SETTINGS);
+    m.merge([rec('b', 5, 1, 'dead'), rec('c', 5, 1, 'left')], 0);
+    expect(m.others()).toEqual([]);
+    m.merge([rec('b', 5, 1)], 0);
+    m.check(3_002);
+    m.check(13_003);
+    expect(m.get('b')).toBeUndefined();
+    m.merge([rec('b', 5, 1, 'dead')], 13_004); // a slower peer still gossips it as dead
+    expect(m.get('b')).toBeUndefined();
   });
 });

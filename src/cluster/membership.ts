@@ -42,20 +42,52 @@ const RANK: Record<MemberState, number> = { alive: 0, suspect: 1, dead: 2, left:
 
 const MEMBER_STATES = new Set<string>(['alive', 'suspect', 'dead', 'left']);
 
-/** True for a value shaped like a MemberRecord (gossip from the network is checked first). */
-export function isMemberRecord(value: unknown): value is MemberRecord {
-  if (value === null || typeof value !== 'object') return false;
+const NODE_STATUSES = new Set<string>(['starting', 'up', 'down', 'unknown']);
+
+function text(v: unknown, max: number): string | null {
+  return typeof v === 'string' && v.length <= max ? v : null;
+}
+
+function flag(v: unknown): boolean | null {
+  return typeof v === 'boolean' ? v : null;
+}
+
+/**
+ * A gossiped record rebuilt from its known fields only, or null when it is not one: records
+ * come from the network and are passed on to other nodes, so nothing else of them is kept.
+ */
+export function readMemberRecord(value: unknown): MemberRecord | null {
+  if (value === null || typeof value !== 'object') return null;
   const r = value as Record<string, unknown>;
+  const nodeId = text(r['nodeId'], 512);
+  const url = text(r['url'], 2048);
+  const state = r['state'];
+  if (nodeId === null || nodeId === '' || url === null || !/^https?:\/\//.test(url)) return null;
+  if (!Number.isSafeInteger(r['incarnation']) || !Number.isSafeInteger(r['heartbeat'])) return null;
+  if (typeof state !== 'string' || !MEMBER_STATES.has(state)) return null;
   const status = r['nodeStatus'] as Record<string, unknown> | null | undefined;
   const node = status?.['node'] as Record<string, unknown> | null | undefined;
-  return (
-    typeof r['nodeId'] === 'string' && r['nodeId'] !== '' && (r['nodeId']).length <= 512 &&
-    typeof r['url'] === 'string' && /^https?:\/\//.test(r['url']) && (r['url']).length <= 2048 &&
-    Number.isSafeInteger(r['incarnation']) && Number.isSafeInteger(r['heartbeat']) &&
-    typeof r['state'] === 'string' && MEMBER_STATES.has(r['state']) &&
-    status !== null && typeof status === 'object' && typeof status['status'] === 'string' &&
-    node !== null && typeof node === 'object' && typeof node['url'] === 'string'
-  );
+  const zone = node?.['zone'] as Record<string, unknown> | null | undefined;
+  if (status === null || typeof status !== 'object' || node === null || typeof node !== 'object') return null;
+  if (zone === null || typeof zone !== 'object') return null;
+  const statusText = status['status'];
+  const nodeUrl = text(node['url'], 2048);
+  if (typeof statusText !== 'string' || !NODE_STATUSES.has(statusText) || nodeUrl === null) return null;
+  return {
+    nodeId,
+    url,
+    incarnation: r['incarnation'] as number,
+    heartbeat: r['heartbeat'] as number,
+    state: state as MemberState,
+    nodeStatus: {
+      allowDiscoveryFromOtherZone: flag(status['allowDiscoveryFromOtherZone']),
+      allowRegistryFromOtherZone: flag(status['allowRegistryFromOtherZone']),
+      canServiceDiscovery: flag(status['canServiceDiscovery']),
+      canServiceRegistry: flag(status['canServiceRegistry']),
+      node: { url: nodeUrl, zone: { metadata: null, regionId: text(zone['regionId'], 512), zoneId: text(zone['zoneId'], 512) } },
+      status: statusText as ServiceNodeStatus['status'],
+    },
+  };
 }
 
 /**
@@ -124,8 +156,10 @@ export class Membership {
       }
       const local = this.members.get(r.nodeId);
       if (local === undefined) {
-        const gone = r.state === 'dead' || r.state === 'left';
-        this.members.set(r.nodeId, { ...r, lastHeardAt: now, goneAt: gone ? now : 0 });
+        // A member first heard of as dead or departed is not adopted: otherwise nodes that forget
+        // it at different times would keep teaching it to each other.
+        if (r.state === 'dead' || r.state === 'left') continue;
+        this.members.set(r.nodeId, { ...r, lastHeardAt: now, goneAt: 0 });
         events.push({ nodeId: r.nodeId, url: r.url, from: 'unknown', to: r.state });
         continue;
       }
