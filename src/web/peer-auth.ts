@@ -8,16 +8,23 @@ import { errorBody, sendJsonBytes } from './respond.js';
 
 export interface PeerAuthOptions {
   secret: string;
-  /** Addresses allowed without the secret (Java peers that cannot send it). */
+  /** Addresses allowed without the secret on the replication endpoints Java peers call. */
   trustedAddresses: readonly string[];
   contextPath: string;
 }
 
+function withoutContext(path: string, contextPath: string): string {
+  return contextPath !== '' && path.startsWith(`${contextPath}/`) ? path.slice(contextPath.length) : path;
+}
+
 /** True for the paths only peers call: gossip and the replication API. */
 export function isPeerPath(path: string, contextPath: string): boolean {
-  const p = contextPath !== '' && path.startsWith(`${contextPath}/`) ? path.slice(contextPath.length) : path;
+  const p = withoutContext(path, contextPath);
   return p.startsWith('/api/replication/') || p === '/api/cluster/gossip.json' || p === '/api/cluster/gossip';
 }
+
+/** What a Java peer calls: replicated writes and the start-up copy (not gossip or anti-entropy). */
+const JAVA_PEER_PATH = /^\/api\/replication\/registry\/(?:register|heartbeat|unregister|services)(?:\.json)?$/;
 
 function plainAddress(address: string): string {
   return address.startsWith('::ffff:') ? address.slice(7) : address;
@@ -35,7 +42,9 @@ export function peerAuth(options: PeerAuthOptions): MiddlewareHandler {
     if (options.secret === '' || !isPeerPath(c.req.path, options.contextPath)) return next();
     const given = Buffer.from(c.req.header(CLUSTER_SECRET_HEADER) ?? '');
     const ok = given.length === expected.length && timingSafeEqual(given, expected);
-    if (ok || trusted.has(plainAddress(clientAddress(c)))) return next();
+    // A trusted address only gets what Java peers call: gossip would let it pose as a member
+    // and be sent the secret.
+    if (ok || (trusted.has(plainAddress(clientAddress(c))) && JAVA_PEER_PATH.test(withoutContext(c.req.path, options.contextPath)))) return next();
     return sendJsonBytes(c, errorBody(failStatus(ErrorCodes.noPermission, 'Peer call without the cluster secret.')), 403);
   };
 }

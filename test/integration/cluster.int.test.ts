@@ -47,6 +47,7 @@ describe('a three-node cluster joined through seeds', () => {
         'registry.selfPreservation.maxCountThreshold': 10,
         'registry.selfPreservation.maxCountResetIntervalMs': 1_000,
         'registry.selfPreservation.checkIntervalMs': 50,
+        'replication.antiEntropyIntervalMs': 150,
       },
       (i) => ({
         peerFilter: (url) => {
@@ -98,21 +99,44 @@ describe('a three-node cluster joined through seeds', () => {
     }
   });
 
-  it('anti-entropy heals a lost replication batch within 5 s', async () => {
-    loseBatches = true;
+  it('anti-entropy heals a lost register batch and a lost unregister within 5 s', async () => {
+    const repairs = async (n: RunningNode, kind: string) =>
+      Number(new RegExp(`artemis_anti_entropy_repairs_total\\{kind="${kind}"\\} (\\d+)`).exec((await getJson(`${n.url}/metrics`)).text)?.[1] ?? 0);
+    loseBatches = true; // the register and every replicated heartbeat vanish on the way
     await call(a, 'register', ['lost-1'], 'lost.batch');
-    await new Promise((r) => setTimeout(r, 100));
-    expect(await lookupIds(b.url, 'lost.batch')).toEqual([]);
-    const t0 = Date.now();
-    await Promise.all([b, c].map((n) => waitFor(async () => ((await lookupIds(n.url, 'lost.batch')).includes('lost-1') ? true : undefined), 'repair', 5_000)));
-    console.log(`lost batch healed by anti-entropy after ${Date.now() - t0} ms`);
-    // A lost unregister is healed too: the tombstone on A wins over the older copy on B and C.
-    await call(a, 'unregister', ['lost-1'], 'lost.batch');
-    await Promise.all([b, c].map((n) => waitForIds(n.url, [], 5_000, 'lost.batch')));
-    expect(await lookupIds(a.url, 'lost.batch')).toEqual([]);
-    const metrics = await getJson(`${b.url}/metrics`);
-    const repaired = /artemis_anti_entropy_repairs_total\{kind="register"\} (\d+)/.exec(metrics.text);
-    expect(Number(repaired?.[1])).toBeGreaterThanOrEqual(1);
+    // The client heartbeats A all along, as a real one does.
+    let beating = true;
+    const heartbeats = (async () => {
+      while (beating) {
+        await call(a, 'heartbeat', ['lost-1'], 'lost.batch');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await lookupIds(b.url, 'lost.batch')).toEqual([]);
+      const t0 = Date.now();
+      await Promise.all([b, c].map((n) => waitForIds(n.url, ['lost-1'], 5_000, 'lost.batch')));
+      console.log(`lost register healed by anti-entropy after ${Date.now() - t0} ms`);
+      expect(await repairs(b, 'register')).toBeGreaterThanOrEqual(1);
+      // Heartbeats reach B and C again; then the unregister is lost.
+      loseBatches = false;
+      await new Promise((r) => setTimeout(r, 300));
+      const removedBefore = await repairs(b, 'unregister');
+      loseBatches = true;
+      beating = false;
+      await heartbeats;
+      await call(a, 'unregister', ['lost-1'], 'lost.batch');
+      const t1 = Date.now();
+      await Promise.all([b, c].map((n) => waitForIds(n.url, [], 5_000, 'lost.batch')));
+      console.log(`lost unregister healed after ${Date.now() - t1} ms`);
+      // Removed by the tombstone, not by the lease running out.
+      expect(await repairs(b, 'unregister')).toBeGreaterThan(removedBefore);
+      expect(await lookupIds(a.url, 'lost.batch')).toEqual([]);
+    } finally {
+      beating = false;
+      await heartbeats;
+    }
   });
 
   it('a partitioned node keeps serving without mass expiry, and both sides converge within 5 s of healing', async () => {
@@ -186,6 +210,9 @@ describe('peer authentication with a cluster secret', () => {
     expect(wrong.status).toBe(403);
     const gossip = await postJson(`${b.url}/api/cluster/gossip.json`, { members: [] });
     expect(gossip.status).toBe(403);
+    for (const path of ['/api/replication/registry/register', '/api/cluster/gossip', '/api/replication/registry/digest.json', '/api/replication/registry/diff.json']) {
+      expect({ path, status: (await postJson(`${b.url}${path}`, { instances: [inst('evil', 'secret.demo')], serviceIds: [] })).status }).toEqual({ path, status: 403 });
+    }
     const copy = await getJson(`${b.url}/api/replication/registry/services.json?regionId=SHA`);
     expect(copy.status).toBe(403);
     expect(await lookupIds(b.url, 'secret.demo')).toEqual(['s1']);
@@ -205,6 +232,9 @@ describe('trusted peer addresses', () => {
       expect(res.status).toBe(200);
       expect(res.body.responseStatus.status).toBe('success');
       expect(await lookupIds(n.url, 'trusted.demo')).toEqual(['java-1']);
+      // Gossip and anti-entropy still need the secret: a trusted host cannot pose as a member.
+      expect((await postJson(`${n.url}/api/cluster/gossip.json`, { members: [] })).status).toBe(403);
+      expect((await postJson(`${n.url}/api/replication/registry/digest.json`, {})).status).toBe(403);
     } finally {
       await n.stop();
     }
