@@ -46,6 +46,8 @@ const CORS = ['access-control-allow-origin', '*', 'access-control-expose-headers
 const RATE_LIMITED_JSON = JSON.stringify(registryResponse(RATE_LIMITED));
 /** The success body as text: Node writes headers and a string body in one write. */
 const SUCCESS_TEXT = SUCCESS_RESPONSE_JSON.toString('utf8');
+/** Headers of the success answer, built once. */
+const SUCCESS_HEADERS = [...CORS, 'content-type', JSON_CONTENT_TYPE, 'content-length', String(SUCCESS_RESPONSE_JSON.length)];
 
 /** Writes a JSON (or empty) answer; headers as a flat name/value list, no per-request objects. */
 function send(res: ServerResponse, status: number, body: Buffer | string | null, extra?: string[]): void {
@@ -164,7 +166,12 @@ export function createFastPath(deps: FastPathDeps): FastPath {
 
   const answerRegistry = (operation: RegistryOperation, res: ServerResponse, body: unknown): void => {
     const response = deps.registry.handle(operation, body, true);
-    send(res, 200, response === SUCCESS_RESPONSE ? SUCCESS_TEXT : JSON.stringify(response));
+    if (response === SUCCESS_RESPONSE) {
+      res.writeHead(200, SUCCESS_HEADERS);
+      res.end(SUCCESS_TEXT);
+    } else {
+      send(res, 200, JSON.stringify(response));
+    }
   };
 
   const registryOp =
