@@ -89,16 +89,20 @@ export function composeSteps(steps: readonly VersionStep[]): Map<string, Service
   return merged;
 }
 
-function changeJson(changeTime: number, changeType: 'new' | 'delete', member: Member): string {
-  return `{"changeTime":${changeTime},"changeType":"${changeType}","instance":${JSON.stringify(member)}}`;
+function changeJson(changeTime: number, changeType: 'new' | 'delete', instanceText: string): string {
+  return `{"changeTime":${changeTime},"changeType":"${changeType}","instance":${instanceText}}`;
 }
 
+/** Each member is serialised once: the same text decides "unchanged" and goes into the delta. */
 function changesJson(service: ServiceTransitions, changeTime: number): string[] {
   const out: string[] = [];
   for (const { before, after } of service.transitions.values()) {
-    if (before !== null && after !== null && sameMember(before, after)) continue;
-    if (before !== null) out.push(changeJson(changeTime, 'delete', before));
-    if (after !== null) out.push(changeJson(changeTime, 'new', after));
+    if (before !== null && before === after) continue;
+    const beforeText = before === null ? null : JSON.stringify(before);
+    const afterText = after === null ? null : JSON.stringify(after);
+    if (beforeText !== null && beforeText === afterText) continue;
+    if (beforeText !== null) out.push(changeJson(changeTime, 'delete', beforeText));
+    if (afterText !== null) out.push(changeJson(changeTime, 'new', afterText));
   }
   return out;
 }
