@@ -151,5 +151,24 @@ describe('RegistryDigest', () => {
     pull(c, a);
     expect(c.repo.service('svc.a')).toBeUndefined();
   });
+
+  it('keeps a root digest that equals on equal registries and follows every change', () => {
+    const t = { t: 1_000 };
+    const a = node(t);
+    const b = node(t);
+    a.repo.register(inst('x'));
+    a.repo.register(instance({ instanceId: 'y', serviceId: 'svc.b' }) as unknown as Instance);
+    b.repo.register(instance({ instanceId: 'y', serviceId: 'svc.b' }) as unknown as Instance);
+    expect(a.digest.root()).not.toBe(b.digest.root());
+    b.repo.register(inst('x'));
+    expect(a.digest.root()).toBe(b.digest.root());
+    a.repo.unregister(inst('x'));
+    a.repo.normal.sweep();
+    expect(a.digest.root()).not.toBe(b.digest.root());
+    b.repo.unregister(inst('x'));
+    b.repo.normal.sweep();
+    expect(a.digest.root()).toBe(b.digest.root());
+    expect(a.digest.root()).toMatch(/^1\./);
+  });
 });
 

@@ -34,7 +34,11 @@ export interface RepairSink {
 
 /** Calls to a peer's anti-entropy endpoints. */
 export interface AntiEntropyClient {
-  digests(peer: string): Promise<Record<string, string> | null>;
+  /**
+   * The peer's per-service digests; `same` when its root equals `root` (nothing differs); null
+   * when the peer lacks the endpoint.
+   */
+  digests(peer: string, root: string): Promise<Record<string, string> | 'same' | null>;
   diff(peer: string, serviceKeys: string[]): Promise<ServiceDiff[] | null>;
 }
 
@@ -74,6 +78,8 @@ export class RegistryDigest {
   private readonly cache = new Map<string, string>();
   private readonly dirty = new Set<string>();
   private allDirty = true;
+  private rootA = 0;
+  private rootB = 0;
   private readonly tombstones = new Map<string, StampedInstance & { serviceKey: string }>();
 
   constructor(
@@ -123,21 +129,48 @@ export class RegistryDigest {
     return `${count}.${a.toString(36)}.${b.toString(36)}`;
   }
 
-  /** Digest of every service, keyed by canonical service key; recomputed only where changed. */
-  digests(): Record<string, string> {
+  private setDigest(key: string, digest: string | undefined): void {
+    const old = this.cache.get(key);
+    if (old === digest) return;
+    if (old !== undefined) {
+      const h = fnv1a(`${key}=${old}`, 0x811c9dc5);
+      this.rootA = (this.rootA - h + 0x100000000) >>> 0;
+      this.rootB = (this.rootB - fnv1a(`${key}=${old}`, 0x050c5d1f) + 0x100000000) >>> 0;
+      this.cache.delete(key);
+    }
+    if (digest !== undefined) {
+      this.rootA = (this.rootA + fnv1a(`${key}=${digest}`, 0x811c9dc5)) >>> 0;
+      this.rootB = (this.rootB + fnv1a(`${key}=${digest}`, 0x050c5d1f)) >>> 0;
+      this.cache.set(key, digest);
+    }
+  }
+
+  private refresh(): void {
     if (this.allDirty) {
-      this.cache.clear();
-      for (const [key, entry] of this.repository.serviceEntries()) this.cache.set(key, this.serviceDigest(entry.leases.values()));
+      for (const key of [...this.cache.keys()]) this.setDigest(key, undefined);
+      for (const [key, entry] of this.repository.serviceEntries()) this.setDigest(key, this.serviceDigest(entry.leases.values()));
       this.allDirty = false;
-      this.dirty.clear();
     } else {
       for (const key of this.dirty) {
         const entry = this.repository.service(key);
-        if (entry === undefined) this.cache.delete(key);
-        else this.cache.set(key, this.serviceDigest(entry.leases.values()));
+        this.setDigest(key, entry === undefined ? undefined : this.serviceDigest(entry.leases.values()));
       }
-      this.dirty.clear();
     }
+    this.dirty.clear();
+  }
+
+  /**
+   * One digest of the whole registry (service count and two order-independent sums over the
+   * service digests), kept up to date as services change: equal roots mean nothing to compare.
+   */
+  root(): string {
+    this.refresh();
+    return `${this.cache.size}.${this.rootA.toString(36)}.${this.rootB.toString(36)}`;
+  }
+
+  /** Digest of every service, keyed by canonical service key; recomputed only where changed. */
+  digests(): Record<string, string> {
+    this.refresh();
     return Object.fromEntries(this.cache);
   }
 
@@ -288,9 +321,14 @@ export class AntiEntropy {
   async syncWith(peer: string): Promise<void> {
     const { client, digest, sink } = this.deps;
     try {
-      const theirs = await client.digests(peer);
+      const theirs = await client.digests(peer, digest.root());
       if (theirs === null) {
         this.unsupported.set(peer, Date.now());
+        return;
+      }
+      if (theirs === 'same') {
+        this.previous.delete(peer);
+        this.rounds.inc({ result: 'same' });
         return;
       }
       // A service that differs in one round only is usually a write still in flight; repair
@@ -335,10 +373,11 @@ export function httpAntiEntropyClient(http: PeerHttp, timeoutMs: number): AntiEn
     }
   };
   return {
-    async digests(peer) {
-      const answer = await call(`${peer}${DIGEST_PATH}`, {});
-      const digests = answer?.['digests'];
+    async digests(peer, root) {
+      const answer = await call(`${peer}${DIGEST_PATH}`, { root });
       if (answer === null) return null;
+      if (answer['root'] === root) return 'same';
+      const digests = answer['digests'];
       if (digests === null || typeof digests !== 'object' || Array.isArray(digests)) throw new Error('digest answer without digests');
       return digests as Record<string, string>;
     },

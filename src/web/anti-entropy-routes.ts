@@ -19,7 +19,13 @@ export interface AntiEntropyRoutesDeps {
  * asked for.
  */
 export function antiEntropyRoutes(router: ApiRouter, deps: AntiEntropyRoutesDeps): void {
-  router.getAndPost(DIGEST_PATH, (c) => sendWire(c, { digests: deps.digest.digests(), responseStatus: SUCCESS }));
+  router.getAndPost(DIGEST_PATH, async (c) => {
+    const body = c.req.method === 'POST' ? ((await readJsonBody(c, deps.maxBodyBytes)) as { root?: unknown } | null) : null;
+    const root = deps.digest.root();
+    // A caller holding the same root has nothing to compare: no per-service map is sent.
+    const digests = typeof body?.root === 'string' && body.root === root ? null : deps.digest.digests();
+    return sendWire(c, { digests, responseStatus: SUCCESS, root });
+  });
   router.post(DIFF_PATH, async (c) => {
     const body = (await readJsonBody(c, deps.maxBodyBytes)) as { serviceIds?: unknown } | null;
     const ids = body?.serviceIds;

@@ -37,8 +37,10 @@ export function clusterExtensionSchemas(): Json {
     GossipResponse: envelope('The receiver\'s member table after merging, itself first.', { members: arr(ref('ClusterMember')) }),
     MemberView: memberView,
     GetMembersResponse: envelope('This node first, then gossip members, then static peers.', { members: arr(ref('MemberView')) }),
+    GetDigestsRequest: obj('The caller\'s root digest, if it has one.', { root: str('Root digest of the caller.') }),
     GetDigestsResponse: envelope('Per-service digest: instance count and two order-independent content-hash sums.', {
-      digests: map({ type: 'string' }, false, 'Canonical service key → digest.'),
+      digests: map({ type: 'string' }, true, 'Canonical service key → digest; null when the caller sent the same root.'),
+      root: str('Digest of the whole registry.'),
     }),
     GetDiffRequest: obj('Services to compare.', { serviceIds: arr(str()) }, ['serviceIds']),
     ServiceDiff: obj('What the node holds of one service.', {
@@ -77,7 +79,7 @@ export function clusterExtensionEndpoints(): Endpoint[] {
       id: 'getRegistryDigests',
       summary: 'Compact per-service digests of the registry (anti-entropy).',
       description: peerOnly,
-      request: 'EmptyRequest',
+      request: 'GetDigestsRequest',
       response: 'GetDigestsResponse',
       query: [],
     },
