@@ -32,9 +32,36 @@ function isJsonContentType(contentType: string | undefined): boolean {
 }
 
 /**
+ * Inflates (`gzip`, capped at `maxBytes` after inflation, so a small gzip bomb cannot blow up
+ * memory) and parses a request body already read; an empty body reads as `null`. Shared by the
+ * framework routes and the direct node:http path.
+ * @throws PayloadTooLargeError (413), BadRequestError (400)
+ */
+export async function decodeJsonBytes(bytes: Buffer, gzipped: boolean, maxBytes: number): Promise<unknown> {
+  if (gzipped) {
+    try {
+      bytes = await gunzipAsync(bytes, { maxOutputLength: maxBytes });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new PayloadTooLargeError(maxBytes);
+      throw new BadRequestError(`Request body is not valid gzip: ${(err as Error).message}`, { httpStatus: 400, cause: err });
+    }
+  }
+  return parseJsonBytes(bytes);
+}
+
+/** Parses JSON bytes; empty reads as `null`. @throws BadRequestError (400) */
+export function parseJsonBytes(bytes: Buffer): unknown {
+  if (bytes.length === 0) return null;
+  try {
+    return JSON.parse(bytes.toString('utf8')) as unknown;
+  } catch (err) {
+    throw new BadRequestError(`Request body is not valid JSON: ${(err as Error).message}`, { httpStatus: 400, cause: err });
+  }
+}
+
+/**
  * Reads a JSON request body: checks the content type, caps the size (before and after gzip
- * inflation, so a small gzip bomb cannot blow up memory), inflates `Content-Encoding: gzip`
- * and parses. An empty body reads as `null`.
+ * inflation), inflates `Content-Encoding: gzip` and parses. An empty body reads as `null`.
  * @throws UnsupportedMediaTypeError (415), PayloadTooLargeError (413), BadRequestError (400)
  */
 export async function readJsonBody(c: Context, maxBytes: number): Promise<unknown> {
@@ -42,24 +69,13 @@ export async function readJsonBody(c: Context, maxBytes: number): Promise<unknow
   if (!isJsonContentType(contentType)) throw new UnsupportedMediaTypeError(contentType ?? '');
   const declared = Number(c.req.header('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) throw new PayloadTooLargeError(maxBytes);
+  const encoding = (c.req.header('content-encoding') ?? '').split(',')[0]?.trim().toLowerCase() ?? '';
+  const gzipped = encoding === 'gzip' || encoding === 'x-gzip';
   const stream = c.req.raw.body;
   if (stream === null) return null;
-  let bytes = await readCapped(stream, maxBytes);
-  const encoding = (c.req.header('content-encoding') ?? '').split(',')[0]?.trim().toLowerCase() ?? '';
-  if (encoding === 'gzip' || encoding === 'x-gzip') {
-    try {
-      bytes = await gunzipAsync(bytes, { maxOutputLength: maxBytes });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new PayloadTooLargeError(maxBytes);
-      throw new BadRequestError(`Request body is not valid gzip: ${(err as Error).message}`, { httpStatus: 400, cause: err });
-    }
-  } else if (encoding !== '' && encoding !== 'identity') {
+  if (!gzipped && encoding !== '' && encoding !== 'identity') {
+    await stream.cancel();
     throw new UnsupportedMediaTypeError(`Content-Encoding ${encoding}`);
   }
-  if (bytes.length === 0) return null;
-  try {
-    return JSON.parse(bytes.toString('utf8')) as unknown;
-  } catch (err) {
-    throw new BadRequestError(`Request body is not valid JSON: ${(err as Error).message}`, { httpStatus: 400, cause: err });
-  }
+  return decodeJsonBytes(await readCapped(stream, maxBytes), gzipped, maxBytes);
 }

@@ -1,9 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { gunzip } from 'node:zlib';
 import { Counter } from 'prom-client';
-import { promisify } from 'node:util';
 import type { EncodedBody } from '../cache/encoded-body.js';
-import { BadRequestError, PayloadTooLargeError } from '../core/errors.js';
+import { PayloadTooLargeError } from '../core/errors.js';
 import { RATE_LIMITED } from '../core/response-status.js';
 import { registryResponse } from '../core/wire/registry-messages.js';
 import type { DiscoveryService } from '../discovery/discovery-service.js';
@@ -11,10 +9,9 @@ import type { ClientRateLimiter } from '../ratelimit/rate-limiter.js';
 import { SUCCESS_RESPONSE, SUCCESS_RESPONSE_JSON, type RegistryOperation, type RegistryService } from '../registry/registry-service.js';
 import type { NodeMetrics } from '../telemetry/metrics.js';
 import { acceptsGzip, matchesTag } from './discovery-routes.js';
+import { decodeJsonBytes, parseJsonBytes } from './body.js';
 import { JSON_CONTENT_TYPE } from './respond.js';
 import type { ErrorAnswer } from './web-app.js';
-
-const gunzipAsync = promisify(gunzip);
 
 export interface FastPathDeps {
   contextPath: string;
@@ -95,24 +92,6 @@ function readCapped(req: IncomingMessage, maxBytes: number, done: (err: Error | 
   });
 }
 
-function parseJson(bytes: Buffer): unknown {
-  if (bytes.length === 0) return null;
-  try {
-    return JSON.parse(bytes.toString('utf8')) as unknown;
-  } catch (err) {
-    throw new BadRequestError(`Request body is not valid JSON: ${(err as Error).message}`, { httpStatus: 400, cause: err });
-  }
-}
-
-async function inflate(bytes: Buffer, maxBytes: number): Promise<Buffer> {
-  try {
-    return await gunzipAsync(bytes, { maxOutputLength: maxBytes });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new PayloadTooLargeError(maxBytes);
-    throw new BadRequestError(`Request body is not valid gzip: ${(err as Error).message}`, { httpStatus: 400, cause: err });
-  }
-}
-
 /**
  * A direct `node:http` path for the hottest routes (register / heartbeat / unregister and GET
  * service.json), answering exactly what the Hono routes answer but without converting the
@@ -189,10 +168,10 @@ export function createFastPath(deps: FastPathDeps): FastPath {
           return;
         }
         if (gzipped) {
-          inflate(bytes, deps.maxBodyBytes).then(
-            (plain) => {
+          decodeJsonBytes(bytes, true, deps.maxBodyBytes).then(
+            (body) => {
               try {
-                answerRegistry(operation, res, parseJson(plain));
+                answerRegistry(operation, res, body);
                 route.done(200, start);
               } catch (e) {
                 route.fail(res, e, start);
@@ -203,7 +182,7 @@ export function createFastPath(deps: FastPathDeps): FastPath {
           return;
         }
         try {
-          answerRegistry(operation, res, parseJson(bytes));
+          answerRegistry(operation, res, parseJsonBytes(bytes));
           route.done(200, start);
         } catch (e) {
           route.fail(res, e, start);
