@@ -157,8 +157,8 @@ describe('RegistryDigest', () => {
     const a = node(t);
     const b = node(t);
     a.repo.register(inst('x'));
-    a.repo.register(instance({ instanceId: 'y', serviceId: 'svc.b' }) as unknown as Instance);
-    b.repo.register(instance({ instanceId: 'y', serviceId: 'svc.b' }) as unknown as Instance);
+    a.repo.register(instance({ instanceId: 'y', serviceId: 'svc.b' }));
+    b.repo.register(instance({ instanceId: 'y', serviceId: 'svc.b' }));
     expect(a.digest.root()).not.toBe(b.digest.root());
     b.repo.register(inst('x'));
     expect(a.digest.root()).toBe(b.digest.root());
