@@ -358,10 +358,13 @@ describe('redaction', () => {
     expect(redactedValue('store.url', 'redis://:pw@redis:6379/0')).toBe('redis://:***@redis:6379/0');
     expect(redactedValue('store.url', 'redis://user:pw@redis:6379/0')).toBe('redis://user:***@redis:6379/0');
     expect(redactedValue('store.url', 'redis://redis:6379/0')).toBe('redis://redis:6379/0');
-    const { config } = loadConfig({ flags: { 'cluster.secret': 'xyz', 'store.url': 'redis://:pw@h:1/0' } });
+    expect(redactedValue('cluster.peers', ['http://u:pw@10.0.0.2:8080', 'http://10.0.0.3:8080'])).toEqual(['http://u:***@10.0.0.2:8080', 'http://10.0.0.3:8080']);
+    const { config } = loadConfig({ flags: { 'cluster.secret': 'xyz', 'store.url': 'redis://:pw@h:1/0', 'cluster.seeds': 'http://u:pw2@h:1' } });
     const shown = JSON.stringify(redactedConfig(config));
     expect(shown).not.toContain('xyz');
     expect(shown).not.toContain('pw@');
+    expect(shown).not.toContain('pw2');
+    expect(shown).toContain('http://u:***@h:1');
     expect(config.cluster.secret).toBe('xyz');
   });
 });

@@ -218,9 +218,10 @@ export function configValue(config: Config, path: readonly string[]): unknown {
 /** Keys whose values are never shown (config.json, logs). */
 const SECRET_KEYS = new Set(['cluster.secret']);
 
-/** A value safe to show: secrets masked, passwords in URLs (`redis://:pw@host`) hidden. */
+/** A value safe to show: secrets masked, passwords in URLs (`redis://:pw@host`) hidden, in lists too. */
 export function redactedValue(key: string, value: unknown): unknown {
   if (SECRET_KEYS.has(key)) return value === '' ? '' : '***';
+  if (Array.isArray(value)) return value.map((v: unknown) => redactedValue(key, v));
   if (typeof value === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(value)) {
     return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1:***@');
   }
@@ -229,10 +230,12 @@ export function redactedValue(key: string, value: unknown): unknown {
 
 /** The configuration with every secret redacted, for logging. */
 export function redactedConfig(config: Config): Record<string, unknown> {
-  const copy = JSON.parse(JSON.stringify(config)) as Record<string, Record<string, unknown>>;
-  const cluster = copy['cluster'];
-  if (cluster !== undefined) cluster['secret'] = redactedValue('cluster.secret', cluster['secret']);
-  const store = copy['store'];
-  if (store !== undefined) store['url'] = redactedValue('store.url', store['url']);
+  const copy = JSON.parse(JSON.stringify(config)) as Record<string, unknown>;
+  for (const leaf of configLeaves) {
+    let holder = copy;
+    for (const part of leaf.path.slice(0, -1)) holder = holder[part] as Record<string, unknown>;
+    const last = leaf.path[leaf.path.length - 1] as string;
+    holder[last] = redactedValue(leaf.path.join('.'), holder[last]);
+  }
   return copy;
 }
