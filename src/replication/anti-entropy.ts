@@ -81,6 +81,8 @@ export class RegistryDigest {
   private rootA = 0;
   private rootB = 0;
   private readonly tombstones = new Map<string, StampedInstance & { serviceKey: string }>();
+  /** Tombstone keys per service key, so a diff reads only the services asked for. */
+  private readonly tombstonesByService = new Map<string, Set<string>>();
 
   constructor(
     private readonly repository: RegistryRepository,
@@ -94,13 +96,17 @@ export class RegistryDigest {
       const id = change.instance.serviceId;
       if (typeof id === 'string') this.dirty.add(serviceKey(id));
       // A registration supersedes any earlier unregistration of the same instance.
-      if (change.changeType === 'new') this.tombstones.delete(instanceKey(change.instance));
+      if (change.changeType === 'new') this.dropTombstone(instanceKey(change.instance));
     });
     for (const table of [repository.normal, repository.legacy]) {
       table.onRemoval((lease, reason) => {
         if (reason !== 'unregistered' || !this.keepTombstones) return;
         const sKey = serviceKey(lease.instance.serviceId as string);
+        this.dropTombstone(lease.key);
         this.tombstones.set(lease.key, { instance: lease.instance, stamp: lease.evictionTime, serviceKey: sKey });
+        let keys = this.tombstonesByService.get(sKey);
+        if (keys === undefined) this.tombstonesByService.set(sKey, (keys = new Set()));
+        keys.add(lease.key);
       });
     }
   }
@@ -174,10 +180,19 @@ export class RegistryDigest {
     return Object.fromEntries(this.cache);
   }
 
+  private dropTombstone(key: string): void {
+    const t = this.tombstones.get(key);
+    if (t === undefined) return;
+    this.tombstones.delete(key);
+    const keys = this.tombstonesByService.get(t.serviceKey);
+    keys?.delete(key);
+    if (keys?.size === 0) this.tombstonesByService.delete(t.serviceKey);
+  }
+
   /** Drops tombstones older than the TTL. */
   prune(): void {
     const oldest = this.clock.now() - this.tombstoneTtlMs;
-    for (const [key, t] of this.tombstones) if (t.stamp < oldest) this.tombstones.delete(key);
+    for (const [key, t] of this.tombstones) if (t.stamp < oldest) this.dropTombstone(key);
   }
 
   private table(lease: Lease | undefined): LeaseManager | null {
@@ -205,11 +220,14 @@ export class RegistryDigest {
       }
       out.set(key, { serviceId: entry.serviceId, instances, tombstones });
     }
-    for (const t of this.tombstones.values()) {
-      if (!wanted.has(t.serviceKey)) continue;
-      let d = out.get(t.serviceKey);
-      if (d === undefined) out.set(t.serviceKey, (d = { serviceId: t.instance.serviceId as string, instances: [], tombstones: [] }));
-      d.tombstones.push({ instance: t.instance, stamp: t.stamp });
+    for (const sKey of wanted) {
+      for (const key of this.tombstonesByService.get(sKey) ?? []) {
+        const t = this.tombstones.get(key);
+        if (t === undefined) continue;
+        let d = out.get(t.serviceKey);
+        if (d === undefined) out.set(t.serviceKey, (d = { serviceId: t.instance.serviceId as string, instances: [], tombstones: [] }));
+        d.tombstones.push({ instance: t.instance, stamp: t.stamp });
+      }
     }
     return [...out.values()];
   }
