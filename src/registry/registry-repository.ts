@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import { instanceKey, isLegacyInstance, serviceKey, type Instance } from '../core/wire/instance.js';
+import { instanceKey, internSharedFields, isLegacyInstance, serviceKey, type Instance } from '../core/wire/instance.js';
 import type { ChangeType } from '../core/wire/service.js';
 import type { Lease, LeaseManager, LeaseRemovalReason } from '../lease/lease-manager.js';
 import type { ChangeBus } from './change-bus.js';
@@ -35,6 +35,7 @@ export class RegistryRepository {
 
   /** Creates or replaces the lease of the instance and publishes `new`. */
   register(instance: Instance): void {
+    internSharedFields(instance);
     const key = instanceKey(instance);
     const manager = this.managerFor(instance);
     const other = manager === this.normal ? this.legacy : this.normal;

@@ -61,10 +61,6 @@ export function readInstance(value: unknown, path: string): Instance | null {
 const INTERN_LIMIT = 50_000;
 const interned = new Map<string, string>();
 
-/**
- * One shared copy of a value that many instances repeat (region, zone, service, group,
- * protocol, status): a million instances then hold a few hundred strings, not millions.
- */
 function intern(value: string | null): string | null {
   if (value === null || value.length > 128) return value;
   const known = interned.get(value);
@@ -73,24 +69,39 @@ function intern(value: string | null): string | null {
   return value;
 }
 
+/**
+ * Replaces the values many stored instances repeat (region, zone, service, group, protocol,
+ * status) with one shared copy, so a million instances hold a few hundred such strings, not
+ * millions. Called on the instance a lease keeps, not on every request that reads one.
+ */
+export function internSharedFields(instance: Instance): void {
+  if (Object.isFrozen(instance)) return;
+  instance.groupId = intern(instance.groupId);
+  instance.protocol = intern(instance.protocol);
+  instance.regionId = intern(instance.regionId);
+  instance.serviceId = intern(instance.serviceId);
+  instance.status = intern(instance.status);
+  instance.zoneId = intern(instance.zoneId);
+}
+
 function readInstanceObject(raw: JsonObject, path: string): Instance {
   const out = makeInstance({});
   for (const key of Object.keys(raw)) {
     const v = raw[key];
     switch (key.toLowerCase()) {
-      case 'groupid': out.groupId = intern(readString(v, `${path}.groupId`)); break;
+      case 'groupid': out.groupId = readString(v, `${path}.groupId`); break;
       case 'healthcheckurl': out.healthCheckUrl = readString(v, `${path}.healthCheckUrl`); break;
       case 'instanceid': out.instanceId = readString(v, `${path}.instanceId`); break;
       case 'ip': out.ip = readString(v, `${path}.ip`); break;
       case 'machinename': out.machineName = readString(v, `${path}.machineName`); break;
       case 'metadata': out.metadata = readStringMap(v, `${path}.metadata`); break;
       case 'port': out.port = readInt32(v, `${path}.port`); break;
-      case 'protocol': out.protocol = intern(readString(v, `${path}.protocol`)); break;
-      case 'regionid': out.regionId = intern(readString(v, `${path}.regionId`)); break;
-      case 'serviceid': out.serviceId = intern(readString(v, `${path}.serviceId`)); break;
-      case 'status': out.status = intern(readString(v, `${path}.status`)); break;
+      case 'protocol': out.protocol = readString(v, `${path}.protocol`); break;
+      case 'regionid': out.regionId = readString(v, `${path}.regionId`); break;
+      case 'serviceid': out.serviceId = readString(v, `${path}.serviceId`); break;
+      case 'status': out.status = readString(v, `${path}.status`); break;
       case 'url': out.url = readString(v, `${path}.url`); break;
-      case 'zoneid': out.zoneId = intern(readString(v, `${path}.zoneId`)); break;
+      case 'zoneid': out.zoneId = readString(v, `${path}.zoneId`); break;
       default: break;
     }
   }
