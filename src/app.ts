@@ -26,9 +26,7 @@ import { SelfPreservation } from './lease/self-preservation.js';
 import { ClientRateLimiter, RateLimiter } from './ratelimit/rate-limiter.js';
 import { ChangeBus } from './registry/change-bus.js';
 import { RegistryRepository } from './registry/registry-repository.js';
-import { RegistryService, SUCCESS_RESPONSE, SUCCESS_RESPONSE_JSON } from './registry/registry-service.js';
-import { RATE_LIMITED } from './core/response-status.js';
-import { registryResponse } from './core/wire/registry-messages.js';
+import { RATE_LIMITED_RESPONSE_JSON, RegistryService, SUCCESS_RESPONSE, SUCCESS_RESPONSE_JSON } from './registry/registry-service.js';
 import { errorFields, silentLogger, type Logger } from './telemetry/logger.js';
 import { NodeMetrics } from './telemetry/metrics.js';
 import { Tracing } from './telemetry/tracing.js';
@@ -195,11 +193,10 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
   });
   metrics.discoveryVersion.set(discovery.cache.version);
 
-  const rateLimitedJson = JSON.stringify(registryResponse(RATE_LIMITED));
   const websocket = createWebSocketLayer({
     config: config.websocket, contextPath: config.contextPath, clock, logger, registry: metrics.registry, scheduler, bus, discovery,
     heartbeat: (body, address) => {
-      if (!clientLimiter.tryAcquire(address)) return rateLimitedJson;
+      if (!clientLimiter.tryAcquire(address)) return RATE_LIMITED_RESPONSE_JSON;
       const response = registry.handle('heartbeat', body);
       return response === SUCCESS_RESPONSE ? SUCCESS_RESPONSE_JSON : JSON.stringify(response);
     },

@@ -42,6 +42,8 @@ export interface RegistryServiceDeps {
 /** Shared answer for a fully successful request; its JSON is serialised once. */
 export const SUCCESS_RESPONSE: RegistryResponse = Object.freeze(registryResponse(SUCCESS));
 export const SUCCESS_RESPONSE_JSON = Buffer.from(JSON.stringify(SUCCESS_RESPONSE));
+/** The answer to a caller over its per-client rate limit, serialised once. */
+export const RATE_LIMITED_RESPONSE_JSON = JSON.stringify(registryResponse(RATE_LIMITED));
 
 const NOT_FOUND_REASON = 'Instance is not exising! Need re-register.';
 

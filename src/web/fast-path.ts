@@ -2,11 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter } from 'prom-client';
 import type { EncodedBody } from '../cache/encoded-body.js';
 import { PayloadTooLargeError } from '../core/errors.js';
-import { RATE_LIMITED } from '../core/response-status.js';
-import { registryResponse } from '../core/wire/registry-messages.js';
 import type { DiscoveryService } from '../discovery/discovery-service.js';
 import type { ClientRateLimiter } from '../ratelimit/rate-limiter.js';
-import { SUCCESS_RESPONSE, SUCCESS_RESPONSE_JSON, type RegistryOperation, type RegistryService } from '../registry/registry-service.js';
+import { RATE_LIMITED_RESPONSE_JSON, SUCCESS_RESPONSE, SUCCESS_RESPONSE_JSON, type RegistryOperation, type RegistryService } from '../registry/registry-service.js';
 import type { NodeMetrics } from '../telemetry/metrics.js';
 import { acceptsGzip, matchesTag } from './discovery-routes.js';
 import { decodeJsonBytes, parseJsonBytes } from './body.js';
@@ -40,7 +38,6 @@ interface FastRoute {
 
 const CORS = ['access-control-allow-origin', '*', 'access-control-expose-headers', '*', 'access-control-allow-credentials', 'true'];
 
-const RATE_LIMITED_JSON = JSON.stringify(registryResponse(RATE_LIMITED));
 /** The success body as text: Node writes headers and a string body in one write. */
 const SUCCESS_TEXT = SUCCESS_RESPONSE_JSON.toString('utf8');
 /** Headers of the success answer, built once. */
@@ -157,7 +154,7 @@ export function createFastPath(deps: FastPathDeps): FastPath {
     (operation: RegistryOperation): Handler =>
     (req, res, route, _query, start) => {
       if (!deps.clientLimiter.tryAcquire(req.socket.remoteAddress ?? 'local')) {
-        send(res, 200, RATE_LIMITED_JSON);
+        send(res, 200, RATE_LIMITED_RESPONSE_JSON);
         route.done(200, start);
         return;
       }

@@ -1,8 +1,7 @@
 import type { Context } from 'hono';
-import { RATE_LIMITED } from '../core/response-status.js';
-import { registryResponse } from '../core/wire/registry-messages.js';
 import type { ClientRateLimiter } from '../ratelimit/rate-limiter.js';
 import {
+  RATE_LIMITED_RESPONSE_JSON,
   SUCCESS_RESPONSE,
   SUCCESS_RESPONSE_JSON,
   type RegistryOperation,
@@ -19,12 +18,11 @@ export interface RegistryRoutesDeps {
   maxBodyBytes: number;
 }
 
-const RATE_LIMITED_JSON = JSON.stringify(registryResponse(RATE_LIMITED));
 
 /** POST /api/registry/{register,heartbeat,unregister}.json */
 export function registryRoutes(router: ApiRouter, deps: RegistryRoutesDeps): void {
   const handler = (operation: RegistryOperation) => async (c: Context) => {
-    if (!deps.clientLimiter.tryAcquire(clientAddress(c))) return sendJsonBytes(c, RATE_LIMITED_JSON);
+    if (!deps.clientLimiter.tryAcquire(clientAddress(c))) return sendJsonBytes(c, RATE_LIMITED_RESPONSE_JSON);
     const body = await readJsonBody(c, deps.maxBodyBytes);
     const response = deps.registry.handle(operation, body, true);
     return response === SUCCESS_RESPONSE ? sendJsonBytes(c, SUCCESS_RESPONSE_JSON) : sendWire(c, response);
