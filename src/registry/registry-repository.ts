@@ -29,7 +29,8 @@ export class RegistryRepository {
     legacy.onRemoval(this.onLeaseRemoved);
   }
 
-  private managerFor(instance: Instance): LeaseManager {
+  /** The lease table an instance belongs in (legacy `java_registry` instances have their own). */
+  managerFor(instance: Instance): LeaseManager {
     return isLegacyInstance(instance) ? this.legacy : this.normal;
   }
 

@@ -2,7 +2,7 @@ import type { Registry } from 'prom-client';
 import { Counter } from 'prom-client';
 import type { Clock } from '../core/clock.js';
 import { instanceKey, serviceKey, type Instance } from '../core/wire/instance.js';
-import type { Lease, LeaseManager } from '../lease/lease-manager.js';
+import type { Lease } from '../lease/lease-manager.js';
 import type { ChangeBus } from '../registry/change-bus.js';
 import type { RegistryRepository } from '../registry/registry-repository.js';
 import { errorFields, type Logger } from '../telemetry/logger.js';
@@ -195,11 +195,6 @@ export class RegistryDigest {
     for (const [key, t] of this.tombstones) if (t.stamp < oldest) this.dropTombstone(key);
   }
 
-  private table(lease: Lease | undefined): LeaseManager | null {
-    if (lease === undefined) return null;
-    return this.repository.normal.get(lease.key) === lease ? this.repository.normal : this.repository.legacy;
-  }
-
   /**
    * What this node holds of the given services: every lease the digest counts (with how long ago
    * it was renewed), and tombstones, including unregistrations the sweep has not removed yet.
@@ -256,7 +251,7 @@ export class RegistryDigest {
         const key = instanceKey(instance);
         listed.add(key);
         const local = this.repository.normal.get(key) ?? this.repository.legacy.get(key);
-        const table = this.table(local);
+        const table = local === undefined ? null : this.repository.managerFor(local.instance);
         // A copy no longer renewed for half a lease TTL is dying on the sender: not copied.
         if (table !== null && renewedAgoMs > table.ttlMs / 2) continue;
         if (table === null && renewedAgoMs > this.repository.normal.ttlMs / 2) continue;
