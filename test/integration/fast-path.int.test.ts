@@ -95,10 +95,20 @@ describe('fast path answers as the framework does', () => {
   });
 
   it('counts fast-path requests under the same route labels', async () => {
+    // Counts before and after requests that only the direct path answers: each moves its own
+    // route label by one, and the fast-path counter by the same amount.
+    const count = async (pattern: RegExp) => Number(pattern.exec(await (await fetch(`${n.url}/metrics`)).text())?.[1] ?? 0);
+    const heartbeat200 = /artemis_http_requests_total\{route="\/api\/registry\/heartbeat\.json",method="POST",code="200"\} (\d+)/;
+    const service304 = /artemis_http_requests_total\{route="\/api\/discovery\/service\.json",method="GET",code="304"\} (\d+)/;
+    const fast = /artemis_http_fast_path_requests_total (\d+)/;
+    const url = `${n.url}/api/discovery/service.json?serviceId=fast.demo&regionId=SHA&zoneId=sha-z1`;
+    const etag = (await fetch(url)).headers.get('etag') as string;
+    const [hb0, nm0, fast0] = [await count(heartbeat200), await count(service304), await count(fast)];
     await fetch(`${n.url}/api/registry/heartbeat.json`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: json({ instances: [inst('f1')] }) });
-    const metrics = await (await fetch(`${n.url}/metrics`)).text();
-    expect(metrics).toMatch(/artemis_http_requests_total\{route="\/api\/registry\/heartbeat\.json",method="POST",code="200"\} \d+/);
-    expect(metrics).toMatch(/artemis_http_requests_total\{route="\/api\/discovery\/service\.json",method="GET",code="304"\} \d+/);
+    expect((await fetch(url, { headers: { 'if-none-match': etag } })).status).toBe(304);
+    expect(await count(heartbeat200)).toBe(hb0 + 1);
+    expect(await count(service304)).toBe(nm0 + 1);
+    expect(await count(fast)).toBe(fast0 + 2);
   });
 
   it('refuses an oversized chunked body (no content-length) and keeps serving', async () => {
