@@ -4,11 +4,15 @@
  * the time from sending the register to receiving the pushed `new` change.
  *
  * The same subscribers are then measured against a bare `ws` server in this process that writes
- * one pre-built frame to every socket: the physical limit of this machine for that fan-out.
+ * one pre-built frame to every socket. Last, when a C compiler is installed, fanout-floor.c
+ * measures the kernel's own floor for the same fan-out (raw writes to loopback TCP sockets, one
+ * epoll reader; with one and with two writing threads): what no server on this machine can beat.
  *
  *   npx tsx test/bench/push-fanout.ts [subscribers=2000] [rounds=30]
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
@@ -47,15 +51,15 @@ async function collect(workers: Worker[], sent: Map<string, number>, subscribers
   const results = await Promise.all(
     workers.map(
       (w) =>
-        new Promise<Array<[string, number[]]>>((resolve) => {
-          w.once('message', (m: { received: Array<[string, number[]]> }) => resolve(m.received));
+        new Promise<{ received: Array<[string, number[]]>; frameBytes: number }>((resolve) => {
+          w.once('message', resolve);
           w.postMessage('report');
         }),
     ),
   );
   for (const w of workers) await w.terminate();
   const byId = new Map<string, number[]>();
-  for (const part of results) for (const [id, times] of part) byId.set(id, [...(byId.get(id) ?? []), ...times]);
+  for (const part of results) for (const [id, times] of part.received) byId.set(id, [...(byId.get(id) ?? []), ...times]);
   const latencies: number[] = [];
   let missing = 0;
   for (const [id, t0] of sent) {
@@ -66,6 +70,7 @@ async function collect(workers: Worker[], sent: Map<string, number>, subscribers
   latencies.sort((a, b) => a - b);
   const fmt = (n: number) => Number(n.toFixed(2));
   return {
+    frameBytes: Math.max(...results.map((r) => r.frameBytes)),
     deliveries: latencies.length,
     missing,
     latencyMs: { p50: fmt(percentile(latencies, 50)), p90: fmt(percentile(latencies, 90)), p99: fmt(percentile(latencies, 99)), max: fmt(latencies.at(-1) ?? NaN) },
@@ -118,12 +123,30 @@ async function measureBareWs(subscribers: number, rounds: number) {
   return result;
 }
 
+/** Kernel floor from fanout-floor.c, or why it was not measured. */
+function measureKernelFloor(subscribers: number, rounds: number, frameBytes: number): unknown {
+  const binary = join(tmpdir(), `artemis-fanout-floor-${process.pid}`);
+  try {
+    execFileSync('cc', ['-O2', '-pthread', '-o', binary, join(import.meta.dirname, 'fanout-floor.c')], { stdio: 'ignore' });
+  } catch {
+    return { skipped: 'no working C compiler (cc)' };
+  }
+  const run = (senders: number) =>
+    JSON.parse(execFileSync(binary, [String(subscribers), String(senders), String(rounds), String(frameBytes)], { encoding: 'utf8' })) as unknown;
+  try {
+    return { oneWriter: run(1), twoWriters: run(2) };
+  } finally {
+    rmSync(binary, { force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const subscribers = Number(process.argv[2] ?? 2000);
   const rounds = Number(process.argv[3] ?? 30);
   const artemis = await measureArtemis(subscribers, rounds);
   const bare = await measureBareWs(subscribers, rounds);
-  console.log(JSON.stringify({ subscribers, rounds, artemis, bareWsBroadcast: bare, node: process.version }, null, 2));
+  const kernelFloor = measureKernelFloor(subscribers, rounds, artemis.frameBytes || 500);
+  console.log(JSON.stringify({ subscribers, rounds, artemis, bareWsBroadcast: bare, kernelFloor, node: process.version }, null, 2));
 }
 
 await main();

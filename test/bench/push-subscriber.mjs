@@ -9,6 +9,7 @@ const now = () => performance.timeOrigin + performance.now();
 const { url, count, serviceId } = workerData;
 const { hostname, port, pathname } = new URL(url);
 const received = new Map();
+let frameBytes = 0;
 const sockets = [];
 const MARK = Buffer.from('"instanceId":"');
 
@@ -23,6 +24,7 @@ function maskedTextFrame(text) {
 
 function record(chunk) {
   const at = now();
+  frameBytes = chunk.length;
   for (let from = chunk.indexOf(MARK); from >= 0; from = chunk.indexOf(MARK, from + 1)) {
     const start = from + MARK.length;
     const id = chunk.toString('latin1', start, chunk.indexOf(34, start));
@@ -54,6 +56,6 @@ for (let i = 0; i < count; i++) {
 }
 parentPort.postMessage({ ready: true });
 parentPort.once('message', () => {
-  parentPort.postMessage({ received: [...received.entries()] });
+  parentPort.postMessage({ received: [...received.entries()], frameBytes });
   for (const s of sockets) s.destroy();
 });
