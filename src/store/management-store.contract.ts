@@ -1,4 +1,5 @@
 import { describe } from 'vitest';
+import { entityCases } from './contract/entities.contract.js';
 import { logCases } from './contract/logs.contract.js';
 import { atomicityCases, canaryCases, operationCases } from './contract/operations.contract.js';
 import { useStore, type StoreFactory } from './contract/harness.js';
@@ -23,6 +24,7 @@ export function describeManagementStore(name: string, factory: StoreFactory): vo
     operationCases(harness);
     canaryCases(harness);
     atomicityCases(harness);
+    entityCases(harness);
     logCases(harness);
     watchCases(harness);
     lifecycleCases(harness);

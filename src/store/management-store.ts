@@ -1,7 +1,8 @@
 /**
  * The port through which management state is kept: operation rows (what is pulled out now),
- * canary IP sets and append-only audit logs. Two adapters implement it (SQLite for a single
- * node, Redis for a cluster) and pass the same conformance suite (management-store.contract.ts).
+ * canary IP sets, routing entities (groups, route rules and their links) and append-only audit
+ * logs. Two adapters implement it (SQLite for a single node, Redis for a cluster) and pass the
+ * same conformance suite (management-store.contract.ts).
  */
 
 /** What an operation targets. */
@@ -75,6 +76,37 @@ export interface CanaryRow {
   ips: string[];
 }
 
+/**
+ * The routing records of management spec section 6, each kept as a flat record with a numeric id the
+ * store gives out (per kind, from 1, never reused) and a unique key the caller computes.
+ */
+export type EntityKind = 'group' | 'route-rule' | 'route-rule-group' | 'group-tag' | 'group-instance' | 'service-instance';
+
+export const ENTITY_KINDS: readonly EntityKind[] = ['group', 'route-rule', 'route-rule-group', 'group-tag', 'group-instance', 'service-instance'];
+
+/** Field values of an entity record: same value types as log fields; names as log field names. */
+export type EntityFields = Record<string, LogValue>;
+
+export interface EntityRecord {
+  /** Given out by the store when the record was created. */
+  id: number;
+  /** The record's unique identity within its kind (the caller's choice, e.g. lower-cased natural key). */
+  key: string;
+  fields: EntityFields;
+}
+
+/**
+ * One change to entity records, applied in batch order:
+ * - `put`: if a record of `kind` has `key`, its fields become `{...fields, ...update}`; otherwise a
+ *   record is created with the next id and `create` as its fields.
+ * - `patch`: merges `update` into the record with `id`; nothing happens when there is none.
+ * - `delete`: removes the record with `id`; nothing happens when there is none.
+ */
+export type EntityWrite =
+  | { op: 'put'; kind: EntityKind; key: string; create: EntityFields; update: EntityFields }
+  | { op: 'patch'; kind: EntityKind; id: number; update: EntityFields }
+  | { op: 'delete'; kind: EntityKind; id: number };
+
 /** Everything one management call changes, applied atomically: all of it or none of it. */
 export interface WriteBatch {
   /** Inserted, or on an existing identity only operatorId/token updated. */
@@ -83,6 +115,8 @@ export interface WriteBatch {
   remove?: OperationRow[];
   /** Replaces the canary IP set of (serviceId, appId), ignoring letter case of both. */
   canary?: CanaryRow[];
+  /** Entity changes, applied in order, before the logs. */
+  entities?: EntityWrite[];
   logs?: Array<{ table: LogTable; fields: LogFields }>;
 }
 
@@ -105,6 +139,8 @@ export interface ManagementStore {
   operations(): Promise<OperationRow[]>;
   /** Every canary row. */
   canaries(): Promise<CanaryRow[]>;
+  /** Every record of one entity kind, by increasing id. */
+  entities(kind: EntityKind): Promise<EntityRecord[]>;
   /** Log rows of a table matching the filter, oldest first, at most `limit`. */
   queryLogs(table: LogTable, filter: LogFilter, limit: number): Promise<LogRecord[]>;
   /** Deletes log rows created before `before` (ms epoch); returns how many. */

@@ -1,6 +1,11 @@
 import {
+  ENTITY_KINDS,
   LOG_TABLES,
   type CanaryRow,
+  type EntityFields,
+  type EntityKind,
+  type EntityRecord,
+  type EntityWrite,
   type LogFields,
   type LogFilter,
   type LogRecord,
@@ -22,6 +27,10 @@ const OPERATION_TEXT = ['regionId', 'serviceId', 'instanceId', 'serverId', 'zone
 const RESERVED_LOG_FIELDS: ReadonlySet<string> = new Set(['id', 'createTime', 'updateTime']);
 /** Field names are used inside SQLite JSON paths, so they are kept to identifier characters. */
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/** Longest entity key, in UTF-16 code units (`key.length`). */
+export const MAX_ENTITY_KEY_LENGTH = 1024;
+/** A UTF-16 surrogate without its pair: such text cannot be stored as UTF-8 and read back the same. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Case folding used for identities and log filters by every adapter. */
 export function foldCase(text: string): string {
@@ -54,14 +63,14 @@ export function checkCanaryRow(row: CanaryRow): void {
   }
 }
 
-function checkValue(name: string, value: unknown): LogValue {
+function checkValue(name: string, value: unknown, what = 'Log'): LogValue {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number' && Number.isFinite(value)) return value;
-  throw new StoreInputError(`Log field ${name} must be a string, a finite number, a boolean or null.`);
+  throw new StoreInputError(`${what} field ${name} must be a string, a finite number, a boolean or null.`);
 }
 
-function checkName(name: string): void {
-  if (!FIELD_NAME.test(name) || name === '__proto__') throw new StoreInputError(`Invalid log field name: ${JSON.stringify(name)}`);
+function checkName(name: string, what = 'log'): void {
+  if (!FIELD_NAME.test(name) || name === '__proto__') throw new StoreInputError(`Invalid ${what} field name: ${JSON.stringify(name)}`);
 }
 
 /** The fields of a log row as stored: checked, without the names the store sets itself. */
@@ -73,6 +82,79 @@ export function storedLogFields(fields: LogFields): LogFields {
     if (!RESERVED_LOG_FIELDS.has(name)) out[name] = checkValue(name, value);
   }
   return out;
+}
+
+/** Returns `kind` if it names an entity kind, else throws {@link StoreInputError}. */
+export function checkEntityKind(kind: unknown): EntityKind {
+  if (typeof kind !== 'string' || !(ENTITY_KINDS as readonly string[]).includes(kind)) {
+    throw new StoreInputError(`Unknown entity kind: ${String(kind)}`);
+  }
+  return kind as EntityKind;
+}
+
+function wellFormed(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
+
+/**
+ * The fields of an entity write as stored: a plain copy of the own fields, each name as for log
+ * fields (none reserved), each value a string, finite number, boolean or null. Strings must be
+ * well-formed UTF-16, so that both adapters read back exactly what was written.
+ */
+export function storedEntityFields(fields: EntityFields): EntityFields {
+  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) throw new StoreInputError('Entity fields must be an object.');
+  const out: EntityFields = {};
+  for (const [name, value] of Object.entries(fields)) {
+    checkName(name, 'entity');
+    const checked = checkValue(name, value, 'Entity');
+    if (typeof checked === 'string' && !wellFormed(checked)) throw new StoreInputError(`Entity field ${name} holds a lone UTF-16 surrogate.`);
+    out[name] = checked;
+  }
+  return out;
+}
+
+function checkEntityId(id: unknown): number {
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) throw new StoreInputError(`Invalid entity id: ${String(id)}`);
+  return id;
+}
+
+function checkEntityKey(key: unknown): string {
+  if (typeof key !== 'string' || key === '' || key.length > MAX_ENTITY_KEY_LENGTH || !wellFormed(key)) {
+    throw new StoreInputError(`An entity key must be a well-formed string of 1 to ${MAX_ENTITY_KEY_LENGTH} characters.`);
+  }
+  return key;
+}
+
+/** A checked copy of one entity write (only the properties its op uses), else throws {@link StoreInputError}. */
+export function checkEntityWrite(write: EntityWrite): EntityWrite {
+  if (typeof write !== 'object' || write === null) throw new StoreInputError('An entity write must be an object.');
+  // Read as untrusted input: the union's members do not all have every property.
+  const w = write as { op?: unknown; kind?: unknown; key?: unknown; id?: unknown; create?: unknown; update?: unknown };
+  const kind = checkEntityKind(w.kind);
+  switch (w.op) {
+    case 'put':
+      return { op: 'put', kind, key: checkEntityKey(w.key), create: storedEntityFields(w.create as EntityFields), update: storedEntityFields(w.update as EntityFields) };
+    case 'patch':
+      return { op: 'patch', kind, id: checkEntityId(w.id), update: storedEntityFields(w.update as EntityFields) };
+    case 'delete':
+      return { op: 'delete', kind, id: checkEntityId(w.id) };
+    default:
+      throw new StoreInputError(`Unknown entity write op: ${String(w.op)}`);
+  }
+}
+
+/** The entity writes of a batch, checked (see {@link checkEntityWrite}). */
+export function checkEntityWrites(batch: WriteBatch): EntityWrite[] {
+  const writes = batch.entities ?? [];
+  if (!Array.isArray(writes)) throw new StoreInputError('Batch entities must be an array.');
+  return writes.map(checkEntityWrite);
+}
+
+/** An entity record as returned by every adapter: fields in name order, whatever order they were stored in. */
+export function entityRecord(id: number, key: string, fields: EntityFields): EntityRecord {
+  const sorted: EntityFields = {};
+  for (const name of Object.keys(fields).sort()) sorted[name] = fields[name] as LogValue;
+  return { id, key, fields: sorted };
 }
 
 /** A log filter as a list of checked `[field, value]` pairs. */
@@ -99,6 +181,7 @@ export function checkTime(time: number): number {
 export function checkBatch(batch: WriteBatch): void {
   for (const row of [...(batch.upsert ?? []), ...(batch.remove ?? [])]) checkOperationRow(row);
   for (const row of batch.canary ?? []) checkCanaryRow(row);
+  checkEntityWrites(batch);
   for (const log of batch.logs ?? []) {
     checkLogTable(log.table);
     storedLogFields(log.fields);

@@ -2,6 +2,9 @@ import {
   operationIdentity,
   operationRow,
   type CanaryRow,
+  type EntityFields,
+  type EntityKind,
+  type EntityRecord,
   type LogFields,
   type LogRecord,
   type LogTable,
@@ -9,9 +12,12 @@ import {
   type OperationRow,
   type WriteBatch,
 } from '../management-store.js';
-import { canaryIdentity, logRecord, storedLogFields } from '../store-input.js';
+import { canaryIdentity, checkEntityWrites, entityRecord, logRecord, storedLogFields } from '../store-input.js';
 
-/** The version of the key layout below, kept under `<prefix>schema`. */
+/**
+ * The version of the key layout below, kept under `<prefix>schema`. The entity keys were added
+ * without a bump: older builds never read them, and their absence means no records.
+ */
 export const REDIS_SCHEMA_VERSION = 1;
 
 /** Every key and channel of one store, all under its prefix. */
@@ -24,12 +30,21 @@ export interface RedisKeys {
   revision: string;
   /** Hash: log table → last log id given out. */
   logSeq: string;
+  /** Hash: entity kind → last entity id given out (ids are never reused). */
+  entitySeq: string;
   /** Layout version. */
   schema: string;
   /** Pub/sub channel that carries the revision after each write batch. */
   channel: string;
   /** Stream of one log table; entry ids carry the Redis server time of the write. */
   log(table: LogTable): string;
+  /**
+   * Hash of one entity kind: id → record JSON `{"key": …, "fields": {name: JSON text of the value}}`
+   * (values kept as JSON text so that Lua merges them without re-encoding numbers).
+   */
+  entities(kind: EntityKind): string;
+  /** Hash of one entity kind: key (exact) → id. */
+  entityKeys(kind: EntityKind): string;
 }
 
 /** The keys of the store with this prefix. */
@@ -39,17 +54,22 @@ export function redisKeys(prefix: string): RedisKeys {
     canaries: `${prefix}canaries`,
     revision: `${prefix}revision`,
     logSeq: `${prefix}log-seq`,
+    entitySeq: `${prefix}entity-seq`,
     schema: `${prefix}schema`,
     channel: `${prefix}changes`,
     log: (table) => `${prefix}log:${table}`,
+    entities: (kind) => `${prefix}entity:${kind}`,
+    entityKeys: (kind) => `${prefix}entity-key:${kind}`,
   };
 }
 
 /**
  * Applies one batch. Redis runs a script without interleaving other commands, and the batch was
  * checked beforehand, so nothing in here can fail halfway. KEYS: 1 operations, 2 canaries,
- * 3 revision, 4 log-seq, then one stream per log entry; ARGV: 1 batch JSON, 2 channel.
+ * 3 revision, 4 log-seq, 5 entity-seq, then the keys named by index in the payload (each entity
+ * write's `r` records hash and `x` key hash, each log's `s` stream); ARGV: 1 batch JSON, 2 channel.
  * Existing rows keep their key spelling (first writer); only operatorId/token, or regionId/ips, change.
+ * Entity field values travel and are stored as JSON text, so a merge never re-encodes a number.
  */
 export const WRITE_SCRIPT = `
 local batch = cjson.decode(ARGV[1])
@@ -77,18 +97,71 @@ for _, c in ipairs(batch.canary) do
   end
   redis.call('HSET', KEYS[2], c.id, row)
 end
-for i, l in ipairs(batch.logs) do
+local function merge(records, id, current, update)
+  local record = cjson.decode(current)
+  for name, value in pairs(update) do record.fields[name] = value end
+  redis.call('HSET', records, id, cjson.encode(record))
+end
+for _, e in ipairs(batch.entities) do
+  local records, keys = KEYS[e.r], KEYS[e.x]
+  if e.op == 'put' then
+    local id = redis.call('HGET', keys, e.key)
+    if id then
+      merge(records, id, redis.call('HGET', records, id), e.update)
+    else
+      id = string.format('%d', redis.call('HINCRBY', KEYS[5], e.kind, 1))
+      redis.call('HSET', records, id, e.record)
+      redis.call('HSET', keys, e.key, id)
+    end
+  else
+    local current = redis.call('HGET', records, e.id)
+    if current and e.op == 'patch' then
+      merge(records, e.id, current, e.update)
+    elseif current then
+      redis.call('HDEL', keys, cjson.decode(current).key)
+      redis.call('HDEL', records, e.id)
+    end
+  end
+end
+for _, l in ipairs(batch.logs) do
   local id = redis.call('HINCRBY', KEYS[4], l.table, 1)
-  redis.call('XADD', KEYS[4 + i], '*', 'id', id, 'f', l.fields)
+  redis.call('XADD', KEYS[l.s], '*', 'id', id, 'f', l.fields)
 end
 local revision = redis.call('INCR', KEYS[3])
 redis.call('PUBLISH', ARGV[2], revision)
 return revision
 `;
 
+/** Entity field values as JSON text, the form the script merges and stores. */
+function valueTexts(fields: EntityFields): Record<string, string> {
+  return Object.fromEntries(Object.entries(fields).map(([name, value]) => [name, JSON.stringify(value)]));
+}
+
 /** A checked batch as the keys and arguments of {@link WRITE_SCRIPT}. */
 export function encodeBatch(keys: RedisKeys, batch: WriteBatch): { keys: string[]; args: string[] } {
-  const logs = (batch.logs ?? []).map((l) => ({ table: l.table, fields: JSON.stringify(storedLogFields(l.fields)) }));
+  const scriptKeys = [keys.operations, keys.canaries, keys.revision, keys.logSeq, keys.entitySeq];
+  const positions = new Map<string, number>();
+  /** The 1-based index of `key` in KEYS, adding it on first use. */
+  const keyIndex = (key: string): number => {
+    let index = positions.get(key);
+    if (index === undefined) {
+      index = scriptKeys.push(key);
+      positions.set(key, index);
+    }
+    return index;
+  };
+  const entities = checkEntityWrites(batch).map((w) => {
+    const where = { kind: w.kind, r: keyIndex(keys.entities(w.kind)), x: keyIndex(keys.entityKeys(w.kind)) };
+    switch (w.op) {
+      case 'put':
+        return { ...where, op: w.op, key: w.key, record: JSON.stringify({ key: w.key, fields: valueTexts(w.create) }), update: valueTexts(w.update) };
+      case 'patch':
+        return { ...where, op: w.op, id: String(w.id), update: valueTexts(w.update) };
+      case 'delete':
+        return { ...where, op: w.op, id: String(w.id) };
+    }
+  });
+  const logs = (batch.logs ?? []).map((l) => ({ table: l.table, s: keyIndex(keys.log(l.table)), fields: JSON.stringify(storedLogFields(l.fields)) }));
   const payload = {
     upsert: (batch.upsert ?? []).map((row) => ({ id: operationIdentity(row), row: JSON.stringify(pick(row)), operatorId: row.operatorId, token: row.token })),
     remove: (batch.remove ?? []).map((row) => operationIdentity(row)),
@@ -98,12 +171,10 @@ export function encodeBatch(keys: RedisKeys, batch: WriteBatch): { keys: string[
       regionId: row.regionId,
       ips: JSON.stringify(row.ips),
     })),
+    entities,
     logs,
   };
-  return {
-    keys: [keys.operations, keys.canaries, keys.revision, keys.logSeq, ...logs.map((l) => keys.log(l.table))],
-    args: [JSON.stringify(payload), keys.channel],
-  };
+  return { keys: scriptKeys, args: [JSON.stringify(payload), keys.channel] };
 }
 
 const OPERATION_FIELDS = ['kind', 'regionId', 'serviceId', 'instanceId', 'serverId', 'zoneId', 'groupId', 'operation', 'operatorId', 'token'] as const;
@@ -139,4 +210,18 @@ export function decodeLogEntry(entryId: string, pairs: string[]): LogRecord {
   for (let i = 0; i + 1 < pairs.length; i += 2) values.set(pairs[i] as string, pairs[i + 1] as string);
   const createTime = Number(entryId.slice(0, entryId.indexOf('-')));
   return logRecord(JSON.parse(values.get('f') ?? '{}') as LogFields, Number(values.get('id')), createTime);
+}
+
+/** The records of one entity kind from `HGETALL <prefix>entity:<kind>`, by increasing id. */
+export function decodeEntities(hash: Record<string, string>): EntityRecord[] {
+  return Object.entries(hash)
+    .map(([id, json]) => {
+      const raw = JSON.parse(json) as { key?: unknown; fields?: unknown };
+      // Lua encodes an empty table as `{}`, and a decoded empty object stays one; anything else is not ours.
+      const texts = typeof raw.fields === 'object' && raw.fields !== null && !Array.isArray(raw.fields) ? (raw.fields as Record<string, unknown>) : {};
+      const fields: EntityFields = {};
+      for (const [name, value] of Object.entries(texts)) if (typeof value === 'string') fields[name] = JSON.parse(value) as EntityFields[string];
+      return entityRecord(Number(id), text(raw.key), fields);
+    })
+    .sort((a, b) => a.id - b.id);
 }

@@ -3,6 +3,8 @@ import { ChangeNotifier } from '../change-notifier.js';
 import {
   LOG_TABLES,
   type CanaryRow,
+  type EntityKind,
+  type EntityRecord,
   type LogFilter,
   type LogRecord,
   type LogTable,
@@ -12,9 +14,9 @@ import {
   type WriteBatch,
 } from '../management-store.js';
 import { StoreClosedError, StoreError, StoreInputError, StoreNotInitializedError, StoreSchemaError, StoreUnavailableError } from '../store-errors.js';
-import { checkBatch, checkLimit, checkLogTable, checkTime, filterEntries, logMatches } from '../store-input.js';
+import { checkBatch, checkEntityKind, checkLimit, checkLogTable, checkTime, filterEntries, logMatches } from '../store-input.js';
 import { createConnection, quitQuietly, redactUrl, withTimeout, type RedisConnectionSettings } from './redis-connection.js';
-import { REDIS_SCHEMA_VERSION, WRITE_SCRIPT, decodeCanary, decodeLogEntry, decodeOperation, encodeBatch, redisKeys, type RedisKeys } from './redis-layout.js';
+import { REDIS_SCHEMA_VERSION, WRITE_SCRIPT, decodeCanary, decodeEntities, decodeLogEntry, decodeOperation, encodeBatch, redisKeys, type RedisKeys } from './redis-layout.js';
 
 /** Tuning of a {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -110,6 +112,12 @@ export class RedisStore implements ManagementStore {
   async canaries(): Promise<CanaryRow[]> {
     const rows = await this.call('read', (c) => c.hvals(this.keys.canaries));
     return rows.map(decodeCanary);
+  }
+
+  async entities(kind: EntityKind): Promise<EntityRecord[]> {
+    this.ready();
+    const key = this.keys.entities(checkEntityKind(kind));
+    return decodeEntities(await this.call('read', (c) => c.hgetall(key)));
   }
 
   /** Scans the table's stream from the oldest entry, filtering here, until `limit` rows match. */

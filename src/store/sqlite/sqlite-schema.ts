@@ -52,6 +52,15 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX log_group ON log (tbl, group_id, id);
   CREATE INDEX log_operator ON log (tbl, operator_id, id);
   `,
+  // 2: entity records. Keys compare exactly (BINARY); ids come from entity_seq, so they are never reused.
+  `
+  CREATE TABLE entity (
+    kind TEXT NOT NULL, id INTEGER NOT NULL, key TEXT NOT NULL, fields TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+  );
+  CREATE UNIQUE INDEX entity_key ON entity (kind, key);
+  CREATE TABLE entity_seq (kind TEXT PRIMARY KEY, last_id INTEGER NOT NULL);
+  `,
 ];
 
 /** The schema version this build writes. */

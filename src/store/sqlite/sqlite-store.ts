@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { ChangeNotifier } from '../change-notifier.js';
-import type { CanaryRow, LogFilter, LogRecord, LogTable, ManagementStore, OperationRow, StoreChange, WriteBatch } from '../management-store.js';
+import type { CanaryRow, EntityKind, EntityRecord, LogFilter, LogRecord, LogTable, ManagementStore, OperationRow, StoreChange, WriteBatch } from '../management-store.js';
 import { StoreClosedError, StoreError, StoreInputError, StoreNotInitializedError, StoreUnavailableError } from '../store-errors.js';
 import { checkLimit, checkLogTable, checkTime, filterEntries, foldCase } from '../store-input.js';
 import { FOLD_FUNCTION } from './sqlite-logs.js';
@@ -107,6 +107,10 @@ export class SqliteStore implements ManagementStore {
 
   canaries(): Promise<CanaryRow[]> {
     return this.call('read', (tables) => tables.canaries());
+  }
+
+  entities(kind: EntityKind): Promise<EntityRecord[]> {
+    return this.call('read', (tables) => tables.entities(kind));
   }
 
   queryLogs(table: LogTable, filter: LogFilter, limit: number): Promise<LogRecord[]> {

@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { type CanaryRow, type OperationRow, type WriteBatch } from '../management-store.js';
+import { type CanaryRow, type EntityFields, type EntityKind, type EntityRecord, type EntityWrite, type OperationRow, type WriteBatch } from '../management-store.js';
 import { StoreSchemaError } from '../store-errors.js';
-import { checkCanaryRow, checkLogTable, checkOperationRow, foldCase, storedLogFields } from '../store-input.js';
+import { checkCanaryRow, checkEntityKind, checkEntityWrites, checkLogTable, checkOperationRow, entityRecord, foldCase, storedLogFields } from '../store-input.js';
 import { SqliteLogs } from './sqlite-logs.js';
 
 const OPERATION_COLUMNS = [
@@ -36,9 +36,67 @@ function identityText(parts: string[]): string {
 
 const operationKey = (r: OperationRow) => identityText([r.kind, r.regionId, r.serviceId, r.instanceId, r.serverId, r.zoneId, r.groupId, r.operation]);
 
+/** Entity records in the `entity` table; ids come from a per-kind sequence row in `entity_seq`. */
+class SqliteEntities {
+  private readonly nextId: Statement<[string], { last_id: number }>;
+  private readonly byKey: Statement<[string, string], { id: number; fields: string }>;
+  private readonly byId: Statement<[string, number], { fields: string }>;
+  private readonly insert: Statement<[string, number, string, string]>;
+  private readonly update: Statement<[string, string, number]>;
+  private readonly remove: Statement<[string, number]>;
+  private readonly all: Statement<[string], { id: number; key: string; fields: string }>;
+
+  constructor(db: Database) {
+    this.nextId = db.prepare(
+      'INSERT INTO entity_seq (kind, last_id) VALUES (?, 1) ON CONFLICT (kind) DO UPDATE SET last_id = last_id + 1 RETURNING last_id',
+    );
+    this.byKey = db.prepare('SELECT id, fields FROM entity WHERE kind = ? AND key = ?');
+    this.byId = db.prepare('SELECT fields FROM entity WHERE kind = ? AND id = ?');
+    this.insert = db.prepare('INSERT INTO entity (kind, id, key, fields) VALUES (?, ?, ?, ?)');
+    this.update = db.prepare('UPDATE entity SET fields = ? WHERE kind = ? AND id = ?');
+    this.remove = db.prepare('DELETE FROM entity WHERE kind = ? AND id = ?');
+    this.all = db.prepare('SELECT id, key, fields FROM entity WHERE kind = ? ORDER BY id');
+  }
+
+  /** Applies one checked write; call inside the batch's transaction. */
+  apply(write: EntityWrite): void {
+    switch (write.op) {
+      case 'put': {
+        const found = this.byKey.get(write.kind, write.key);
+        if (found !== undefined) {
+          this.merge(write.kind, found.id, found.fields, write.update);
+        } else {
+          const next = this.nextId.get(write.kind);
+          if (next === undefined) throw new StoreSchemaError('The entity sequence did not return an id.');
+          this.insert.run(write.kind, next.last_id, write.key, JSON.stringify(write.create));
+        }
+        return;
+      }
+      case 'patch': {
+        const found = this.byId.get(write.kind, write.id);
+        if (found !== undefined) this.merge(write.kind, write.id, found.fields, write.update);
+        return;
+      }
+      case 'delete':
+        this.remove.run(write.kind, write.id);
+        return;
+    }
+  }
+
+  /** Every record of `kind`, by increasing id. */
+  list(kind: EntityKind): EntityRecord[] {
+    return this.all.all(kind).map((row) => entityRecord(row.id, row.key, JSON.parse(row.fields) as EntityFields));
+  }
+
+  private merge(kind: EntityKind, id: number, stored: string, update: EntityFields): void {
+    this.update.run(JSON.stringify({ ...(JSON.parse(stored) as EntityFields), ...update }), kind, id);
+  }
+}
+
 /** The prepared statements of an open SQLite store, and the transaction that applies a batch. */
 export class SqliteTables {
   readonly logs: SqliteLogs;
+  private readonly entityRecords: SqliteEntities;
   private readonly upsertOperation: Statement<unknown[]>;
   private readonly removeOperation: Statement<[string]>;
   private readonly upsertCanary: Statement<unknown[]>;
@@ -50,6 +108,7 @@ export class SqliteTables {
 
   constructor(db: Database) {
     this.logs = new SqliteLogs(db);
+    this.entityRecords = new SqliteEntities(db);
     this.upsertOperation = db.prepare(UPSERT_OPERATION);
     this.removeOperation = db.prepare('DELETE FROM operation WHERE identity = ?');
     this.upsertCanary = db.prepare(UPSERT_CANARY);
@@ -82,6 +141,11 @@ export class SqliteTables {
     return this.readCanaries.all().map((row) => ({ ...row, ips: JSON.parse(row.ips) as string[] }));
   }
 
+  /** Every entity record of one kind, by increasing id. */
+  entities(kind: EntityKind): EntityRecord[] {
+    return this.entityRecords.list(checkEntityKind(kind));
+  }
+
   private apply(batch: WriteBatch, now: number): number {
     for (const row of batch.upsert ?? []) {
       checkOperationRow(row);
@@ -95,6 +159,7 @@ export class SqliteTables {
       checkCanaryRow(row);
       this.upsertCanary.run(identityText([row.serviceId, row.appId]), row.serviceId, row.appId, row.regionId, JSON.stringify(row.ips), now);
     }
+    for (const write of checkEntityWrites(batch)) this.entityRecords.apply(write);
     for (const log of batch.logs ?? []) this.logs.append(checkLogTable(log.table), storedLogFields(log.fields), now);
     const bumped = this.bumpRevision.get();
     if (bumped === undefined) throw new StoreSchemaError('The revision row is missing from the SQLite database.');
