@@ -121,6 +121,7 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
     replication: new RateLimiter('artemis.service.registry.replication', rl.replication, rl.windowMs, clock),
     cluster: new RateLimiter('artemis.service.cluster', rl.cluster, rl.windowMs, clock),
     status: new RateLimiter('artemis.service.status', rl.status, rl.windowMs, clock),
+    group: new RateLimiter('artemis.service.management.group', rl.group, rl.windowMs, clock),
   };
   const clientLimiter = new ClientRateLimiter(rl.perClient, rl.windowMs, clock);
 
@@ -211,6 +212,7 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
   const management = createManagement({
     store, repository: repo, bus, clock, scheduler, discovery, node: () => state.status,
     settings: { ...config.management, maxFieldLength: config.limits.maxFieldLength },
+    groupLimiter: limiters.group,
     onError: (err, what) => logger.error({ ...errorFields(err), what }, 'management failure'),
   });
   websocket.publisher.setSuppression((instance) => management.service.state.isDown(instance));

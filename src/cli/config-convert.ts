@@ -17,6 +17,7 @@ const LIMITERS: Record<string, string> = {
   'artemis.service.registry.replication': 'replication',
   'artemis.service.cluster': 'cluster',
   'artemis.service.status': 'status',
+  'artemis.service.management.group': 'group',
 };
 const SAFE_CHECKER: Record<string, string> = {
   enabled: 'enabled',
@@ -59,7 +60,7 @@ const RULES: Rule[] = [
   [/^artemis\.service\.registry\.(instance|legacy-instance)\.lease-manager\.(clean-task\.(init-delay|thread-count)|thread-pool-size)$/, () => ({ reason: NOT_NEEDED.threads })],
   [/^artemis\.service\.registry\.(instance|legacy-instance)\.lease-manager\.data\.init-capacity$/, () => ({ reason: NOT_NEEDED.sizing })],
   [/^artemis\.service\.(registry|discovery)\.allow-from-other-zone$/, (m, v) => ({ key: `${m[1]!}.allowFromOtherZone`, value: bool(v) })],
-  [/^(artemis\.service\.(?:registry\.replication|registry|cluster|status))\.rate-limiter\.(enabled|default-rate-limit|rate-limit-map)$/, (m, v) => {
+  [/^(artemis\.service\.(?:registry\.replication|registry|cluster|status|management\.group))\.rate-limiter\.(enabled|default-rate-limit|rate-limit-map)$/, (m, v) => {
     const limiter = LIMITERS[m[1]!]!;
     if (m[2] === 'enabled') return { key: `rateLimit.${limiter}.enabled`, value: bool(v) };
     if (m[2] === 'default-rate-limit') return { key: `rateLimit.${limiter}.defaultLimit`, value: num(v) };

@@ -83,6 +83,7 @@ export const configSchema = z.strictObject({
       logQueryLimit: int(1, 1_000_000).default(10_000).describe('Most rows one log query returns (oldest first).'),
       maxCanaryIps: int(1, 100_000).default(1_000).describe('Most canary IPs in one update-canary-ips request.'),
       maxZoneOperations: int(1, 100_000).default(1_000).describe('Most zone operations in one operate-zone-operations request.'),
+      maxRoutingBatch: int(1, 100_000).default(1_000).describe('Most entries (groups, rules, links, tags, members, logical instances, group operations) in one group write.'),
     })
     .prefault({}),
   rateLimit: z
@@ -92,6 +93,7 @@ export const configSchema = z.strictObject({
       replication: limiterSchema(1_000_000).prefault({}),
       cluster: limiterSchema(10_000).prefault({}),
       status: limiterSchema(30, { 'get-leases': 10 }).prefault({}),
+      group: limiterSchema(30).prefault({}),
       perClient: z
         .strictObject({
           enabled: z.boolean().default(false).describe('Also limit registry calls per client address.'),

@@ -8,6 +8,8 @@ import type { ManagementStore } from '../store/management-store.js';
 import { downFilter, groupFilter } from './management-filters.js';
 import { ManagementReads } from './management-reads.js';
 import { ManagementService, type ManagementSettings } from './management-service.js';
+import { RoutingService } from './routing/routing-service.js';
+import type { RateLimiter } from '../ratelimit/rate-limiter.js';
 
 export interface ManagementModuleDeps {
   store: ManagementStore;
@@ -18,12 +20,15 @@ export interface ManagementModuleDeps {
   discovery: DiscoveryService;
   node: () => ServiceNodeStatus;
   settings: ManagementSettings & { refreshIntervalMs: number; logRetentionDays: number };
+  /** Limits the three store-reading group queries. */
+  groupLimiter: RateLimiter;
   onError: (err: unknown, what: string) => void;
 }
 
 export interface ManagementModule {
   readonly service: ManagementService;
   readonly reads: ManagementReads;
+  readonly routing: RoutingService;
   /** Opens the store and loads the state; the node serves only after this. */
   start(): Promise<void>;
   /** Stops following the store and closes it. */
@@ -39,6 +44,14 @@ export function createManagement(deps: ManagementModuleDeps): ManagementModule {
   deps.discovery.addFilter(groupFilter(state));
   deps.discovery.addFilter(downFilter(state));
   const reads = new ManagementReads(state, deps.repository, () => deps.clock.now());
+  const routing = new RoutingService({
+    store: deps.store,
+    state,
+    request: (body) => service.request(body),
+    commit: (batch, failure) => service.commit(batch, failure),
+    limiter: deps.groupLimiter,
+    settings: deps.settings,
+  });
   deps.scheduler.add({ name: 'management.refresh', intervalMs: deps.settings.refreshIntervalMs, jitter: 0.1, run: () => service.refresh() });
   deps.scheduler.add({
     name: 'management.log-retention',
@@ -50,6 +63,7 @@ export function createManagement(deps: ManagementModuleDeps): ManagementModule {
   return {
     service,
     reads,
+    routing,
     start: async () => {
       await deps.store.init();
       await service.start();

@@ -3,50 +3,69 @@ import type { RouteRule, Service, ServiceGroup } from '../core/wire/service.js';
 import type { DiscoveryFilter } from '../discovery/discovery-filter.js';
 import type { CanaryRow } from '../store/management-store.js';
 import type { ManagementState } from './management-state.js';
+import { DEFAULT_STRATEGY, DEFAULT_WEIGHT, instanceGroupKey } from './routing/routing-records.js';
 
 export const CANARY_ROUTE_RULE = 'canary-route-rule';
 export const CANARY_ZONE = 'canary';
-const DEFAULT_WEIGHT = 5;
 
 const part = (s: string | null) => (s ?? '').trim();
 
-/** Group key of an instance: service/region/zone/group/instance, lower-cased, blank or `default` group → `default`. */
-export function instanceGroupKey(i: Instance): string {
-  const group = part(i.groupId) === '' || part(i.groupId).toLowerCase() === 'default' ? 'default' : part(i.groupId);
-  return [i.serviceId, i.regionId, i.zoneId, group, i.instanceId].map(part).filter((p) => p !== '').join('/').toLowerCase();
-}
+export { instanceGroupKey };
 
 export function canaryGroupKey(serviceId: string, row: CanaryRow): string {
   return [serviceId, row.regionId, CANARY_ZONE, row.appId].map(part).join('/').toLowerCase();
 }
 
-function canaryGroup(service: Service, row: CanaryRow): ServiceGroup {
-  const groupKey = canaryGroupKey(service.serviceId ?? '', row);
-  const ids = new Set(row.ips);
+/**
+ * The members of a canary group: registered or logical instances named by its member ids, plus
+ * registered instances that physically belong to it (by group key), each once.
+ */
+function withMembers(group: ServiceGroup, service: Service): ServiceGroup {
+  const registered = (service.instances ?? []).filter((i) => i.instanceId !== null && i.instanceId.trim() !== '');
+  const byId = new Map<string, Instance>();
+  for (const i of service.logicInstances ?? []) if (i.instanceId !== null) byId.set(i.instanceId, i);
+  for (const i of registered) byId.set(i.instanceId as string, i);
   const members = new Map<string, Instance>();
-  for (const i of service.instances ?? []) {
-    if (i.instanceId === null || i.instanceId.trim() === '') continue;
-    if (ids.has(i.instanceId) || instanceGroupKey(i).startsWith(`${groupKey}/`)) members.set(i.instanceId, i);
+  for (const id of group.instanceIds ?? []) {
+    const i = byId.get(id);
+    if (i !== undefined) members.set(id, i);
   }
-  return { groupKey, instanceIds: [...row.ips], instances: [...members.values()], metadata: null, weight: DEFAULT_WEIGHT };
+  const prefix = `${group.groupKey ?? ''}/`;
+  for (const i of registered) if (!members.has(i.instanceId as string) && instanceGroupKey(i).startsWith(prefix)) members.set(i.instanceId as string, i);
+  return { ...group, instances: [...members.values()] };
 }
 
+function canaryGroup(serviceId: string, row: CanaryRow): ServiceGroup {
+  return { groupKey: canaryGroupKey(serviceId, row), instanceIds: [...row.ips], instances: null, metadata: null, weight: DEFAULT_WEIGHT };
+}
+
+const isCanaryRule = (r: RouteRule) => (r.routeId ?? '').trim().toLowerCase() === CANARY_ROUTE_RULE;
+
 /**
- * Sets `logicInstances` and `routeRules` as management does: logical instances (none until groups
- * exist) and the canary route rule of the service, whose group lists the canary instances.
- * Runs before the down filter, so a pulled-out canary instance still shows in the canary group.
+ * Sets `logicInstances` and `routeRules` as management publishes them: the service's logical
+ * instances and its active route rules (released weights). The canary IPs set through
+ * update-canary-ips join the canary rule (created when the service has none), and the groups of
+ * the first canary rule carry their member instances. Runs before the down filter, so a
+ * pulled-out canary instance still shows in its canary group.
  */
 export function groupFilter(state: () => ManagementState): DiscoveryFilter {
   return {
     name: 'management-groups',
     dependsOnConfig: false,
     filter(service: Service): void {
-      service.logicInstances ??= [];
-      const rows = service.serviceId === null ? undefined : state().canaries.get(serviceKey(service.serviceId));
-      const rules: RouteRule[] = [];
+      const s = state();
+      const id = service.serviceId;
+      service.logicInstances = id === null ? [] : [...(s.routing.logicInstances.get(id) ?? [])];
+      const rules: RouteRule[] = id === null ? [] : [...(s.routing.routeRules.get(id) ?? [])];
+      const rows = id === null ? undefined : s.canaries.get(serviceKey(id));
       if (rows !== undefined && rows.length > 0) {
-        rules.push({ groups: rows.map((r) => canaryGroup(service, r)), routeId: CANARY_ROUTE_RULE, strategy: 'weighted-round-robin' });
+        const extra = rows.map((r) => canaryGroup(id as string, r));
+        const at = rules.findIndex(isCanaryRule);
+        if (at < 0) rules.push({ groups: extra, routeId: CANARY_ROUTE_RULE, strategy: DEFAULT_STRATEGY });
+        else rules[at] = { ...rules[at]!, groups: [...(rules[at]!.groups ?? []), ...extra] };
       }
+      const canary = rules.findIndex(isCanaryRule);
+      if (canary >= 0) rules[canary] = { ...rules[canary]!, groups: (rules[canary]!.groups ?? []).map((g) => withMembers(g, service)) };
       service.routeRules = rules;
     },
   };

@@ -127,8 +127,11 @@ export class ManagementReads {
     return { ...i, metadata, status: state.isDown(i) ? 'down' : 'up' };
   }
 
+  /** Every group of the service (any status), then its canary groups. */
   private groups(serviceId: string): ServiceGroup[] {
-    const rows = this.state().canaries.get(serviceKey(serviceId)) ?? [];
-    return rows.map((r) => ({ groupKey: canaryGroupKey(r.serviceId, r), instanceIds: [...r.ips], instances: null, metadata: null, weight: null }));
+    const state = this.state();
+    const rows = state.canaries.get(serviceKey(serviceId)) ?? [];
+    const canary = rows.map((r) => ({ groupKey: canaryGroupKey(r.serviceId, r), instanceIds: [...r.ips], instances: null, metadata: null, weight: null }));
+    return [...(state.routing.serviceGroups.get(serviceId) ?? []), ...canary];
   }
 }

@@ -11,11 +11,27 @@ import { ManagementState } from './management-state.js';
 import { bool, checkLengths, list, obj, requireFields, str } from './requests.js';
 import { downTransitions } from './state-diff.js';
 import { canaryBatch } from './canary.js';
+import { loadRecords } from './routing/routing-records.js';
+import { RoutingState } from './routing/routing-state.js';
+
+/**
+ * Services whose published routing changed between two snapshots: route rules or logical
+ * instances differ, or one of their groups gained its first or lost its last operation.
+ */
+function routingChanges(before: RoutingState, after: RoutingState): Set<string> {
+  const out = new Set<string>();
+  for (const [id, sig] of after.signatures) if (before.signatures.get(id) !== sig) out.add(id);
+  for (const id of before.signatures.keys()) if (!after.signatures.has(id)) out.add(id);
+  for (const [groupId, serviceId] of after.pulledOutGroupServices) if (!before.pulledOutGroupServices.has(groupId)) out.add(serviceId);
+  for (const [groupId, serviceId] of before.pulledOutGroupServices) if (!after.pulledOutGroupServices.has(groupId)) out.add(serviceId);
+  return out;
+}
 
 export interface ManagementSettings {
   maxFieldLength: number;
   maxCanaryIps: number;
   maxZoneOperations: number;
+  maxRoutingBatch: number;
 }
 
 export interface ManagementDeps {
@@ -67,7 +83,8 @@ class WriteFailed extends RegistryError {
  * node's in-memory view of management state. Every write is validated whole, written to the
  * store atomically, then applied at once on this node; other nodes sharing the store apply it
  * when the store's change feed tells them. Applying a new state publishes `delete` for instances
- * that became down and `new` for those that came back, and `reload` for canary changes.
+ * that became down and `new` for those that came back, and `reload` for services whose canary
+ * IPs, route rules, logical instances or group pull-outs changed.
  */
 export class ManagementService {
   private current = ManagementState.EMPTY;
@@ -114,8 +131,12 @@ export class ManagementService {
   private async load(): Promise<void> {
     try {
       const revision = await this.deps.store.revision();
-      const [rows, canaries] = await Promise.all([this.deps.store.operations(), this.deps.store.canaries()]);
-      this.apply(new ManagementState(rows, canaries));
+      const [rows, canaries, records] = await Promise.all([
+        this.deps.store.operations(),
+        this.deps.store.canaries(),
+        loadRecords((kind) => this.deps.store.entities(kind)),
+      ]);
+      this.apply(new ManagementState(rows, canaries, new RoutingState(records, rows)));
       this.loadedRevision = Math.max(this.loadedRevision, revision);
     } catch (err) {
       this.deps.onError(err, 'management refresh');
@@ -130,12 +151,13 @@ export class ManagementService {
     for (const t of downTransitions(before, next, this.deps.repository)) {
       this.deps.bus.publish({ changeTime: now, changeType: t.down ? 'delete' : 'new', instance: t.instance });
     }
-    const canaryServices = new Set<string>();
-    for (const [key, rows] of next.canaries) if (JSON.stringify(rows) !== JSON.stringify(before.canaries.get(key))) canaryServices.add(rows[0]!.serviceId);
-    for (const [key, rows] of before.canaries) if (!next.canaries.has(key)) canaryServices.add(rows[0]!.serviceId);
-    if (canaryServices.size === 0) return;
-    this.deps.invalidate([...canaryServices]);
-    for (const id of canaryServices) this.deps.bus.publish(reloadChange(id, now));
+    const reload = new Set<string>();
+    for (const [key, rows] of next.canaries) if (JSON.stringify(rows) !== JSON.stringify(before.canaries.get(key))) reload.add(rows[0]!.serviceId);
+    for (const [key, rows] of before.canaries) if (!next.canaries.has(key)) reload.add(rows[0]!.serviceId);
+    for (const id of routingChanges(before.routing, next.routing)) reload.add(id);
+    if (reload.size === 0) return;
+    this.deps.invalidate([...reload]);
+    for (const id of reload) this.deps.bus.publish(reloadChange(id, now));
   }
 
   /** The node-up guard of every management write. */
@@ -148,14 +170,16 @@ export class ManagementService {
     );
   }
 
-  private request(body: unknown): JsonObject {
+  /** The node-up guard and the null-request check of a write; returns the request object. */
+  request(body: unknown): JsonObject {
     this.guard();
     const req = readObject(body, 'request');
     if (req === null) throw new BadRequestError('request is null');
     return req;
   }
 
-  private async commit(batch: WriteBatch, failure: string): Promise<void> {
+  /** Writes a batch atomically, then reloads; a store failure becomes `internal-service-error` with `failure`. */
+  async commit(batch: WriteBatch, failure: string): Promise<void> {
     try {
       await this.deps.store.write(batch);
     } catch (err) {

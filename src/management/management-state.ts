@@ -1,5 +1,6 @@
 import { serviceKey, type Instance } from '../core/wire/instance.js';
 import type { CanaryRow, OperationKind, OperationRow } from '../store/management-store.js';
+import { RoutingState } from './routing/routing-state.js';
 
 /** The active operations on one target, with the target's key as first stored. */
 export interface TargetOperations {
@@ -46,8 +47,9 @@ function index(rows: readonly OperationRow[], kind: OperationKind): Map<string, 
 
 /**
  * An immutable snapshot of management state: active operations by target and canary IPs by
- * service. Answers the "down" predicate: an instance is down while an instance, server (its ip)
- * or zone (its service in its zone) operation is active.
+ * service, and the routing snapshot. Answers the "down" predicate: an instance is down while an
+ * instance, server (its ip), zone (its service in its zone) or group (the group it registered
+ * in) operation is active.
  */
 export class ManagementState {
   readonly instances: ReadonlyMap<string, TargetOperations>;
@@ -55,7 +57,12 @@ export class ManagementState {
   readonly zones: ReadonlyMap<string, TargetOperations>;
   readonly canaries: ReadonlyMap<string, readonly CanaryRow[]>;
 
-  constructor(rows: readonly OperationRow[] = [], canaries: readonly CanaryRow[] = []) {
+  constructor(
+    rows: readonly OperationRow[] = [],
+    canaries: readonly CanaryRow[] = [],
+    /** Groups, route rules and logical instances; group operations come from `rows`. */
+    readonly routing: RoutingState = RoutingState.EMPTY,
+  ) {
     this.instances = index(rows, 'instance');
     this.servers = index(rows, 'server');
     this.zones = index(rows, 'zone');
@@ -69,9 +76,10 @@ export class ManagementState {
 
   static readonly EMPTY = new ManagementState();
 
-  isDown(i: Pick<Instance, 'regionId' | 'serviceId' | 'instanceId' | 'ip' | 'zoneId'>): boolean {
+  isDown(i: Pick<Instance, 'regionId' | 'serviceId' | 'instanceId' | 'ip' | 'zoneId' | 'groupId'>): boolean {
     if (this.instances.size > 0 && this.instances.has(instanceTarget(i.regionId, i.serviceId, i.instanceId))) return true;
     if (this.servers.size > 0 && this.servers.has(serverTarget(i.regionId, i.ip))) return true;
-    return this.zones.size > 0 && this.zones.has(zoneTarget(i.regionId, i.serviceId, i.zoneId));
+    if (this.zones.size > 0 && this.zones.has(zoneTarget(i.regionId, i.serviceId, i.zoneId))) return true;
+    return this.routing.isGroupDown(i);
   }
 }

@@ -5,6 +5,7 @@ import { SUCCESS } from '../core/response-status.js';
 import { LOG_ENDPOINTS, queryLogs } from '../management/management-logs.js';
 import type { ManagementReads } from '../management/management-reads.js';
 import type { ManagementService } from '../management/management-service.js';
+import type { RoutingService } from '../management/routing/routing-service.js';
 import { prop } from '../management/requests.js';
 import type { ManagementStore } from '../store/management-store.js';
 import type { ApiRouter } from './api-router.js';
@@ -14,6 +15,7 @@ import { sendWire } from './respond.js';
 export interface ManagementRoutesDeps {
   service: ManagementService;
   reads: ManagementReads;
+  routing: RoutingService;
   store: ManagementStore;
   maxBodyBytes: number;
   logQueryLimit: number;
@@ -21,7 +23,7 @@ export interface ManagementRoutesDeps {
 
 const M = '/api/management';
 
-/** /api/management/**: instance, server and zone operations, views, logs and canary IPs. */
+/** /api/management/**: instance, server, zone and group operations, groups and route rules, views, logs and canary IPs. */
 export function managementRoutes(router: ApiRouter, deps: ManagementRoutesDeps): void {
   const body = (c: Context) => readJsonBody(c, deps.maxBodyBytes);
   const write = (path: string, op: (b: unknown) => Promise<void>) =>
@@ -57,6 +59,47 @@ export function managementRoutes(router: ApiRouter, deps: ManagementRoutesDeps):
     if (c.req.method === 'POST') await body(c);
     return sendWire(c, deps.reads.services());
   });
+
+  const G = `${M}/group`;
+  const r = deps.routing;
+  const groupWrites: Array<[string, (b: unknown) => Promise<void>]> = [
+    ['insert-route-rules', (b) => r.insertRouteRules(b)],
+    ['update-route-rules', (b) => r.updateRouteRules(b)],
+    ['delete-route-rules', (b) => r.deleteRouteRules(b)],
+    ['create-route-rule', (b) => r.createRouteRule(b)],
+    ['insert-route-rule-groups', (b) => r.insertRouteRuleGroups(b)],
+    ['update-route-rule-groups', (b) => r.updateRouteRuleGroups(b)],
+    ['release-route-rule-groups', (b) => r.releaseRouteRuleGroups(b)],
+    ['delete-route-rule-groups', (b) => r.deleteRouteRuleGroups(b)],
+    ['insert-groups', (b) => r.insertGroups(b)],
+    ['update-groups', (b) => r.updateGroups(b)],
+    ['delete-groups', (b) => r.deleteGroups(b)],
+    ['insert-group-tags', (b) => r.insertGroupTags(b)],
+    ['update-group-tags', (b) => r.updateGroupTags(b)],
+    ['delete-group-tags', (b) => r.deleteGroupTags(b)],
+    ['operate-group-operations', (b) => r.operateGroupOperations(b)],
+    ['operate-group-operation', (b) => r.operateGroupOperation(b)],
+    ['insert-group-instances', (b) => r.insertGroupInstances(b)],
+    ['delete-group-instances', (b) => r.deleteGroupInstances(b)],
+    ['insert-service-instances', (b) => r.insertServiceInstances(b)],
+    ['delete-service-instances', (b) => r.deleteServiceInstances(b)],
+  ];
+  for (const [name, op] of groupWrites) write(`${G}/${name}.json`, op);
+  const groupReads: Array<[string, (b: unknown) => object | Promise<object>]> = [
+    ['get-route-rules', (b) => r.getRouteRules(b)],
+    ['get-all-route-rules', () => r.getAllRouteRules()],
+    ['get-route-rule-groups', (b) => r.getRouteRuleGroups(b)],
+    ['get-all-route-rule-groups', () => r.getAllRouteRuleGroups()],
+    ['get-groups', (b) => r.getGroups(b)],
+    ['get-all-groups', () => r.getAllGroups()],
+    ['get-group-tags', (b) => r.getGroupTags(b)],
+    ['get-all-group-tags', () => r.getAllGroupTags()],
+    ['get-group-operations', (b) => r.getGroupOperations(b)],
+    ['get-all-group-operations', () => r.getAllGroupOperations()],
+    ['get-group-instances', (b) => r.getGroupInstances(b)],
+    ['get-service-instances', (b) => r.getServiceInstances(b)],
+  ];
+  for (const [name, view] of groupReads) router.post(`${G}/${name}.json`, async (c) => sendWire(c, await view(await body(c))));
 
   for (const { path, table, filters } of LOG_ENDPOINTS) {
     router.post(`${M}/log/${path}.json`, async (c) => {

@@ -1,19 +1,22 @@
 import { LOG_ENDPOINTS } from '../management/management-logs.js';
+import { groupManagementEndpoints, groupManagementSchemas } from './openapi-groups.js';
 import { arr, bool, envelope, int, nstr, obj, ref, str, type Endpoint, type Json, type QueryParam } from './openapi-schema.js';
 
 /**
  * The management part of the OpenAPI document (management protocol sections 4, 5, 7, 8): schemas
- * and endpoints of /api/management/**. openapi.ts imports this module and this module imports
- * its schema helpers, so only function declarations live at top level here: they are usable
- * whichever of the two modules is evaluated first.
+ * and endpoints of /api/management/**; section 6 (/api/management/group/**) is merged in from
+ * openapi-groups.ts. openapi.ts imports this module and this module imports its schema helpers,
+ * so only function declarations live at top level here: they are usable whichever of the two
+ * modules is evaluated first.
  */
 
 export function managementTagDescription(): string {
   return [
-    'Pull-out / pull-in of instances, servers and zones, canary IPs, management views and audit logs.',
+    'Pull-out / pull-in of instances, servers, zones and groups; groups, weighted route rules, group tags and logical',
+    'instances; canary IPs, management views and audit logs.',
     'Writes require the node to be up (service-unavailable otherwise); validation failures are bad-request with the',
-    "reference's messages; instance, server and zone operations are identified ignoring letter case. A failed call",
-    'answers HTTP 200 with only `responseStatus` in the body.',
+    "reference's messages (under group/, the endpoint's failure text followed by the reason); instance, server and zone",
+    'operations are identified ignoring letter case. A failed call answers HTTP 200 with only `responseStatus` in the body.',
   ].join(' ');
 }
 
@@ -308,7 +311,7 @@ function logSchemas(): Json {
 }
 
 export function managementSchemas(): Json {
-  return { ...operationSchemas(), ...readRequests(), ...readResponses(), ...logSchemas() };
+  return { ...operationSchemas(), ...readRequests(), ...readResponses(), ...logSchemas(), ...groupManagementSchemas() };
 }
 
 // ---------------------------------------------------------------------------
@@ -543,5 +546,6 @@ export function managementEndpoints(): Endpoint[] {
     ...zoneReadEndpoints(),
     ...serviceViewEndpoints(),
     ...logEndpoints(),
+    ...groupManagementEndpoints(),
   ];
 }

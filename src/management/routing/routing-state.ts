@@ -1,0 +1,161 @@
+import { makeInstance, type Instance } from '../../core/wire/instance.js';
+import type { RouteRule, ServiceGroup } from '../../core/wire/service.js';
+import type { OperationRow } from '../../store/management-store.js';
+import {
+  EMPTY_RECORDS,
+  fixWeight,
+  instanceGroupKey,
+  isActive,
+  parseMetadata,
+  type GroupRecord,
+  type RouteRuleRecord,
+  type RoutingRecords,
+} from './routing-records.js';
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}
+
+/**
+ * The routing snapshot of one load of the store: what discovery publishes per service (route rules
+ * with their released weights, logical instances, groups) and which groups are pulled out. Built
+ * once per load, read by every discovery request, never changed.
+ */
+export class RoutingState {
+  /** Groups that are not deleted, by id. */
+  readonly groupsById: ReadonlyMap<number, GroupRecord>;
+  /** Tags of every group (deleted ones included), by group id. */
+  readonly tagsByGroup: ReadonlyMap<number, Readonly<Record<string, string>>>;
+  /** Logical members of every group, by group id. */
+  readonly membersByGroup: ReadonlyMap<number, readonly string[]>;
+  /** Group-operation labels by group id (groups since deleted included). */
+  readonly groupOperations: ReadonlyMap<number, readonly string[]>;
+  /** Published route rules by exact service id: active rules with at least one active group. */
+  readonly routeRules: ReadonlyMap<string, readonly RouteRule[]>;
+  /** Every group of a service (any status), by exact service id. */
+  readonly serviceGroups: ReadonlyMap<string, readonly ServiceGroup[]>;
+  /** Logical instances by exact service id, all `up`. */
+  readonly logicInstances: ReadonlyMap<string, readonly Instance[]>;
+  /** Per service: a text that changes whenever what discovery publishes of its routing changes. */
+  readonly signatures: ReadonlyMap<string, string>;
+  /** Services of the groups that have at least one operation. */
+  readonly pulledOutGroupServices: ReadonlyMap<number, string>;
+  private readonly downGroupKeys: ReadonlySet<string>;
+
+  constructor(
+    readonly records: RoutingRecords = EMPTY_RECORDS,
+    groupOperationRows: readonly OperationRow[] = [],
+  ) {
+    const groupsById = new Map<number, GroupRecord>();
+    for (const g of records.groups) if (!g.deleted) groupsById.set(g.id, g);
+    this.groupsById = groupsById;
+
+    const tags = new Map<number, Record<string, string>>();
+    for (const t of records.groupTags) {
+      const entry = tags.get(t.groupId) ?? {};
+      entry[t.tag] = t.value;
+      tags.set(t.groupId, entry);
+    }
+    this.tagsByGroup = tags;
+
+    const members = new Map<number, string[]>();
+    for (const m of records.groupInstances) push(members, m.groupId, m.instanceId);
+    this.membersByGroup = members;
+
+    const operations = new Map<number, Set<string>>();
+    for (const row of groupOperationRows) {
+      if (row.kind !== 'group' || row.operation.trim() === '') continue;
+      const id = Number(row.groupId);
+      if (!Number.isSafeInteger(id)) continue;
+      const set = operations.get(id) ?? new Set<string>();
+      set.add(row.operation);
+      operations.set(id, set);
+    }
+    this.groupOperations = new Map([...operations].map(([id, set]) => [id, [...set].sort()]));
+    const downKeys = new Set<string>();
+    const pulledOut = new Map<number, string>();
+    for (const id of operations.keys()) {
+      const g = groupsById.get(id);
+      if (g === undefined) continue;
+      downKeys.add(g.groupKey);
+      pulledOut.set(id, g.serviceId);
+    }
+    this.downGroupKeys = downKeys;
+    this.pulledOutGroupServices = pulledOut;
+
+    const group = (g: GroupRecord, weight: number | null): ServiceGroup => ({
+      groupKey: g.groupKey,
+      instanceIds: [...(members.get(g.id) ?? [])],
+      instances: null,
+      metadata: tags.has(g.id) ? { ...tags.get(g.id) } : null,
+      weight,
+    });
+
+    const serviceGroups = new Map<string, ServiceGroup[]>();
+    for (const g of groupsById.values()) push(serviceGroups, g.serviceId, group(g, null));
+    this.serviceGroups = serviceGroups;
+
+    const linksByRule = new Map<number, RoutingRecords['routeRuleGroups']>();
+    for (const link of records.routeRuleGroups) push(linksByRule, link.routeRuleId, link);
+    const routeRules = new Map<string, RouteRule[]>();
+    for (const rule of records.routeRules) {
+      if (rule.deleted || !isActive(rule.status)) continue;
+      const groups: ServiceGroup[] = [];
+      for (const link of linksByRule.get(rule.id) ?? []) {
+        const g = groupsById.get(link.groupId);
+        if (g !== undefined && isActive(g.status)) groups.push(group(g, fixWeight(link.weight)));
+      }
+      if (groups.length > 0) push(routeRules, rule.serviceId, { groups, routeId: rule.name, strategy: rule.strategy });
+    }
+    this.routeRules = routeRules;
+
+    const logic = new Map<string, Instance[]>();
+    for (const s of records.serviceInstances) {
+      push(
+        logic,
+        s.serviceId,
+        makeInstance({
+          groupId: s.groupId,
+          healthCheckUrl: s.healthCheckUrl,
+          instanceId: s.instanceId,
+          ip: s.ip,
+          machineName: s.machineName,
+          metadata: parseMetadata(s.metadata),
+          port: s.port,
+          protocol: s.protocol,
+          regionId: s.regionId,
+          serviceId: s.serviceId,
+          status: 'up',
+          url: s.url,
+          zoneId: s.zoneId,
+        }),
+      );
+    }
+    this.logicInstances = logic;
+
+    const signatures = new Map<string, string>();
+    for (const id of new Set([...routeRules.keys(), ...logic.keys()])) {
+      signatures.set(id, JSON.stringify([routeRules.get(id) ?? [], logic.get(id) ?? []]));
+    }
+    this.signatures = signatures;
+  }
+
+  static readonly EMPTY = new RoutingState();
+
+  /** Whether a pulled-out group holds the instance physically (same service, region, zone and group name). */
+  isGroupDown(i: Pick<Instance, 'serviceId' | 'regionId' | 'zoneId' | 'groupId' | 'instanceId'>): boolean {
+    if (this.downGroupKeys.size === 0) return false;
+    const key = instanceGroupKey(i);
+    for (let at = key.indexOf('/'); at >= 0; at = key.indexOf('/', at + 1)) {
+      if (this.downGroupKeys.has(key.slice(0, at))) return true;
+    }
+    return false;
+  }
+
+  /** Non-deleted route rules, every status. */
+  liveRouteRules(): RouteRuleRecord[] {
+    return this.records.routeRules.filter((r) => !r.deleted);
+  }
+}
