@@ -14,6 +14,15 @@ import { canaryBatch } from './canary.js';
 import { loadRecords } from './routing/routing-records.js';
 import { RoutingState } from './routing/routing-state.js';
 
+/** Services with a logical instance whose "down" state differs between two snapshots. */
+function logicalDownChanges(before: ManagementState, after: ManagementState): Set<string> {
+  const out = new Set<string>();
+  for (const [serviceId, instances] of after.routing.logicInstances) {
+    if (instances.some((i) => before.isDown(i) !== after.isDown(i))) out.add(serviceId);
+  }
+  return out;
+}
+
 /**
  * Services whose published routing changed between two snapshots: route rules or logical
  * instances differ, or one of their groups gained its first or lost its last operation.
@@ -155,6 +164,7 @@ export class ManagementService {
     for (const [key, rows] of next.canaries) if (JSON.stringify(rows) !== JSON.stringify(before.canaries.get(key))) reload.add(rows[0]!.serviceId);
     for (const [key, rows] of before.canaries) if (!next.canaries.has(key)) reload.add(rows[0]!.serviceId);
     for (const id of routingChanges(before.routing, next.routing)) reload.add(id);
+    for (const id of logicalDownChanges(before, next)) reload.add(id);
     if (reload.size === 0) return;
     this.deps.invalidate([...reload]);
     for (const id of reload) this.deps.bus.publish(reloadChange(id, now));

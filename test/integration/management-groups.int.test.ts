@@ -79,6 +79,40 @@ describe('route rules and group pull-outs over HTTP and WebSocket (SQLite)', () 
   });
 });
 
+describe('logical instances (SQLite)', () => {
+  const nodes: RunningNode[] = [];
+  const sockets: TestSocket[] = [];
+  afterAll(async () => {
+    for (const s of sockets) s.close();
+    for (const n of nodes) await n.stop();
+  });
+
+  it('pulling a logical instance out or in pushes reload, and discovery follows', async () => {
+    const a = await startTestNode();
+    nodes.push(a);
+    const sub = await TestSocket.open(wsUrl(a.url, '/ws/discovery/instance-change'));
+    sockets.push(sub);
+    sub.send({ serviceId: 'demo.order' });
+    await new Promise((r) => setTimeout(r, 20));
+    const logical = {
+      serviceId: 'demo.order', instanceId: 'logic-1', ip: '10.9.9.9', machineName: 'host-l', metadata: {}, port: 80, protocol: 'http',
+      regionId: 'SHA', zoneId: 'sha-z1', healthCheckUrl: 'http://10.9.9.9/health', url: 'http://10.9.9.9/', groupId: 'blue',
+    };
+    await postJson(`${a.url}${G}/insert-service-instances.json`, { serviceInstances: [logical], ...AUDIT });
+    await nextOfType(sub, 'reload');
+    const logicIds = async () => ((await lookup(a.url)).logicInstances as Array<{ instanceId: string }>).map((i) => i.instanceId);
+    expect(await logicIds()).toEqual(['logic-1']);
+
+    const operate = (complete: boolean) => ({ instanceKey: { regionId: 'SHA', serviceId: 'demo.order', instanceId: 'logic-1' }, operation: 'pullout', operationComplete: complete, operatorId: 'alice', token: 't' });
+    await postJson(`${a.url}/api/management/operate-instance.json`, operate(false));
+    await nextOfType(sub, 'reload');
+    expect(await logicIds()).toEqual([]);
+    await postJson(`${a.url}/api/management/operate-instance.json`, operate(true));
+    await nextOfType(sub, 'reload');
+    expect(await logicIds()).toEqual(['logic-1']);
+  });
+});
+
 describe('route rules shared through Redis', async () => {
   const url = await redisUrlForTests();
   const prefix = uniqueKeyPrefix('groups');
