@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createStore } from '../../src/store/index.js';
 import { describeManagementStore } from '../../src/store/management-store.contract.js';
+import { operationRow } from '../../src/store/management-store.js';
 import { logQuery } from '../../src/store/sqlite/sqlite-logs.js';
 import { SCHEMA_VERSION } from '../../src/store/sqlite/sqlite-schema.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -51,6 +52,26 @@ describe('SqliteStore (sqlite only)', () => {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     } finally {
       db.close();
+    }
+  });
+
+  it('migrates a file of schema version 1 (before entity records) and keeps its data', async () => {
+    const first = await open();
+    await first.write({ upsert: [operationRow({ kind: 'instance', regionId: 'SHA', serviceId: 's', instanceId: 'i', operation: 'pullout' })] });
+    await first.close();
+    const db = new Database(join(dir, 'artemis.db'));
+    db.exec('DROP TABLE entity; DROP TABLE entity_seq; UPDATE schema_version SET version = 1');
+    db.close();
+
+    const store = await open();
+    expect(await store.operations()).toHaveLength(1);
+    await store.write({ entities: [{ op: 'put', kind: 'group', key: 'g', create: { name: 'g' }, update: {} }] });
+    expect(await store.entities('group')).toEqual([{ id: 1, key: 'g', fields: { name: 'g' } }]);
+    const check = new Database(join(dir, 'artemis.db'), { readonly: true });
+    try {
+      expect(check.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: SCHEMA_VERSION }]);
+    } finally {
+      check.close();
     }
   });
 
