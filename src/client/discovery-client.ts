@@ -1,5 +1,6 @@
 import { serviceKey, type Instance } from '../core/wire/instance.js';
-import type { Service } from '../core/wire/service.js';
+import type { RouteRule, Service } from '../core/wire/service.js';
+import { effectiveRouteRules } from '../core/wire/route-rules.js';
 import { Emitter } from './emitter.js';
 import { ArtemisClientError } from './errors.js';
 import { prop } from './http.js';
@@ -108,10 +109,24 @@ export class DiscoveryClient extends Emitter<DiscoveryEvents> {
     return () => entry.listeners.delete(listener);
   }
 
-  /** An up instance of the service by weighted round robin (all weights equal for now); undefined when none is up. */
-  async pick(serviceId: string): Promise<Readonly<Instance> | undefined> {
+  /**
+   * An up instance of the service, undefined when none is up. Without `routeId`: round robin over
+   * all its instances. With `routeId`: weighted routing by that route rule as the registry
+   * publishes it (a group in proportion to its weight, then an instance of the group round robin),
+   * `default-route-rule` when the service has no such rule.
+   */
+  async pick(serviceId: string, options: { routeId?: string } = {}): Promise<Readonly<Instance> | undefined> {
     const service = await this.getService(serviceId);
-    return this.entries.get(serviceKey(serviceId))?.picker.pick(service.instances ?? []);
+    const entry = this.entries.get(serviceKey(serviceId));
+    if (entry === undefined) return undefined;
+    if (options.routeId === undefined) return entry.picker.pick(service.instances ?? []);
+    if (entry.routes?.service !== service) entry.routes = { service, rules: effectiveRouteRules(service) };
+    return entry.routePicker.pick(entry.routes.rules, options.routeId);
+  }
+
+  /** The service's route rules resolved to member instances, plus `default-route-rule` (see {@link pick}). */
+  async routeRules(serviceId: string): Promise<RouteRule[]> {
+    return effectiveRouteRules(await this.getService(serviceId));
   }
 
   /** Stops pushes and timers and closes the connection. Idempotent; resolves when everything is released. */

@@ -1,4 +1,6 @@
 import { instanceKey, type Instance } from '../core/wire/instance.js';
+import { DEFAULT_ROUTE_RULE } from '../core/wire/route-rules.js';
+import type { RouteRule, ServiceGroup } from '../core/wire/service.js';
 
 /** An instance is "up" when its status is `up` (any case) or not set. */
 export function isUp(instance: Instance): boolean {
@@ -51,5 +53,51 @@ export class WeightedRoundRobin {
   private prune(instances: readonly Instance[]): void {
     const keep = new Set(instances.map(instanceKey));
     for (const key of this.current.keys()) if (!keep.has(key)) this.current.delete(key);
+  }
+}
+
+const ruleName = (r: RouteRule) => (r.routeId ?? '').trim().toLowerCase();
+
+/**
+ * Weighted routing by route rule: picks a group of the named rule in proportion to the groups'
+ * weights (smooth weighted round robin over groups that have an up member and a weight above 0),
+ * then an up instance of that group round robin. An unknown rule name, or a rule with no usable
+ * group, routes by `default-route-rule`.
+ */
+export class RoutePicker {
+  private readonly groupState = new Map<string, number>();
+  private readonly members = new Map<string, WeightedRoundRobin>();
+
+  /** `rules` as resolved by `effectiveRouteRules` (each group lists its member instances). */
+  pick(rules: readonly RouteRule[], routeId: string): Instance | undefined {
+    const wanted = routeId.trim().toLowerCase();
+    const fallback = rules.find((r) => ruleName(r) === DEFAULT_ROUTE_RULE);
+    const rule = rules.find((r) => ruleName(r) === wanted) ?? fallback;
+    return (rule === undefined ? undefined : this.pickIn(rule)) ?? (fallback === undefined || fallback === rule ? undefined : this.pickIn(fallback));
+  }
+
+  private pickIn(rule: RouteRule): Instance | undefined {
+    const usable = (rule.groups ?? []).filter((g) => (g.weight ?? 0) > 0 && (g.instances ?? []).some(isUp));
+    if (usable.length === 0) return undefined;
+    const name = ruleName(rule);
+    let total = 0;
+    let best: ServiceGroup | undefined;
+    let bestValue = -Infinity;
+    for (const g of usable) {
+      const key = `${name}\u0000${g.groupKey ?? ''}`;
+      const weight = g.weight ?? 0;
+      const value = (this.groupState.get(key) ?? 0) + weight;
+      this.groupState.set(key, value);
+      total += weight;
+      if (value > bestValue) {
+        best = g;
+        bestValue = value;
+      }
+    }
+    const bestKey = `${name}\u0000${best!.groupKey ?? ''}`;
+    this.groupState.set(bestKey, bestValue - total);
+    let picker = this.members.get(bestKey);
+    if (picker === undefined) this.members.set(bestKey, (picker = new WeightedRoundRobin()));
+    return picker.pick(best!.instances ?? []);
   }
 }

@@ -1,7 +1,7 @@
 import { instanceKey, serviceKey, type Instance } from '../core/wire/instance.js';
-import type { ChangeType, Service } from '../core/wire/service.js';
+import type { ChangeType, RouteRule, Service } from '../core/wire/service.js';
 import type { ArtemisClientError } from './errors.js';
-import { WeightedRoundRobin } from './picker.js';
+import { RoutePicker, WeightedRoundRobin } from './picker.js';
 import type { PushedChange } from './wire.js';
 
 /**
@@ -49,6 +49,9 @@ export class ServiceEntry {
   service: Readonly<Service> | undefined;
   readonly listeners = new Set<ServiceListener>();
   readonly picker = new WeightedRoundRobin();
+  readonly routePicker = new RoutePicker();
+  /** The effective route rules of `service`, resolved once per service object. */
+  routes: { service: Readonly<Service>; rules: RouteRule[] } | undefined;
   lastError: ArtemisClientError | undefined;
   /** The running fetch, if any. */
   loading: Promise<void> | undefined;

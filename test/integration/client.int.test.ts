@@ -154,4 +154,29 @@ describe('client SDK against a real node', () => {
     await until('registration on the other node', async () => (await listed(spare, 'demo.failover')).join() === 'x');
     expect(events.some((e) => e.name === 'node-changed' && (e.payload as { to: string }).to === spare.url)).toBe(true);
   });
+
+  it('picks by route rule: groups in proportion to their released weights, default-route-rule otherwise', async () => {
+    const node = await startTestNode();
+    cleanup.push(() => node.stop());
+    const post = (path: string, body: unknown) => fetch(`${node.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const inst = (instanceId: string, groupId: string) => ({ regionId: 'SHA', zoneId: 'sha-z1', serviceId: 'demo.routed', instanceId, groupId, ip: '10.0.0.1', port: 80, url: `http://10.0.0.1/${instanceId}`, status: 'up' });
+    await post('/api/registry/register.json', { instances: [inst('b1', 'blue'), inst('b2', 'blue'), inst('g1', 'green')] });
+    const audit = { operation: 'release', operatorId: 'alice', token: 't' };
+    const group = (name: string, weight: number) => ({ serviceId: 'demo.routed', regionId: 'SHA', zoneId: 'sha-z1', name, appId: 'app', status: 'active', weight });
+    await post('/api/management/group/create-route-rule.json', { routeRule: { serviceId: 'demo.routed', name: 'split', status: 'active', strategy: 'weighted-round-robin' }, groups: [group('blue', 3), group('green', 1)], ...audit });
+    await post('/api/management/group/release-route-rule-groups.json', { routeRuleGroups: [{ routeRuleId: 1, groupId: 1 }, { routeRuleId: 1, groupId: 2 }], ...audit });
+
+    const discovery = new DiscoveryClient({ urls: node.url, ...FAST });
+    cleanup.push(() => discovery.close());
+    await until('the released weights', async () => (await discovery.routeRules('demo.routed'))[0]?.groups?.map((g) => g.weight).join() === '3,1');
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 400; i++) {
+      const id = (await discovery.pick('demo.routed', { routeId: 'split' }))?.instanceId ?? 'none';
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(counts)).toEqual({ b1: 150, b2: 150, g1: 100 });
+    const byDefault = new Set<string>();
+    for (let i = 0; i < 6; i++) byDefault.add((await discovery.pick('demo.routed', { routeId: 'no-such-rule' }))?.instanceId ?? 'none');
+    expect([...byDefault].sort()).toEqual(['b1', 'b2', 'g1']);
+  });
 });
