@@ -3,7 +3,6 @@ import { ErrorCodes } from '../core/error-codes.js';
 import { serviceKey } from '../core/wire/instance.js';
 import { readString, type JsonObject } from '../core/wire/json-reader.js';
 import type { CanaryRow, LogFields, WriteBatch } from '../store/management-store.js';
-import { canaryGroupKey } from './management-filters.js';
 import type { ManagementState } from './management-state.js';
 import { blank, checkLengths, list, prop, requireFields, str } from './requests.js';
 
@@ -39,11 +38,12 @@ export function canaryBatch(req: JsonObject, regionId: string, state: Management
   checkLengths([['serviceId', serviceId], ['appId', appId], ...Object.entries(audit), ...ips.map((ip): [string, string] => ['canaryIps[]', ip])], limits.maxFieldLength);
   const row: CanaryRow = { serviceId: serviceId as string, appId: appId as string, regionId, ips };
   const previous = state.canaries.get(serviceKey(row.serviceId))?.find((c) => c.appId.toLowerCase() === row.appId.toLowerCase())?.ips ?? [];
-  const groupKey = canaryGroupKey(row.serviceId, row);
-  const log = (instanceId: string, removed: boolean): { table: 'group-instance'; fields: LogFields } => ({
+  // Canary IP sets are not group records and have no numeric group id; their log rows carry 0
+  // (the log's groupId is a number for every reader) and otherwise the fields of a membership log.
+  const log = (instanceId: string): { table: 'group-instance'; fields: LogFields } => ({
     table: 'group-instance',
-    fields: { groupId: groupKey, instanceId, operation: audit.operation, operatorId: audit.operatorId, token: audit.token, reason: audit.reason ?? '', removed },
+    fields: { groupId: 0, instanceId, operation: audit.operation, operatorId: audit.operatorId, token: audit.token, reason: audit.reason ?? '' },
   });
-  const logs = [...previous.filter((ip) => !ips.includes(ip)).map((ip) => log(ip, true)), ...ips.filter((ip) => !previous.includes(ip)).map((ip) => log(ip, false))];
+  const logs = [...previous.filter((ip) => !ips.includes(ip)), ...ips.filter((ip) => !previous.includes(ip))].map(log);
   return { canary: [row], logs };
 }

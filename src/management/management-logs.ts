@@ -17,6 +17,8 @@ export const LOG_ENDPOINTS: ReadonlyArray<{ path: string; table: LogTable; filte
   { path: 'service-instance-logs', table: 'service-instance', filters: ['serviceId', 'instanceId', 'operation', 'operatorId'] },
 ];
 
+const NUMERIC_ID_FIELDS: ReadonlySet<string> = new Set(['groupId', 'routeRuleId']);
+
 function filterOf(req: JsonObject | null, fields: readonly string[]): LogFilter {
   const filter: LogFilter = {};
   for (const field of fields) {
@@ -33,7 +35,10 @@ function filterOf(req: JsonObject | null, fields: readonly string[]): LogFilter 
       continue;
     }
     if (typeof v !== 'string') throw new BadRequestError(`request.${field}: expected a string or number.`, { httpStatus: 400 });
-    if (v.trim() !== '') filter[field] = v.trim();
+    const text = v.trim();
+    if (text === '') continue;
+    // ids of groups and route rules are numbers; a numeric string means the same id
+    filter[field] = NUMERIC_ID_FIELDS.has(field) && /^-?\d{1,15}$/.test(text) ? Number(text) : text;
   }
   return filter;
 }

@@ -99,7 +99,7 @@ export class ManagementService {
   private current = ManagementState.EMPTY;
   private loadedRevision = -1;
   private refreshing: Promise<void> | undefined;
-  private again = false;
+  private followUp: Promise<void> | undefined;
   private unwatch: (() => void) | undefined;
 
   constructor(private readonly deps: ManagementDeps) {}
@@ -112,7 +112,8 @@ export class ManagementService {
   async start(): Promise<void> {
     await this.refresh();
     this.unwatch = this.deps.store.watch((change) => {
-      if (change.resync || change.revision > this.loadedRevision) void this.refresh();
+      // load() has reported a failure; the next change, or the periodic refresh, tries again
+      if (change.resync || change.revision > this.loadedRevision) this.refresh().catch(() => undefined);
     });
   }
 
@@ -121,20 +122,25 @@ export class ManagementService {
     this.unwatch = undefined;
   }
 
-  /** Reloads from the store; concurrent calls share one run and one follow-up run. */
+  /**
+   * Reloads from the store. A call made while a load runs gets a follow-up load that starts when
+   * the running one ends (all such calls share it), so a caller that has just written always sees
+   * its write once the promise resolves.
+   */
   refresh(): Promise<void> {
-    if (this.refreshing !== undefined) {
-      this.again = true;
+    if (this.refreshing === undefined) {
+      this.refreshing = this.load().finally(() => {
+        this.refreshing = undefined;
+      });
       return this.refreshing;
     }
-    this.refreshing = this.load().finally(() => {
-      this.refreshing = undefined;
-      if (this.again) {
-        this.again = false;
-        void this.refresh();
-      }
-    });
-    return this.refreshing;
+    this.followUp ??= this.refreshing
+      .catch(() => undefined)
+      .then(() => {
+        this.followUp = undefined;
+        return this.refresh();
+      });
+    return this.followUp;
   }
 
   private async load(): Promise<void> {

@@ -100,11 +100,14 @@ export interface EntityRecord {
  * - `put`: if a record of `kind` has `key`, its fields become `{...fields, ...update}`; otherwise a
  *   record is created with the next id and `create` as its fields.
  * - `patch`: merges `update` into the record with `id`; nothing happens when there is none.
+ * - `copy`: sets field `to` of the record with `id` to the value its field `from` holds at that
+ *   moment (null when absent); nothing happens when there is none.
  * - `delete`: removes the record with `id`; nothing happens when there is none.
  */
 export type EntityWrite =
   | { op: 'put'; kind: EntityKind; key: string; create: EntityFields; update: EntityFields }
   | { op: 'patch'; kind: EntityKind; id: number; update: EntityFields }
+  | { op: 'copy'; kind: EntityKind; id: number; from: string; to: string }
   | { op: 'delete'; kind: EntityKind; id: number };
 
 /** Everything one management call changes, applied atomically: all of it or none of it. */

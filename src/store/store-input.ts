@@ -28,7 +28,7 @@ const RESERVED_LOG_FIELDS: ReadonlySet<string> = new Set(['id', 'createTime', 'u
 /** Field names are used inside SQLite JSON paths, so they are kept to identifier characters. */
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 /** Longest entity key, in UTF-16 code units (`key.length`). */
-export const MAX_ENTITY_KEY_LENGTH = 1024;
+export const MAX_ENTITY_KEY_LENGTH = 16_384;
 /** A UTF-16 surrogate without its pair: such text cannot be stored as UTF-8 and read back the same. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -125,17 +125,25 @@ function checkEntityKey(key: unknown): string {
   return key;
 }
 
+function checkCopyField(name: unknown): string {
+  if (typeof name !== 'string') throw new StoreInputError('A copy names its fields with strings.');
+  checkName(name, 'entity');
+  return name;
+}
+
 /** A checked copy of one entity write (only the properties its op uses), else throws {@link StoreInputError}. */
 export function checkEntityWrite(write: EntityWrite): EntityWrite {
   if (typeof write !== 'object' || write === null) throw new StoreInputError('An entity write must be an object.');
   // Read as untrusted input: the union's members do not all have every property.
-  const w = write as { op?: unknown; kind?: unknown; key?: unknown; id?: unknown; create?: unknown; update?: unknown };
+  const w = write as { op?: unknown; kind?: unknown; key?: unknown; id?: unknown; create?: unknown; update?: unknown; from?: unknown; to?: unknown };
   const kind = checkEntityKind(w.kind);
   switch (w.op) {
     case 'put':
       return { op: 'put', kind, key: checkEntityKey(w.key), create: storedEntityFields(w.create as EntityFields), update: storedEntityFields(w.update as EntityFields) };
     case 'patch':
       return { op: 'patch', kind, id: checkEntityId(w.id), update: storedEntityFields(w.update as EntityFields) };
+    case 'copy':
+      return { op: 'copy', kind, id: checkEntityId(w.id), from: checkCopyField(w.from), to: checkCopyField(w.to) };
     case 'delete':
       return { op: 'delete', kind, id: checkEntityId(w.id) };
     default:

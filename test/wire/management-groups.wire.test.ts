@@ -241,4 +241,39 @@ describe('groups, route rules and weighted routing (management spec section 6)',
     expect(last).toEqual({ groups: null, responseStatus: { errorCode: 'rate-limited', message: 'Request is rate limited.', status: 'fail' } });
     expect((await call(node, `${G}/get-route-rules.json`, {})).responseStatus.status).toBe('success');
   });
+
+  it('edge cases: null ids, inactive canary rule, int ranges, numeric log filters, odd tag names, id list limit, store failure', async () => {
+    await call(node, `${G}/insert-route-rules.json`, { routeRules: [{ serviceId: 'demo.order', name: 'r1', status: 'active', strategy: 's' }, { serviceId: 'demo.order', name: 'r2', status: 'active', strategy: 's' }], ...AUDIT });
+    expect(await call(node, `${G}/delete-route-rules.json`, { routeRuleIds: [null, 2, 99], ...AUDIT })).toEqual({ responseStatus: SUCCESS });
+    expect((await call(node, `${G}/get-all-route-rules.json`, {})).routeRules.map((r: { name: string }) => r.name)).toEqual(['r1']);
+    expect((await call(node, '/api/management/log/route-rule-logs.json', { name: 'r2' })).logs).toHaveLength(2);
+
+    // an inactive canary rule keeps the canary IPs unpublished
+    await call(node, '/api/management/canary/update-canary-ips.json', { serviceId: 'demo.order', appId: 'app', canaryIps: ['plain-1'], operation: 'c', operatorId: 'alice', token: 't' });
+    expect((await lookup(node)).routeRules.map((r: { routeId: string }) => r.routeId)).toEqual(['canary-route-rule']);
+    await call(node, `${G}/insert-route-rules.json`, { routeRules: [{ serviceId: 'demo.order', name: 'canary-route-rule', status: 'inactive', strategy: 's' }], ...AUDIT });
+    expect((await lookup(node)).routeRules).toEqual([]);
+
+    const port = await call(node, `${G}/insert-service-instances.json`, {
+      serviceInstances: [{ serviceId: 'demo.order', instanceId: 'l', ip: 'i', machineName: 'm', metadata: { a: 'b' }, port: 9_999_999_999, protocol: 'http', regionId: 'SHA', zoneId: 'z', healthCheckUrl: 'h', url: 'u', groupId: 'g' }],
+      ...AUDIT,
+    });
+    expect(port.responseStatus.message).toMatch(/^insert service instances failed\. .*port.*32-bit/);
+    const weight = await call(node, `${G}/insert-route-rule-groups.json`, { routeRuleGroups: [{ routeRuleId: 1, groupId: 1, unreleasedWeight: 3_000_000_000 }], ...AUDIT });
+    expect(weight.responseStatus.errorCode).toBe('bad-request');
+
+    await call(node, `${G}/insert-route-rule-groups.json`, { routeRuleGroups: [{ routeRuleId: 1, groupId: 1, unreleasedWeight: 7 }], ...AUDIT });
+    await call(node, `${G}/delete-route-rule-groups.json`, { routeRuleGroupIds: [1], ...AUDIT });
+    const linkLogs = (await call(node, '/api/management/log/route-rule-group-logs.json', { routeRuleId: '1', groupId: '1' })).logs;
+    expect(linkLogs.map((l: { weight: number }) => l.weight)).toEqual([7, 7]);
+
+    await call(node, `${G}/insert-group-tags.json`, JSON.parse('{"groupTagsList":[{"groupId":1,"tags":{"__proto__":"p","n":5,"ok":true}}]}'));
+    expect((await call(node, `${G}/get-group-tags.json`, { groupId: 1 })).groupTags).toEqual(JSON.parse('{"groupId":1,"tags":{"__proto__":"p","n":"5","ok":"true"}}'));
+
+    const many = await call(node, `${G}/delete-groups.json`, { groupIds: Array.from({ length: 1001 }, (_, i) => i + 1), ...AUDIT });
+    expect(many.responseStatus.message).toContain('management.maxRoutingBatch');
+
+    await node.management.stop();
+    expect((await call(node, `${G}/get-groups.json`, {})).responseStatus).toEqual({ errorCode: 'internal-service-error', message: 'get groups failed.', status: 'fail' });
+  });
 });

@@ -150,6 +150,7 @@ describe('management wire format', () => {
     expect(tooMany.responseStatus.message).toContain('limits.maxCanaryIps');
     const logs = await json(node, '/api/management/log/group-instance-logs.json', {});
     expect(logs.logs).toHaveLength(1);
+    expect(logs.logs[0]).toMatchObject({ groupId: 0, instanceId: '10.1.2.4:8080', operation: 'update-canary-ips', operatorId: 'alice' });
   });
 
   it('answers bad input with bad-request and writes nothing', async () => {

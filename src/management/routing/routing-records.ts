@@ -1,5 +1,7 @@
 import type { EntityFields, EntityKind, EntityRecord } from '../../store/management-store.js';
 
+export { DEFAULT_STRATEGY, DEFAULT_WEIGHT, fixWeight, instanceGroupKey } from '../../core/wire/route-rules.js';
+
 /**
  * The routing records of management (groups, route rules, their weighted links, tags, logical
  * members and logical instances) as typed rows, their unique keys, and their wire shapes.
@@ -82,17 +84,7 @@ export interface RoutingRecords {
 
 export const EMPTY_RECORDS: RoutingRecords = { groups: [], routeRules: [], routeRuleGroups: [], groupTags: [], groupInstances: [], serviceInstances: [] };
 
-export const DEFAULT_WEIGHT = 5;
-export const MIN_WEIGHT = 0;
-export const MAX_WEIGHT = 10_000;
 export const ACTIVE = 'active';
-export const DEFAULT_STRATEGY = 'weighted-round-robin';
-
-/** Weight normalisation: absent or negative → 5, above 10000 → 10000. */
-export function fixWeight(weight: number | null | undefined): number {
-  if (weight === null || weight === undefined || weight < MIN_WEIGHT) return DEFAULT_WEIGHT;
-  return Math.min(weight, MAX_WEIGHT);
-}
 
 export const isActive = (status: string | null): boolean => (status ?? '').trim().toLowerCase() === ACTIVE;
 
@@ -101,17 +93,6 @@ const fold = (s: string) => s.trim().toLowerCase();
 /** Group key: the non-blank parts of service/region/zone/name, trimmed, joined by `/`, lower-cased. */
 export function groupKeyOf(g: { serviceId: string | null; regionId: string | null; zoneId: string | null; name: string | null }): string {
   return [g.serviceId, g.regionId, g.zoneId, g.name].map((p) => (p ?? '').trim()).filter((p) => p !== '').join('/').toLowerCase();
-}
-
-/**
- * Instance group key: service/region/zone/group/instance over the non-blank parts, lower-cased; a
- * blank group or `default` becomes `default`. An instance physically belongs to a group when this
- * key starts with the group's key and a `/`.
- */
-export function instanceGroupKey(i: { serviceId: string | null; regionId: string | null; zoneId: string | null; groupId: string | null; instanceId: string | null }): string {
-  const raw = (i.groupId ?? '').trim();
-  const group = raw === '' || raw.toLowerCase() === 'default' ? 'default' : raw;
-  return [i.serviceId, i.regionId, i.zoneId, group, i.instanceId].map((p) => (p ?? '').trim()).filter((p) => p !== '').join('/').toLowerCase();
 }
 
 /** Store keys: the unique identity of each kind (case-insensitive where the reference's collation is). */
@@ -203,9 +184,9 @@ export function parseMetadata(textValue: string): Record<string, string | null> 
   try {
     const v: unknown = JSON.parse(textValue);
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return {};
-    const out: Record<string, string | null> = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = typeof x === 'string' ? x : x === null ? null : JSON.stringify(x);
-    return out;
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, typeof x === 'string' ? x : x === null ? null : JSON.stringify(x)]),
+    );
   } catch {
     return {};
   }

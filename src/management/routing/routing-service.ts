@@ -1,7 +1,7 @@
 import { ErrorCodes } from '../../core/error-codes.js';
 import { BadRequestError, RegistryError } from '../../core/errors.js';
 import { RATE_LIMITED, SUCCESS } from '../../core/response-status.js';
-import { readInteger, readObject, type JsonObject } from '../../core/wire/json-reader.js';
+import { readInt32, readInteger, readObject, type JsonObject } from '../../core/wire/json-reader.js';
 import type { RateLimiter } from '../../ratelimit/rate-limiter.js';
 import { operationRow, type EntityKind, type EntityRecord, type EntityWrite, type LogFields, type LogTable, type ManagementStore, type OperationRow, type WriteBatch } from '../../store/management-store.js';
 import type { ManagementState } from '../management-state.js';
@@ -43,11 +43,10 @@ function optionalLong(o: JsonObject | null, name: string, path: string): number 
   return v === undefined || v === null ? null : readInteger(v, `${path}.${name}`);
 }
 
-/** A list of ids (`[long]`); null entries count as 0 as in the reference. */
-function idList(req: JsonObject, name: string): number[] {
-  const raw = list(req, name) ?? [];
-  if (raw.length === 0) throw new BadRequestError(`${name} is null or empty`);
-  return raw.map((v, i) => readInteger(v, `request.${name}[${i}]`));
+/** Reads an optional Java `int`: absent or null → null. */
+function optionalInt(o: JsonObject | null, name: string, path: string): number | null {
+  const v = prop(o, name);
+  return v === undefined || v === null ? null : readInt32(v, `${path}.${name}`);
 }
 
 const eq = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
@@ -72,7 +71,8 @@ export class RoutingService {
       if (err instanceof RegistryError && err.errorCode === ErrorCodes.badRequest) {
         throw new BadRequestError(`${failure} ${err.message}`, { cause: err, httpStatus: err.httpStatus });
       }
-      throw err;
+      if (err instanceof RegistryError) throw err;
+      throw new RegistryError(ErrorCodes.internalServiceError, failure, { cause: err });
     }
   }
 
@@ -90,6 +90,16 @@ export class RoutingService {
     }
     checkLengths(Object.entries(a), this.deps.settings.maxFieldLength);
     return a as Audit;
+  }
+
+  /** A list of ids (`[long]`), at most maxRoutingBatch; null entries count as 0 (matching nothing). */
+  private ids(req: JsonObject, name: string): Set<number> {
+    const raw = list(req, name) ?? [];
+    if (raw.length === 0) throw new BadRequestError(`${name} is null or empty`);
+    if (raw.length > this.deps.settings.maxRoutingBatch) {
+      throw new BadRequestError(`${name} holds ${raw.length} ids; the limit is ${this.deps.settings.maxRoutingBatch} (management.maxRoutingBatch)`);
+    }
+    return new Set(raw.map((v, i) => readInteger(v, `request.${name}[${i}]`)));
   }
 
   private items(req: JsonObject, name: string): JsonObject[] {
@@ -169,13 +179,12 @@ export class RoutingService {
     const failure = 'delete route-rules failed.';
     return this.run(failure, async () => {
       const req = this.deps.request(body);
-      const ids = idList(req, 'routeRuleIds');
+      const wanted = this.ids(req, 'routeRuleIds');
       const a = this.audit(req);
-      const wanted = new Set(ids);
       const rows = (await this.records('route-rule', decode.routeRule)).filter((r) => !r.deleted && wanted.has(r.id));
       await this.deps.commit(
         {
-          entities: [...wanted].map((id): EntityWrite => ({ op: 'patch', kind: 'route-rule', id, update: { deleted: true } })),
+          entities: rows.map((r): EntityWrite => ({ op: 'patch', kind: 'route-rule', id: r.id, update: { deleted: true } })),
           logs: rows.map((r) => this.log('route-rule', { serviceId: r.serviceId, name: r.name, status: r.status, ...this.auditLog(a), complete: false })),
         },
         failure,
@@ -212,7 +221,7 @@ export class RoutingService {
         const path = `groups[${i}]`;
         const g = this.groupInput(o, path);
         if (!eq(g.serviceId, rule.serviceId)) throw new BadRequestError(`${path}.serviceId ${g.serviceId} is not the route rule's service ${rule.serviceId}`);
-        const weight = optionalLong(o, 'weight', 'request.' + path);
+        const weight = optionalInt(o, 'weight', 'request.' + path);
         if (weight === null) throw new BadRequestError(`${path}.weight is null`);
         return { ...g, weight };
       });
@@ -263,7 +272,7 @@ export class RoutingService {
       const routeRuleId = optionalLong(o, 'routeRuleId', path);
       const groupId = optionalLong(o, 'groupId', path);
       if (routeRuleId === null || groupId === null) throw new BadRequestError(`routeRuleGroups[${i}] needs routeRuleId and groupId`);
-      return { routeRuleId, groupId, unreleasedWeight: optionalLong(o, 'unreleasedWeight', path) };
+      return { routeRuleId, groupId, unreleasedWeight: optionalInt(o, 'unreleasedWeight', path) };
     });
   }
 
@@ -289,7 +298,7 @@ export class RoutingService {
       const batch: WriteBatch = { entities: [], logs: [] };
       for (const l of links) {
         const row = stored.get(recordKeys.routeRuleGroup(l.routeRuleId, l.groupId));
-        if (row !== undefined) batch.entities!.push({ op: 'patch', kind: 'route-rule-group', id: row.id, update: { weight: row.unreleasedWeight } });
+        if (row !== undefined) batch.entities!.push({ op: 'copy', kind: 'route-rule-group', id: row.id, from: 'unreleasedWeight', to: 'weight' });
         batch.logs!.push(this.log('route-rule-group', { routeRuleId: l.routeRuleId, groupId: l.groupId, weight: l.unreleasedWeight, ...this.auditLog(a) }));
       }
       await this.deps.commit(batch, failure);
@@ -300,13 +309,13 @@ export class RoutingService {
     const failure = 'delete route-rule-groups failed.';
     return this.run(failure, async () => {
       const req = this.deps.request(body);
-      const ids = new Set(idList(req, 'routeRuleGroupIds'));
+      const ids = this.ids(req, 'routeRuleGroupIds');
       const a = this.audit(req);
       const rows = (await this.records('route-rule-group', decode.routeRuleGroup)).filter((l) => ids.has(l.id));
       await this.deps.commit(
         {
           entities: rows.map((l): EntityWrite => ({ op: 'delete', kind: 'route-rule-group', id: l.id })),
-          logs: rows.map((l) => this.log('route-rule-group', { routeRuleId: l.routeRuleId, groupId: l.groupId, weight: l.weight, ...this.auditLog(a) })),
+          logs: rows.map((l) => this.log('route-rule-group', { routeRuleId: l.routeRuleId, groupId: l.groupId, weight: l.unreleasedWeight, ...this.auditLog(a) })),
         },
         failure,
       );
@@ -383,12 +392,12 @@ export class RoutingService {
     const failure = 'delete group failed.';
     return this.run(failure, async () => {
       const req = this.deps.request(body);
-      const ids = new Set(idList(req, 'groupIds'));
+      const ids = this.ids(req, 'groupIds');
       const a = this.audit(req);
       const rows = (await this.records('group', decode.group)).filter((g) => !g.deleted && ids.has(g.id));
       await this.deps.commit(
         {
-          entities: [...ids].map((id): EntityWrite => ({ op: 'patch', kind: 'group', id, update: { deleted: true } })),
+          entities: rows.map((g): EntityWrite => ({ op: 'patch', kind: 'group', id: g.id, update: { deleted: true } })),
           logs: rows.map((g) => this.log('group', { serviceId: g.serviceId, regionId: g.regionId, zoneId: g.zoneId, name: g.name, appId: g.appId, status: g.status, ...this.auditLog(a) })),
         },
         failure,
@@ -431,7 +440,7 @@ export class RoutingService {
         if (entry === null || groupId === null || tags === null) return;
         for (const [tag, value] of Object.entries(tags)) {
           const t = tag.trim();
-          const v = typeof value === 'string' ? value.trim() : '';
+          const v = typeof value === 'string' ? value.trim() : typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
           if (t === '' || v === '') continue;
           checkLengths([['tag', t], ['value', v]], this.deps.settings.maxFieldLength);
           entities.push({ op: 'put', kind: 'group-tag', key: recordKeys.groupTag(groupId, t), create: { groupId, tag: t, value: v }, update: { value: v } });
@@ -574,7 +583,7 @@ export class RoutingService {
     const failure = 'delete group instances failed.';
     return this.run(failure, async () => {
       const req = this.deps.request(body);
-      const ids = new Set(idList(req, 'groupInstanceIds'));
+      const ids = this.ids(req, 'groupInstanceIds');
       const a = this.audit(req);
       const rows = (await this.records('group-instance', decode.groupInstance)).filter((m) => ids.has(m.id));
       await this.deps.commit(
@@ -615,7 +624,7 @@ export class RoutingService {
         if (metadata.length > this.deps.settings.maxFieldLength) {
           throw new BadRequestError(`${path}.metadata is ${metadata.length} characters long as JSON; the limit is ${this.deps.settings.maxFieldLength} (limits.maxFieldLength)`);
         }
-        const port = optionalLong(o, 'port', `request.${path}`) ?? 0;
+        const port = optionalInt(o, 'port', `request.${path}`) ?? 0;
         return {
           serviceId: t.serviceId ?? '',
           instanceId: t.instanceId,
@@ -650,7 +659,7 @@ export class RoutingService {
     const failure = 'delete service instances failed.';
     return this.run(failure, async () => {
       const req = this.deps.request(body);
-      const ids = new Set(idList(req, 'serviceInstanceIds'));
+      const ids = this.ids(req, 'serviceInstanceIds');
       const a = this.audit(req);
       const rows = (await this.records('service-instance', decode.serviceInstance)).filter((s) => ids.has(s.id));
       await this.deps.commit(

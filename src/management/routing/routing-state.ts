@@ -1,4 +1,5 @@
 import { makeInstance, type Instance } from '../../core/wire/instance.js';
+import { CANARY_ROUTE_RULE } from '../../core/wire/route-rules.js';
 import type { RouteRule, ServiceGroup } from '../../core/wire/service.js';
 import type { OperationRow } from '../../store/management-store.js';
 import {
@@ -40,6 +41,8 @@ export class RoutingState {
   readonly logicInstances: ReadonlyMap<string, readonly Instance[]>;
   /** Per service: a text that changes whenever what discovery publishes of its routing changes. */
   readonly signatures: ReadonlyMap<string, string>;
+  /** Services (exact id) whose canary rule exists but is not active: their canary IPs are not published. */
+  readonly inactiveCanaryServices: ReadonlySet<string>;
   /** Services of the groups that have at least one operation. */
   readonly pulledOutGroupServices: ReadonlyMap<number, string>;
   private readonly downGroupKeys: ReadonlySet<string>;
@@ -52,12 +55,10 @@ export class RoutingState {
     for (const g of records.groups) if (!g.deleted) groupsById.set(g.id, g);
     this.groupsById = groupsById;
 
-    const tags = new Map<number, Record<string, string>>();
-    for (const t of records.groupTags) {
-      const entry = tags.get(t.groupId) ?? {};
-      entry[t.tag] = t.value;
-      tags.set(t.groupId, entry);
-    }
+    const tagPairs = new Map<number, Array<[string, string]>>();
+    for (const t of records.groupTags) push(tagPairs, t.groupId, [t.tag, t.value]);
+    // fromEntries makes every tag an own property, "__proto__" included
+    const tags = new Map([...tagPairs].map(([id, pairs]) => [id, Object.fromEntries(pairs)]));
     this.tagsByGroup = tags;
 
     const members = new Map<number, string[]>();
@@ -110,6 +111,9 @@ export class RoutingState {
       if (groups.length > 0) push(routeRules, rule.serviceId, { groups, routeId: rule.name, strategy: rule.strategy });
     }
     this.routeRules = routeRules;
+    this.inactiveCanaryServices = new Set(
+      records.routeRules.filter((r) => !r.deleted && !isActive(r.status) && r.name.trim().toLowerCase() === CANARY_ROUTE_RULE).map((r) => r.serviceId),
+    );
 
     const logic = new Map<string, Instance[]>();
     for (const s of records.serviceInstances) {

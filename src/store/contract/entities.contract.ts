@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ENTITY_KINDS, type EntityFields, type EntityKind, type EntityRecord, type EntityWrite, type ManagementStore, type WriteBatch } from '../management-store.js';
 import { StoreInputError } from '../store-errors.js';
+import { MAX_ENTITY_KEY_LENGTH } from '../store-input.js';
 import { instanceOp, recorder, sortedOps, waitFor, type StoreHarness } from './harness.js';
 
 const put = (kind: EntityKind, key: string, create: EntityFields, update: EntityFields = {}): EntityWrite => ({ op: 'put', kind, key, create, update });
@@ -68,7 +69,7 @@ export function entityCases(h: StoreHarness): void {
     });
 
     it('compares keys exactly', async () => {
-      const keys = ['key', 'Key', 'key ', 'kéy', 'ke\u0000y', '𝒦ey', 'k'.repeat(1024)];
+      const keys = ['key', 'Key', 'key ', 'kéy', 'ke\u0000y', '𝒦ey', 'k'.repeat(MAX_ENTITY_KEY_LENGTH)];
       await h.store.write({ entities: keys.map((key, i) => put('group', key, { i })) });
       await h.store.write({ entities: keys.map((key) => put('group', key, {}, { seen: true })) });
       expect(await h.store.entities('group')).toEqual(keys.map((key, i) => record(i + 1, key, { i, seen: true })));
@@ -80,6 +81,22 @@ export function entityCases(h: StoreHarness): void {
       expect(await h.store.entities('group')).toEqual([record(1, 'a', { n: 1 }), record(2, 'b', { n: 20, label: 'two' })]);
       await h.store.write({ entities: [patch('group', 3, { n: 0 }), remove('group', 3), patch('route-rule', 1, { n: 0 }), remove('route-rule', 1)] });
       expect(await allEntities(h.store)).toMatchObject({ group: [record(1, 'a', { n: 1 }), record(2, 'b', { n: 20, label: 'two' })], 'route-rule': [] });
+    });
+
+    it('copies one field into another at write time, null when absent, nothing for an id without a record', async () => {
+      await h.store.write({ entities: [put('route-rule-group', 'l', { pending: 90, weight: null, big: 12_345_678_901_234 })] });
+      await h.store.write({
+        entities: [
+          patch('route-rule-group', 1, { pending: 20 }),
+          { op: 'copy', kind: 'route-rule-group', id: 1, from: 'pending', to: 'weight' },
+          { op: 'copy', kind: 'route-rule-group', id: 1, from: 'big', to: 'big2' },
+          { op: 'copy', kind: 'route-rule-group', id: 1, from: 'missing', to: 'gone' },
+          { op: 'copy', kind: 'route-rule-group', id: 7, from: 'pending', to: 'weight' },
+        ],
+      });
+      expect(await h.store.entities('route-rule-group')).toEqual([
+        record(1, 'l', { big: 12_345_678_901_234, big2: 12_345_678_901_234, gone: null, pending: 20, weight: 20 }),
+      ]);
     });
 
     it('never reuses an id, and frees the key of a deleted record', async () => {
@@ -168,7 +185,7 @@ export function entityCases(h: StoreHarness): void {
         ['a missing kind', { op: 'delete', id: 1 }],
         ['an unknown op', { op: 'upsert', kind: 'group', key: 'k', create: {}, update: {} }],
         ['an empty key', put('group', '', {})],
-        ['a key over 1024 characters', put('group', 'k'.repeat(1025), {})],
+        [`a key over ${MAX_ENTITY_KEY_LENGTH} characters`, put('group', 'k'.repeat(MAX_ENTITY_KEY_LENGTH + 1), {})],
         ['a key that is not a string', { op: 'put', kind: 'group', key: 7, create: {}, update: {} }],
         ['a key with a lone surrogate', put('group', 'k\uD800', {})],
         ['an object value', put('group', 'k', { nested: {} as unknown as string })],

@@ -117,7 +117,11 @@ for _, e in ipairs(batch.entities) do
     local current = redis.call('HGET', records, e.id)
     if current and e.op == 'patch' then
       merge(records, e.id, current, e.update)
-    elseif current then
+    elseif current and e.op == 'copy' then
+      local value = cjson.decode(current).fields[e.from]
+      if value == nil then value = 'null' end
+      merge(records, e.id, current, { [e.to] = value })
+    elseif current and e.op == 'delete' then
       redis.call('HDEL', keys, cjson.decode(current).key)
       redis.call('HDEL', records, e.id)
     end
@@ -157,6 +161,8 @@ export function encodeBatch(keys: RedisKeys, batch: WriteBatch): { keys: string[
         return { ...where, op: w.op, key: w.key, record: JSON.stringify({ key: w.key, fields: valueTexts(w.create) }), update: valueTexts(w.update) };
       case 'patch':
         return { ...where, op: w.op, id: String(w.id), update: valueTexts(w.update) };
+      case 'copy':
+        return { ...where, op: w.op, id: String(w.id), from: w.from, to: w.to };
       case 'delete':
         return { ...where, op: w.op, id: String(w.id) };
     }

@@ -77,6 +77,13 @@ class SqliteEntities {
         if (found !== undefined) this.merge(write.kind, write.id, found.fields, write.update);
         return;
       }
+      case 'copy': {
+        const found = this.byId.get(write.kind, write.id);
+        if (found === undefined) return;
+        const fields = JSON.parse(found.fields) as EntityFields;
+        this.merge(write.kind, write.id, found.fields, { [write.to]: Object.hasOwn(fields, write.from) ? fields[write.from]! : null });
+        return;
+      }
       case 'delete':
         this.remove.run(write.kind, write.id);
         return;
