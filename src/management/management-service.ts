@@ -27,12 +27,14 @@ function logicalDownChanges(before: ManagementState, after: ManagementState): Se
  * Services whose published routing changed between two snapshots: route rules or logical
  * instances differ, or one of their groups gained its first or lost its last operation.
  */
-function routingChanges(before: RoutingState, after: RoutingState): Set<string> {
+function routingChanges(before: ManagementState, after: ManagementState): Set<string> {
   const out = new Set<string>();
-  for (const [id, sig] of after.signatures) if (before.signatures.get(id) !== sig) out.add(id);
-  for (const id of before.signatures.keys()) if (!after.signatures.has(id)) out.add(id);
-  for (const [groupId, serviceId] of after.pulledOutGroupServices) if (!before.pulledOutGroupServices.has(groupId)) out.add(serviceId);
-  for (const [groupId, serviceId] of before.pulledOutGroupServices) if (!after.pulledOutGroupServices.has(groupId)) out.add(serviceId);
+  if (before.routing !== after.routing) {
+    for (const [id, sig] of after.routing.signatures) if (before.routing.signatures.get(id) !== sig) out.add(id);
+    for (const id of before.routing.signatures.keys()) if (!after.routing.signatures.has(id)) out.add(id);
+  }
+  for (const [groupId, serviceId] of after.pulledOutGroups) if (!before.pulledOutGroups.has(groupId)) out.add(serviceId);
+  for (const [groupId, serviceId] of before.pulledOutGroups) if (!after.pulledOutGroups.has(groupId)) out.add(serviceId);
   return out;
 }
 
@@ -100,6 +102,8 @@ export class ManagementService {
   private loadedRevision = -1;
   private refreshing: Promise<void> | undefined;
   private followUp: Promise<void> | undefined;
+  /** The store's entity revision the current routing snapshot was loaded at (-1: never loaded). */
+  private routingRevision = -1;
   private unwatch: (() => void) | undefined;
 
   constructor(private readonly deps: ManagementDeps) {}
@@ -145,13 +149,13 @@ export class ManagementService {
 
   private async load(): Promise<void> {
     try {
-      const revision = await this.deps.store.revision();
-      const [rows, canaries, records] = await Promise.all([
-        this.deps.store.operations(),
-        this.deps.store.canaries(),
-        loadRecords((kind) => this.deps.store.entities(kind)),
-      ]);
-      this.apply(new ManagementState(rows, canaries, new RoutingState(records, rows)));
+      const [revision, entityRevision] = await Promise.all([this.deps.store.revision(), this.deps.store.entityRevision()]);
+      // routing records are read and rebuilt only when a batch with entity writes happened since
+      const routing = entityRevision === this.routingRevision ? undefined : loadRecords((kind) => this.deps.store.entities(kind));
+      const [rows, canaries, records] = await Promise.all([this.deps.store.operations(), this.deps.store.canaries(), routing]);
+      const next = records === undefined ? this.current.routing : new RoutingState(records);
+      this.apply(new ManagementState(rows, canaries, next));
+      this.routingRevision = entityRevision;
       this.loadedRevision = Math.max(this.loadedRevision, revision);
     } catch (err) {
       this.deps.onError(err, 'management refresh');
@@ -169,7 +173,7 @@ export class ManagementService {
     const reload = new Set<string>();
     for (const [key, rows] of next.canaries) if (JSON.stringify(rows) !== JSON.stringify(before.canaries.get(key))) reload.add(rows[0]!.serviceId);
     for (const [key, rows] of before.canaries) if (!next.canaries.has(key)) reload.add(rows[0]!.serviceId);
-    for (const id of routingChanges(before.routing, next.routing)) reload.add(id);
+    for (const id of routingChanges(before, next)) reload.add(id);
     for (const id of logicalDownChanges(before, next)) reload.add(id);
     if (reload.size === 0) return;
     this.deps.invalidate([...reload]);

@@ -1,5 +1,6 @@
 import { serviceKey, type Instance } from '../core/wire/instance.js';
 import type { CanaryRow, OperationKind, OperationRow } from '../store/management-store.js';
+import { instanceGroupKey } from '../core/wire/route-rules.js';
 import { RoutingState } from './routing/routing-state.js';
 
 /** The active operations on one target, with the target's key as first stored. */
@@ -56,6 +57,11 @@ export class ManagementState {
   readonly servers: ReadonlyMap<string, TargetOperations>;
   readonly zones: ReadonlyMap<string, TargetOperations>;
   readonly canaries: ReadonlyMap<string, readonly CanaryRow[]>;
+  /** Group-operation labels by group id (groups since deleted included). */
+  readonly groupOperations: ReadonlyMap<number, readonly string[]>;
+  /** Existing groups with at least one operation → their service. */
+  readonly pulledOutGroups: ReadonlyMap<number, string>;
+  private readonly downGroupKeys: ReadonlySet<string>;
 
   constructor(
     rows: readonly OperationRow[] = [],
@@ -63,6 +69,25 @@ export class ManagementState {
     /** Groups, route rules and logical instances; group operations come from `rows`. */
     readonly routing: RoutingState = RoutingState.EMPTY,
   ) {
+    const labels = new Map<number, Set<string>>();
+    for (const row of rows) {
+      const id = Number(row.groupId);
+      if (row.kind !== 'group' || row.operation.trim() === '' || !Number.isSafeInteger(id)) continue;
+      const set = labels.get(id) ?? new Set<string>();
+      set.add(row.operation);
+      labels.set(id, set);
+    }
+    this.groupOperations = new Map([...labels].map(([id, set]) => [id, [...set].sort()]));
+    const pulledOut = new Map<number, string>();
+    const downKeys = new Set<string>();
+    for (const id of labels.keys()) {
+      const g = routing.groupsById.get(id);
+      if (g === undefined) continue;
+      pulledOut.set(id, g.serviceId);
+      downKeys.add(g.groupKey);
+    }
+    this.pulledOutGroups = pulledOut;
+    this.downGroupKeys = downKeys;
     this.instances = index(rows, 'instance');
     this.servers = index(rows, 'server');
     this.zones = index(rows, 'zone');
@@ -80,6 +105,16 @@ export class ManagementState {
     if (this.instances.size > 0 && this.instances.has(instanceTarget(i.regionId, i.serviceId, i.instanceId))) return true;
     if (this.servers.size > 0 && this.servers.has(serverTarget(i.regionId, i.ip))) return true;
     if (this.zones.size > 0 && this.zones.has(zoneTarget(i.regionId, i.serviceId, i.zoneId))) return true;
-    return this.routing.isGroupDown(i);
+    return this.isGroupDown(i);
+  }
+
+  /** Whether a pulled-out group holds the instance physically (same service, region, zone and group name). */
+  isGroupDown(i: Pick<Instance, 'serviceId' | 'regionId' | 'zoneId' | 'groupId' | 'instanceId'>): boolean {
+    if (this.downGroupKeys.size === 0) return false;
+    const key = instanceGroupKey(i);
+    for (let at = key.indexOf('/'); at >= 0; at = key.indexOf('/', at + 1)) {
+      if (this.downGroupKeys.has(key.slice(0, at))) return true;
+    }
+    return false;
   }
 }

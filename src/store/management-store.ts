@@ -155,6 +155,11 @@ export interface ManagementStore {
   watch(listener: (change: StoreChange) => void): () => void;
   /** Current revision (see StoreChange). */
   revision(): Promise<number>;
+  /**
+   * The revision of the last batch that held entity writes (0 before any): a reader that has
+   * loaded the entities at this revision can skip loading them again.
+   */
+  entityRevision(): Promise<number>;
   /** Closes connections; idempotent. */
   close(): Promise<void>;
 }

@@ -18,6 +18,7 @@ import { RateLimiter } from '../../src/ratelimit/rate-limiter.js';
 import { ChangeBus } from '../../src/registry/change-bus.js';
 import { RegistryRepository } from '../../src/registry/registry-repository.js';
 import { RegistryService, SUCCESS_RESPONSE, type NodeGate } from '../../src/registry/registry-service.js';
+import { routingCases } from './routing-cases.js';
 
 /** How big the benchmarked structures are. */
 export interface MicroSizes {
@@ -38,6 +39,9 @@ export interface MicroSizes {
   /** Instances registered before the heartbeat batches, and instances per batch. */
   heartbeatFleet: number;
   heartbeatBatch: number;
+  /** Services with route rules in the routing snapshot, and instances of the published service. */
+  routingServices: number;
+  routingInstances: number;
 }
 
 /** The sizes `npm run bench:micro` measures. */
@@ -52,6 +56,8 @@ export const FULL_SIZES: MicroSizes = {
   leases: 1_000_000,
   heartbeatFleet: 10_000,
   heartbeatBatch: 100,
+  routingServices: 2_500,
+  routingInstances: 1_000,
 };
 
 /** Sizes small enough to run every case once in well under a second (tests). */
@@ -66,6 +72,8 @@ export const SMALL_SIZES: MicroSizes = {
   leases: 1_000,
   heartbeatFleet: 200,
   heartbeatBatch: 10,
+  routingServices: 5,
+  routingInstances: 10,
 };
 
 /** Environment variable that switches the bench files to {@link SMALL_SIZES} and one iteration. */
@@ -428,4 +436,5 @@ export const MICRO_GROUPS: Record<string, (s: MicroSizes) => MicroCase[]> = {
   delta: deltaCases,
   'lease-sweep': leaseCases,
   heartbeat: heartbeatCases,
+  routing: routingCases,
 };

@@ -547,13 +547,13 @@ export class RoutingService {
   getGroupOperations(body: unknown): Promise<object> {
     return this.run('get group operations failed.', () => {
       const groupId = optionalLong(readObject(body, 'request'), 'groupId', 'request');
-      const ops = groupId === null ? undefined : this.deps.state().routing.groupOperations.get(groupId);
+      const ops = groupId === null ? undefined : this.deps.state().groupOperations.get(groupId);
       return { groupOperations: ops === undefined ? null : { groupId, operations: [...ops] }, responseStatus: SUCCESS };
     });
   }
 
   getAllGroupOperations(): object {
-    const all = [...this.deps.state().routing.groupOperations].map(([groupId, operations]) => ({ groupId, operations: [...operations] }));
+    const all = [...this.deps.state().groupOperations].map(([groupId, operations]) => ({ groupId, operations: [...operations] }));
     return { allGroupOperations: all, responseStatus: SUCCESS };
   }
 

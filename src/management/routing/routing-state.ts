@@ -1,11 +1,9 @@
 import { makeInstance, type Instance } from '../../core/wire/instance.js';
 import { CANARY_ROUTE_RULE } from '../../core/wire/route-rules.js';
 import type { RouteRule, ServiceGroup } from '../../core/wire/service.js';
-import type { OperationRow } from '../../store/management-store.js';
 import {
   EMPTY_RECORDS,
   fixWeight,
-  instanceGroupKey,
   isActive,
   parseMetadata,
   type GroupRecord,
@@ -20,9 +18,9 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 }
 
 /**
- * The routing snapshot of one load of the store: what discovery publishes per service (route rules
- * with their released weights, logical instances, groups) and which groups are pulled out. Built
- * once per load, read by every discovery request, never changed.
+ * The routing snapshot of one load of the entity records: what discovery publishes per service
+ * (route rules with their released weights, logical instances, groups). Built when the records
+ * changed, read by every discovery rebuild, never changed.
  */
 export class RoutingState {
   /** Groups that are not deleted, by id. */
@@ -31,8 +29,6 @@ export class RoutingState {
   readonly tagsByGroup: ReadonlyMap<number, Readonly<Record<string, string>>>;
   /** Logical members of every group, by group id. */
   readonly membersByGroup: ReadonlyMap<number, readonly string[]>;
-  /** Group-operation labels by group id (groups since deleted included). */
-  readonly groupOperations: ReadonlyMap<number, readonly string[]>;
   /** Published route rules by exact service id: active rules with at least one active group. */
   readonly routeRules: ReadonlyMap<string, readonly RouteRule[]>;
   /** Every group of a service (any status), by exact service id. */
@@ -43,14 +39,8 @@ export class RoutingState {
   readonly signatures: ReadonlyMap<string, string>;
   /** Services (exact id) whose canary rule exists but is not active: their canary IPs are not published. */
   readonly inactiveCanaryServices: ReadonlySet<string>;
-  /** Services of the groups that have at least one operation. */
-  readonly pulledOutGroupServices: ReadonlyMap<number, string>;
-  private readonly downGroupKeys: ReadonlySet<string>;
 
-  constructor(
-    readonly records: RoutingRecords = EMPTY_RECORDS,
-    groupOperationRows: readonly OperationRow[] = [],
-  ) {
+  constructor(readonly records: RoutingRecords = EMPTY_RECORDS) {
     const groupsById = new Map<number, GroupRecord>();
     for (const g of records.groups) if (!g.deleted) groupsById.set(g.id, g);
     this.groupsById = groupsById;
@@ -64,27 +54,6 @@ export class RoutingState {
     const members = new Map<number, string[]>();
     for (const m of records.groupInstances) push(members, m.groupId, m.instanceId);
     this.membersByGroup = members;
-
-    const operations = new Map<number, Set<string>>();
-    for (const row of groupOperationRows) {
-      if (row.kind !== 'group' || row.operation.trim() === '') continue;
-      const id = Number(row.groupId);
-      if (!Number.isSafeInteger(id)) continue;
-      const set = operations.get(id) ?? new Set<string>();
-      set.add(row.operation);
-      operations.set(id, set);
-    }
-    this.groupOperations = new Map([...operations].map(([id, set]) => [id, [...set].sort()]));
-    const downKeys = new Set<string>();
-    const pulledOut = new Map<number, string>();
-    for (const id of operations.keys()) {
-      const g = groupsById.get(id);
-      if (g === undefined) continue;
-      downKeys.add(g.groupKey);
-      pulledOut.set(id, g.serviceId);
-    }
-    this.downGroupKeys = downKeys;
-    this.pulledOutGroupServices = pulledOut;
 
     const group = (g: GroupRecord, weight: number | null): ServiceGroup => ({
       groupKey: g.groupKey,
@@ -147,16 +116,6 @@ export class RoutingState {
   }
 
   static readonly EMPTY = new RoutingState();
-
-  /** Whether a pulled-out group holds the instance physically (same service, region, zone and group name). */
-  isGroupDown(i: Pick<Instance, 'serviceId' | 'regionId' | 'zoneId' | 'groupId' | 'instanceId'>): boolean {
-    if (this.downGroupKeys.size === 0) return false;
-    const key = instanceGroupKey(i);
-    for (let at = key.indexOf('/'); at >= 0; at = key.indexOf('/', at + 1)) {
-      if (this.downGroupKeys.has(key.slice(0, at))) return true;
-    }
-    return false;
-  }
 
   /** Non-deleted route rules, every status. */
   liveRouteRules(): RouteRuleRecord[] {

@@ -99,6 +99,20 @@ export function entityCases(h: StoreHarness): void {
       ]);
     });
 
+    it('tells the revision of the last batch with entity writes', async () => {
+      expect(await h.store.entityRevision()).toBe(0);
+      await h.store.write({ upsert: [instanceOp()] });
+      expect(await h.store.entityRevision()).toBe(0);
+      await h.store.write({ entities: [put('group', 'g', { n: 1 })] });
+      const marked = await h.store.revision();
+      expect(await h.store.entityRevision()).toBe(marked);
+      await h.store.write({ logs: [{ table: 'group', fields: { a: 1 } }] });
+      expect(await h.store.revision()).toBe(marked + 1);
+      expect(await (await h.peer()).entityRevision()).toBe(marked);
+      await expect(h.store.write({ entities: [put('group', '', {})] })).rejects.toBeInstanceOf(StoreInputError);
+      expect(await h.store.entityRevision()).toBe(marked);
+    });
+
     it('never reuses an id, and frees the key of a deleted record', async () => {
       await h.store.write({ entities: [put('group', 'a', {}), put('group', 'b', {})] });
       await h.store.write({ entities: [remove('group', 2), remove('group', 1)] });

@@ -32,6 +32,8 @@ export interface RedisKeys {
   logSeq: string;
   /** Hash: entity kind → last entity id given out (ids are never reused). */
   entitySeq: string;
+  /** The revision of the last batch that held entity writes. */
+  entityRevision: string;
   /** Layout version. */
   schema: string;
   /** Pub/sub channel that carries the revision after each write batch. */
@@ -55,6 +57,7 @@ export function redisKeys(prefix: string): RedisKeys {
     revision: `${prefix}revision`,
     logSeq: `${prefix}log-seq`,
     entitySeq: `${prefix}entity-seq`,
+    entityRevision: `${prefix}entity-revision`,
     schema: `${prefix}schema`,
     channel: `${prefix}changes`,
     log: (table) => `${prefix}log:${table}`,
@@ -66,7 +69,7 @@ export function redisKeys(prefix: string): RedisKeys {
 /**
  * Applies one batch. Redis runs a script without interleaving other commands, and the batch was
  * checked beforehand, so nothing in here can fail halfway. KEYS: 1 operations, 2 canaries,
- * 3 revision, 4 log-seq, 5 entity-seq, then the keys named by index in the payload (each entity
+ * 3 revision, 4 log-seq, 5 entity-seq, 6 entity-revision, then the keys named by index in the payload (each entity
  * write's `r` records hash and `x` key hash, each log's `s` stream); ARGV: 1 batch JSON, 2 channel.
  * Existing rows keep their key spelling (first writer); only operatorId/token, or regionId/ips, change.
  * Entity field values travel and are stored as JSON text, so a merge never re-encodes a number.
@@ -132,6 +135,7 @@ for _, l in ipairs(batch.logs) do
   redis.call('XADD', KEYS[l.s], '*', 'id', id, 'f', l.fields)
 end
 local revision = redis.call('INCR', KEYS[3])
+if #batch.entities > 0 then redis.call('SET', KEYS[6], revision) end
 redis.call('PUBLISH', ARGV[2], revision)
 return revision
 `;
@@ -143,7 +147,7 @@ function valueTexts(fields: EntityFields): Record<string, string> {
 
 /** A checked batch as the keys and arguments of {@link WRITE_SCRIPT}. */
 export function encodeBatch(keys: RedisKeys, batch: WriteBatch): { keys: string[]; args: string[] } {
-  const scriptKeys = [keys.operations, keys.canaries, keys.revision, keys.logSeq, keys.entitySeq];
+  const scriptKeys = [keys.operations, keys.canaries, keys.revision, keys.logSeq, keys.entitySeq, keys.entityRevision];
   const positions = new Map<string, number>();
   /** The 1-based index of `key` in KEYS, adding it on first use. */
   const keyIndex = (key: string): number => {

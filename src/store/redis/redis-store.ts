@@ -166,6 +166,10 @@ export class RedisStore implements ManagementStore {
     return Number((await this.call('read', (c) => c.get(this.keys.revision))) ?? 0);
   }
 
+  async entityRevision(): Promise<number> {
+    return Number((await this.call('read', (c) => c.get(this.keys.entityRevision))) ?? 0);
+  }
+
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;

@@ -60,6 +60,7 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE UNIQUE INDEX entity_key ON entity (kind, key);
   CREATE TABLE entity_seq (kind TEXT PRIMARY KEY, last_id INTEGER NOT NULL);
+  INSERT OR IGNORE INTO meta (name, value) VALUES ('entity_revision', 0);
   `,
 ];
 

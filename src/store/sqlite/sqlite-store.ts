@@ -134,6 +134,10 @@ export class SqliteStore implements ManagementStore {
     return this.call('read', (tables) => tables.revision());
   }
 
+  entityRevision(): Promise<number> {
+    return this.call('read', (tables) => tables.entityRevision());
+  }
+
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;

@@ -109,6 +109,8 @@ export class SqliteTables {
   private readonly upsertCanary: Statement<unknown[]>;
   private readonly bumpRevision: Statement<[], { value: number }>;
   private readonly readRevision: Statement<[], { value: number }>;
+  private readonly readEntityRevision: Statement<[], { value: number }>;
+  private readonly markEntityRevision: Statement<[number]>;
   private readonly readOperations: Statement<[], OperationRow>;
   private readonly readCanaries: Statement<[], Omit<CanaryRow, 'ips'> & { ips: string }>;
   private readonly applyBatch: (batch: WriteBatch, now: number) => number;
@@ -121,6 +123,8 @@ export class SqliteTables {
     this.upsertCanary = db.prepare(UPSERT_CANARY);
     this.bumpRevision = db.prepare("UPDATE meta SET value = value + 1 WHERE name = 'revision' RETURNING value");
     this.readRevision = db.prepare("SELECT value FROM meta WHERE name = 'revision'");
+    this.readEntityRevision = db.prepare("SELECT value FROM meta WHERE name = 'entity_revision'");
+    this.markEntityRevision = db.prepare("UPDATE meta SET value = ? WHERE name = 'entity_revision'");
     this.readOperations = db.prepare(`SELECT ${OPERATION_COLUMNS.map(([f, c]) => `${c} AS ${f}`).join(', ')} FROM operation ORDER BY rowid`);
     this.readCanaries = db.prepare('SELECT service_id AS serviceId, app_id AS appId, region_id AS regionId, ips FROM canary ORDER BY rowid');
     const tx = db.transaction((batch: WriteBatch, now: number) => this.apply(batch, now));
@@ -136,6 +140,11 @@ export class SqliteTables {
   /** The revision of the last committed batch (0 for a new file). */
   revision(): number {
     return this.readRevision.get()?.value ?? 0;
+  }
+
+  /** The revision of the last batch with entity writes (0 before any). */
+  entityRevision(): number {
+    return this.readEntityRevision.get()?.value ?? 0;
   }
 
   /** Every operation row, in insertion order. */
@@ -166,10 +175,12 @@ export class SqliteTables {
       checkCanaryRow(row);
       this.upsertCanary.run(identityText([row.serviceId, row.appId]), row.serviceId, row.appId, row.regionId, JSON.stringify(row.ips), now);
     }
-    for (const write of checkEntityWrites(batch)) this.entityRecords.apply(write);
+    const entityWrites = checkEntityWrites(batch);
+    for (const write of entityWrites) this.entityRecords.apply(write);
     for (const log of batch.logs ?? []) this.logs.append(checkLogTable(log.table), storedLogFields(log.fields), now);
     const bumped = this.bumpRevision.get();
     if (bumped === undefined) throw new StoreSchemaError('The revision row is missing from the SQLite database.');
+    if (entityWrites.length > 0) this.markEntityRevision.run(bumped.value);
     return bumped.value;
   }
 }
