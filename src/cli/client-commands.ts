@@ -5,6 +5,17 @@ import { clusterStatus, instanceList, serviceGet, serviceList, status } from './
 import { WATCH_HELP, WATCH_OPTIONS, watch, type StopHook } from './watch-command.js';
 import { CONVERT_HELP, CONVERT_OPTIONS, configConvert, configShow } from './config-commands.js';
 import { BULK_HELP, BULK_OPTIONS, bulk, type BulkAction } from './bulk-command.js';
+import {
+  GROUP_OPERATE_HELP,
+  GROUP_OPERATE_OPTIONS,
+  ROUTE_RULE_WRITE_HELP,
+  ROUTE_RULE_WRITE_OPTIONS,
+  groupList,
+  operateGroup,
+  routeRuleList,
+  routeRuleRelease,
+  routeRuleSetWeight,
+} from './routing-commands.js';
 
 type OptionSpec = Parameters<typeof parseCommand>[1];
 
@@ -43,6 +54,30 @@ const COMMANDS: Record<string, Command> = {
     run: (_api, p, c) => Promise.resolve(configConvert(p.flags, c.io, p.values, p.positionals[0]!)),
   },
   'config show': { usage: 'artemis config show [options]\n\nShows the effective configuration of a node and where each value comes from.', positionals: [], run: (api, p, c) => configShow(api, p.flags, c.io) },
+  'group list': {
+    usage: 'artemis group list <serviceId> [options]\n\nLists the groups of a service: id, group key, app, status, operations (pull-outs) and tags.',
+    positionals: ['serviceId'],
+    run: (api, p, c) => groupList(api, p.flags, c.io, p.positionals[0]!),
+  },
+  'group pull-out': groupOperateCommand(false, 'Pulls a whole group out of discovery (group operation).'),
+  'group pull-in': groupOperateCommand(true, 'Completes a group pull-out: its instances are discoverable again.'),
+  'route-rule list': {
+    usage: 'artemis route-rule list <serviceId> [options]\n\nLists the route rules of a service with the pending and published weight of each group.',
+    positionals: ['serviceId'],
+    run: (api, p, c) => routeRuleList(api, p.flags, c.io, p.positionals[0]!),
+  },
+  'route-rule release': {
+    usage: `artemis route-rule release <routeRuleId> [options]\n\nPublishes the pending weight of every group of the rule.\n\n${ROUTE_RULE_WRITE_HELP}`,
+    options: ROUTE_RULE_WRITE_OPTIONS,
+    positionals: ['routeRuleId'],
+    run: (api, p, c) => routeRuleRelease(api, p.flags, c.io, p.positionals[0]!, p.values, c.env),
+  },
+  'route-rule set-weight': {
+    usage: `artemis route-rule set-weight <routeRuleId> <groupId> <weight> [options]\n\nSets the pending weight (0..10000) of a group of the rule; \`route-rule release\` publishes it.\n\n${ROUTE_RULE_WRITE_HELP}`,
+    options: ROUTE_RULE_WRITE_OPTIONS,
+    positionals: ['routeRuleId', 'groupId', 'weight'],
+    run: (api, p, c) => routeRuleSetWeight(api, p.flags, c.io, p.positionals, p.values, c.env),
+  },
   'bulk register': bulkCommand('register'),
   'bulk unregister': bulkCommand('unregister'),
   'bulk pull-out': bulkCommand('pull-out'),
@@ -61,6 +96,15 @@ function bulkCommand(action: BulkAction): Command {
     options: BULK_OPTIONS,
     positionals: [],
     run: (api, p, c) => bulk(action, api, p.flags, c.io, p.values, c.env, process.stderr.isTTY === true),
+  };
+}
+
+function groupOperateCommand(pullIn: boolean, what: string): Command {
+  return {
+    usage: `artemis group ${pullIn ? 'pull-in' : 'pull-out'} <groupId> [options]\n\n${what}\n\n${GROUP_OPERATE_HELP}`,
+    options: GROUP_OPERATE_OPTIONS,
+    positionals: ['groupId'],
+    run: (api, p, c) => operateGroup(pullIn, api, p.flags, c.io, p.positionals[0]!, p.values, c.env),
   };
 }
 
@@ -89,6 +133,8 @@ export const CLIENT_GROUPS: Record<string, string[]> = {
   cluster: ['status'],
   config: ['convert', 'show'],
   bulk: ['register', 'unregister', 'pull-out', 'pull-in'],
+  group: ['list', 'pull-out', 'pull-in'],
+  'route-rule': ['list', 'release', 'set-weight'],
 };
 
 /** The client commands' lines of `artemis --help`. */
@@ -103,6 +149,11 @@ export const CLIENT_USAGE = `  service list              list services
   config convert <file>     turn a Java artemis.properties into a config file
   config show               the effective configuration of a node
   bulk register|unregister|pull-out|pull-in --file F   one action for many instances
+  group list <serviceId>    groups of a service, their operations and tags
+  group pull-out|pull-in <groupId>         take a whole group out of discovery and back
+  route-rule list <serviceId>              route rules with pending and published weights
+  route-rule set-weight <ruleId> <groupId> <weight>   stage a group's weight
+  route-rule release <ruleId>              publish the staged weights of a rule
 `;
 
 function find(argv: string[]): { name: string; rest: string[] } {

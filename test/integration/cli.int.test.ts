@@ -142,4 +142,82 @@ describe('artemis CLI against a real node', () => {
     expect(back.code).toBe(0);
     expect(JSON.parse(back.out).responseStatus.status).toBe('success');
   });
+
+  describe.concurrent('groups and route rules', () => {
+    const G = '/api/management/group';
+    const audit = { operatorId: 'alice', token: 't' };
+    const group = (name: string, weight: number) => ({ serviceId: 'demo', regionId: 'SHA', zoneId: 'sha-z1', name, appId: '100001', status: 'active', weight });
+    const lookup = async () => {
+      const answer = await postJson(`${n.url}/api/discovery/lookup.json`, { discoveryConfigs: [{ serviceId: 'demo' }], regionId: 'SHA', zoneId: 'sha-z1' });
+      return ((answer.body.services[0]?.instances ?? []) as Array<{ instanceId: string }>).map((i) => i.instanceId).sort();
+    };
+    let ruleId = 0;
+    let groupIds: Record<string, number> = {};
+
+    beforeAll(async () => {
+      const instances = ['b1', 'b2', 'g1', 'g2'].map((id, k) =>
+        instance({ serviceId: 'demo', instanceId: id, url: `http://10.2.0.${k + 1}:80`, ip: `10.2.0.${k + 1}`, groupId: id.startsWith('b') ? 'blue' : 'green' }),
+      );
+      expect((await postJson(`${n.url}/api/registry/register.json`, { instances })).body.responseStatus.status).toBe('success');
+      const rule = { serviceId: 'demo', name: 'split', status: 'active', strategy: 'weighted-round-robin' };
+      const created = await postJson(`${n.url}${G}/create-route-rule.json`, { routeRule: rule, groups: [group('blue', 90), group('green', 10)], operation: 'create', ...audit });
+      expect(created.body.responseStatus.status).toBe('success');
+      const rules = await postJson(`${n.url}${G}/get-all-route-rules.json`, {});
+      ruleId = (rules.body.routeRules as Array<{ routeRuleId: number; serviceId: string }>).find((r) => r.serviceId === 'demo')!.routeRuleId;
+      const groups = (await postJson(`${n.url}${G}/get-all-groups.json`, {})).body.groups as Array<{ groupId: number; name: string }>;
+      groupIds = Object.fromEntries(groups.map((g) => [g.name, g.groupId]));
+    });
+
+    it('sets a pending weight, lists pending vs published weights, releases them', async () => {
+      const set = await run('route-rule', 'set-weight', String(ruleId), String(groupIds.green), '30');
+      expect(set).toMatchObject({ code: 0, err: '' });
+      expect(set.out).toContain(`pending weight set; run \`artemis route-rule release ${ruleId}\` to publish`);
+
+      const list = await run('route-rule', 'list', 'DEMO');
+      expect(list).toMatchObject({ code: 0, err: '' });
+      expect(list.out).toContain(`route rule split (id ${ruleId})  status active  strategy weighted-round-robin\n`);
+      expect(list.out).toMatch(/^GROUP\s+GROUP KEY\s+PENDING\s+PUBLISHED\n/m);
+      expect(list.out).toMatch(new RegExp(`^${groupIds.blue}\\s+demo/sha/sha-z1/blue\\s+90\\s+5 \\(default\\)\\s+\\* unreleased$`, 'm'));
+      expect(list.out).toMatch(new RegExp(`^${groupIds.green}\\s+demo/sha/sha-z1/green\\s+30\\s+5 \\(default\\)\\s+\\* unreleased$`, 'm'));
+      expect(list.out).toContain(`artemis route-rule release ${ruleId}`);
+
+      const release = await run('route-rule', 'release', String(ruleId));
+      expect(release).toMatchObject({ code: 0, err: '' });
+      expect(release.out).toBe('demo/sha/sha-z1/blue: 5 (default) -> 90\ndemo/sha/sha-z1/green: 5 (default) -> 30\n');
+
+      const json = await run('route-rule', 'list', 'demo', '--json');
+      const parsed = JSON.parse(json.out) as { routeRules: Array<{ name: string; groups: Array<{ groupKey: string; pendingWeight: number; publishedWeight: number; unreleased: boolean }> }> };
+      expect(parsed.routeRules.map((r) => r.name)).toEqual(['split']);
+      expect(parsed.routeRules[0]!.groups.map((g) => [g.groupKey, g.pendingWeight, g.publishedWeight, g.unreleased])).toEqual([
+        ['demo/sha/sha-z1/blue', 90, 90, false],
+        ['demo/sha/sha-z1/green', 30, 30, false],
+      ]);
+    });
+
+    it('pulls a group out of discovery and back in', async () => {
+      expect(await lookup()).toEqual(['b1', 'b2', 'g1', 'g2']);
+      const out = await run('group', 'pull-out', String(groupIds.green));
+      expect(out).toMatchObject({ code: 0, err: '' });
+      expect(out.out).toBe(`pulled out group ${groupIds.green} demo/sha/sha-z1/green (operation pullout, operator cli-test)\n`);
+      expect(await lookup()).toEqual(['b1', 'b2']);
+      const list = await run('group', 'list', 'demo');
+      expect(list.out).toMatch(/^ID\s+GROUP KEY\s+APP\s+STATUS\s+OPERATIONS\s+TAGS\n/);
+      expect(list.out).toMatch(new RegExp(`^${groupIds.green}\\s+demo/sha/sha-z1/green\\s+100001\\s+active\\s+pullout\\s+-$`, 'm'));
+      expect(list.out).toMatch(new RegExp(`^${groupIds.blue}\\s+demo/sha/sha-z1/blue\\s+100001\\s+active\\s+-\\s+-$`, 'm'));
+      const back = await run('group', 'pull-in', String(groupIds.green));
+      expect(back).toMatchObject({ code: 0, err: '' });
+      expect(await lookup()).toEqual(['b1', 'b2', 'g1', 'g2']);
+    });
+
+    it('rejects a bad weight with exit 2 and an unknown rule with exit 1', async () => {
+      const [weight, unknown] = await Promise.all([
+        run('route-rule', 'set-weight', String(ruleId), String(groupIds.blue), '10001'),
+        run('route-rule', 'release', '999'),
+      ]);
+      expect(weight.code).toBe(2);
+      expect(weight.err).toMatch(/^artemis: <weight> must be an integer within 0\.\.10000, got 10001\n/);
+      expect(unknown.code).toBe(1);
+      expect(unknown.err).toMatch(/^artemis: no route rule with id 999 .*\n$/);
+    });
+  });
 });
