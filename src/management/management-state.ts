@@ -62,6 +62,8 @@ export class ManagementState {
   /** Existing groups with at least one operation → their service. */
   readonly pulledOutGroups: ReadonlyMap<number, string>;
   private readonly downGroupKeys: ReadonlySet<string>;
+  /** Services (trimmed, lower-cased) with a pulled-out group: the only ones whose instances need a group-key check. */
+  private readonly downGroupServices: ReadonlySet<string>;
 
   constructor(
     rows: readonly OperationRow[] = [],
@@ -80,14 +82,17 @@ export class ManagementState {
     this.groupOperations = new Map([...labels].map(([id, set]) => [id, [...set].sort()]));
     const pulledOut = new Map<number, string>();
     const downKeys = new Set<string>();
+    const downServices = new Set<string>();
     for (const id of labels.keys()) {
       const g = routing.groupsById.get(id);
       if (g === undefined) continue;
       pulledOut.set(id, g.serviceId);
       downKeys.add(g.groupKey);
+      downServices.add(lower(g.serviceId));
     }
     this.pulledOutGroups = pulledOut;
     this.downGroupKeys = downKeys;
+    this.downGroupServices = downServices;
     this.instances = index(rows, 'instance');
     this.servers = index(rows, 'server');
     this.zones = index(rows, 'zone');
@@ -110,7 +115,7 @@ export class ManagementState {
 
   /** Whether a pulled-out group holds the instance physically (same service, region, zone and group name). */
   isGroupDown(i: Pick<Instance, 'serviceId' | 'regionId' | 'zoneId' | 'groupId' | 'instanceId'>): boolean {
-    if (this.downGroupKeys.size === 0) return false;
+    if (this.downGroupKeys.size === 0 || !this.downGroupServices.has(lower(i.serviceId))) return false;
     const key = instanceGroupKey(i);
     for (let at = key.indexOf('/'); at >= 0; at = key.indexOf('/', at + 1)) {
       if (this.downGroupKeys.has(key.slice(0, at))) return true;

@@ -25,7 +25,12 @@ export function fixWeight(weight: number | null | undefined): number {
 export function instanceGroupKey(i: Pick<Instance, 'serviceId' | 'regionId' | 'zoneId' | 'groupId' | 'instanceId'>): string {
   const raw = (i.groupId ?? '').trim();
   const group = raw === '' || raw.toLowerCase() === 'default' ? 'default' : raw;
-  return [i.serviceId, i.regionId, i.zoneId, group, i.instanceId].map((p) => (p ?? '').trim()).filter((p) => p !== '').join('/').toLowerCase();
+  let key = '';
+  for (const part of [i.serviceId, i.regionId, i.zoneId, group, i.instanceId]) {
+    const t = (part ?? '').trim();
+    if (t !== '') key = key === '' ? t : `${key}/${t}`;
+  }
+  return key.toLowerCase();
 }
 
 const sameName = (a: string | null, b: string) => (a ?? '').trim().toLowerCase() === b;
