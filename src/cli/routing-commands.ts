@@ -263,13 +263,7 @@ export async function operateGroup(pullIn: boolean, api: Api, flags: CommonFlags
 }
 
 /** One rule with its links, as `route-rule list --json` prints it. */
-interface RuleView {
-  routeRuleId: number;
-  serviceId: string;
-  name: string;
-  status: string;
-  strategy: string;
-  description: string | null;
+interface RuleView extends RouteRule {
   groups: Array<{
     groupId: number;
     groupKey: string;

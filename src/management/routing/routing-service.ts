@@ -128,6 +128,31 @@ export class RoutingService {
     return (await this.deps.store.entities(kind)).map(decoder);
   }
 
+  /**
+   * The delete endpoints: the records with the given ids (not yet deleted, for soft deletes) are
+   * removed, or marked deleted, with one log row each; ids without a record are skipped.
+   */
+  private removeByIds<T extends { id: number; deleted?: boolean }>(
+    body: unknown,
+    spec: {
+      failure: string;
+      idsField: string;
+      kind: EntityKind;
+      decode: (r: EntityRecord) => T;
+      soft?: boolean;
+      log: (row: T, a: Audit) => { table: LogTable; fields: LogFields };
+    },
+  ): Promise<void> {
+    return this.run(spec.failure, async () => {
+      const req = this.deps.request(body);
+      const ids = this.ids(req, spec.idsField);
+      const a = this.audit(req);
+      const rows = (await this.records(spec.kind, spec.decode)).filter((r) => ids.has(r.id) && r.deleted !== true);
+      const entities = rows.map((r): EntityWrite => (spec.soft === true ? { op: 'patch', kind: spec.kind, id: r.id, update: { deleted: true } } : { op: 'delete', kind: spec.kind, id: r.id }));
+      await this.deps.commit({ entities, logs: rows.map((r) => spec.log(r, a)) }, spec.failure);
+    });
+  }
+
   private log(table: LogTable, values: LogFields): { table: LogTable; fields: LogFields } {
     return { table, fields: values };
   }
@@ -176,19 +201,13 @@ export class RoutingService {
   }
 
   deleteRouteRules(body: unknown): Promise<void> {
-    const failure = 'delete route-rules failed.';
-    return this.run(failure, async () => {
-      const req = this.deps.request(body);
-      const wanted = this.ids(req, 'routeRuleIds');
-      const a = this.audit(req);
-      const rows = (await this.records('route-rule', decode.routeRule)).filter((r) => !r.deleted && wanted.has(r.id));
-      await this.deps.commit(
-        {
-          entities: rows.map((r): EntityWrite => ({ op: 'patch', kind: 'route-rule', id: r.id, update: { deleted: true } })),
-          logs: rows.map((r) => this.log('route-rule', { serviceId: r.serviceId, name: r.name, status: r.status, ...this.auditLog(a), complete: false })),
-        },
-        failure,
-      );
+    return this.removeByIds(body, {
+      failure: 'delete route-rules failed.',
+      idsField: 'routeRuleIds',
+      kind: 'route-rule',
+      decode: decode.routeRule,
+      soft: true,
+      log: (r, a) => this.log('route-rule', { serviceId: r.serviceId, name: r.name, status: r.status, ...this.auditLog(a), complete: false }),
     });
   }
 
@@ -306,19 +325,12 @@ export class RoutingService {
   }
 
   deleteRouteRuleGroups(body: unknown): Promise<void> {
-    const failure = 'delete route-rule-groups failed.';
-    return this.run(failure, async () => {
-      const req = this.deps.request(body);
-      const ids = this.ids(req, 'routeRuleGroupIds');
-      const a = this.audit(req);
-      const rows = (await this.records('route-rule-group', decode.routeRuleGroup)).filter((l) => ids.has(l.id));
-      await this.deps.commit(
-        {
-          entities: rows.map((l): EntityWrite => ({ op: 'delete', kind: 'route-rule-group', id: l.id })),
-          logs: rows.map((l) => this.log('route-rule-group', { routeRuleId: l.routeRuleId, groupId: l.groupId, weight: l.unreleasedWeight, ...this.auditLog(a) })),
-        },
-        failure,
-      );
+    return this.removeByIds(body, {
+      failure: 'delete route-rule-groups failed.',
+      idsField: 'routeRuleGroupIds',
+      kind: 'route-rule-group',
+      decode: decode.routeRuleGroup,
+      log: (l, a) => this.log('route-rule-group', { routeRuleId: l.routeRuleId, groupId: l.groupId, weight: l.unreleasedWeight, ...this.auditLog(a) }),
     });
   }
 
@@ -389,19 +401,13 @@ export class RoutingService {
   }
 
   deleteGroups(body: unknown): Promise<void> {
-    const failure = 'delete group failed.';
-    return this.run(failure, async () => {
-      const req = this.deps.request(body);
-      const ids = this.ids(req, 'groupIds');
-      const a = this.audit(req);
-      const rows = (await this.records('group', decode.group)).filter((g) => !g.deleted && ids.has(g.id));
-      await this.deps.commit(
-        {
-          entities: rows.map((g): EntityWrite => ({ op: 'patch', kind: 'group', id: g.id, update: { deleted: true } })),
-          logs: rows.map((g) => this.log('group', { serviceId: g.serviceId, regionId: g.regionId, zoneId: g.zoneId, name: g.name, appId: g.appId, status: g.status, ...this.auditLog(a) })),
-        },
-        failure,
-      );
+    return this.removeByIds(body, {
+      failure: 'delete group failed.',
+      idsField: 'groupIds',
+      kind: 'group',
+      decode: decode.group,
+      soft: true,
+      log: (g, a) => this.log('group', { serviceId: g.serviceId, regionId: g.regionId, zoneId: g.zoneId, name: g.name, appId: g.appId, status: g.status, ...this.auditLog(a) }),
     });
   }
 
@@ -580,19 +586,12 @@ export class RoutingService {
   }
 
   deleteGroupInstances(body: unknown): Promise<void> {
-    const failure = 'delete group instances failed.';
-    return this.run(failure, async () => {
-      const req = this.deps.request(body);
-      const ids = this.ids(req, 'groupInstanceIds');
-      const a = this.audit(req);
-      const rows = (await this.records('group-instance', decode.groupInstance)).filter((m) => ids.has(m.id));
-      await this.deps.commit(
-        {
-          entities: rows.map((m): EntityWrite => ({ op: 'delete', kind: 'group-instance', id: m.id })),
-          logs: rows.map((m) => this.log('group-instance', { groupId: m.groupId, instanceId: m.instanceId, operation: a.operation, operatorId: a.operatorId, token: a.token, reason: a.reason })),
-        },
-        failure,
-      );
+    return this.removeByIds(body, {
+      failure: 'delete group instances failed.',
+      idsField: 'groupInstanceIds',
+      kind: 'group-instance',
+      decode: decode.groupInstance,
+      log: (m, a) => this.log('group-instance', { groupId: m.groupId, instanceId: m.instanceId, operation: a.operation, operatorId: a.operatorId, token: a.token, reason: a.reason }),
     });
   }
 
@@ -656,19 +655,12 @@ export class RoutingService {
   }
 
   deleteServiceInstances(body: unknown): Promise<void> {
-    const failure = 'delete service instances failed.';
-    return this.run(failure, async () => {
-      const req = this.deps.request(body);
-      const ids = this.ids(req, 'serviceInstanceIds');
-      const a = this.audit(req);
-      const rows = (await this.records('service-instance', decode.serviceInstance)).filter((s) => ids.has(s.id));
-      await this.deps.commit(
-        {
-          entities: rows.map((s): EntityWrite => ({ op: 'delete', kind: 'service-instance', id: s.id })),
-          logs: rows.map(({ id: _id, description: _description, ...s }) => this.log('service-instance', { ...s, operation: a.operation, operatorId: a.operatorId, token: a.token })),
-        },
-        failure,
-      );
+    return this.removeByIds(body, {
+      failure: 'delete service instances failed.',
+      idsField: 'serviceInstanceIds',
+      kind: 'service-instance',
+      decode: decode.serviceInstance,
+      log: ({ id: _id, description: _description, ...s }, a) => this.log('service-instance', { ...s, operation: a.operation, operatorId: a.operatorId, token: a.token }),
     });
   }
 
