@@ -221,7 +221,7 @@ export async function groupList(api: Api, flags: CommonFlags, io: Io, serviceId:
   const [groups, operations, tags] = await Promise.all([allGroups(api), allOperations(api), allTags(api)]);
   const mine = groups.filter((g) => sameId(g.serviceId, serviceId)).sort((a, b) => a.groupId - b.groupId);
   if (flags.json) {
-    printJson(io, mine.map((g) => g.raw));
+    printJson(io, mine.map((g) => ({ ...g.raw, operations: operations.get(g.groupId) ?? [], tags: tags.get(g.groupId) ?? {} })));
     return 0;
   }
   if (mine.length === 0) {
@@ -248,6 +248,11 @@ export async function operateGroup(pullIn: boolean, api: Api, flags: CommonFlags
   // a pull-in may complete an operation left on a group deleted since
   if (group === undefined && !(pullIn && operations.has(groupId))) {
     throw new CommandError(`no group with id ${groupId} (artemis group list <serviceId> shows the ids)`);
+  }
+  const current = operations.get(groupId) ?? [];
+  if (pullIn && !current.includes(operation)) {
+    const held = current.length === 0 ? 'no operation' : `only ${current.join(', ')} (use --operation)`;
+    throw new CommandError(`group ${groupId} is not pulled out with operation ${operation}: it holds ${held}`);
   }
   const body = {
     groupOperationsList: [{ groupId, operations: [operation] }],
@@ -340,7 +345,7 @@ export async function routeRuleRelease(api: Api, flags: CommonFlags, io: Io, rou
   const view = ruleView(rule, links, groups);
   if (view.groups.length === 0) throw new CommandError(`route rule ${rule.name} (id ${routeRuleId}) has no groups to release`);
   const body = {
-    routeRuleGroups: view.groups.map((g) => ({ routeRuleId, groupId: g.groupId })),
+    routeRuleGroups: view.groups.map((g) => ({ routeRuleId, groupId: g.groupId, unreleasedWeight: g.pendingWeight })),
     operation: 'release',
     operatorId: a.operatorId,
     token: a.token,

@@ -94,7 +94,7 @@ export class DiscoveryClient extends Emitter<DiscoveryEvents> {
 
   /** The cached service, without any network call; undefined before the first successful fetch. */
   cachedService(serviceId: string): Readonly<Service> | undefined {
-    return this.entries.get(serviceKey(serviceId))?.service;
+    return this.entries.get(serviceKey(serviceId.trim()))?.service;
   }
 
   /**
@@ -117,10 +117,13 @@ export class DiscoveryClient extends Emitter<DiscoveryEvents> {
    */
   async pick(serviceId: string, options: { routeId?: string } = {}): Promise<Readonly<Instance> | undefined> {
     const service = await this.getService(serviceId);
-    const entry = this.entries.get(serviceKey(serviceId));
+    const entry = this.entries.get(serviceKey(serviceId.trim()));
     if (entry === undefined) return undefined;
     if (options.routeId === undefined) return entry.picker.pick(service.instances ?? []);
-    if (entry.routes?.service !== service) entry.routes = { service, rules: effectiveRouteRules(service) };
+    if (entry.routes?.service !== service) {
+      entry.routes = { service, rules: effectiveRouteRules(service) };
+      entry.routePicker.retain(entry.routes.rules);
+    }
     return entry.routePicker.pick(entry.routes.rules, options.routeId);
   }
 

@@ -51,7 +51,7 @@ export class WeightedRoundRobin {
   }
 
   private prune(instances: readonly Instance[]): void {
-    const keep = new Set(instances.map(instanceKey));
+    const keep = new Set(instances.filter(isUp).map(instanceKey));
     for (const key of this.current.keys()) if (!keep.has(key)) this.current.delete(key);
   }
 }
@@ -67,6 +67,13 @@ const ruleName = (r: RouteRule) => (r.routeId ?? '').trim().toLowerCase();
 export class RoutePicker {
   private readonly groupState = new Map<string, number>();
   private readonly members = new Map<string, WeightedRoundRobin>();
+
+  /** Forgets the state of rules and groups that `rules` no longer has. */
+  retain(rules: readonly RouteRule[]): void {
+    const live = new Set(rules.flatMap((r) => (r.groups ?? []).map((g) => `${ruleName(r)}\u0000${g.groupKey ?? ''}`)));
+    for (const key of this.groupState.keys()) if (!live.has(key)) this.groupState.delete(key);
+    for (const key of this.members.keys()) if (!live.has(key)) this.members.delete(key);
+  }
 
   /** `rules` as resolved by `effectiveRouteRules` (each group lists its member instances). */
   pick(rules: readonly RouteRule[], routeId: string): Instance | undefined {

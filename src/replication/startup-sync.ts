@@ -42,10 +42,15 @@ function applyServices(services: unknown[], apply: (instances: unknown[]) => voi
   return count;
 }
 
+/** How long the other peers may take to answer once the first has, before the copy is applied. */
+const GRACE_MS = 300;
+
 /**
  * Spec 9.5, improved: asks every peer at once for `services.json` of this region and copies the
- * registry of the first that answers with success (an empty registry counts). When none answers
- * within `timeoutMs` the node starts empty, so a lone first node still comes up.
+ * registry of the first that answers with success (an empty registry counts), together with the
+ * registries of the peers that answer within a short grace after it: a peer whose replication is
+ * still in flight cannot leave the new node short, since the copy is their union. When none
+ * answers within `timeoutMs` the node starts empty, so a lone first node still comes up.
  */
 export async function copyRegistryFromPeers(deps: StartupSyncDeps): Promise<StartupSyncResult> {
   const peers = deps.peers.filter((p) => deps.allows?.(p) ?? true);
@@ -53,9 +58,13 @@ export async function copyRegistryFromPeers(deps: StartupSyncDeps): Promise<Star
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), deps.timeoutMs);
   timer.unref();
-  let first: { peer: string; services: unknown[] };
+  const answered: Array<{ peer: string; services: unknown[] }> = [];
+  const calls = peers.map((p) => fetchServices(p, deps.regionId, controller.signal, deps.headers ?? {}).then((r) => void answered.push(r)));
   try {
-    first = await Promise.any(peers.map((p) => fetchServices(p, deps.regionId, controller.signal, deps.headers ?? {})));
+    await Promise.any(calls);
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled(calls), new Promise<void>((resolve) => (grace = setTimeout(resolve, GRACE_MS)))]);
+    clearTimeout(grace);
   } catch {
     deps.logger.warn({ peers, timeoutMs: deps.timeoutMs }, 'no peer answered the start-up copy; starting empty');
     return { peer: null, instances: 0 };
@@ -63,7 +72,18 @@ export async function copyRegistryFromPeers(deps: StartupSyncDeps): Promise<Star
     clearTimeout(timer);
     controller.abort();
   }
-  const instances = applyServices(first.services, (chunk) => deps.apply(chunk));
-  deps.logger.info({ peer: first.peer, instances }, 'copied the registry from a peer');
-  return { peer: first.peer, instances };
+  const copied = [...answered];
+  const distinct = new Set<string>();
+  for (const { services } of copied) {
+    applyServices(services, (chunk) => {
+      for (const i of chunk) {
+        const o = i as { serviceId?: unknown; instanceId?: unknown } | null;
+        distinct.add(`${String(o?.serviceId).toLowerCase()}\u0000${String(o?.instanceId).toLowerCase()}`);
+      }
+      deps.apply(chunk);
+    });
+  }
+  const first = copied[0]!.peer;
+  deps.logger.info({ peer: first, peers: copied.map((c) => c.peer), instances: distinct.size }, 'copied the registry from peers');
+  return { peer: first, instances: distinct.size };
 }

@@ -35,19 +35,32 @@ describe('route rules as a caller resolves them', () => {
     expect(members(rules[1]!.groups![0])).toEqual(['b1', 'b2', 'x1']);
   });
 
-  it('the canary rule adds the instances the server listed; a published default rule is kept as is', () => {
+  it('the canary rule adds the listed instances the service still has; a published default rule is kept as is', () => {
     const listed = inst('c9', 'x');
     const rules = effectiveRouteRules({
-      instances: [inst('b1', 'blue')],
+      instances: [inst('b1', 'blue'), { ...listed, url: 'now' }],
       logicInstances: null,
       routeRules: [
-        { routeId: 'Canary-Route-Rule', strategy: 'x', groups: [group('demo.svc/sha/canary/app', { instances: [listed] })] },
+        { routeId: 'Canary-Route-Rule', strategy: 'x', groups: [group('demo.svc/sha/canary/app', { instances: [listed, inst('gone', 'x')] })] },
         { routeId: 'DEFAULT-route-rule', strategy: 'x', groups: [group('demo.svc/sha/z1/blue')] },
       ],
     });
+    expect(rules[0]!.groups![0]!.instances![0]!.url).toBe('now');
     expect(rules.map((r) => [r.routeId, r.groups!.map(members)])).toEqual([
       ['Canary-Route-Rule', [['c9']]],
       ['DEFAULT-route-rule', [['b1']]],
+    ]);
+  });
+
+  it('skips malformed rules and groups from the wire instead of throwing', () => {
+    const rules = effectiveRouteRules({
+      instances: [inst('b1', 'blue')],
+      logicInstances: null,
+      routeRules: JSON.parse('[null, {"routeId": 5, "groups": [{}]}, {"routeId": "r", "groups": "x"}, {"routeId": "r2", "groups": [null, {"groupKey": 7}, {"groupKey": "demo.svc/sha/z1/blue", "weight": "9", "instanceIds": "y"}]}]'),
+    });
+    expect(rules.map((r) => [r.routeId, (r.groups ?? []).map((g) => [g.groupKey, g.weight, members(g)])])).toEqual([
+      ['r2', [['demo.svc/sha/z1/blue', 5, ['b1']]]],
+      ['default-route-rule', [['default-group-key', 5, ['b1']]]],
     ]);
   });
 });

@@ -33,7 +33,10 @@ export function instanceGroupKey(i: Pick<Instance, 'serviceId' | 'regionId' | 'z
   return key.toLowerCase();
 }
 
-const sameName = (a: string | null, b: string) => (a ?? '').trim().toLowerCase() === b;
+/** A text field as published, or '' when it is missing or not a string (data from the wire). */
+const text = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
+const list = <T>(v: readonly T[] | null | undefined): readonly T[] => (Array.isArray(v) ? (v as readonly T[]) : []);
+const sameName = (a: unknown, b: string) => text(a).toLowerCase() === b;
 
 /**
  * The route rules a caller routes by, resolved against the service's instances: each published
@@ -44,29 +47,37 @@ const sameName = (a: string | null, b: string) => (a ?? '').trim().toLowerCase()
  * one.
  */
 export function effectiveRouteRules(service: Pick<Service, 'instances' | 'logicInstances' | 'routeRules'>): RouteRule[] {
-  const registered = (service.instances ?? []).filter((i) => (i.instanceId ?? '').trim() !== '');
+  const registered = list(service.instances).filter((i) => text(i?.instanceId) !== '');
   const byId = new Map<string, Instance>();
-  for (const i of service.logicInstances ?? []) if (i.instanceId !== null) byId.set(i.instanceId, i);
+  for (const i of list(service.logicInstances)) if (typeof i?.instanceId === 'string') byId.set(i.instanceId, i);
   for (const i of registered) byId.set(i.instanceId as string, i);
   const keys = registered.map((i) => [instanceGroupKey(i), i] as const);
 
   const rules: RouteRule[] = [];
-  for (const rule of service.routeRules ?? []) {
-    if (rule === null || (rule.routeId ?? '').trim() === '' || (rule.groups ?? []).length === 0) continue;
+  for (const rule of list(service.routeRules)) {
+    if (typeof rule !== 'object' || rule === null || text(rule.routeId) === '' || list(rule.groups).length === 0) continue;
     const canary = sameName(rule.routeId, CANARY_ROUTE_RULE);
     const groups: ServiceGroup[] = [];
-    for (const group of rule.groups ?? []) {
-      const groupKey = (group?.groupKey ?? '').trim();
+    for (const group of list(rule.groups)) {
+      const groupKey = text(group?.groupKey);
       if (groupKey === '') continue;
       const members = new Map<string, Instance>();
-      for (const id of group.instanceIds ?? []) {
+      for (const id of list(group.instanceIds)) {
         const i = byId.get(id);
         if (i !== undefined) members.set(id, i);
       }
       const prefix = `${groupKey.toLowerCase()}/`;
       for (const [key, i] of keys) if (key.startsWith(prefix)) members.set(i.instanceId as string, i);
-      if (canary) for (const i of group.instances ?? []) if (i.instanceId !== null && !members.has(i.instanceId)) members.set(i.instanceId, i);
-      if (members.size > 0) groups.push({ ...group, groupKey, instances: [...members.values()], weight: fixWeight(group.weight) });
+      // the instances the server listed in a canary group count only while the service still has them
+      // (the list is built before pulled-out instances are removed, and is not updated by pushes)
+      if (canary) {
+        for (const listed of list(group.instances)) {
+          const current = typeof listed?.instanceId === 'string' ? byId.get(listed.instanceId) : undefined;
+          if (current !== undefined && !members.has(listed.instanceId as string)) members.set(listed.instanceId as string, current);
+        }
+      }
+      const weight = typeof group.weight === 'number' ? group.weight : null;
+      if (members.size > 0) groups.push({ ...group, groupKey, instances: [...members.values()], weight: fixWeight(weight) });
     }
     rules.push({ ...rule, groups });
   }
