@@ -6,7 +6,8 @@ import { readObject, type JsonObject } from '../core/wire/json-reader.js';
 import { reloadChange } from '../core/wire/service.js';
 import type { ChangeBus } from '../registry/change-bus.js';
 import type { RegistryRepository } from '../registry/registry-repository.js';
-import { operationRow, type ManagementStore, type OperationRow, type WriteBatch } from '../store/management-store.js';
+import { operationIdentity, operationRow, type ManagementStore, type OperationRow, type WriteBatch } from '../store/management-store.js';
+import { canaryIdentity } from '../store/store-input.js';
 import { ManagementState } from './management-state.js';
 import { bool, checkLengths, list, obj, requireFields, str } from './requests.js';
 import { downTransitions } from './state-diff.js';
@@ -116,8 +117,12 @@ export class ManagementService {
   async start(): Promise<void> {
     await this.refresh();
     this.unwatch = this.deps.store.watch((change) => {
-      // load() has reported a failure; the next change, or the periodic refresh, tries again
-      if (change.resync || change.revision > this.loadedRevision) this.refresh().catch(() => undefined);
+      // Checked after the current turn: a write of this node is applied in memory by commit()
+      // before then, and needs no reload. A failed reload has been reported by load(); the next
+      // change, or the periodic refresh, tries again.
+      setImmediate(() => {
+        if (change.resync || change.revision > this.loadedRevision) this.refresh().catch(() => undefined);
+      });
     });
   }
 
@@ -200,13 +205,38 @@ export class ManagementService {
 
   /** Writes a batch atomically, then reloads; a store failure becomes `internal-service-error` with `failure`. */
   async commit(batch: WriteBatch, failure: string): Promise<void> {
+    let revision: number;
     try {
-      await this.deps.store.write(batch);
+      revision = await this.deps.store.write(batch);
     } catch (err) {
       this.deps.onError(err, failure);
       throw new WriteFailed(failure, err);
     }
-    await this.refresh().catch(() => undefined);
+    if (!this.applyOwn(batch, revision)) await this.refresh().catch(() => undefined);
+  }
+
+  /**
+   * Applies this node's own write to the state in memory instead of reloading everything, when
+   * that is exact: the write directly follows the loaded revision (nothing of another node is
+   * missing), no reload is running, and it holds no entity writes (their ids come from the store).
+   */
+  private applyOwn(batch: WriteBatch, revision: number): boolean {
+    if (this.refreshing !== undefined || revision !== this.loadedRevision + 1 || (batch.entities?.length ?? 0) > 0) return false;
+    const rows = new Map(this.current.rows.map((r) => [operationIdentity(r), r]));
+    for (const r of batch.upsert ?? []) {
+      const id = operationIdentity(r);
+      const old = rows.get(id);
+      rows.set(id, old === undefined ? r : { ...old, operatorId: r.operatorId, token: r.token });
+    }
+    for (const r of batch.remove ?? []) rows.delete(operationIdentity(r));
+    const canaries = new Map(this.current.canaryRows.map((c) => [canaryIdentity(c), c]));
+    for (const c of batch.canary ?? []) {
+      const old = canaries.get(canaryIdentity(c));
+      canaries.set(canaryIdentity(c), old === undefined ? c : { ...old, regionId: c.regionId, ips: c.ips });
+    }
+    this.apply(new ManagementState([...rows.values()], [...canaries.values()], this.current.routing));
+    this.loadedRevision = revision;
+    return true;
   }
 
   /** `operate-instance.json`: add (pull-out) or complete (pull-in) an operation on one instance. */

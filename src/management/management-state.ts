@@ -66,8 +66,10 @@ export class ManagementState {
   private readonly downGroupServices: ReadonlySet<string>;
 
   constructor(
-    rows: readonly OperationRow[] = [],
-    canaries: readonly CanaryRow[] = [],
+    /** Every active operation row, in store order. */
+    readonly rows: readonly OperationRow[] = [],
+    /** Every canary row, in store order. */
+    readonly canaryRows: readonly CanaryRow[] = [],
     /** Groups, route rules and logical instances; group operations come from `rows`. */
     readonly routing: RoutingState = RoutingState.EMPTY,
   ) {
@@ -97,7 +99,7 @@ export class ManagementState {
     this.servers = index(rows, 'server');
     this.zones = index(rows, 'zone');
     const byService = new Map<string, CanaryRow[]>();
-    for (const c of canaries) {
+    for (const c of canaryRows) {
       const key = serviceKey(c.serviceId);
       byService.set(key, [...(byService.get(key) ?? []), c]);
     }

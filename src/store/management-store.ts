@@ -136,8 +136,8 @@ export interface ManagementStore {
   readonly kind: string;
   /** Creates or migrates the schema, connects. Idempotent. */
   init(): Promise<void>;
-  /** Applies a batch atomically and durably; resolves once it is committed. */
-  write(batch: WriteBatch): Promise<void>;
+  /** Applies a batch atomically and durably; resolves with its revision once it is committed. */
+  write(batch: WriteBatch): Promise<number>;
   /** Every active operation row. */
   operations(): Promise<OperationRow[]>;
   /** Every canary row. */

@@ -96,12 +96,13 @@ export class RedisStore implements ManagementStore {
     return this.initializing;
   }
 
-  async write(batch: WriteBatch): Promise<void> {
+  async write(batch: WriteBatch): Promise<number> {
     this.ready();
     checkBatch(batch);
     const { keys, args } = encodeBatch(this.keys, batch);
-    const revision = await this.call('write', (c) => c.eval(WRITE_SCRIPT, keys.length, ...keys, ...args));
-    this.notifier.changed(Number(revision));
+    const revision = Number(await this.call('write', (c) => c.eval(WRITE_SCRIPT, keys.length, ...keys, ...args)));
+    this.notifier.changed(revision);
+    return revision;
   }
 
   async operations(): Promise<OperationRow[]> {

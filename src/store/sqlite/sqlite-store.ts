@@ -95,9 +95,11 @@ export class SqliteStore implements ManagementStore {
     return this.initializing;
   }
 
-  write(batch: WriteBatch): Promise<void> {
+  write(batch: WriteBatch): Promise<number> {
     return this.call('write', (tables) => {
-      this.notifier.changed(tables.write(batch, this.clock.now()));
+      const revision = tables.write(batch, this.clock.now());
+      this.notifier.changed(revision);
+      return revision;
     });
   }
 
