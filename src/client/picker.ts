@@ -9,9 +9,49 @@ export function isUp(instance: Instance): boolean {
 }
 
 /**
- * Smooth weighted round robin (the nginx algorithm) over the up instances of a service. With
- * equal weights it is plain round robin; with weights it spreads picks evenly, never bursting
- * on the heaviest instance. State follows instances by identity, so it survives list updates.
+ * Smooth weighted round robin (the nginx algorithm) over any items with a stable key: each pick
+ * adds every eligible item's weight to its running value and takes the highest, which then gives
+ * back the total. Items with weight 0 are skipped. State follows items by key, so it survives
+ * list updates; keys no longer listed are dropped once they outnumber the live ones.
+ */
+class SmoothWeighted<T> {
+  private readonly current = new Map<string, number>();
+
+  constructor(private readonly keyOf: (item: T) => string) {}
+
+  pick(items: readonly T[], weight: (item: T) => number): T | undefined {
+    let total = 0;
+    let best: T | undefined;
+    let bestKey = '';
+    let bestValue = -Infinity;
+    let eligible = 0;
+    for (const item of items) {
+      const w = Math.max(0, weight(item));
+      if (!(w > 0)) continue;
+      eligible++;
+      const key = this.keyOf(item);
+      const value = (this.current.get(key) ?? 0) + w;
+      this.current.set(key, value);
+      total += w;
+      if (value > bestValue) {
+        best = item;
+        bestKey = key;
+        bestValue = value;
+      }
+    }
+    if (best === undefined) return undefined;
+    this.current.set(bestKey, bestValue - total);
+    if (this.current.size > eligible * 2 + 8) {
+      const keep = new Set(items.filter((item) => Math.max(0, weight(item)) > 0).map(this.keyOf));
+      for (const key of this.current.keys()) if (!keep.has(key)) this.current.delete(key);
+    }
+    return best;
+  }
+}
+
+/**
+ * Smooth weighted round robin over the up instances of a service. With equal weights it is plain
+ * round robin; with weights it spreads picks evenly, never bursting on the heaviest instance.
  *
  * @example
  * ```ts
@@ -20,43 +60,16 @@ export function isUp(instance: Instance): boolean {
  * ```
  */
 export class WeightedRoundRobin {
-  private readonly current = new Map<string, number>();
+  private readonly picker = new SmoothWeighted<Instance>(instanceKey);
 
   /** The next up instance, or undefined when none is up. `weight` defaults to 1 for all. */
   pick(instances: readonly Instance[], weight: (instance: Instance) => number = () => 1): Instance | undefined {
-    let total = 0;
-    let best: Instance | undefined;
-    let bestKey = '';
-    let bestWeight = -Infinity;
-    let upCount = 0;
-    for (const instance of instances) {
-      if (!isUp(instance)) continue;
-      const w = Math.max(0, weight(instance));
-      if (w === 0) continue;
-      upCount++;
-      const key = instanceKey(instance);
-      const value = (this.current.get(key) ?? 0) + w;
-      this.current.set(key, value);
-      total += w;
-      if (value > bestWeight) {
-        best = instance;
-        bestKey = key;
-        bestWeight = value;
-      }
-    }
-    if (best === undefined) return undefined;
-    this.current.set(bestKey, bestWeight - total);
-    if (this.current.size > upCount * 2 + 8) this.prune(instances);
-    return best;
-  }
-
-  private prune(instances: readonly Instance[]): void {
-    const keep = new Set(instances.filter(isUp).map(instanceKey));
-    for (const key of this.current.keys()) if (!keep.has(key)) this.current.delete(key);
+    return this.picker.pick(instances, (i) => (isUp(i) ? weight(i) : 0));
   }
 }
 
 const ruleName = (r: RouteRule) => (r.routeId ?? '').trim().toLowerCase();
+const groupWeight = (g: ServiceGroup) => ((g.instances ?? []).some(isUp) ? (g.weight ?? 0) : 0);
 
 /**
  * Weighted routing by route rule: picks a group of the named rule in proportion to the groups'
@@ -65,13 +78,16 @@ const ruleName = (r: RouteRule) => (r.routeId ?? '').trim().toLowerCase();
  * group, routes by `default-route-rule`.
  */
 export class RoutePicker {
-  private readonly groupState = new Map<string, number>();
+  /** Group choice per rule name. */
+  private readonly groups = new Map<string, SmoothWeighted<ServiceGroup>>();
+  /** Instance choice per rule name and group key. */
   private readonly members = new Map<string, WeightedRoundRobin>();
 
   /** Forgets the state of rules and groups that `rules` no longer has. */
   retain(rules: readonly RouteRule[]): void {
+    const names = new Set(rules.map(ruleName));
     const live = new Set(rules.flatMap((r) => (r.groups ?? []).map((g) => `${ruleName(r)}\u0000${g.groupKey ?? ''}`)));
-    for (const key of this.groupState.keys()) if (!live.has(key)) this.groupState.delete(key);
+    for (const name of this.groups.keys()) if (!names.has(name)) this.groups.delete(name);
     for (const key of this.members.keys()) if (!live.has(key)) this.members.delete(key);
   }
 
@@ -84,27 +100,14 @@ export class RoutePicker {
   }
 
   private pickIn(rule: RouteRule): Instance | undefined {
-    const usable = (rule.groups ?? []).filter((g) => (g.weight ?? 0) > 0 && (g.instances ?? []).some(isUp));
-    if (usable.length === 0) return undefined;
     const name = ruleName(rule);
-    let total = 0;
-    let best: ServiceGroup | undefined;
-    let bestValue = -Infinity;
-    for (const g of usable) {
-      const key = `${name}\u0000${g.groupKey ?? ''}`;
-      const weight = g.weight ?? 0;
-      const value = (this.groupState.get(key) ?? 0) + weight;
-      this.groupState.set(key, value);
-      total += weight;
-      if (value > bestValue) {
-        best = g;
-        bestValue = value;
-      }
-    }
-    const bestKey = `${name}\u0000${best!.groupKey ?? ''}`;
-    this.groupState.set(bestKey, bestValue - total);
-    let picker = this.members.get(bestKey);
-    if (picker === undefined) this.members.set(bestKey, (picker = new WeightedRoundRobin()));
-    return picker.pick(best!.instances ?? []);
+    let groups = this.groups.get(name);
+    if (groups === undefined) this.groups.set(name, (groups = new SmoothWeighted<ServiceGroup>((g) => g.groupKey ?? '')));
+    const group = groups.pick(rule.groups ?? [], groupWeight);
+    if (group === undefined) return undefined;
+    const key = `${name}\u0000${group.groupKey ?? ''}`;
+    let picker = this.members.get(key);
+    if (picker === undefined) this.members.set(key, (picker = new WeightedRoundRobin()));
+    return picker.pick(group.instances ?? []);
   }
 }
