@@ -31,15 +31,12 @@ async function fetchServices(peer: string, regionId: string, signal: AbortSignal
   return { peer, services: body.services };
 }
 
-function applyServices(services: unknown[], apply: (instances: unknown[]) => void): number {
-  let count = 0;
+function applyServices(services: unknown[], apply: (instances: unknown[]) => void): void {
   for (const service of services) {
     const instances = (service as { instances?: unknown } | null)?.instances;
     if (!Array.isArray(instances)) continue;
     for (let i = 0; i < instances.length; i += CHUNK) apply(instances.slice(i, i + CHUNK));
-    count += instances.length;
   }
-  return count;
 }
 
 /** How long the other peers may take to answer once the first has, before the copy is applied. */
