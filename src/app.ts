@@ -1,7 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge } from 'prom-client';
 import type { Server } from 'node:http';
-import { getRequestListener } from '@hono/node-server';
 import { createServer } from 'node:http';
 import type { Hono } from 'hono';
 import { NodeState } from './cluster/node-state.js';
@@ -9,8 +8,6 @@ import { ClusterManager } from './cluster/cluster-manager.js';
 import { CLUSTER_SECRET_HEADER, PeerHttp, type PeerLinkFilter } from './cluster/peer-http.js';
 import type { SeedResolver } from './cluster/seeds.js';
 import { httpTransport, withHeaders, type ReplicationTransport } from './replication/transport.js';
-import { antiEntropyRoutes } from './web/anti-entropy-routes.js';
-import { peerAuth } from './web/peer-auth.js';
 import { advertisedUrl, effectiveNodeId, type ConfigSourceName } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { systemClock, type Clock } from './core/clock.js';
@@ -20,7 +17,6 @@ import { createWebSocketLayer, type WebSocketLayer } from './websocket/websocket
 import { createManagement, type ManagementModule } from './management/index.js';
 import { createStore } from './store/index.js';
 import type { ManagementStore } from './store/management-store.js';
-import { managementRoutes } from './web/management-routes.js';
 import { LeaseManager } from './lease/lease-manager.js';
 import { SelfPreservation } from './lease/self-preservation.js';
 import { ClientRateLimiter, RateLimiter } from './ratelimit/rate-limiter.js';
@@ -30,16 +26,9 @@ import { RATE_LIMITED_RESPONSE_JSON, RegistryService, SUCCESS_RESPONSE, SUCCESS_
 import { errorFields, silentLogger, type Logger } from './telemetry/logger.js';
 import { NodeMetrics } from './telemetry/metrics.js';
 import { Tracing } from './telemetry/tracing.js';
-import { clusterRoutes } from './web/cluster-routes.js';
-import { discoveryRoutes } from './web/discovery-routes.js';
-import { openApiDocument } from './web/openapi.js';
-import { opsRoutes, type Readiness } from './web/ops-routes.js';
-import { registryRoutes } from './web/registry-routes.js';
-import { replicationRoutes } from './web/replication-routes.js';
+import type { Readiness } from './web/ops-routes.js';
+import { createHttpLayer } from './web/http-layer.js';
 import { createReplication, type Replication } from './replication/index.js';
-import { statusRoutes } from './web/status-routes.js';
-import { createWebApp, errorAnswerer } from './web/web-app.js';
-import { createFastPath } from './web/fast-path.js';
 import type { ApiRouter } from './web/api-router.js';
 
 export const VERSION = '0.1.0';
@@ -226,56 +215,21 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
   }
 
   let readiness: Readiness = 'starting';
-  const { app, router } = createWebApp({
-    contextPath: config.contextPath,
-    metrics,
-    logger,
-    isStopping: () => readiness === 'stopping',
-    tracing,
-  });
-  app.use('*', peerAuth({ secret: config.cluster.secret, trustedAddresses: config.cluster.trustedAddresses, contextPath: config.contextPath }));
-  const maxBodyBytes = config.limits.maxBodyBytes;
-  const clusterStatuses = () => cluster.statuses();
-  registryRoutes(router, { registry, clientLimiter, maxBodyBytes });
-  const gzipMinBytes = config.discovery.gzipMinBytes;
-  discoveryRoutes(router, { discovery, maxBodyBytes, gzipMinBytes });
-  replicationRoutes(router, { registry, repository: repo, node: state, limiter: limiters.replication, maxBodyBytes, gzipMinBytes, tracing });
-  clusterRoutes(router, { clusterStatuses, cluster, queueDepths: () => replication.manager.queueDepths(), limiter: limiters.cluster, maxBodyBytes });
-  antiEntropyRoutes(router, { digest: replication.digest, maxBodyBytes, maxServices: 10_000 });
-  managementRoutes(router, { ...management, store, maxBodyBytes, logQueryLimit: config.management.logQueryLimit });
   let boundPort = config.port;
-  statusRoutes(router, {
-    config,
-    configOrigins: overrides.configOrigins ?? new Map(),
-    nodeStatus: () => state.status,
-    clusterStatuses,
-    leaseTables: tables,
-    limiter: limiters.status,
+  const http = createHttpLayer({
+    config, logger, metrics, tracing, configOrigins: overrides.configOrigins ?? new Map(),
+    version: VERSION, registry, clientLimiter, limiters, leaseTables: tables, repository: repo, state, discovery, cluster, replication, management, store, websocket,
+    readiness: () => readiness,
     listenPort: () => boundPort,
   });
-  opsRoutes(app, router, {
-    readiness: () => readiness,
-    metrics,
-    openApi: () => openApiDocument({ version: VERSION, contextPath: config.contextPath, serverUrl: state.self.url }),
-    connections: () => websocket.gateway.connections(),
-  }, config.contextPath);
+  const { app, router } = http;
 
   let server: Server | undefined;
   let stopping: Promise<void> | undefined;
 
   async function start(): Promise<{ port: number; url: string }> {
     if (server !== undefined) throw new Error('node already started');
-    const framework = getRequestListener(app.fetch);
-    // With tracing on every request goes through the framework, which opens the server spans.
-    const fast = tracing.enabled
-      ? () => false
-      : createFastPath({
-          contextPath: config.contextPath, registry, clientLimiter, discovery, metrics, maxBodyBytes, gzipMinBytes,
-          isStopping: () => readiness === 'stopping', errorAnswer: errorAnswerer(logger),
-        });
-    const srv = createServer((req, res) => {
-      if (!fast(req, res)) void framework(req, res);
-    });
+    const srv = createServer(http.listener);
     server = srv;
     srv.keepAliveTimeout = config.http.keepAliveTimeoutMs;
     srv.requestTimeout = config.http.requestTimeoutMs;

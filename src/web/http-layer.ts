@@ -1,0 +1,108 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import type { Hono } from 'hono';
+import type { ClusterManager } from '../cluster/cluster-manager.js';
+import type { NodeState } from '../cluster/node-state.js';
+import type { ConfigSourceName } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import type { DiscoveryService } from '../discovery/discovery-service.js';
+import type { LeaseManager } from '../lease/lease-manager.js';
+import type { ManagementModule } from '../management/index.js';
+import type { ClientRateLimiter, RateLimiter } from '../ratelimit/rate-limiter.js';
+import type { RegistryRepository } from '../registry/registry-repository.js';
+import type { RegistryService } from '../registry/registry-service.js';
+import type { Replication } from '../replication/index.js';
+import type { ManagementStore } from '../store/management-store.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { NodeMetrics } from '../telemetry/metrics.js';
+import type { Tracing } from '../telemetry/tracing.js';
+import type { WebSocketLayer } from '../websocket/websocket-layer.js';
+import { antiEntropyRoutes } from './anti-entropy-routes.js';
+import type { ApiRouter } from './api-router.js';
+import { clusterRoutes } from './cluster-routes.js';
+import { discoveryRoutes } from './discovery-routes.js';
+import { createFastPath } from './fast-path.js';
+import { managementRoutes } from './management-routes.js';
+import { openApiDocument } from './openapi.js';
+import { opsRoutes, type Readiness } from './ops-routes.js';
+import { peerAuth } from './peer-auth.js';
+import { registryRoutes } from './registry-routes.js';
+import { replicationRoutes } from './replication-routes.js';
+import { statusRoutes } from './status-routes.js';
+import { createWebApp, errorAnswerer } from './web-app.js';
+
+/** The parts of a node that its HTTP endpoints answer from. */
+export interface HttpLayerDeps {
+  config: Config;
+  version: string;
+  logger: Logger;
+  metrics: NodeMetrics;
+  tracing: Tracing;
+  configOrigins: ReadonlyMap<string, ConfigSourceName>;
+  registry: RegistryService;
+  clientLimiter: ClientRateLimiter;
+  limiters: { registry: RateLimiter; replication: RateLimiter; cluster: RateLimiter; status: RateLimiter; group: RateLimiter };
+  leaseTables: { normal: LeaseManager; legacy: LeaseManager };
+  repository: RegistryRepository;
+  state: NodeState;
+  discovery: DiscoveryService;
+  cluster: ClusterManager;
+  replication: Replication;
+  management: ManagementModule;
+  store: ManagementStore;
+  websocket: WebSocketLayer;
+  readiness: () => Readiness;
+  listenPort: () => number;
+}
+
+export interface HttpLayer {
+  readonly app: Hono;
+  readonly router: ApiRouter;
+  /** The node:http request listener of the node's server. */
+  readonly listener: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+/** Every HTTP endpoint of a node, mounted on one Hono app, and the request listener that serves it. */
+export function createHttpLayer(deps: HttpLayerDeps): HttpLayer {
+  const { config, logger, metrics, tracing, registry, clientLimiter, limiters, repository, state, discovery, cluster, replication, management, store, websocket } = deps;
+  const isStopping = () => deps.readiness() === 'stopping';
+  const { app, router } = createWebApp({ contextPath: config.contextPath, metrics, logger, isStopping, tracing });
+  app.use('*', peerAuth({ secret: config.cluster.secret, trustedAddresses: config.cluster.trustedAddresses, contextPath: config.contextPath }));
+  const maxBodyBytes = config.limits.maxBodyBytes;
+  const gzipMinBytes = config.discovery.gzipMinBytes;
+  const clusterStatuses = () => cluster.statuses();
+  registryRoutes(router, { registry, clientLimiter, maxBodyBytes });
+  discoveryRoutes(router, { discovery, maxBodyBytes, gzipMinBytes });
+  replicationRoutes(router, { registry, repository, node: state, limiter: limiters.replication, maxBodyBytes, gzipMinBytes, tracing });
+  clusterRoutes(router, { clusterStatuses, cluster, queueDepths: () => replication.manager.queueDepths(), limiter: limiters.cluster, maxBodyBytes });
+  antiEntropyRoutes(router, { digest: replication.digest, maxBodyBytes, maxServices: 10_000 });
+  managementRoutes(router, { ...management, store, maxBodyBytes, logQueryLimit: config.management.logQueryLimit });
+  statusRoutes(router, {
+    config,
+    configOrigins: deps.configOrigins,
+    nodeStatus: () => state.status,
+    clusterStatuses,
+    leaseTables: deps.leaseTables,
+    limiter: limiters.status,
+    listenPort: deps.listenPort,
+  });
+  opsRoutes(app, router, {
+    readiness: deps.readiness,
+    metrics,
+    openApi: () => openApiDocument({ version: deps.version, contextPath: config.contextPath, serverUrl: state.self.url }),
+    connections: () => websocket.gateway.connections(),
+  }, config.contextPath);
+
+  const framework = getRequestListener(app.fetch);
+  // With tracing on every request goes through the framework, which opens the server spans.
+  const fast = tracing.enabled
+    ? () => false
+    : createFastPath({
+        contextPath: config.contextPath, registry, clientLimiter, discovery, metrics, maxBodyBytes, gzipMinBytes,
+        isStopping, errorAnswer: errorAnswerer(logger),
+      });
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    if (!fast(req, res)) void framework(req, res);
+  };
+  return { app, router, listener };
+}
