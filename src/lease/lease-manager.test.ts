@@ -158,4 +158,80 @@ describe('SelfPreservation', () => {
     expect(safety.isSafe).toBe(true);
     expect(safety.stats().maxCount).toBeLessThan(base);
   });
+
+  describe('following the fleet', () => {
+    const fleet = (n: number) => Array.from({ length: n }, (_, i) => `k${i}`);
+
+    /** Heartbeats `keys` every second for `seconds`, sweeping and checking each second as the node does. */
+    function run(manager: LeaseManager, safety: SelfPreservation, keys: string[], seconds: number) {
+      for (let s = 0; s < seconds; s++) {
+        for (const k of keys) manager.renew(k);
+        vi.advanceTimersByTime(1_000);
+        manager.sweep();
+        safety.check();
+      }
+    }
+
+    it('a graceful scale-down lowers the baseline: a lease that then goes silent expires within TTL + one sweep', () => {
+      const { manager, safety, removed } = setup(20_000);
+      const keys = fleet(500);
+      for (const k of keys) manager.put(k, inst(k));
+      run(manager, safety, keys, 15);
+      const base = safety.stats().maxCount;
+      expect(base).toBeGreaterThanOrEqual(4_500);
+      const stay = keys.slice(0, 250);
+      for (const k of keys.slice(250)) manager.evict(k);
+      run(manager, safety, stay, 30);
+      expect(safety.isSafe).toBe(true);
+      expect(safety.stats().maxCount).toBeLessThan(base * 0.6);
+      removed.length = 0;
+      // one of the remaining instances goes silent: gone after its TTL plus one sweep
+      const silentFrom = Date.now();
+      run(manager, safety, stay.slice(1), 22);
+      expect(safety.isSafe).toBe(true);
+      expect(removed).toEqual([['k0', 'expired']]);
+      expect(manager.get('k0')).toBeUndefined();
+      expect(Date.now() - silentFrom).toBeLessThanOrEqual(20_000 + 2_000);
+    });
+
+    it('90 % of the fleet falling silent at once still keeps every lease', () => {
+      const { manager, safety, removed } = setup(20_000);
+      const keys = fleet(500);
+      for (const k of keys) manager.put(k, inst(k));
+      run(manager, safety, keys, 15);
+      run(manager, safety, keys.slice(0, 50), 60);
+      expect(safety.isSafe).toBe(false);
+      expect(removed).toEqual([]);
+      expect(manager.size).toBe(500);
+    });
+
+    it('a burst of renewals after a pause does not become the new baseline', () => {
+      const { manager, safety } = setup(20_000);
+      const keys = fleet(100);
+      for (const k of keys) manager.put(k, inst(k));
+      run(manager, safety, keys, 15);
+      const base = safety.stats().maxCount;
+      // the process is paused for 8 s, then works off a backlog: three renewals per lease at once
+      vi.advanceTimersByTime(8_000);
+      for (let i = 0; i < 3; i++) for (const k of keys) manager.renew(k);
+      safety.check();
+      run(manager, safety, keys, 5);
+      expect(safety.stats().maxCount).toBeLessThanOrEqual(base * 1.1);
+      run(manager, safety, keys, 20);
+      expect(safety.isSafe).toBe(true);
+    });
+
+    it('protectFor keeps expired leases for a while whatever the counts say', () => {
+      const { manager, safety, removed } = setup(1_000);
+      manager.put('a', inst('a'));
+      safety.protectFor(10_000);
+      vi.advanceTimersByTime(5_000);
+      expect(safety.isSafe).toBe(false);
+      expect(manager.sweep()).toBe(0);
+      vi.advanceTimersByTime(5_000);
+      expect(safety.isSafe).toBe(true);
+      expect(manager.sweep()).toBe(1);
+      expect(removed).toEqual([['a', 'expired']]);
+    });
+  });
 });

@@ -109,6 +109,7 @@ export class LeaseManager {
       if (lease.evictionTime > 0) reason = 'unregistered';
       else if (safe && this.isExpired(lease, now)) reason = 'expired';
       else continue;
+      this.safety.leaseRemoved(lease.renewalTime, this.leases.size);
       this.leases.delete(lease.key);
       removed++;
       for (const listener of this.removalListeners) listener(lease, reason);

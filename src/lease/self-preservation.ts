@@ -7,6 +7,8 @@ export interface SelfPreservationSettings {
   percentageThreshold: number;
   maxCountThreshold: number;
   maxCountResetIntervalMs: number;
+  /** Period of `check()`; a check that runs much later than this means the process was paused. */
+  checkIntervalMs?: number;
 }
 
 export interface SelfPreservationStats {
@@ -22,12 +24,24 @@ export interface SelfPreservationStats {
  * remembers the highest count seen; when the count falls below a percentage of that maximum the
  * table turns unsafe and the sweep keeps expired leases (a sudden drop means a partition or an
  * overloaded node, not a fleet that died). Unregistered leases are removed regardless.
+ *
+ * The baseline follows the fleet: every lease that leaves (unregistered, or expired while safe)
+ * takes its share of the maximum with it, and the renewals it left in the window are discounted
+ * as they age out, so a graceful scale-down never looks like a silent loss. A sudden silence of
+ * many leases still trips it, because their renewals stop long before their leases expire. A
+ * check that runs late (the process was paused) does not raise the maximum for one window: the
+ * backlog a paused node works off is not the fleet's rate.
  */
 export class SelfPreservation {
   private readonly counter: SlidingWindowCounter;
   private safe = true;
   private maxCount = 0;
   private maxCountUpdateTime = 0;
+  /** Shares of departed leases still counted in the window: [time their renewals stopped, share]. */
+  private departed: Array<[number, number]> = [];
+  private lastCheck: number | undefined;
+  private noRaiseUntil = 0;
+  private protectUntil = 0;
 
   constructor(
     private readonly settings: SelfPreservationSettings,
@@ -41,16 +55,54 @@ export class SelfPreservation {
     this.counter.add(this.clock.now());
   }
 
-  /** Safe to expire leases: the state is safe, or the checker is disabled. */
+  /** Safe to expire leases: the state is safe (and not held protective), or the checker is disabled. */
   get isSafe(): boolean {
-    return this.safe || !this.settings.enabled;
+    return !this.settings.enabled || (this.safe && this.clock.now() >= this.protectUntil);
+  }
+
+  /**
+   * Keeps expired leases for `ms` from now whatever the counts say: a node that starts with a
+   * copied registry has no renewal baseline yet, and must not expire what its peers still renew.
+   */
+  protectFor(ms: number): void {
+    this.protectUntil = Math.max(this.protectUntil, this.clock.now() + ms);
+  }
+
+  /**
+   * A lease left the table. `lastRenewal` is when its renewals stopped; `leasesBefore` the table
+   * size before it left. Lowers the baseline by the lease's share.
+   */
+  leaseRemoved(lastRenewal: number, leasesBefore: number): void {
+    if (leasesBefore <= 0 || this.maxCount === 0) return;
+    const share = this.maxCount / leasesBefore;
+    this.maxCount -= share;
+    if (this.clock.now() - lastRenewal < this.settings.windowMs) this.departed.push([lastRenewal, share]);
+  }
+
+  /** Renewals of departed leases still inside the window (each fades out linearly as it ages). */
+  private departedInWindow(now: number): number {
+    const window = this.settings.windowMs;
+    let sum = 0;
+    let keep = 0;
+    for (const entry of this.departed) {
+      const age = now - entry[0];
+      if (age >= window) continue;
+      sum += entry[1] * (1 - age / window);
+      this.departed[keep++] = entry;
+    }
+    this.departed.length = keep;
+    return sum;
   }
 
   /** One evaluation; runs every check interval. */
   check(): void {
     const now = this.clock.now();
-    const count = this.counter.total(now);
+    const interval = this.settings.checkIntervalMs ?? 1_000;
+    if (this.lastCheck !== undefined && now - this.lastCheck > 3 * interval) this.noRaiseUntil = now + this.settings.windowMs;
+    this.lastCheck = now;
+    const count = Math.max(0, this.counter.total(now) - this.departedInWindow(now));
     if (count > this.maxCount) {
+      if (now < this.noRaiseUntil) return;
       this.maxCount = count;
       this.maxCountUpdateTime = now;
       return;
@@ -73,7 +125,7 @@ export class SelfPreservation {
       isSafe: this.isSafe,
       enabled: this.settings.enabled,
       countInWindow: this.counter.total(this.clock.now()),
-      maxCount: this.maxCount,
+      maxCount: Math.round(this.maxCount),
       maxCountUpdateTime: this.maxCountUpdateTime,
     };
   }
