@@ -14,6 +14,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.int.test.ts', 'src/**/*.int.test.ts'],
+          // every answer of a node under test is checked against the OpenAPI document it serves
+          setupFiles: ['test/helpers/openapi-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },

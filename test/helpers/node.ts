@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createNode, type ArtemisNode, type NodeOverrides } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
+import { noteListening } from './http.js';
+import { noteNodeUnderTest } from './openapi-responses.js';
 
 export type ConfigFlags = Record<string, unknown>;
 
@@ -31,9 +33,12 @@ export async function startTestNode(flags: ConfigFlags = {}, overrides: NodeOver
   const node = createNode(config, overrides);
   const { port } = await node.start();
   const ownDir = flags.dataDir === undefined;
+  const url = `http://127.0.0.1:${port}`;
+  noteListening(node, url);
+  await noteNodeUnderTest(url);
   return {
     node,
-    url: `http://127.0.0.1:${port}`,
+    url,
     stop: async () => {
       await node.stop();
       if (ownDir) rmSync(config.dataDir, { recursive: true, force: true });
@@ -48,7 +53,7 @@ export async function inProcessManagedNode(flags: ConfigFlags = {}, overrides: N
   return node;
 }
 
-/** A node that is wired but not listening, for in-process `app.request()` tests. */
+/** A node that is wired but not started (no server of its own; `request()` serves it on a port of its own). */
 export function inProcessNode(flags: ConfigFlags = {}, overrides: NodeOverrides = {}): ArtemisNode {
   const node = createNode(testConfig(flags), overrides);
   node.state.markUp();

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { waitFor } from './wait.js';
 
 /** Where tests look for Redis first (REDIS_URL overrides it); our machines run one there. */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -133,13 +134,18 @@ export async function startRedisServer(dir: string, port: number, timeoutMs = 10
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;
   };
-  const deadline = Date.now() + timeoutMs;
-  while (!(await answersPing(url))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await kill();
-      throw new Error(`redis-server on port ${port} did not come up; see ${join(dir, 'redis.log')}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  const exitedEarly = new Error('redis-server exited');
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw exitedEarly;
+        return answersPing(url);
+      },
+      { timeoutMs, intervalMs: 50, message: `redis-server on port ${port}` },
+    );
+  } catch {
+    await kill();
+    throw new Error(`redis-server on port ${port} did not come up; see ${join(dir, 'redis.log')}`);
   }
   return { url, child, kill };
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArtemisNode } from '../../src/app.js';
 import { ErrorCodes } from '../../src/core/error-codes.js';
 import { instanceKey } from '../../src/core/wire/instance.js';
+import { request } from '../helpers/http.js';
 import { getJson, inProcessNode, instance, postJson, startTestNode, type JsonCall, type RunningNode } from '../helpers/node.js';
 
 /** Hostile and malformed input over real HTTP; afterwards the node still serves and keeps its data. */
@@ -330,7 +331,7 @@ describe('property: random bodies never break the registry (in-process)', () => 
 
   beforeAll(async () => {
     node = inProcessNode();
-    const res = await node.app.request('/api/registry/register.json', {
+    const res = await request(node, '/api/registry/register.json', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ instances: [keeper] }),
@@ -423,7 +424,7 @@ describe('property: random bodies never break the registry (in-process)', () => 
           payload = new Uint8Array(gzipSync(typeof payload === 'string' ? Buffer.from(payload) : payload));
           headers['content-encoding'] = 'gzip';
         }
-        const res = await node.app.request(`/api/registry/${op}.json`, { method: 'POST', headers, body: payload });
+        const res = await request(node, `/api/registry/${op}.json`, { method: 'POST', headers, body: payload });
         const text = await res.text();
         expect([200, 400, 413, 415], text.slice(0, 500)).toContain(res.status);
         const parsed = JSON.parse(text);
@@ -456,7 +457,7 @@ describe('property: random bodies never break the registry (in-process)', () => 
     );
     // The generators reach every kind of answer (a guard against a property that tests nothing).
     expect([...seen.keys()].sort()).toEqual(expect.arrayContaining(['200 fail', '200 partial_fail', '200 success', '400 fail', '415 fail']));
-    const hb = await node.app.request('/api/registry/heartbeat.json', {
+    const hb = await request(node, '/api/registry/heartbeat.json', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ instances: [keeper] }),

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instance, postJson, startTestNode, type RunningNode } from '../helpers/node.js';
+import { waitFor } from '../helpers/wait.js';
 
 const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
 
@@ -115,13 +116,10 @@ describe('artemis CLI against a real node', () => {
     const done = finish(child);
     let printed = '';
     child.stdout.on('data', (d: Buffer) => (printed += d.toString()));
-    const printedLines = async (count: number) => {
-      const deadline = Date.now() + 10_000;
-      while (printed.split('\n').length <= count) {
-        if (Date.now() > deadline) throw new Error(`watch printed only: ${printed}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
+    const printedLines = (count: number) =>
+      waitFor(() => printed.split('\n').length > count, { timeoutMs: 10_000, intervalMs: 20, message: `watch to print ${count} line(s)` }).catch(() => {
+        throw new Error(`watch printed only: ${printed}`);
+      });
     await printedLines(1);
     const i3 = instance({ serviceId: 'demo.cli', instanceId: 'i3', url: 'http://10.1.0.3:80' });
     expect((await postJson(`${n.url}/api/registry/register.json`, { instances: [i3] })).body.responseStatus.status).toBe('success');

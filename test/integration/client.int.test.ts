@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DiscoveryClient, RegistryClient, type RegistryEvents, type ServiceChangeEvent } from '../../src/client/index.js';
 import { getJson, startTestNode, type RunningNode } from '../helpers/node.js';
+import { waitFor } from '../helpers/wait.js';
 
 const LEASE = { 'registry.lease.ttlMs': 1_000, 'registry.lease.sweepIntervalMs': 50 };
 const ZONE = { regionId: 'SHA', zoneId: 'sha-z1' };
@@ -30,17 +31,6 @@ await Promise.all([registry.close(), discovery.close()]);
 const left = process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'Immediate');
 console.log(JSON.stringify({ closed: true, left }));
 `;
-
-/** Polls `check` until it returns a value (not undefined/false) or the deadline passes. */
-async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** Instance ids the node lists for a service, read over plain HTTP. */
 async function listed(n: RunningNode, serviceId: string): Promise<string[]> {
@@ -85,39 +75,40 @@ describe('client SDK against a real node', () => {
     const changes: ServiceChangeEvent[] = [];
     discovery.subscribe('demo.sdk', (e) => changes.push(e));
     await other.register({ serviceId: 'demo.sdk', instanceId: 'b', url: 'http://10.0.0.2:80' });
-    await until('the push of b', () => changes.find((c) => c.changeType === 'new' && c.instance?.instanceId === 'b'));
+    await waitFor(() => changes.find((c) => c.changeType === 'new' && c.instance?.instanceId === 'b'), { message: 'the push of b', intervalMs: 25 });
     expect(ids(discovery.cachedService('demo.sdk'))).toEqual(['a', 'b']);
 
     // restart on the same port: both clients register again by themselves, the subscriber recovers
     await node.stop();
     node = await startTestNode({ ...LEASE, port });
     const upAt = Date.now();
-    const again = await until('re-registration', () => events.find((e) => e.name === 'registered' && e.at >= upAt));
+    const again = await waitFor(() => events.find((e) => e.name === 'registered' && e.at >= upAt), { message: 're-registration', intervalMs: 25 });
     expect(again.at - upAt).toBeLessThan(2 * HEARTBEAT_MS + 500);
-    await until('both instances on the new node', async () => (await listed(node, 'demo.sdk')).length === 2);
-    await until('the cache to match the new node', () => ids(discovery.cachedService('demo.sdk')).join() === 'a,b');
+    await waitFor(async () => (await listed(node, 'demo.sdk')).length === 2, { message: 'both instances on the new node', intervalMs: 25 });
+    await waitFor(() => ids(discovery.cachedService('demo.sdk')).join() === 'a,b', { message: 'the cache to match the new node', intervalMs: 25 });
     await other.register({ serviceId: 'demo.sdk', instanceId: 'c', url: 'http://10.0.0.3:80' });
     // c arrives as its own push, or inside the reload that follows the resubscription when it was
     // registered while the subscriber was reconnecting.
-    await until('the push of c after the restart', () =>
-      changes.find((c) => (c.changeType === 'new' && c.instance?.instanceId === 'c') || (c.changeType === 'reload' && ids(c.service ?? undefined).includes('c'))),
+    await waitFor(
+      () => changes.find((c) => (c.changeType === 'new' && c.instance?.instanceId === 'c') || (c.changeType === 'reload' && ids(c.service ?? undefined).includes('c'))),
+      { message: 'the push of c after the restart', intervalMs: 25 },
     );
     await other.unregister({ serviceId: 'demo.sdk', instanceId: 'c', url: 'http://10.0.0.3:80' });
-    await until('the delete of c', () => changes.find((c) => c.changeType === 'delete' && c.instance?.instanceId === 'c'));
+    await waitFor(() => changes.find((c) => c.changeType === 'delete' && c.instance?.instanceId === 'c'), { message: 'the delete of c', intervalMs: 25 });
 
     // every node down: the last known data keeps being served
     const failures: string[] = [];
     discovery.on('refresh-failed', (f) => failures.push(f.error.code));
     await node.stop();
-    await until('a failed refresh', () => failures.length > 0, 3_000);
+    await waitFor(() => failures.length > 0, { message: 'a failed refresh', timeoutMs: 3_000, intervalMs: 25 });
     expect(ids(await discovery.getService('demo.sdk'))).toEqual(['a', 'b']);
     expect((await discovery.pick('demo.sdk'))?.instanceId).toMatch(/^[ab]$/);
 
     // back up; close() unregisters
     node = await startTestNode({ ...LEASE, port });
-    await until('both registered again', async () => (await listed(node, 'demo.sdk')).length === 2);
+    await waitFor(async () => (await listed(node, 'demo.sdk')).length === 2, { message: 'both registered again', intervalMs: 25 });
     await registry.close();
-    await until('a to be unregistered', async () => (await listed(node, 'demo.sdk')).join() === 'b');
+    await waitFor(async () => (await listed(node, 'demo.sdk')).join() === 'b', { message: 'a to be unregistered', intervalMs: 25 });
     await expect(registry.closed()).resolves.toBeUndefined();
   });
 
@@ -136,7 +127,7 @@ describe('client SDK against a real node', () => {
     expect(err).toBe('');
     expect(code).toBe(0);
     expect(JSON.parse(out)).toEqual({ closed: true, left: [] });
-    await until('the child to have unregistered', async () => (await listed(node, 'demo.leak')).length === 0);
+    await waitFor(async () => (await listed(node, 'demo.leak')).length === 0, { message: 'the child to have unregistered', intervalMs: 25 });
   });
 
   it('moves to the other node when the one in use stops', async () => {
@@ -151,7 +142,7 @@ describe('client SDK against a real node', () => {
     const [used, spare] = inUse === first.url ? [first, second] : [second, first];
     expect(await listed(used, 'demo.failover')).toEqual(['x']);
     await used.stop();
-    await until('registration on the other node', async () => (await listed(spare, 'demo.failover')).join() === 'x');
+    await waitFor(async () => (await listed(spare, 'demo.failover')).join() === 'x', { message: 'registration on the other node', intervalMs: 25 });
     expect(events.some((e) => e.name === 'node-changed' && (e.payload as { to: string }).to === spare.url)).toBe(true);
   });
 
@@ -168,7 +159,7 @@ describe('client SDK against a real node', () => {
 
     const discovery = new DiscoveryClient({ urls: node.url, ...FAST });
     cleanup.push(() => discovery.close());
-    await until('the released weights', async () => (await discovery.routeRules('demo.routed'))[0]?.groups?.map((g) => g.weight).join() === '3,1');
+    await waitFor(async () => (await discovery.routeRules('demo.routed'))[0]?.groups?.map((g) => g.weight).join() === '3,1', { message: 'the released weights', intervalMs: 25 });
     const counts = new Map<string, number>();
     for (let i = 0; i < 400; i++) {
       const id = (await discovery.pick('demo.routed', { routeId: 'split' }))?.instanceId ?? 'none';

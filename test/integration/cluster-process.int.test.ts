@@ -78,7 +78,7 @@ describe('a cluster of three node processes', () => {
       } catch {
         return undefined;
       }
-    }, `${url} to be ready`, timeoutMs);
+    }, { message: `${url} to be ready`, timeoutMs });
   }
 
   beforeAll(async () => {
@@ -92,7 +92,7 @@ describe('a cluster of three node processes', () => {
         if (urls.some((m) => states[m] !== 'alive')) return undefined;
       }
       return true;
-    }, 'all three to see each other', 10_000);
+    }, { message: 'all three to see each other', timeoutMs: 10_000 });
   }, 40_000);
 
   afterAll(async () => {
@@ -140,7 +140,7 @@ describe('a cluster of three node processes', () => {
     const killed = Date.now();
     procs[1]?.child.kill('SIGKILL');
     await Promise.all(
-      [a, c].map((u) => waitFor(async () => ((await upRegistryNodes(u)).includes(b) ? undefined : true), `${u} to drop B`, DEAD_AFTER_MS + 2_000)),
+      [a, c].map((u) => waitFor(async () => ((await upRegistryNodes(u)).includes(b) ? undefined : true), { message: `${u} to drop B`, timeoutMs: DEAD_AFTER_MS + 2_000 })),
     );
     const took = Date.now() - killed;
     console.log(`killed node dropped from up-registry-nodes after ${took} ms (dead timeout ${DEAD_AFTER_MS} ms)`);
@@ -184,13 +184,13 @@ describe('a cluster of three node processes', () => {
       } catch {
         return undefined;
       }
-    }, 'restarted B to be ready', 20_000);
+    }, { message: 'restarted B to be ready', timeoutMs: 20_000 });
     const [onA, onB] = await Promise.all([lookupIds(a, 'proc.bulk'), lookupIds(b.url, 'proc.bulk')]);
     expect(onB.length).toBe(bulk.length);
     expect(onB).toEqual(onA);
     expect(await lookupIds(b.url, 'proc.kill')).toEqual(['after-kill']);
     expect(sawStarting).toBe(true);
-    await waitFor(async () => ((await memberStates(a))[b.url] === 'alive' ? true : undefined), 'A to see B alive again');
+    await waitFor(async () => ((await memberStates(a))[b.url] === 'alive' ? true : undefined), { message: 'A to see B alive again' });
   }
 
   it('SIGTERM of C: peers see the leave at once', async () => {

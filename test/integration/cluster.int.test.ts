@@ -59,7 +59,7 @@ describe('a three-node cluster joined through seeds', () => {
       }),
     );
     [a, b, c] = nodes as [RunningNode, RunningNode, RunningNode];
-    await waitFor(() => allAlive(nodes), 'every node to see every other alive');
+    await waitFor(() => allAlive(nodes), { message: 'every node to see every other alive' });
   });
   afterAll(async () => {
     await Promise.all(nodes.map((n) => n.stop()));
@@ -91,7 +91,7 @@ describe('a three-node cluster joined through seeds', () => {
       const change = await sub.next(2_000);
       expect(change.changeType).toBe('new');
       expect(change.instance.instanceId).toBe('p1');
-      await Promise.all([b, c].map((n) => waitFor(async () => ((await lookupIds(n.url, 'push.cluster')).includes('p1') ? true : undefined), 'p1', 500)));
+      await Promise.all([b, c].map((n) => waitFor(async () => ((await lookupIds(n.url, 'push.cluster')).includes('p1') ? true : undefined), { message: 'p1', timeoutMs: 500 })));
       expect(Date.now() - t0).toBeLessThan(500);
     } finally {
       sub.close();
@@ -158,8 +158,8 @@ describe('a three-node cluster joined through seeds', () => {
       await new Promise((r) => setTimeout(r, 1_500)); // renewals establish a baseline everywhere
       cut.add(c.url);
       // Both sides see the other as dead and drop it from their views.
-      await waitFor(async () => ((await upRegistryNodes(a.url)).includes(c.url) ? undefined : true), 'A to drop C', 5_000);
-      await waitFor(async () => ((await upRegistryNodes(c.url)).length === 1 ? true : undefined), 'C to drop A and B', 5_000);
+      await waitFor(async () => ((await upRegistryNodes(a.url)).includes(c.url) ? undefined : true), { message: 'A to drop C', timeoutMs: 5_000 });
+      await waitFor(async () => ((await upRegistryNodes(c.url)).length === 1 ? true : undefined), { message: 'C to drop A and B', timeoutMs: 5_000 });
       // Writes on both sides during the partition.
       await call(c, 'register', ['c-only'], 'fleet');
       beatOnC = ['c-only'];
@@ -179,7 +179,7 @@ describe('a three-node cluster joined through seeds', () => {
         for (const n of nodes) console.log(n.url, JSON.stringify(await lookupIds(n.url, 'fleet')), JSON.stringify(await memberStates(n.url)), (await getJson(`${n.url}/metrics`)).text.split('\n').filter((l) => l.startsWith('artemis_anti_entropy')).join(' | '));
         throw err;
       }
-      await waitFor(() => allAlive(nodes), 'membership to heal', 5_000);
+      await waitFor(() => allAlive(nodes), { message: 'membership to heal', timeoutMs: 5_000 });
       console.log(`partition healed: registries and membership converged ${Date.now() - healed} ms after the link came back`);
     } finally {
       beating = false;
@@ -199,7 +199,7 @@ describe('peer authentication with a cluster secret', () => {
 
   it('peers with the secret gossip and replicate; calls without it are refused with no-permission', async () => {
     const [a, b] = nodes as [RunningNode, RunningNode];
-    await waitFor(() => allAlive(nodes), 'the two nodes to join');
+    await waitFor(() => allAlive(nodes), { message: 'the two nodes to join' });
     await call(a, 'register', ['s1'], 'secret.demo');
     await waitForIds(b.url, ['s1'], 2_000, 'secret.demo');
 
@@ -250,7 +250,7 @@ describe('seeds and static peers', () => {
       { seedResolver: { addresses: (host) => Promise.resolve(host === 'artemis-headless.test' ? ['127.0.0.1'] : []), srv: () => Promise.resolve([]) } },
     );
     try {
-      await waitFor(async () => ((await memberStates(first.url))[second.url] === 'alive' ? true : undefined), 'first to learn the second');
+      await waitFor(async () => ((await memberStates(first.url))[second.url] === 'alive' ? true : undefined), { message: 'first to learn the second' });
       expect((await memberStates(second.url))[first.url]).toBe('alive');
     } finally {
       await Promise.all([first.stop(), second.stop()]);
@@ -269,7 +269,7 @@ describe('seeds and static peers', () => {
       await waitForIds(javaLike.url, ['st-1'], 2_000, 'static.demo');
       // The static peer stops: polling marks it unknown and it leaves the views.
       await javaLike.stop();
-      await waitFor(async () => ((await upRegistryNodes(node.url)).length === 1 ? true : undefined), 'static peer to drop out');
+      await waitFor(async () => ((await upRegistryNodes(node.url)).length === 1 ? true : undefined), { message: 'static peer to drop out' });
       const after = await getJson(`${node.url}/api/status/cluster.json`);
       expect(after.body.nodesStatus[1]).toMatchObject({ status: 'unknown', canServiceRegistry: null });
     } finally {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ArtemisNode } from '../../src/app.js';
+import { request } from '../helpers/http.js';
 import { inProcessNode, instance } from '../helpers/node.js';
 import type { WireInstance, WireChange, WireService } from '../helpers/wire-types.js';
 
@@ -16,7 +17,7 @@ interface Answer {
 }
 
 async function post(node: ArtemisNode, path: string, body: unknown): Promise<Answer> {
-  const res = await node.app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await request(node, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return JSON.parse(await res.text()) as Answer;
 }
 

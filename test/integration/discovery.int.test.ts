@@ -42,7 +42,7 @@ describe('discovery over HTTP', () => {
     version = await waitFor(async () => {
       const { body } = await getJson(`${n.url}/api/discovery/services.json`);
       return body.version > start && body.services.length === 2 ? (body.version as number) : undefined;
-    }, 'the registration to reach services.json');
+    }, { message: 'the registration to reach services.json' });
   });
 
   afterAll(async () => {
@@ -103,7 +103,7 @@ describe('discovery over HTTP', () => {
     const delta = await waitFor(async () => {
       const { body } = await postJson(`${n.url}/api/discovery/services-delta.json`, { version });
       return body.responseStatus.status === 'success' ? (body as { version: number; delta: Record<string, WireChange[]> }) : undefined;
-    }, 'the delta after unregister');
+    }, { message: 'the delta after unregister' });
     expect(delta.version).toBeGreaterThan(version);
     expect(Object.keys(delta.delta)).toEqual(['demo.order']);
     expect(delta.delta['demo.order']!.map((c: WireChange) => [c.changeType, c.instance.instanceId])).toEqual([['delete', 'a2']]);

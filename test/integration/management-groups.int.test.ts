@@ -134,7 +134,7 @@ describe('route rules shared through Redis', async () => {
     const seen = await waitFor(async (): Promise<unknown> => {
       const service = await lookup(b.url);
       return weights(service).join() === '80,20' ? service : undefined;
-    }, 'node B to publish the released weights', 2_000);
+    }, { message: 'node B to publish the released weights', timeoutMs: 2_000 });
     expect(weights(seen)).toEqual([80, 20]);
     expect(Date.now() - acked).toBeLessThan(500);
     // ids come from the shared store: B sees the ids A was given

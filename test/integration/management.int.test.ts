@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { instance, postJson, startTestNode, tempDataDir, type RunningNode } from '../helpers/node.js';
 import { redisUrlForTests } from '../helpers/redis.js';
+import { waitFor } from '../helpers/wait.js';
 import { TestSocket, wsUrl } from '../helpers/ws.js';
 
 const KEY = { regionId: 'SHA', serviceId: 'demo.order', instanceId: '10.1.2.3:8080' };
@@ -11,15 +12,6 @@ const lookupBody = { discoveryConfigs: [{ serviceId: 'demo.order' }], regionId: 
 async function lookupIds(url: string): Promise<string[]> {
   const res = await postJson(`${url}/api/discovery/lookup.json`, lookupBody);
   return (res.body.services[0].instances as Array<{ instanceId: string }>).map((i) => i.instanceId);
-}
-
-async function until<T>(what: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 3_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await what();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 describe('pull-out and pull-in on one node (SQLite)', () => {
@@ -88,12 +80,12 @@ describe('two nodes sharing one Redis', async () => {
     const started = Date.now();
     await postJson(`${a.url}/api/management/operate-instance.json`, operate(false));
     const acked = Date.now();
-    const seen = await until(() => lookupIds(b.url), (ids) => ids.length === 0, 2_000);
+    const seen = await waitFor(() => lookupIds(b.url), { until: (ids) => ids.length === 0, timeoutMs: 2_000, intervalMs: 5, message: 'B to hide the instance' });
     const elapsed = Date.now() - acked;
     console.log(`pull-out on A: acknowledged in ${acked - started} ms, hidden on B ${elapsed} ms after the acknowledgement`);
     expect(seen).toEqual([]);
     expect(elapsed).toBeLessThan(200);
     await postJson(`${a.url}/api/management/operate-instance.json`, operate(true));
-    expect(await until(() => lookupIds(b.url), (ids) => ids.length === 1, 2_000)).toEqual(['10.1.2.3:8080']);
+    expect(await waitFor(() => lookupIds(b.url), { until: (ids) => ids.length === 1, timeoutMs: 2_000, intervalMs: 5, message: 'B to list the instance again' })).toEqual(['10.1.2.3:8080']);
   });
 });

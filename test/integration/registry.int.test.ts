@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, instance, postJson, startTestNode, type ConfigFlags, type RunningNode } from '../helpers/node.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** Registry over real HTTP: register / heartbeat / unregister, sweeps, expiry, headers, limits. */
 
@@ -14,20 +15,6 @@ const LENIENT_STATUS: ConfigFlags = {
   'rateLimit.status.limits': { 'get-leases': 1_000_000, 'get-legacy-leases': 1_000_000 },
   'rateLimit.status.defaultLimit': 1_000_000,
 };
-
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Polls `probe` until `done` holds or the deadline passes; returns the last value. */
-async function until<T>(probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await probe();
-  while (!done(last)) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
-    await delay(20);
-    last = await probe();
-  }
-  return last;
-}
 
 interface LeaseStatus {
   creationTime: string;
@@ -195,10 +182,10 @@ describe('registry over HTTP', () => {
 
     const res = await postJson(reg('unregister'), { instances: [drop] });
     expect(res.text).toBe(SUCCESS_TEXT);
-    const after = await until(
-      () => metricValue(n.url, 'artemis_lease_expiries_total', { table: 'instance', reason: 'unregistered' }),
-      (v) => v >= before + 1,
-    );
+    const after = await waitFor(() => metricValue(n.url, 'artemis_lease_expiries_total', { table: 'instance', reason: 'unregistered' }), {
+      until: (v) => v >= before + 1,
+      intervalMs: 20,
+    });
     expect(after).toBe(before + 1);
     const names = leaseNames(await leases(n.url));
     expect(names).toContain('sha/sha-z1/svc.unreg/keep:1');
@@ -303,16 +290,13 @@ describe('lease expiry over HTTP', () => {
     const first = await leases(n.url);
     expect(first['svc.ttl']?.[0]?.ttl).toBe(1_000);
 
-    await until(
-      () => leases(n.url),
-      (m) => m['svc.ttl'] === undefined,
-    );
+    await waitFor(() => leases(n.url), { until: (m) => m['svc.ttl'] === undefined, intervalMs: 20 });
     // not before the TTL has passed
     expect(Date.now() - registeredAt).toBeGreaterThanOrEqual(1_000);
-    const expired = await until(
-      () => metricValue(n.url, 'artemis_lease_expiries_total', { table: 'instance', reason: 'expired' }),
-      (v) => v >= 1,
-    );
+    const expired = await waitFor(() => metricValue(n.url, 'artemis_lease_expiries_total', { table: 'instance', reason: 'expired' }), {
+      until: (v) => v >= 1,
+      intervalMs: 20,
+    });
     expect(expired).toBe(1);
     const hb = await postJson(`${n.url}/api/registry/heartbeat.json`, { instances: [i] });
     expect(hb.body.failedInstances[0].errorCode).toBe('data-not-found');

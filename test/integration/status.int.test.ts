@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createNode } from '../../src/app.js';
+import { request } from '../helpers/http.js';
 import { getJson, inProcessNode, instance, postJson, startTestNode, testConfig, type RunningNode } from '../helpers/node.js';
 
 /** Status, cluster and ops endpoints over real HTTP, plus CORS, 404 and 405. */
@@ -338,7 +339,7 @@ describe('status rate limiter', () => {
       vi.setSystemTime(1_700_000_000_000);
       const node = inProcessNode();
       const leases = async (): Promise<{ responseStatus: { status: string; errorCode: string } }> =>
-        JSON.parse(await (await node.app.request('/api/status/leases.json')).text()) as { responseStatus: { status: string; errorCode: string } };
+        JSON.parse(await (await request(node, '/api/status/leases.json')).text()) as { responseStatus: { status: string; errorCode: string } };
       for (let i = 0; i < 5; i++) expect((await leases()).responseStatus.status).toBe('success');
       vi.setSystemTime(1_700_000_005_000);
       for (let i = 0; i < 5; i++) expect((await leases()).responseStatus.status).toBe('success');
@@ -364,10 +365,10 @@ describe('status rate limiter', () => {
       };
       for (const [name, limitedText] of Object.entries(texts)) {
         for (let i = 0; i < 30; i++) {
-          const ok = JSON.parse(await (await node.app.request(`/api/status/${name}.json`)).text());
+          const ok = JSON.parse(await (await request(node, `/api/status/${name}.json`)).text());
           expect(ok.responseStatus.status, `${name} #${i + 1}`).toBe('success');
         }
-        expect(await (await node.app.request(`/api/status/${name}.json`)).text(), name).toBe(limitedText);
+        expect(await (await request(node, `/api/status/${name}.json`)).text(), name).toBe(limitedText);
       }
     });
   });
@@ -376,7 +377,7 @@ describe('status rate limiter', () => {
 describe('readiness', () => {
   it('/ready is 503 "starting" before start, 200 when up, 503 while stopping', async () => {
     const notStarted = createNode(testConfig());
-    const before = await notStarted.app.request('/ready');
+    const before = await request(notStarted, '/ready');
     expect(before.status).toBe(503);
     expect(await before.text()).toBe('{"status":"starting"}');
 
@@ -388,9 +389,9 @@ describe('readiness', () => {
       expect(up.text).toBe('{"status":"ready"}');
       stopped = n.stop();
       expect(n.node.readiness()).toBe('stopping');
-      const during = await n.node.app.request('/ready');
+      const during = await request(n.node, '/ready');
       expect(during.status).toBe(503);
-      const health = await n.node.app.request('/api/status/node.json');
+      const health = await request(n.node, '/api/status/node.json');
       expect(health.status).toBe(503);
       expect(JSON.parse(await health.text()).responseStatus.errorCode).toBe('service-unavailable');
       // the node reports itself down while stopping

@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../src/store/contract/harness.js';
+import { waitFor } from '../helpers/wait.js';
 import type { StoreChange } from '../../src/store/management-store.js';
 import { describeManagementStore } from '../../src/store/management-store.contract.js';
 import { RedisStore } from '../../src/store/redis/redis-store.js';
@@ -92,10 +92,10 @@ if (url === undefined) {
         const id = /^id=(\d+)/.exec(line ?? '')?.[1];
         expect(id).toBeDefined();
         await admin.call('CLIENT', 'KILL', 'ID', id!);
-        await waitFor('a resync', () => changes.some((c) => c.resync));
+        await waitFor(() => changes.some((c) => c.resync), { message: 'a resync' });
         await peer.write({ logs: [{ table: 'group', fields: { after: 'reconnect' } }] });
         const revision = await peer.revision();
-        await waitFor('the change after resubscribing', () => changes.some((c) => !c.resync && c.revision === revision));
+        await waitFor(() => changes.some((c) => !c.resync && c.revision === revision), { message: 'the change after resubscribing' });
       } finally {
         admin.disconnect();
         await Promise.all([store.close(), peer.close()]);

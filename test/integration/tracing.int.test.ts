@@ -63,7 +63,7 @@ describe('tracing across a replication hop', () => {
       const x = named(ta.exporter.getFinishedSpans(), 'artemis.replication.batch', 'register')[0];
       const y = named(tb.exporter.getFinishedSpans(), 'POST /api/replication/registry/register.json')[0];
       return Promise.resolve(x !== undefined && y !== undefined ? ([x, y] as const) : undefined);
-    }, 'the replication spans');
+    }, { message: 'the replication spans' });
 
     const clientSpans = named(ta.exporter.getFinishedSpans(), 'POST /api/registry/register.json');
     expect(clientSpans).toHaveLength(1);
@@ -110,7 +110,7 @@ describe('tracing across a replication hop', () => {
     for (const id of ['h1', 'h2']) {
       expect((await postJson(`${a.url}/api/registry/heartbeat.json`, { instances: [inst(id)] })).body.responseStatus.status).toBe('success');
     }
-    const batch = await waitFor(() => Promise.resolve(named(ta.exporter.getFinishedSpans(), 'artemis.replication.batch', 'heartbeat')[0]), 'the heartbeat batch span');
+    const batch = await waitFor(() => Promise.resolve(named(ta.exporter.getFinishedSpans(), 'artemis.replication.batch', 'heartbeat')[0]), { message: 'the heartbeat batch span' });
     const requests = named(ta.exporter.getFinishedSpans(), 'POST /api/registry/heartbeat.json');
     expect(requests).toHaveLength(2);
     expect(new Set(requests.map((r) => ids(r).traceId)).size).toBe(2);
@@ -120,7 +120,7 @@ describe('tracing across a replication hop', () => {
     expect(ids(batch).traceId).toBe(ids(first).traceId);
     expect(batch.parentSpanContext?.spanId).toBe(ids(first).spanId);
 
-    const serverB = await waitFor(() => Promise.resolve(named(tb.exporter.getFinishedSpans(), 'POST /api/replication/registry/heartbeat.json')[0]), 'the span on B');
+    const serverB = await waitFor(() => Promise.resolve(named(tb.exporter.getFinishedSpans(), 'POST /api/replication/registry/heartbeat.json')[0]), { message: 'the span on B' });
     expect(serverB.parentSpanContext?.spanId).toBe(ids(batch).spanId);
     expect(ids(serverB).traceId).toBe(ids(first).traceId);
   });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { makeInstance } from '../../src/core/wire/instance.js';
 import { instance, postJson, startTestNode, type RunningNode } from '../helpers/node.js';
+import { waitFor } from '../helpers/wait.js';
 import { TestSocket, wsUrl } from '../helpers/ws.js';
 
 const SUCCESS = '{"failedInstances":null,"responseStatus":{"errorCode":"success","message":"","status":"success"}}';
@@ -124,19 +125,18 @@ describe('WebSocket limits and shutdown', () => {
       // stop reading: the socket's receive buffer fills and the server's send buffer grows
       (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
       const big = { pad: 'x'.repeat(32_000) };
-      const deadline = Date.now() + 10_000;
-      let text = '';
-      for (let i = 0; Date.now() < deadline; i++) {
-        n.node.repository.register(makeInstance(instance({ instanceId: `s-${i}`, serviceId: 'slow.demo', metadata: big })));
-        if (i % 20 !== 19) continue;
-        await new Promise((r) => setTimeout(r, 25));
-        text = await (await fetch(`${n.url}/metrics`)).text();
-        if (text.includes('artemis_ws_slow_consumer_disconnects_total{channel="discoveries"} 1')) break;
-      }
+      let i = 0;
+      const text = await waitFor(
+        async () => {
+          for (const end = i + 20; i < end; i++) n.node.repository.register(makeInstance(instance({ instanceId: `s-${i}`, serviceId: 'slow.demo', metadata: big })));
+          const metrics = await (await fetch(`${n.url}/metrics`)).text();
+          return metrics.includes('artemis_ws_slow_consumer_disconnects_total{channel="discoveries"} 1') ? metrics : undefined;
+        },
+        { timeoutMs: 10_000, intervalMs: 25, message: 'the slow consumer to be cut off' },
+      );
       expect(text).toMatch(/artemis_ws_slow_consumer_disconnects_total\{channel="discoveries"\} 1/);
       // once cut off, the session is dropped by the server
-      const deadlineClosed = Date.now() + 5_000;
-      while (n.node.websocket.gateway.connections().discoveries > 0 && Date.now() < deadlineClosed) await new Promise((r) => setTimeout(r, 50));
+      await waitFor(() => n.node.websocket.gateway.connections().discoveries === 0, { timeoutMs: 5_000, intervalMs: 50, message: 'the session to be dropped' });
       expect(n.node.websocket.gateway.connections().discoveries).toBe(0);
     } finally {
       slow.close();

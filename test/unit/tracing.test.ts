@@ -9,7 +9,9 @@ import { ReplicationManager } from '../../src/replication/replication-manager.js
 import type { ReplicationTransport } from '../../src/replication/transport.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { Tracing } from '../../src/telemetry/tracing.js';
+import { request } from '../helpers/http.js';
 import { inProcessNode, instance } from '../helpers/node.js';
+import { waitFor } from '../helpers/wait.js';
 
 /**
  * Tracing off must cost nothing: no span and not one call into the OpenTelemetry API on the
@@ -40,7 +42,7 @@ function spyOnApi() {
 
 async function clientCalls(node: ArtemisNode): Promise<void> {
   for (const op of ['register', 'heartbeat', 'heartbeat', 'unregister']) {
-    const res = await node.app.request(`/api/registry/${op}.json`, {
+    const res = await request(node, `/api/registry/${op}.json`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
       body: JSON.stringify({ instances: [instance()] }),
@@ -135,7 +137,7 @@ describe('tracing switched off', () => {
     const { m, headers, write } = manager(Tracing.disabled);
     const api = spyOnApi();
     inClientRequest(write);
-    await vi.waitFor(() => expect(headers).toHaveLength(1));
+    await waitFor(() => headers.length === 1, { message: 'one replication batch' });
     expect(headers).toEqual([undefined]);
     expect(api.calls()).toBe(0);
     expect(exporter.getFinishedSpans()).toEqual([]);
@@ -145,7 +147,7 @@ describe('tracing switched off', () => {
   it('counterpart: with tracing on, the batch request carries traceparent of a linked span', async () => {
     const { m, headers, write } = manager(Tracing.create({ tracerProvider: provider }));
     inClientRequest(write);
-    await vi.waitFor(() => expect(headers).toHaveLength(1));
+    await waitFor(() => headers.length === 1, { message: 'one replication batch' });
     expect(headers[0]?.['traceparent']).toMatch(new RegExp(`^00-${CLIENT_SPAN.traceId}-[0-9a-f]{16}-01$`));
     const batch = exporter.getFinishedSpans().find((s) => s.name === 'artemis.replication.batch');
     expect(batch?.links.map((l) => l.context.spanId)).toEqual([CLIENT_SPAN.spanId]);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createNode, type ArtemisNode } from '../../src/app.js';
 import { readInstance } from '../../src/core/wire/instance.js';
 import type { DiscoveryFilter } from '../../src/discovery/discovery-filter.js';
+import { request } from '../helpers/http.js';
 import { inProcessNode, instance, testConfig, type ConfigFlags } from '../helpers/node.js';
 
 /** Wire texts of spec 3.3 and 3.4 (discovery and replication services.json), pinned byte for byte. */
@@ -51,7 +52,7 @@ function register(node: ArtemisNode, ...instances: object[]): void {
 }
 
 async function post(node: ArtemisNode, path: string, body: unknown): Promise<{ status: number; text: string }> {
-  const res = await node.app.request(path, {
+  const res = await request(node, path, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -60,7 +61,7 @@ async function post(node: ArtemisNode, path: string, body: unknown): Promise<{ s
 }
 
 async function get(node: ArtemisNode, path: string): Promise<{ status: number; text: string }> {
-  const res = await node.app.request(path);
+  const res = await request(node, path);
   return { status: res.status, text: await res.text() };
 }
 

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ArtemisNode } from '../../src/app.js';
+import { request } from '../helpers/http.js';
 import { inProcessManagedNode, instance } from '../helpers/node.js';
 
 const SUCCESS = { errorCode: 'success', message: '', status: 'success' };
@@ -7,7 +8,7 @@ const G = '/api/management/group';
 const AUDIT = { operation: 'release', operatorId: 'alice', token: 't-1', reason: 'blue/green' };
 
 async function call(node: ArtemisNode, path: string, body: unknown): Promise<any> {
-  const res = await node.app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await request(node, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return JSON.parse(await res.text()) as unknown;
 }
 

@@ -1,12 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ArtemisNode } from '../../src/app.js';
+import { request } from '../helpers/http.js';
 import { inProcessManagedNode, instance } from '../helpers/node.js';
 
 const SUCCESS = '{"errorCode":"success","message":"","status":"success"}';
 const OK = `{"responseStatus":${SUCCESS}}`;
 
 async function post(node: ArtemisNode, path: string, body: unknown) {
-  const res = await node.app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await request(node, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
   return { status: res.status, text: await res.text() };
 }
 const json = async (node: ArtemisNode, path: string, body: unknown): Promise<any> => JSON.parse((await post(node, path, body)).text) as unknown;
@@ -93,7 +94,7 @@ describe('management wire format', () => {
     await post(node, '/api/management/operate-server.json', op);
     const all = `{"allServerOperations":[{"operations":["maintenance"],"serverKey":{"regionId":"SHA","serverId":"10.1.2.4"}}],"responseStatus":${SUCCESS}}`;
     expect((await post(node, '/api/management/all-server-operations.json', { regionId: 'SHA' })).text).toBe(all);
-    expect(await (await node.app.request('/api/management/all-server-operations.json?regionId=SHA')).text()).toBe(all);
+    expect(await (await request(node, '/api/management/all-server-operations.json?regionId=SHA')).text()).toBe(all);
     expect((await json(node, '/api/management/all-server-operations.json', { regionId: 'NYC' })).allServerOperations).toEqual([]);
     const services = await json(node, '/api/management/services.json', { regionId: 'ignored' });
     expect(services.services.map((s: { serviceId: string }) => s.serviceId)).toEqual(['demo.order']);

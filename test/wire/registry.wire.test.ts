@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { createNode, type ArtemisNode } from '../../src/app.js';
 import { instanceKey } from '../../src/core/wire/instance.js';
+import { request } from '../helpers/http.js';
 import { inProcessNode, instance, testConfig, type ConfigFlags } from '../helpers/node.js';
 
 /**
@@ -33,7 +34,7 @@ interface Answer {
 }
 
 async function post(node: ArtemisNode, path: string, body: string | Uint8Array, headers: Record<string, string> = {}): Promise<Answer> {
-  const res = await node.app.request(path, {
+  const res = await request(node, path, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body,
