@@ -37,7 +37,7 @@ export interface Mismatch {
 
 export interface AnswerReport {
   answers: number;
-  /** Answers to paths outside the document that were 404, or methods outside it that were 405/OPTIONS: not checked. */
+  /** Answers outside what a document describes, not checked: 404 for a path it does not have, CORS preflights (OPTIONS). */
   outside: number;
   mismatches: Mismatch[];
 }
@@ -164,7 +164,6 @@ function toJsonSchema(schema: unknown, pointer: string, refBase: string, faults:
 
 interface CompiledDocument {
   doc: Json;
-  contextPath: string;
   faults: Mismatch[];
   validator(schema: unknown, pointer: string): ValidateFunction | Mismatch;
 }
@@ -179,8 +178,15 @@ function newAjv(): Ajv {
   return a;
 }
 
+function contextPathOf(doc: Json): string {
+  const url = (doc['servers'] as Array<{ url?: string }> | undefined)?.[0]?.url ?? '/';
+  const path = new URL(url, 'http://x').pathname;
+  return path === '/' ? '' : path.replace(/\/$/, '');
+}
+
+/** Documents that differ only in `servers` and `info` share one compiled form. */
 function compileDocument(doc: Json): CompiledDocument {
-  const text = JSON.stringify({ paths: doc['paths'], components: doc['components'], servers: doc['servers'] });
+  const text = JSON.stringify({ paths: doc['paths'], components: doc['components'] });
   const known = compiledByText.get(text);
   if (known !== undefined) return known;
   ajv ??= newAjv();
@@ -198,14 +204,8 @@ function compileDocument(doc: Json): CompiledDocument {
     faults.push({ endpoint: 'document', pointer: '#/components/schemas', message: `does not compile strictly: ${(err as Error).message}`, count: 1 });
   }
   const byPointer = new Map<string, ValidateFunction | Mismatch>();
-  const serverPath = (() => {
-    const url = (doc['servers'] as Array<{ url?: string }> | undefined)?.[0]?.url ?? '/';
-    const path = new URL(url, 'http://x').pathname;
-    return path === '/' ? '' : path.replace(/\/$/, '');
-  })();
   const compiled: CompiledDocument = {
     doc,
-    contextPath: serverPath,
     faults,
     validator(schema, pointer) {
       let v = byPointer.get(pointer);
@@ -238,10 +238,11 @@ function resolveRef(doc: Json, value: Json): { value: Json; pointer?: string } {
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 /** The document's path for a request path: below the context path, with or without `.json`. */
-function canonicalPath(compiled: CompiledDocument, pathname: string): string | undefined {
-  const paths = compiled.doc['paths'] as Json;
+function canonicalPath(doc: Json, pathname: string): string | undefined {
+  const paths = doc['paths'] as Json;
+  const contextPath = contextPathOf(doc);
   let p = pathname;
-  if (compiled.contextPath !== '' && (p === compiled.contextPath || p.startsWith(`${compiled.contextPath}/`))) p = p.slice(compiled.contextPath.length) || '/';
+  if (contextPath !== '' && (p === contextPath || p.startsWith(`${contextPath}/`))) p = p.slice(contextPath.length) || '/';
   if (p in paths) return p;
   if (`${p}.json` in paths) return `${p}.json`;
   return undefined;
@@ -261,11 +262,12 @@ function errorsOf(endpoint: string, errors: ErrorObject[] | null | undefined): A
 }
 
 /** The mismatches of one answer against the document of its node. */
-function check(compiled: CompiledDocument, answer: RecordedAnswer): Array<Omit<Mismatch, 'count'>> | 'outside' {
-  const { doc } = compiled;
+function check(doc: Json, compiled: CompiledDocument, answer: RecordedAnswer): Array<Omit<Mismatch, 'count'>> | 'outside' {
   const url = new URL(answer.url);
-  const path = canonicalPath(compiled, url.pathname);
+  const path = canonicalPath(doc, url.pathname);
   const where = (p: string) => `${answer.method} ${p} ${answer.status}`;
+  // CORS preflights are HTTP plumbing on every path, not operations an OpenAPI document describes
+  if (answer.method === 'OPTIONS') return 'outside';
   if (path === undefined) {
     if (answer.status === 404) return 'outside';
     return [{ endpoint: where(url.pathname), pointer: '', message: 'path is not in the document' }];
@@ -310,11 +312,13 @@ export async function checkRecordedAnswers(): Promise<AnswerReport> {
   await Promise.race([Promise.allSettled(pending.splice(0)), new Promise((r) => setTimeout(r, 5_000).unref())]);
   const taken = answers.splice(0);
   const found = new Map<string, Mismatch>();
+  // array indices are folded (`/services/*/instances/*`), keeping the first pointer as an example
   const add = (m: Omit<Mismatch, 'count'>, count = 1) => {
-    const key = `${m.endpoint}\u0000${m.pointer}\u0000${m.message}`;
+    const general = m.endpoint === 'document' ? m.pointer : m.pointer.replace(/\/\d+(?=\/|$)/g, '/*');
+    const key = `${m.endpoint}\u0000${general}\u0000${m.message}`;
     const known = found.get(key);
     if (known !== undefined) known.count += count;
-    else found.set(key, { ...m, count });
+    else found.set(key, { ...m, pointer: general === m.pointer ? m.pointer : `${general} (e.g. ${m.pointer})`, count });
   };
   let outside = 0;
   const faultsSeen = new Set<CompiledDocument>();
@@ -325,7 +329,7 @@ export async function checkRecordedAnswers(): Promise<AnswerReport> {
       continue;
     }
     const compiled = compileDocument(doc);
-    const result = check(compiled, answer);
+    const result = check(doc, compiled, answer);
     if (result === 'outside') outside++;
     else for (const m of result) add(m);
     faultsSeen.add(compiled);

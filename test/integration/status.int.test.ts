@@ -389,9 +389,10 @@ describe('readiness', () => {
       expect(up.text).toBe('{"status":"ready"}');
       stopped = n.stop();
       expect(n.node.readiness()).toBe('stopping');
-      const during = await request(n.node, '/ready');
+      // in-process: once stop() has begun, the node's server refuses new connections
+      const during = await n.node.app.request('/ready');
       expect(during.status).toBe(503);
-      const health = await request(n.node, '/api/status/node.json');
+      const health = await n.node.app.request('/api/status/node.json');
       expect(health.status).toBe(503);
       expect(JSON.parse(await health.text()).responseStatus.errorCode).toBe('service-unavailable');
       // the node reports itself down while stopping
