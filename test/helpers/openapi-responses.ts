@@ -307,10 +307,17 @@ function check(doc: Json, compiled: CompiledDocument, answer: RecordedAnswer): A
   return validate(body) ? [] : errorsOf(where(path), validate.errors);
 }
 
-/** Checks every answer recorded so far and forgets them. */
+/** Checks every answer recorded so far against the document of its node, and forgets them. */
 export async function checkRecordedAnswers(): Promise<AnswerReport> {
   await Promise.race([Promise.allSettled(pending.splice(0)), new Promise((r) => setTimeout(r, 5_000).unref())]);
   const taken = answers.splice(0);
+  const docs = new Map<string, Json | Error>();
+  for (const answer of taken) if (!docs.has(answer.origin)) docs.set(answer.origin, await loadDocument(answer.origin));
+  return checkAnswers(docs, taken);
+}
+
+/** Checks `taken` against the documents of their origins. */
+export function checkAnswers(docs: ReadonlyMap<string, Json | Error>, taken: readonly RecordedAnswer[]): AnswerReport {
   const found = new Map<string, Mismatch>();
   // array indices are folded (`/services/*/instances/*`), keeping the first pointer as an example
   const add = (m: Omit<Mismatch, 'count'>, count = 1) => {
@@ -323,7 +330,7 @@ export async function checkRecordedAnswers(): Promise<AnswerReport> {
   let outside = 0;
   const faultsSeen = new Set<CompiledDocument>();
   for (const answer of taken) {
-    const doc = await loadDocument(answer.origin);
+    const doc = docs.get(answer.origin) ?? new Error(`no document for ${answer.origin}`);
     if (doc instanceof Error) {
       add({ endpoint: `${answer.method} ${new URL(answer.url).pathname} ${answer.status}`, pointer: '', message: `the node's document could not be read: ${doc.message}` });
       continue;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePorts, memberStates, upRegistryNodes } from '../helpers/cluster.js';
 import { getJson, instance, postJson } from '../helpers/node.js';
+import { noteNodeUnderTest } from '../helpers/openapi-responses.js';
 import { lookupIds, waitFor, waitForIds } from '../helpers/wait.js';
 import { TestSocket, wsUrl } from '../helpers/ws.js';
 
@@ -79,6 +80,7 @@ describe('a cluster of three node processes', () => {
         return undefined;
       }
     }, { message: `${url} to be ready`, timeoutMs });
+    await noteNodeUnderTest(url);
   }
 
   beforeAll(async () => {
