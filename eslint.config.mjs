@@ -23,7 +23,9 @@ const LAYERS = {
   web: ['core', 'config', 'telemetry', 'lease', 'ratelimit', 'cache', 'registry', 'discovery', 'store', 'management', 'websocket', 'cluster', 'replication'],
   client: ['core'],
   cli: ['core', 'config', 'telemetry', 'client', 'app'],
-  app: ['core', 'config', 'telemetry', 'lease', 'ratelimit', 'cache', 'registry', 'discovery', 'store', 'management', 'websocket', 'cluster', 'replication', 'web'],
+  // the composition root: app.ts and the parts it assembles a node from (src/node/)
+  node: ['core', 'config', 'telemetry', 'lease', 'ratelimit', 'cache', 'registry', 'discovery', 'store', 'management', 'websocket', 'cluster', 'replication', 'web'],
+  app: ['core', 'config', 'telemetry', 'lease', 'ratelimit', 'cache', 'registry', 'discovery', 'store', 'management', 'websocket', 'cluster', 'replication', 'web', 'node'],
 };
 
 /**

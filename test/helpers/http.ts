@@ -42,7 +42,8 @@ function isNode(target: Target): target is ArtemisNode {
 function serveWired(node: ArtemisNode): Promise<string> {
   let url = served.get(node);
   if (url === undefined) {
-    const server = createServer(getRequestListener(node.app.fetch));
+    const framework = getRequestListener(node.app.fetch);
+    const server = createServer((req, res) => void framework(req, res));
     server.keepAliveTimeout = node.config.http.keepAliveTimeoutMs;
     server.requestTimeout = node.config.http.requestTimeoutMs;
     url = new Promise<string>((resolve, reject) => {

@@ -126,7 +126,7 @@ function toJsonSchema(schema: unknown, pointer: string, refBase: string, faults:
   if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return schema;
   const s = schema as Json;
   if (typeof s['$ref'] === 'string') {
-    const ref = s['$ref'] as string;
+    const ref = s['$ref'];
     const m = /^#\/components\/schemas\/(.+)$/.exec(ref);
     if (m === null) {
       faults.push({ endpoint: 'document', pointer, message: `$ref ${ref} does not name a component schema`, count: 1 });
@@ -232,7 +232,7 @@ function resolveRef(doc: Json, value: Json): { value: Json; pointer?: string } {
   if (typeof ref !== 'string' || !ref.startsWith('#/')) return { value };
   let cur: unknown = doc;
   for (const seg of ref.slice(2).split('/')) cur = (cur as Json | undefined)?.[seg.replace(/~1/g, '/').replace(/~0/g, '~')];
-  return { value: (cur ?? {}) as Json, pointer: ref };
+  return { value: cur ?? {}, pointer: ref };
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
