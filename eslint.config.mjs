@@ -19,14 +19,16 @@ const LAYERS = {
   management: ['core', 'registry', 'ratelimit', 'discovery', 'store'],
   websocket: ['core', 'registry', 'telemetry'],
   cluster: ['core', 'telemetry'],
-  replication: ['core', 'lease', 'registry', 'cluster', 'telemetry'],
+  // replication also serves the registry copy (services.json) as discovery answers: cache, limits, region checks
+  replication: ['core', 'lease', 'ratelimit', 'cache', 'registry', 'discovery', 'cluster', 'telemetry'],
   web: ['core', 'config', 'telemetry', 'lease', 'ratelimit', 'cache', 'registry', 'discovery', 'store', 'management', 'websocket', 'cluster', 'replication'],
   client: ['core'],
-  cli: ['core', 'config', 'telemetry', 'client', 'app'],
   // the composition root: app.ts and the parts it assembles a node from (src/node/)
   node: ['core', 'config', 'telemetry', 'lease', 'ratelimit', 'cache', 'registry', 'discovery', 'store', 'management', 'websocket', 'cluster', 'replication', 'web'],
   app: ['core', 'config', 'telemetry', 'lease', 'ratelimit', 'cache', 'registry', 'discovery', 'store', 'management', 'websocket', 'cluster', 'replication', 'web', 'node'],
 };
+// the CLI runs the server (through app.ts) and the client commands: it may know everything
+LAYERS.cli = Object.keys(LAYERS).filter((t) => t !== 'node');
 
 /**
  * Imports that break the map today, each allowed for the named files only, until the code moves:
