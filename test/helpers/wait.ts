@@ -23,7 +23,7 @@ function shown(value: unknown): string {
 }
 
 /**
- * The one polling helper of the tests: calls `probe` until its answer is accepted and resolves
+ * The one way the tests poll: calls `probe` until its answer is accepted and resolves
  * with that answer; throws after `timeoutMs`, naming `message` and the probe's last answer. An
  * answer is accepted when `until` holds for it, or, without `until`, when it is neither undefined
  * nor false. An error thrown by the probe ends the wait at once.
