@@ -1,5 +1,5 @@
 import { promises as dns } from 'node:dns';
-import { normalizePeerUrl } from '../replication/peers.js';
+import { normalizePeerUrl } from './static-peers.js';
 
 /** Resolves DNS names; replaceable in tests. */
 export interface SeedResolver {

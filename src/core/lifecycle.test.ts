@@ -4,9 +4,10 @@ import { startInOrder, stopInReverse, type Lifecycle } from './lifecycle.js';
 function part(name: string, log: string[], fail?: 'start' | 'stop'): Lifecycle {
   return {
     name,
-    start: async () => {
-      if (fail === 'start') throw new Error(`${name} cannot start`);
+    start: () => {
+      if (fail === 'start') return Promise.reject(new Error(`${name} cannot start`));
       log.push(`start ${name}`);
+      return Promise.resolve();
     },
     stop: (deadline) => {
       if (fail === 'stop') throw new Error(`${name} cannot stop`);

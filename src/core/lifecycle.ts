@@ -49,3 +49,8 @@ export async function untilDeadline<T>(work: Promise<T>, deadline: number): Prom
     clearTimeout(timer);
   }
 }
+
+/** The same part, its stop due `ms` before the node's deadline: the parts stopped after it keep that time. */
+export function dueEarlier(part: Lifecycle, ms: number): Lifecycle {
+  return { name: part.name, start: () => part.start(), stop: (deadline) => part.stop(deadline - ms) };
+}

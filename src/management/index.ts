@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
-import type { Scheduler } from '../core/scheduler.js';
+import { untilDeadline, type Lifecycle } from '../core/lifecycle.js';
+import type { TaskScheduler } from '../core/scheduler.js';
 import type { ServiceNodeStatus } from '../core/wire/cluster.js';
 import type { DiscoveryService } from '../discovery/discovery-service.js';
 import type { ChangeBus } from '../registry/change-bus.js';
@@ -16,7 +17,8 @@ export interface ManagementModuleDeps {
   repository: RegistryRepository;
   bus: ChangeBus;
   clock: Clock;
-  scheduler: Scheduler;
+  /** Runs the periodic refresh and log retention. */
+  scheduler: TaskScheduler;
   discovery: DiscoveryService;
   node: () => ServiceNodeStatus;
   settings: ManagementSettings & { refreshIntervalMs: number; logRetentionDays: number };
@@ -25,14 +27,14 @@ export interface ManagementModuleDeps {
   onError: (err: unknown, what: string) => void;
 }
 
-export interface ManagementModule {
+export interface ManagementModule extends Lifecycle {
   readonly service: ManagementService;
   readonly reads: ManagementReads;
   readonly routing: RoutingService;
   /** Opens the store and loads the state; the node serves only after this. */
   start(): Promise<void>;
-  /** Stops following the store and closes it. */
-  stop(): Promise<void>;
+  /** Stops following the store, lets a reload in flight end (until `deadline`, epoch ms), then closes the store. */
+  stop(deadline?: number): Promise<void>;
 }
 
 const HOUR = 3_600_000;
@@ -61,6 +63,7 @@ export function createManagement(deps: ManagementModuleDeps): ManagementModule {
     },
   });
   return {
+    name: 'management',
     service,
     reads,
     routing,
@@ -68,8 +71,8 @@ export function createManagement(deps: ManagementModuleDeps): ManagementModule {
       await deps.store.init();
       await service.start();
     },
-    stop: async () => {
-      service.stop();
+    stop: async (deadline = Number.POSITIVE_INFINITY) => {
+      if ((await untilDeadline(service.stop(), deadline)) === 'timeout') deps.onError(new Error('a management reload was still running at the shutdown deadline'), 'management stop');
       await deps.store.close();
     },
   };

@@ -106,6 +106,7 @@ export class ManagementService {
   /** The store's entity revision the current routing snapshot was loaded at (-1: never loaded). */
   private routingRevision = -1;
   private unwatch: (() => void) | undefined;
+  private following = false;
 
   constructor(private readonly deps: ManagementDeps) {}
 
@@ -115,20 +116,25 @@ export class ManagementService {
 
   /** Loads the state once and follows the store's change feed. */
   async start(): Promise<void> {
+    this.following = true;
     await this.refresh();
     this.unwatch = this.deps.store.watch((change) => {
       // Checked after the current turn: a write of this node is applied in memory by commit()
       // before then, and needs no reload. A failed reload has been reported by load(); the next
       // change, or the periodic refresh, tries again.
       setImmediate(() => {
+        if (!this.following) return;
         if (change.resync || change.revision > this.loadedRevision) this.refresh().catch(() => undefined);
       });
     });
   }
 
-  stop(): void {
+  /** Stops following the store; resolves once a reload in flight (and its follow-up) has ended. */
+  async stop(): Promise<void> {
+    this.following = false;
     this.unwatch?.();
     this.unwatch = undefined;
+    await (this.followUp ?? this.refreshing)?.catch(() => undefined);
   }
 
   /**

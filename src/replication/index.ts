@@ -1,47 +1,62 @@
 import type { Registry } from 'prom-client';
 import type { Clock } from '../core/clock.js';
-import type { Config } from '../config/schema.js';
+import type { Lifecycle } from '../core/lifecycle.js';
 import type { Instance } from '../core/wire/instance.js';
-import type { Scheduler } from '../core/scheduler.js';
+import type { TaskScheduler } from '../core/scheduler.js';
 import type { PeerHttp } from '../cluster/peer-http.js';
+import type { StaticPeers } from '../cluster/static-peers.js';
 import type { ChangeBus } from '../registry/change-bus.js';
 import type { RegistryRepository } from '../registry/registry-repository.js';
 import type { RegistryService } from '../registry/registry-service.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { AntiEntropy, httpAntiEntropyClient, RegistryDigest } from './anti-entropy.js';
-import type { PeerSource, StaticPeers } from './peers.js';
+import type { PeerSource } from './peers.js';
 import { ReplicationManager } from './replication-manager.js';
+import type { ReplicationSettings } from './settings.js';
 import { copyRegistryFromPeers, type StartupSyncResult } from './startup-sync.js';
 import type { ReplicationTransport } from './transport.js';
 
-export { StaticPeers, type PeerSource } from './peers.js';
+export { StaticPeers } from '../cluster/static-peers.js';
+export type { PeerSource } from './peers.js';
 export { ReplicationManager } from './replication-manager.js';
 export { AntiEntropy, RegistryDigest } from './anti-entropy.js';
+export type { ReplicationSettings } from './settings.js';
 export type { StartupSyncResult } from './startup-sync.js';
 
-/** Peer replication of one node: the sending side, the start-up copy and anti-entropy. */
-export interface Replication {
+/**
+ * Peer replication of one node: the sending side, the start-up copy and anti-entropy. As a
+ * part of the node, `start` starts forwarding client writes and `stop` flushes the peer queues;
+ * the start-up copy is a part of its own (`startupCopy`), started once the node has joined.
+ */
+export interface Replication extends Lifecycle {
   /** The static peers (`cluster.peers`); `peers.set([...])` changes them at run time. */
   readonly peers: StaticPeers;
   readonly manager: ReplicationManager;
   readonly digest: RegistryDigest;
   readonly antiEntropy: AntiEntropy;
-  /** Copies the registry from a peer (spec 9.5), then starts forwarding writes and repairing. */
-  start(): Promise<StartupSyncResult>;
+  /** Copies the registry from a peer (spec 9.5); anti-entropy rounds run from then on. */
+  readonly startupCopy: Lifecycle & { readonly result: StartupSyncResult | undefined };
+  /** Starts forwarding client writes to the live peers. */
+  start(): void;
   /** Flushes the peer queues until `deadline` (epoch ms), then stops. */
   stop(deadline: number): Promise<void>;
 }
 
 /** What `createReplication` wires together. */
 export interface ReplicationDeps {
-  config: Config;
+  settings: ReplicationSettings;
+  /** This node's region: the start-up copy asks for its services. */
+  regionId: string;
+  /** Copied and repaired instances are applied in chunks of this many (`limits.maxInstancesPerRequest`). */
+  maxInstancesPerRequest: number;
   registry: RegistryService;
   repository: RegistryRepository;
   bus: ChangeBus;
   clock: Clock;
   logger: Logger;
-  scheduler: Scheduler;
+  /** Runs anti-entropy rounds (registered here, run after the start-up copy). */
+  scheduler: TaskScheduler;
   metricsRegistry: Registry;
   /** Live peers (membership and static peers). */
   peers: PeerSource;
@@ -56,12 +71,12 @@ export interface ReplicationDeps {
 
 /** Builds the replication part of a node; does no I/O until `start`. */
 export function createReplication(deps: ReplicationDeps): Replication {
-  const { config, registry } = deps;
+  const { settings, registry } = deps;
   const logger = deps.logger.child({ component: 'replication' });
-  const manager = new ReplicationManager({ ...deps, logger, config: config.replication });
-  const repairing = config.replication.antiEntropyIntervalMs > 0;
-  const digest = new RegistryDigest(deps.repository, deps.bus, deps.clock, config.replication.tombstoneTtlMs, repairing);
-  const chunk = config.limits.maxInstancesPerRequest;
+  const manager = new ReplicationManager({ ...deps, logger, config: settings });
+  const repairing = settings.antiEntropyIntervalMs > 0;
+  const digest = new RegistryDigest(deps.repository, deps.bus, deps.clock, settings.tombstoneTtlMs, repairing);
+  const chunk = deps.maxInstancesPerRequest;
   const apply = (operation: 'register' | 'unregister', instances: readonly unknown[]) => {
     for (let i = 0; i < instances.length; i += chunk) {
       const answer = registry.handleReplicated(operation, { instances: instances.slice(i, i + chunk) });
@@ -76,31 +91,42 @@ export function createReplication(deps: ReplicationDeps): Replication {
   const antiEntropy = new AntiEntropy({
     digest,
     peers: deps.peers,
-    client: httpAntiEntropyClient(deps.http, config.replication.timeoutMs),
+    client: httpAntiEntropyClient(deps.http, settings.timeoutMs),
     sink: { register: repair, unregister: (list) => apply('unregister', list) },
     logger,
     metricsRegistry: deps.metricsRegistry,
   });
-  return {
-    peers: deps.staticPeers,
-    manager,
-    digest,
-    antiEntropy,
+  let copied = false;
+  if (repairing) {
+    deps.scheduler.add({ name: 'replication.anti-entropy', intervalMs: settings.antiEntropyIntervalMs, jitter: 0.2, run: () => (copied ? antiEntropy.round() : undefined) });
+  }
+  const startupCopy = {
+    name: 'start-up copy',
+    result: undefined as StartupSyncResult | undefined,
     async start() {
-      const result = await copyRegistryFromPeers({
+      startupCopy.result = await copyRegistryFromPeers({
         peers: deps.copySources(),
-        regionId: config.regionId,
-        timeoutMs: config.replication.startupSyncTimeoutMs,
+        regionId: deps.regionId,
+        timeoutMs: settings.startupSyncTimeoutMs,
         headers: deps.http.headers(),
         allows: (url) => deps.http.allows(url),
         apply: (instances) => apply('register', instances),
         logger,
       });
-      manager.start();
-      const every = config.replication.antiEntropyIntervalMs;
-      if (every > 0) deps.scheduler.add({ name: 'replication.anti-entropy', intervalMs: every, jitter: 0.2, run: () => antiEntropy.round() });
-      return result;
+      copied = true;
     },
+    stop() {
+      copied = false;
+    },
+  };
+  return {
+    name: 'replication',
+    peers: deps.staticPeers,
+    manager,
+    digest,
+    antiEntropy,
+    startupCopy,
+    start: () => manager.start(),
     stop: (deadline) => manager.stop(deadline),
   };
 }

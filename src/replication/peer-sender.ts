@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import type { ReplicationConfig } from '../config/schema.js';
+import type { SenderSettings } from './settings.js';
 import type { RegistryOperation } from '../registry/registry-service.js';
 import { errorFields, type Logger } from '../telemetry/logger.js';
 import { failSpan, type Tracing } from '../telemetry/tracing.js';
@@ -9,7 +9,7 @@ import { classifyAnswer, type ReplicationTransport } from './transport.js';
 
 /** Shared collaborators of every PeerSender. */
 export interface PeerSenderDeps {
-  config: ReplicationConfig;
+  config: SenderSettings;
   clock: Clock;
   transport: ReplicationTransport;
   metrics: ReplicationMetrics;

@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { Clock } from '../core/clock.js';
-import type { ReplicationConfig } from '../config/schema.js';
+import type { ReplicationSettings } from './settings.js';
 import { instanceKey, type Instance } from '../core/wire/instance.js';
 import type { AppliedListener, RegistryOperation } from '../registry/registry-service.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -15,7 +15,7 @@ export interface ReplicationManagerDeps {
   /** The client pipeline whose applied writes are forwarded. */
   registry: { onApplied(listener: AppliedListener): void };
   peers: PeerSource;
-  config: ReplicationConfig;
+  config: ReplicationSettings;
   clock: Clock;
   /** The node's prom-client registry. */
   metricsRegistry: Registry;

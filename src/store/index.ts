@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { TaskScheduler } from '../core/scheduler.js';
 import type { ManagementStore } from './management-store.js';
 import { RedisStore } from './redis/redis-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
@@ -29,6 +30,8 @@ export interface StoreSpec {
   keyPrefix?: string;
   /** Receives lost connections, failed change polls and what watch listeners throw. */
   onError?: (err: unknown) => void;
+  /** Runs the SQLite revision poll (the node's scheduler); by default the store runs its own. */
+  scheduler?: TaskScheduler;
 }
 
 function sqlitePath(url: string): string {
@@ -47,10 +50,10 @@ function sqlitePath(url: string): string {
  */
 export function createStore(spec: StoreSpec): ManagementStore {
   const url = (spec.url ?? '').trim();
-  const onError = spec.onError;
-  if (url === '') return new SqliteStore(join(spec.dataDir, SQLITE_FILE_NAME), { onError });
+  const { onError, scheduler } = spec;
+  if (url === '') return new SqliteStore(join(spec.dataDir, SQLITE_FILE_NAME), { onError, scheduler });
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
-  if (scheme === 'sqlite') return new SqliteStore(sqlitePath(url), { onError });
+  if (scheme === 'sqlite') return new SqliteStore(sqlitePath(url), { onError, scheduler });
   if (scheme === 'redis' || scheme === 'rediss') return new RedisStore(url, { keyPrefix: spec.keyPrefix, onError });
   throw new StoreInputError(`store.url must be empty, sqlite:<path>, redis://… or rediss://…; got a "${scheme ?? url}" URL.`);
 }

@@ -15,7 +15,6 @@ import {
   type TracerProvider,
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import type { TracingConfig } from '../config/schema.js';
 
 /** Reads one request header by its lower-case name. */
 export type HeaderReader = (name: string) => string | undefined;
@@ -152,6 +151,12 @@ export function failSpan(span: Span, err: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
 }
 
+/** The `tracing.*` settings the SDK reads. */
+export interface TracingSettings {
+  /** service.name of the spans, unless OTEL_SERVICE_NAME is set. */
+  serviceName: string;
+}
+
 /** The process-wide OpenTelemetry SDK, as far as the server needs it. */
 export interface TracingSdk {
   /** Flushes pending spans and stops exporting; gives up after `timeoutMs`. True when it finished in time. */
@@ -163,7 +168,7 @@ export interface TracingSdk {
  * endpoint, sampler and propagators come from the standard OTEL_* variables, OTLP by default.
  * `serviceName` applies unless OTEL_SERVICE_NAME is set. Loaded only when tracing is enabled.
  */
-export async function startTracingSdk(config: TracingConfig, env: Record<string, string | undefined>): Promise<TracingSdk> {
+export async function startTracingSdk(config: TracingSettings, env: Record<string, string | undefined>): Promise<TracingSdk> {
   const { NodeSDK } = await import('@opentelemetry/sdk-node');
   const sdk = new NodeSDK({
     serviceName: (env['OTEL_SERVICE_NAME'] ?? '') === '' ? config.serviceName : undefined,

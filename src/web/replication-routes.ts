@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { EncodedBody } from '../cache/encoded-body.js';
-import { registryCopy, type RegistryCopyDeps } from '../discovery/registry-copy.js';
+import { registryCopy, type RegistryCopyDeps } from '../replication/registry-copy.js';
 import { readZoneRequest, type ZoneRequest } from '../discovery/discovery-messages.js';
 import {
   SUCCESS_RESPONSE,

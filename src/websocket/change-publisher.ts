@@ -15,6 +15,8 @@ export interface PublisherHooks {
   onSlowConsumer(ws: WebSocket): void;
   /** Observes the time from a change to its send, per frame sent. */
   onSent(latencyMs: number, subscribers: number): void;
+  /** The management rule that hides `new`/`change` of instances that are pulled out; none when absent. */
+  isSuppressed?(instance: Instance): boolean;
 }
 
 /** ws's frame encoder (exported at run time, not in its type declarations). */
@@ -36,7 +38,6 @@ export class ChangePublisher {
   private readonly byService = new Map<string, Set<WebSocket>>();
   private readonly subscriptions = new WeakMap<WebSocket, Set<string>>();
   private readonly everything = new Set<WebSocket>();
-  private suppress: (instance: Instance) => boolean = () => false;
 
   constructor(
     private readonly maxBufferedBytes: number,
@@ -44,11 +45,6 @@ export class ChangePublisher {
     private readonly hooks: PublisherHooks,
     private readonly history?: ChangeHistory,
   ) {}
-
-  /** Installs the management rule that hides `new`/`change` of instances that are pulled out. */
-  setSuppression(isDown: (instance: Instance) => boolean): void {
-    this.suppress = isDown;
-  }
 
   /**
    * Subscribes a session to a service. With `sinceVersion`, first sends what the session missed
@@ -103,7 +99,7 @@ export class ChangePublisher {
       const subscribers = this.byService.get(serviceKey(change.instance.serviceId ?? ''));
       // Nobody listens to this service: no frame to build.
       if (!everyone && (subscribers === undefined || subscribers.size === 0)) continue;
-      if ((change.changeType === 'new' || change.changeType === 'change') && this.suppress(change.instance)) continue;
+      if ((change.changeType === 'new' || change.changeType === 'change') && this.hooks.isSuppressed?.(change.instance) === true) continue;
       const frame = this.encode(change, version);
       let sent = 0;
       if (subscribers !== undefined) for (const ws of subscribers) sent += this.sendTo(ws, frame);

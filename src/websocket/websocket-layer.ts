@@ -1,22 +1,25 @@
 import type { Server } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../core/clock.js';
-import type { Scheduler } from '../core/scheduler.js';
-import type { WebSocketConfig } from '../config/schema.js';
+import type { TaskScheduler } from '../core/scheduler.js';
+import type { Instance } from '../core/wire/instance.js';
 import type { ChangeBus } from '../registry/change-bus.js';
 import type { Logger } from '../telemetry/logger.js';
 import { ChangePublisher, type ChangeHistory } from './change-publisher.js';
 import { PushRelay, type VersionTicks } from './push-relay.js';
-import { WsGateway } from './ws-gateway.js';
+import { WsGateway, type WebSocketSettings } from './ws-gateway.js';
 import { WsMetrics } from './ws-metrics.js';
 
 export interface WebSocketLayerDeps {
-  config: WebSocketConfig;
+  config: WebSocketSettings;
   contextPath: string;
   clock: Clock;
   logger: Logger;
   registry: Registry;
-  scheduler: Scheduler;
+  /** Runs the ping sweep (registered here). */
+  scheduler: TaskScheduler;
+  /** Instances whose `new`/`change` is not pushed (pulled out by management). */
+  isSuppressed(instance: Instance): boolean;
   bus: ChangeBus;
   discovery: VersionTicks & ChangeHistory;
   heartbeat(body: unknown, clientAddress: string): string | Buffer;
@@ -43,6 +46,7 @@ export function createWebSocketLayer(deps: WebSocketLayerDeps): WebSocketLayer {
         metrics.pushLatency.observe(latencyMs / 1000);
         metrics.framesOut.inc({ channel: 'discovery' }, subscribers);
       },
+      isSuppressed: (instance) => deps.isSuppressed(instance),
     },
     deps.discovery,
   );

@@ -4,7 +4,6 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Clock } from '../core/clock.js';
 import { readDiscoveryConfig } from '../core/wire/service.js';
 import { readInteger, readObject } from '../core/wire/json-reader.js';
-import type { WebSocketConfig } from '../config/schema.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ChangePublisher } from './change-publisher.js';
 import type { WsMetrics } from './ws-metrics.js';
@@ -25,8 +24,24 @@ export const CloseCodes = {
   expired: 4000,
 } as const;
 
+/** The `websocket.*` settings. */
+export interface WebSocketSettings {
+  /** Open sessions allowed per channel. */
+  maxSessions: number;
+  /** Largest inbound text frame. */
+  maxFrameBytes: number;
+  /** A subscriber with more unsent bytes than this is disconnected. */
+  maxBufferedBytes: number;
+  /** Ping period; 0 = off. */
+  pingIntervalMs: number;
+  /** Sessions older than this are closed; 0 = never. */
+  sessionTtlMs: number;
+  /** Remote addresses refused on every channel. */
+  ipBlacklist: readonly string[];
+}
+
 export interface WsGatewayDeps {
-  config: WebSocketConfig;
+  config: WebSocketSettings;
   contextPath: string;
   clock: Clock;
   logger: Logger;

@@ -116,9 +116,7 @@ describe('shutdown with background work in flight', () => {
       store.reads.open();
       return node.stop();
     });
-    const started = Date.now();
     await node.start();
-    console.log(`started in ${Date.now() - started} ms`);
     const exchanges = async () => {
       const metric = await node.metrics.registry.getSingleMetric('artemis_anti_entropy_exchanges_total')?.get();
       return (metric?.values ?? []).reduce((sum, v) => sum + v.value, 0);
@@ -130,9 +128,9 @@ describe('shutdown with background work in flight', () => {
     await other.init();
     cleanup.push(() => other.close());
     await other.write({ upsert: [operationRow({ kind: 'instance', regionId: 'SHA', serviceId: 'demo.order', instanceId: 'i-1', operation: 'pullout' })] });
-    await waitFor(async () => (store.readWaiting ? true : undefined), 'the management refresh to wait in the store');
+    await waitFor(() => Promise.resolve(store.readWaiting ? true : undefined), 'the management refresh to wait in the store');
     // an anti-entropy round waits for the slow peer's digest answer
-    await waitFor(async () => (peer.digestWaiting() ? true : undefined), 'the anti-entropy round to wait for the peer');
+    await waitFor(() => Promise.resolve(peer.digestWaiting() ? true : undefined), 'the anti-entropy round to wait for the peer');
     const exchangesBefore = await exchanges();
     let roundDone = false;
     store.onClose = () => ({

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../../core/clock.js';
+import { Scheduler, type TaskScheduler } from '../../core/scheduler.js';
 import { ChangeNotifier } from '../change-notifier.js';
 import type { CanaryRow, EntityKind, EntityRecord, LogFilter, LogRecord, LogTable, ManagementStore, OperationRow, StoreChange, WriteBatch } from '../management-store.js';
 import { StoreClosedError, StoreError, StoreInputError, StoreNotInitializedError, StoreUnavailableError } from '../store-errors.js';
@@ -22,6 +23,12 @@ export interface SqliteStoreOptions {
    * @defaultValue 100
    */
   pollIntervalMs?: number;
+  /**
+   * Runs the revision poll (task `store.revision-poll`), e.g. the node's scheduler, which starts and
+   * stops it with the node.
+   * @defaultValue a scheduler of the store's own, started by `init()` and stopped by `close()`
+   */
+  scheduler?: TaskScheduler;
   /**
    * How long a statement waits for another process's lock before failing.
    * @defaultValue 5000
@@ -66,7 +73,8 @@ export class SqliteStore implements ManagementStore {
   private tables: SqliteTables | undefined;
   private initializing: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
-  private poller: NodeJS.Timeout | undefined;
+  /** The scheduler of the revision poll when none was given. */
+  private readonly ownScheduler: Scheduler | undefined;
 
   /**
    * @param path - the database file (its folder is created at init), or `':memory:'` for a private in-memory database.
@@ -82,6 +90,8 @@ export class SqliteStore implements ManagementStore {
     if (!(this.pollIntervalMs > 0) || !(this.busyTimeoutMs >= 0)) throw new StoreInputError('SQLite store intervals must be positive.');
     this.onError = options.onError ?? (() => undefined);
     this.notifier = new ChangeNotifier(this.onError);
+    if (options.scheduler === undefined) this.ownScheduler = new Scheduler((_, err) => this.onError(err));
+    (options.scheduler ?? this.ownScheduler)?.add({ name: 'store.revision-poll', intervalMs: this.pollIntervalMs, run: () => this.poll() });
   }
 
   init(): Promise<void> {
@@ -125,11 +135,7 @@ export class SqliteStore implements ManagementStore {
 
   watch(listener: (change: StoreChange) => void): () => void {
     const remove = this.notifier.add(listener);
-    this.updatePolling();
-    return () => {
-      remove();
-      this.updatePolling();
-    };
+    return remove;
   }
 
   revision(): Promise<number> {
@@ -161,12 +167,12 @@ export class SqliteStore implements ManagementStore {
       throw err;
     }
     this.notifier.seen(this.tables.revision());
-    this.updatePolling();
+    this.ownScheduler?.start();
   }
 
   private async shutdown(): Promise<void> {
     this.notifier.clear();
-    this.updatePolling();
+    await this.ownScheduler?.stop();
     await this.initializing?.catch(() => undefined);
     try {
       this.db?.close();
@@ -194,18 +200,9 @@ export class SqliteStore implements ManagementStore {
     });
   }
 
-  private updatePolling(): void {
-    const wanted = this.notifier.size > 0 && this.tables !== undefined && this.closing === undefined;
-    if (wanted && this.poller === undefined) {
-      this.poller = setInterval(() => this.poll(), this.pollIntervalMs);
-      this.poller.unref();
-    } else if (!wanted && this.poller !== undefined) {
-      clearInterval(this.poller);
-      this.poller = undefined;
-    }
-  }
-
+  /** Reads the revision row while anyone watches, to notice writes of other processes. */
   private poll(): void {
+    if (this.notifier.size === 0 || this.closing !== undefined) return;
     try {
       if (this.tables !== undefined) this.notifier.changed(this.tables.revision());
     } catch (err) {

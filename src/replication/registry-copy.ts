@@ -4,8 +4,8 @@ import { makeService } from '../core/wire/service.js';
 import type { RateLimiter } from '../ratelimit/rate-limiter.js';
 import type { RegistryRepository } from '../registry/registry-repository.js';
 import type { NodeGate } from '../registry/registry-service.js';
-import { regionProblem } from './discovery-access.js';
-import { NULL_REQUEST_STATUS, listFailureJson, type ZoneRequest } from './discovery-messages.js';
+import { regionProblem } from '../discovery/discovery-access.js';
+import { NULL_REQUEST_STATUS, listFailureJson, type ZoneRequest } from '../discovery/discovery-messages.js';
 
 export interface RegistryCopyDeps {
   repository: RegistryRepository;

@@ -1,0 +1,83 @@
+import type { Config } from '../config/schema.js';
+import type { Clock } from '../core/clock.js';
+import type { TaskScheduler } from '../core/scheduler.js';
+import { NodeState } from '../cluster/node-state.js';
+import { LeaseManager } from '../lease/lease-manager.js';
+import { SelfPreservation } from '../lease/self-preservation.js';
+import { ClientRateLimiter, RateLimiter } from '../ratelimit/rate-limiter.js';
+import type { ChangeBus } from '../registry/change-bus.js';
+import { RegistryRepository } from '../registry/registry-repository.js';
+import { RegistryService } from '../registry/registry-service.js';
+import { errorFields, type Logger } from '../telemetry/logger.js';
+import type { NodeMetrics } from '../telemetry/metrics.js';
+
+export interface RegistryCoreDeps {
+  clock: Clock;
+  logger: Logger;
+  metrics: NodeMetrics;
+  bus: ChangeBus;
+  scheduler: TaskScheduler;
+}
+
+/** The registry of a node: lease tables (with their sweeps), repository, node state, rate limiters and the write pipeline. */
+export function createRegistryCore(config: Config, { clock, logger, metrics, bus, scheduler }: RegistryCoreDeps) {
+  const r = config.registry;
+  const tables = {
+    normal: new LeaseManager('instance', r.lease, clock, new SelfPreservation(r.selfPreservation, clock)),
+    legacy: new LeaseManager('legacy-instance', r.legacyLease, clock, new SelfPreservation(r.legacySelfPreservation, clock)),
+  };
+  for (const [table, lease, sp] of [
+    [tables.normal, r.lease, r.selfPreservation],
+    [tables.legacy, r.legacyLease, r.legacySelfPreservation],
+  ] as const) {
+    table.onRemoval((_, reason) => metrics.leaseExpiries.inc({ table: table.name, reason }));
+    scheduler.add({ name: `${table.name}.lease-sweep`, intervalMs: lease.sweepIntervalMs, run: () => void table.sweep() });
+    scheduler.add({ name: `${table.name}.self-preservation`, intervalMs: sp.checkIntervalMs, run: () => table.safety.check() });
+  }
+  const repository = new RegistryRepository(tables.normal, tables.legacy, bus, clock);
+  metrics.bind({
+    leases: (t) => (t === 'instance' ? tables.normal.size : tables.legacy.size),
+    instances: () => repository.instanceCount,
+    services: () => repository.serviceCount,
+    unsafe: (t) => !(t === 'instance' ? tables.normal : tables.legacy).safety.isSafe,
+    renewalsInWindow: (t) => (t === 'instance' ? tables.normal : tables.legacy).safety.stats().countInWindow,
+  });
+
+  const state = new NodeState(
+    {
+      regionId: config.regionId,
+      zoneId: config.zoneId,
+      allowRegistryFromOtherZone: config.registry.allowFromOtherZone,
+      allowDiscoveryFromOtherZone: config.discovery.allowFromOtherZone,
+    },
+    config.nodeUrl !== '' ? config.nodeUrl : 'http://127.0.0.1',
+  );
+
+  const rl = config.rateLimit;
+  const limiters = {
+    registry: new RateLimiter('artemis.service.registry', rl.registry, rl.windowMs, clock),
+    replication: new RateLimiter('artemis.service.registry.replication', rl.replication, rl.windowMs, clock),
+    cluster: new RateLimiter('artemis.service.cluster', rl.cluster, rl.windowMs, clock),
+    status: new RateLimiter('artemis.service.status', rl.status, rl.windowMs, clock),
+    group: new RateLimiter('artemis.service.management.group', rl.group, rl.windowMs, clock),
+  };
+  const clientLimiter = new ClientRateLimiter(rl.perClient, rl.windowMs, clock);
+
+  const operationCounters = new Map<string, { inc(): void }>();
+  const registry = new RegistryService({
+    repository,
+    node: state,
+    limiter: limiters.registry,
+    limits: config.limits,
+    onUnexpected: (err, errorId) => logger.error({ ...errorFields(err), errorId }, 'unexpected registry error'),
+    onInstanceResult: (operation, result) => {
+      // Label children are bound once per (operation, result): no label hashing per instance.
+      const key = `${operation} ${result}`;
+      let child = operationCounters.get(key);
+      if (child === undefined) operationCounters.set(key, (child = metrics.registryOperations.labels(operation, result)));
+      child.inc();
+    },
+    replicationLimiter: limiters.replication,
+  });
+  return { tables, repository, state, limiters, clientLimiter, registry };
+}
