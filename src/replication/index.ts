@@ -14,7 +14,7 @@ import { AntiEntropy, httpAntiEntropyClient, RegistryDigest } from './anti-entro
 import type { PeerSource } from './peers.js';
 import { ReplicationManager } from './replication-manager.js';
 import type { ReplicationSettings } from './settings.js';
-import { copyRegistryFromPeers, type StartupSyncResult } from './startup-sync.js';
+import { copyRegistryFromPeers } from './startup-sync.js';
 import type { ReplicationTransport } from './transport.js';
 
 export { StaticPeers } from '../cluster/static-peers.js';
@@ -36,7 +36,7 @@ export interface Replication extends Lifecycle {
   readonly digest: RegistryDigest;
   readonly antiEntropy: AntiEntropy;
   /** Copies the registry from a peer (spec 9.5); anti-entropy rounds run from then on. */
-  readonly startupCopy: Lifecycle & { readonly result: StartupSyncResult | undefined };
+  readonly startupCopy: Lifecycle;
   /** Starts forwarding client writes to the live peers. */
   start(): void;
   /** Flushes the peer queues until `deadline` (epoch ms), then stops. */
@@ -100,11 +100,10 @@ export function createReplication(deps: ReplicationDeps): Replication {
   if (repairing) {
     deps.scheduler.add({ name: 'replication.anti-entropy', intervalMs: settings.antiEntropyIntervalMs, jitter: 0.2, run: () => (copied ? antiEntropy.round() : undefined) });
   }
-  const startupCopy = {
+  const startupCopy: Lifecycle = {
     name: 'start-up copy',
-    result: undefined as StartupSyncResult | undefined,
     async start() {
-      startupCopy.result = await copyRegistryFromPeers({
+      await copyRegistryFromPeers({
         peers: deps.copySources(),
         regionId: deps.regionId,
         timeoutMs: settings.startupSyncTimeoutMs,
