@@ -30,32 +30,16 @@ const LAYERS = {
 // the CLI runs the server (through app.ts) and the client commands: it may know everything
 LAYERS.cli = Object.keys(LAYERS).filter((t) => t !== 'node');
 
-/**
- * Imports that break the map today, each allowed for the named files only, until the code moves:
- * delete an entry when its files no longer need it.
- */
-const PENDING = [];
-
-const elementPolicies = (extra = {}) =>
-  Object.entries(LAYERS).map(([type, allowed]) => ({
-    from: { element: { type } },
-    allow: { to: { element: { types: { anyOf: [...allowed, ...(extra[type] ?? [])] } } } },
-  }));
-
-const dependencyRule = (extra) => ['error', { default: 'disallow', policies: elementPolicies(extra) }];
-
-/** One config block per file named in PENDING, allowing exactly the imports listed for it. */
-function pendingBlocks() {
-  const byFile = new Map();
-  for (const { files, from, to } of PENDING) {
-    for (const file of files) {
-      const extra = byFile.get(file) ?? {};
-      extra[from] = [...(extra[from] ?? []), to];
-      byFile.set(file, extra);
-    }
-  }
-  return [...byFile].map(([file, extra]) => ({ files: [file], rules: { 'boundaries/dependencies': dependencyRule(extra) } }));
-}
+const dependencyRule = [
+  'error',
+  {
+    default: 'disallow',
+    policies: Object.entries(LAYERS).map(([type, allowed]) => ({
+      from: { element: { type } },
+      allow: { to: { element: { types: { anyOf: allowed } } } },
+    })),
+  },
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'eslint.config.mjs', '**/*.mjs', '**/*.cjs'] },
@@ -85,9 +69,8 @@ export default tseslint.config(
         { type: 'app', pattern: 'src', partialMatch: false },
       ],
     },
-    rules: { 'boundaries/dependencies': dependencyRule() },
+    rules: { 'boundaries/dependencies': dependencyRule },
   },
-  ...pendingBlocks(),
   {
     files: ['src/**/*.ts'],
     ignores: ['src/config/**', 'src/cli/**', 'src/app.ts', 'src/node/**', 'src/web/http-layer.ts', 'src/web/status-routes.ts'],

@@ -128,9 +128,9 @@ describe('shutdown with background work in flight', () => {
     await other.init();
     cleanup.push(() => other.close());
     await other.write({ upsert: [operationRow({ kind: 'instance', regionId: 'SHA', serviceId: 'demo.order', instanceId: 'i-1', operation: 'pullout' })] });
-    await waitFor(() => Promise.resolve(store.readWaiting ? true : undefined), 'the management refresh to wait in the store');
+    await waitFor(() => store.readWaiting, { message: 'the management refresh to wait in the store' });
     // an anti-entropy round waits for the slow peer's digest answer
-    await waitFor(() => Promise.resolve(peer.digestWaiting() ? true : undefined), 'the anti-entropy round to wait for the peer');
+    await waitFor(() => peer.digestWaiting(), { message: 'the anti-entropy round to wait for the peer' });
     const exchangesBefore = await exchanges();
     let roundDone = false;
     store.onClose = () => ({
@@ -144,7 +144,7 @@ describe('shutdown with background work in flight', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(store.events).not.toContain('store closed');
     peer.release();
-    await waitFor(async () => ((await exchanges()) > exchangesBefore ? true : undefined), 'the anti-entropy round to finish', 5_000);
+    await waitFor(async () => (await exchanges()) > exchangesBefore, { message: 'the anti-entropy round to finish', timeoutMs: 5_000 });
     roundDone = true;
     store.reads.open();
     await stopped;
