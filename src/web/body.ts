@@ -1,11 +1,17 @@
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
+import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../core/errors.js';
 
 const gunzipAsync = promisify(gunzip);
 
-async function readCapped(stream: ReadableStream<Uint8Array>, maxBytes: number): Promise<Buffer> {
+interface NodeBindings {
+  incoming?: IncomingMessage;
+}
+
+/** Reads a web stream (requests made in process with `app.request`), at most `maxBytes`. */
+async function readStreamCapped(stream: ReadableStream<Uint8Array>, maxBytes: number): Promise<Buffer> {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -22,6 +28,59 @@ async function readCapped(stream: ReadableStream<Uint8Array>, maxBytes: number):
   return chunks.length === 1 ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.byteLength) : Buffer.concat(chunks, total);
 }
 
+/**
+ * Reads the body straight from the Node request, at most `maxBytes`: no web stream, no promise
+ * per chunk. Past the limit the rest is drained unread and the request fails with 413.
+ */
+export function readIncomingCapped(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    let first: Buffer | null = null;
+    let more: Buffer[] | null = null;
+    let total = 0;
+    const onData = (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > maxBytes) {
+        finish();
+        req.resume();
+        reject(new PayloadTooLargeError(maxBytes));
+        return;
+      }
+      if (first === null) first = chunk;
+      else (more ??= [first]).push(chunk);
+    };
+    const onEnd = () => {
+      finish();
+      resolve(more !== null ? Buffer.concat(more, total) : (first ?? Buffer.alloc(0)));
+    };
+    const onError = (err: Error) => {
+      finish();
+      reject(new BadRequestError(`Request body could not be read: ${err.message}`, { httpStatus: 400, cause: err }));
+    };
+    const onClose = () => {
+      if (req.readableEnded) onEnd();
+      else onError(new Error('connection closed before the body ended'));
+    };
+    const finish = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
+}
+
+/** The body's bytes: from the Node request when there is one, else from the web request. */
+function readBodyBytes(c: Context, maxBytes: number): Promise<Buffer> | null {
+  const incoming = (c.env as NodeBindings | undefined)?.incoming;
+  if (incoming !== undefined) return incoming.readableEnded ? Promise.resolve(Buffer.alloc(0)) : readIncomingCapped(incoming, maxBytes);
+  const stream = c.req.raw.body;
+  return stream === null ? null : readStreamCapped(stream, maxBytes);
+}
+
 function isJsonContentType(contentType: string | undefined): boolean {
   if (contentType === undefined || contentType.trim() === '') return true;
   // Java callers send the header twice; some stacks join duplicates with a comma.
@@ -33,8 +92,7 @@ function isJsonContentType(contentType: string | undefined): boolean {
 
 /**
  * Inflates (`gzip`, capped at `maxBytes` after inflation, so a small gzip bomb cannot blow up
- * memory) and parses a request body already read; an empty body reads as `null`. Shared by the
- * framework routes and the direct node:http path.
+ * memory) and parses a request body already read; an empty body reads as `null`.
  * @throws PayloadTooLargeError (413), BadRequestError (400)
  */
 export async function decodeJsonBytes(bytes: Buffer, gzipped: boolean, maxBytes: number): Promise<unknown> {
@@ -71,11 +129,12 @@ export async function readJsonBody(c: Context, maxBytes: number): Promise<unknow
   if (Number.isFinite(declared) && declared > maxBytes) throw new PayloadTooLargeError(maxBytes);
   const encoding = (c.req.header('content-encoding') ?? '').split(',')[0]?.trim().toLowerCase() ?? '';
   const gzipped = encoding === 'gzip' || encoding === 'x-gzip';
-  const stream = c.req.raw.body;
-  if (stream === null) return null;
   if (!gzipped && encoding !== '' && encoding !== 'identity') {
-    await stream.cancel();
+    // An unread Node request body is drained by @hono/node-server once the answer is sent.
+    if ((c.env as NodeBindings | undefined)?.incoming === undefined) await c.req.raw.body?.cancel();
     throw new UnsupportedMediaTypeError(`Content-Encoding ${encoding}`);
   }
-  return decodeJsonBytes(await readCapped(stream, maxBytes), gzipped, maxBytes);
+  const bytes = readBodyBytes(c, maxBytes);
+  if (bytes === null) return null;
+  return decodeJsonBytes(await bytes, gzipped, maxBytes);
 }

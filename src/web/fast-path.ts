@@ -1,26 +1,28 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter } from 'prom-client';
 import type { EncodedBody } from '../cache/encoded-body.js';
-import { PayloadTooLargeError } from '../core/errors.js';
 import type { DiscoveryService } from '../discovery/discovery-service.js';
 import type { ClientRateLimiter } from '../ratelimit/rate-limiter.js';
 import { RATE_LIMITED_RESPONSE_JSON, SUCCESS_RESPONSE, SUCCESS_RESPONSE_JSON, type RegistryOperation, type RegistryService } from '../registry/registry-service.js';
 import type { NodeMetrics } from '../telemetry/metrics.js';
+import type { ApiRouter, HttpMethod } from './api-router.js';
+import { decodeJsonBytes, parseJsonBytes, readIncomingCapped } from './body.js';
 import { acceptsGzip, matchesTag } from './discovery-routes.js';
-import { decodeJsonBytes, parseJsonBytes } from './body.js';
-import { JSON_CONTENT_TYPE } from './respond.js';
+import { firstRefusal, RouteMetrics, type Guard, type GuardRequest } from './middleware.js';
+import { CORS_HEADERS, JSON_CONTENT_TYPE } from './respond.js';
 import type { ErrorAnswer } from './web-app.js';
 
 export interface FastPathDeps {
-  contextPath: string;
+  /** The route table: the direct path serves only endpoints declared there, under their variants. */
+  router: ApiRouter;
+  /** The guard chain of the request pipeline (`createWebApp`), run here for every request too. */
+  guards: readonly Guard[];
   registry: RegistryService;
   clientLimiter: ClientRateLimiter;
   discovery: DiscoveryService;
   metrics: NodeMetrics;
   maxBodyBytes: number;
   gzipMinBytes: number;
-  /** True while the node shuts down: the framework path answers (503). */
-  isStopping: () => boolean;
   /** Maps an error to the response the framework path would give. */
   errorAnswer: (err: unknown, path: string) => ErrorAnswer;
 }
@@ -36,7 +38,8 @@ interface FastRoute {
   fail(res: ServerResponse, err: unknown, start: number): void;
 }
 
-const CORS = ['access-control-allow-origin', '*', 'access-control-expose-headers', '*', 'access-control-allow-credentials', 'true'];
+/** The pipeline's CORS headers as a flat name/value list. */
+const CORS = Object.entries(CORS_HEADERS).flat();
 
 /** The success body as text: Node writes headers and a string body in one write. */
 const SUCCESS_TEXT = SUCCESS_RESPONSE_JSON.toString('utf8');
@@ -59,41 +62,30 @@ function isPlainJson(contentType: string | undefined): boolean {
   return type === 'application/json' && !contentType.includes(',');
 }
 
-/** Reads the whole body, at most `maxBytes`; calls back once with the bytes or an error. */
-function readCapped(req: IncomingMessage, maxBytes: number, done: (err: Error | null, bytes: Buffer | null) => void): void {
-  let first: Buffer | null = null;
-  let more: Buffer[] | null = null;
-  let total = 0;
-  let failed = false;
-  const onData = (chunk: Buffer) => {
-    total += chunk.length;
-    if (total > maxBytes) {
-      failed = true;
-      req.off('data', onData);
-      req.resume();
-      done(new PayloadTooLargeError(maxBytes), null);
-      return;
-    }
-    if (first === null) first = chunk;
-    else (more ??= [first]).push(chunk);
-  };
-  req.on('data', onData);
-  req.once('end', () => {
-    if (!failed) done(null, more !== null ? Buffer.concat(more, total) : (first ?? Buffer.alloc(0)));
-  });
-  req.once('error', (err) => {
-    if (!failed) {
-      failed = true;
-      done(err, null);
-    }
-  });
+/** A Node request as the pipeline's guards read it. */
+class NodeRequest implements GuardRequest {
+  constructor(
+    private readonly req: IncomingMessage,
+    readonly method: string,
+    readonly path: string,
+  ) {}
+  header(name: string): string | undefined {
+    const value = this.req.headers[name];
+    return Array.isArray(value) ? value.join(', ') : value;
+  }
+  get remoteAddress(): string {
+    return this.req.socket.remoteAddress ?? 'local';
+  }
 }
 
 /**
  * A direct `node:http` path for the hottest routes (register / heartbeat / unregister and GET
- * service.json), answering exactly what the Hono routes answer but without converting the
- * request to a web Request and back. Anything unusual (another content type or encoding, a
- * missing parameter, shutdown) is left to the framework before a byte of the body is read.
+ * service.json), answering exactly what the Hono routes answer but without a web Request, a
+ * Context or a promise chain per request. It is not a second pipeline: it serves only endpoints
+ * of the route table, under the variants the router gives them, runs the pipeline's guard chain
+ * first, and shares its CORS headers, route metrics, body reader and error answers. Anything
+ * unusual (another content type or encoding, a missing parameter) is left to the framework
+ * before a byte of the body is read.
  */
 export function createFastPath(deps: FastPathDeps): FastPath {
   const served = new Counter({
@@ -102,25 +94,20 @@ export function createFastPath(deps: FastPathDeps): FastPath {
     registers: [deps.metrics.registry],
   });
 
-  /** Per route: the metric children bound once, so a request does not hash label sets. */
+  /** Per route variant: its handler and the pipeline's metrics of that route pattern. */
   class Route {
-    private readonly counts = new Map<number, { inc(): void }>();
-    private readonly duration;
+    private readonly metrics: RouteMetrics;
 
     constructor(
       readonly path: string,
-      readonly method: string,
+      method: string,
       readonly handler: Handler,
     ) {
-      this.duration = deps.metrics.httpDuration.labels(path, method);
+      this.metrics = new RouteMetrics(deps.metrics, path, method);
     }
 
-    /** Records one answered request that started at `start` (performance.now()). */
     done(code: number, start: number): void {
-      let counter = this.counts.get(code);
-      if (counter === undefined) this.counts.set(code, (counter = deps.metrics.httpRequests.labels(this.path, this.method, String(code))));
-      counter.inc();
-      this.duration.observe((performance.now() - start) / 1000);
+      this.metrics.record(code, start);
     }
 
     fail(res: ServerResponse, err: unknown, start: number): void {
@@ -132,12 +119,9 @@ export function createFastPath(deps: FastPathDeps): FastPath {
   }
 
   const routes = new Map<string, Route>();
-  const add = (method: string, path: string, handler: Handler) => {
-    const bare = path.slice(0, -'.json'.length);
-    for (const p of [path, bare]) {
-      routes.set(`${method} ${p}`, new Route(p, method, handler));
-      if (deps.contextPath !== '') routes.set(`${method} ${deps.contextPath}${p}`, new Route(`${deps.contextPath}${p}`, method, handler));
-    }
+  const add = (method: HttpMethod, path: string, handler: Handler) => {
+    if (!deps.router.routes.some((r) => r.method === method && r.path === path)) throw new Error(`direct path: ${method} ${path} is not in the route table`);
+    for (const p of deps.router.variants(path)) routes.set(`${method} ${p}`, new Route(p, method, handler));
   };
 
   const answerRegistry = (operation: RegistryOperation, res: ServerResponse, body: unknown): void => {
@@ -159,32 +143,13 @@ export function createFastPath(deps: FastPathDeps): FastPath {
         return;
       }
       const gzipped = req.headers['content-encoding'] === 'gzip';
-      readCapped(req, deps.maxBodyBytes, (err, bytes) => {
-        if (err !== null || bytes === null) {
-          route.fail(res, err, start);
-          return;
-        }
-        if (gzipped) {
-          decodeJsonBytes(bytes, true, deps.maxBodyBytes).then(
-            (body) => {
-              try {
-                answerRegistry(operation, res, body);
-                route.done(200, start);
-              } catch (e) {
-                route.fail(res, e, start);
-              }
-            },
-            (e: unknown) => route.fail(res, e, start),
-          );
-          return;
-        }
-        try {
-          answerRegistry(operation, res, parseJsonBytes(bytes));
+      readIncomingCapped(req, deps.maxBodyBytes)
+        .then((bytes) => (gzipped ? decodeJsonBytes(bytes, true, deps.maxBodyBytes) : parseJsonBytes(bytes)))
+        .then((body) => {
+          answerRegistry(operation, res, body);
           route.done(200, start);
-        } catch (e) {
-          route.fail(res, e, start);
-        }
-      });
+        })
+        .catch((e: unknown) => route.fail(res, e, start));
     };
   for (const op of ['register', 'heartbeat', 'unregister'] as const) add('POST', `/api/registry/${op}.json`, registryOp(op));
 
@@ -227,8 +192,9 @@ export function createFastPath(deps: FastPathDeps): FastPath {
     const url = req.url ?? '';
     const q = url.indexOf('?');
     const method = req.method ?? '';
-    const route = routes.get(`${method} ${q < 0 ? url : url.slice(0, q)}`);
-    if (route === undefined || deps.isStopping()) return false;
+    const path = q < 0 ? url : url.slice(0, q);
+    const route = routes.get(`${method} ${path}`);
+    if (route === undefined) return false;
     const query = q < 0 ? '' : url.slice(q + 1);
     if (method === 'POST') {
       const encoding = req.headers['content-encoding'];
@@ -240,6 +206,12 @@ export function createFastPath(deps: FastPathDeps): FastPath {
     }
     served.inc();
     const start = performance.now();
+    const refusal = firstRefusal(deps.guards, new NodeRequest(req, method, path));
+    if (refusal !== undefined) {
+      send(res, refusal.status, refusal.body, refusal.headers === undefined ? undefined : Object.entries(refusal.headers).flat());
+      route.done(refusal.status, start);
+      return true;
+    }
     try {
       route.handler(req, res, route, query, start);
     } catch (err) {

@@ -21,7 +21,6 @@ import { antiEntropyRoutes } from './anti-entropy-routes.js';
 import type { ApiRouter } from './api-router.js';
 import { clusterRoutes } from './cluster-routes.js';
 import { discoveryRoutes } from './discovery-routes.js';
-import { createFastPath } from './fast-path.js';
 import { managementRoutes } from './management-routes.js';
 import { openApiDocument } from './openapi.js';
 import { opsRoutes, type Readiness } from './ops-routes.js';
@@ -29,6 +28,7 @@ import { peerAuth } from './peer-auth.js';
 import { registryRoutes } from './registry-routes.js';
 import { replicationRoutes } from './replication-routes.js';
 import { statusRoutes } from './status-routes.js';
+import { createFastPath } from './fast-path.js';
 import { createWebApp, errorAnswerer } from './web-app.js';
 
 /** The parts of a node that its HTTP endpoints answer from. */
@@ -66,8 +66,8 @@ export interface HttpLayer {
 export function createHttpLayer(deps: HttpLayerDeps): HttpLayer {
   const { config, logger, metrics, tracing, registry, clientLimiter, limiters, repository, state, discovery, cluster, replication, management, store, websocket } = deps;
   const isStopping = () => deps.readiness() === 'stopping';
-  const { app, router } = createWebApp({ contextPath: config.contextPath, metrics, logger, isStopping, tracing });
-  app.use('*', peerAuth({ secret: config.cluster.secret, trustedAddresses: config.cluster.trustedAddresses, contextPath: config.contextPath }));
+  const peers = peerAuth({ secret: config.cluster.secret, trustedAddresses: config.cluster.trustedAddresses, contextPath: config.contextPath });
+  const { app, router, guards } = createWebApp({ contextPath: config.contextPath, metrics, logger, isStopping, tracing, guards: [peers] });
   const maxBodyBytes = config.limits.maxBodyBytes;
   const gzipMinBytes = config.discovery.gzipMinBytes;
   const clusterStatuses = () => cluster.statuses();
@@ -94,13 +94,11 @@ export function createHttpLayer(deps: HttpLayerDeps): HttpLayer {
   }, config.contextPath);
 
   const framework = getRequestListener(app.fetch);
-  // With tracing on every request goes through the framework, which opens the server spans.
+  // The busiest routes take the direct path, which runs the same guard chain; with tracing on
+  // every request goes through the framework, which opens the server spans.
   const fast = tracing.enabled
     ? () => false
-    : createFastPath({
-        contextPath: config.contextPath, registry, clientLimiter, discovery, metrics, maxBodyBytes, gzipMinBytes,
-        isStopping, errorAnswer: errorAnswerer(logger),
-      });
+    : createFastPath({ router, guards, registry, clientLimiter, discovery, metrics, maxBodyBytes, gzipMinBytes, errorAnswer: errorAnswerer(logger) });
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     if (!fast(req, res)) void framework(req, res);
   };

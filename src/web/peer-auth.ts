@@ -1,10 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
 import { CLUSTER_SECRET_HEADER } from '../cluster/peer-http.js';
 import { ErrorCodes } from '../core/error-codes.js';
 import { failStatus } from '../core/response-status.js';
-import { clientAddress } from './client-address.js';
-import { errorBody, sendJsonBytes } from './respond.js';
+import type { Guard, Refusal } from './middleware.js';
+import { errorBody } from './respond.js';
 
 export interface PeerAuthOptions {
   secret: string;
@@ -33,18 +32,20 @@ function plainAddress(address: string): string {
 /**
  * With a cluster secret configured, gossip and replication calls must carry it (or come from a
  * trusted address); anything else is refused with `no-permission`, so nobody can inject
- * instances through the replication API. Without a secret every call passes.
+ * instances through the replication API. Without a secret every call passes. A guard of the
+ * request pipeline, so it applies to every route.
  */
-export function peerAuth(options: PeerAuthOptions): MiddlewareHandler {
+export function peerAuth(options: PeerAuthOptions): Guard {
   const expected = Buffer.from(options.secret);
   const trusted = new Set(options.trustedAddresses.map(plainAddress));
-  return async (c, next) => {
-    if (options.secret === '' || !isPeerPath(c.req.path, options.contextPath)) return next();
-    const given = Buffer.from(c.req.header(CLUSTER_SECRET_HEADER) ?? '');
+  const refusal: Refusal = { status: 403, body: errorBody(failStatus(ErrorCodes.noPermission, 'Peer call without the cluster secret.')) };
+  return (req) => {
+    if (options.secret === '' || !isPeerPath(req.path, options.contextPath)) return undefined;
+    const given = Buffer.from(req.header(CLUSTER_SECRET_HEADER) ?? '');
     const ok = given.length === expected.length && timingSafeEqual(given, expected);
     // A trusted address only gets what Java peers call: gossip would let it pose as a member
     // and be sent the secret.
-    if (ok || (trusted.has(plainAddress(clientAddress(c))) && JAVA_PEER_PATH.test(withoutContext(c.req.path, options.contextPath)))) return next();
-    return sendJsonBytes(c, errorBody(failStatus(ErrorCodes.noPermission, 'Peer call without the cluster secret.')), 403);
+    if (ok || (trusted.has(plainAddress(req.remoteAddress)) && JAVA_PEER_PATH.test(withoutContext(req.path, options.contextPath)))) return undefined;
+    return refusal;
   };
 }

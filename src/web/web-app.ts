@@ -7,7 +7,7 @@ import { errorFields } from '../telemetry/logger.js';
 import type { NodeMetrics } from '../telemetry/metrics.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { ApiRouter } from './api-router.js';
-import { cors, refuseWhileStopping, requestMetrics, requestSpans } from './middleware.js';
+import { refuseWhileStopping, requestPipeline, type Guard } from './middleware.js';
 import { errorBody, sendJsonBytes } from './respond.js';
 
 export interface WebAppOptions {
@@ -17,6 +17,8 @@ export interface WebAppOptions {
   isStopping: () => boolean;
   /** With tracing on, every request gets a SERVER span; off, no middleware is installed at all. */
   tracing?: Tracing;
+  /** Checks every request passes after the shutdown gate, in order (see `Guard`). */
+  guards?: readonly Guard[];
 }
 
 /** Status and body of the answer to a failed request. */
@@ -43,16 +45,16 @@ export function errorAnswerer(logger: Logger): (err: unknown, path: string) => E
 }
 
 /**
- * The Hono application shell: CORS, request metrics, the shutdown gate, and one error mapper
- * that answers every failure in the ResponseStatus format. Route modules attach to `router`.
+ * The Hono application shell: the one request pipeline (CORS, request metrics, tracing, the
+ * shutdown gate and the other guards) and one error mapper that answers every failure in the
+ * ResponseStatus format. Route modules attach to `router`; `guards` is the chain the pipeline
+ * runs, for the direct path to run the same.
  */
-export function createWebApp(opts: WebAppOptions): { app: Hono; router: ApiRouter } {
+export function createWebApp(opts: WebAppOptions): { app: Hono; router: ApiRouter; guards: readonly Guard[] } {
   const app = new Hono();
-  if (opts.tracing?.enabled === true) app.use('*', requestSpans(opts.tracing));
-  app.use('*', cors);
-  app.use('*', requestMetrics(opts.metrics));
   const probes = new Set(['/health', '/ready', '/metrics'].flatMap((p) => (opts.contextPath === '' ? [p] : [p, `${opts.contextPath}${p}`])));
-  app.use('*', refuseWhileStopping(opts.isStopping, probes));
+  const guards = [refuseWhileStopping(opts.isStopping, probes), ...(opts.guards ?? [])];
+  app.use('*', requestPipeline({ metrics: opts.metrics, tracing: opts.tracing, guards }));
 
   const answer = errorAnswerer(opts.logger);
   app.onError((err, c) => {
@@ -64,5 +66,5 @@ export function createWebApp(opts: WebAppOptions): { app: Hono; router: ApiRoute
     sendJsonBytes(c, errorBody(failStatus(ErrorCodes.badRequest, `No endpoint at ${c.req.method} ${c.req.path}.`)), 404),
   );
 
-  return { app, router: new ApiRouter(app, opts.contextPath) };
+  return { app, router: new ApiRouter(app, opts.contextPath), guards };
 }
