@@ -58,7 +58,7 @@ const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ ...CORS_H
 export function sendBytes(c: Context, body: string | Uint8Array | null, status: number, headers: Readonly<Record<string, string>>): Response {
   const recorded = recordedHeaders(c);
   const init = { status, headers: recorded === undefined && headers === JSON_HEADERS ? JSON_HEADERS : { ...CORS_HEADERS, ...recorded, ...headers } };
-  const res = new Response(body, init as ResponseInit);
+  const res = new Response(body, init);
   (res as unknown as Record<symbol, unknown>)[COMPLETE] = true;
   return res;
 }

@@ -1,7 +1,17 @@
-import { request } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import { gzipSync } from 'node:zlib';
+import { getRequestListener } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { instance, startTestNode, type RunningNode } from '../helpers/node.js';
+import { systemClock } from '../../src/core/clock.js';
+import { ClientRateLimiter } from '../../src/ratelimit/rate-limiter.js';
+import { silentLogger } from '../../src/telemetry/logger.js';
+import { NodeMetrics } from '../../src/telemetry/metrics.js';
+import { discoveryRoutes } from '../../src/web/discovery-routes.js';
+import { createFastPath } from '../../src/web/fast-path.js';
+import type { Guard } from '../../src/web/middleware.js';
+import { registryRoutes } from '../../src/web/registry-routes.js';
+import { createWebApp, errorAnswerer } from '../../src/web/web-app.js';
+import { inProcessNode, instance, startTestNode, type RunningNode } from '../helpers/node.js';
 
 /**
  * The direct node:http path of the hottest routes must answer exactly what the framework routes
@@ -126,5 +136,63 @@ describe('fast path answers as the framework does', () => {
     expect(status).toBe(413);
     const next = await fetch(`${n.url}/api/registry/heartbeat.json`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: json({ instances: [inst('f1')] }) });
     expect(next.status).toBe(200);
+  });
+});
+
+describe('the direct path and the request pipeline share one guard chain', () => {
+  const refusal = '{"responseStatus":{"errorCode":"no-permission","errorMessage":"denied","errorType":null,"message":null}}';
+  const deny: Guard = (req) => (req.header('x-deny') === 'yes' ? { status: 403, body: refusal, headers: { 'x-denied-path': req.path } } : undefined);
+
+  /** The pieces http-layer wires, with one extra guard in the chain. */
+  function wire(withRegistryRoutes: boolean) {
+    const node = inProcessNode();
+    const metrics = new NodeMetrics();
+    const clientLimiter = new ClientRateLimiter({ enabled: false, limit: 1, maxTrackedClients: 1 }, 1_000, systemClock);
+    const { app, router, guards } = createWebApp({ contextPath: '', metrics, logger: silentLogger, isStopping: () => false, guards: [deny] });
+    if (withRegistryRoutes) registryRoutes(router, { registry: node.registry, clientLimiter, maxBodyBytes: 65_536 });
+    discoveryRoutes(router, { discovery: node.discovery, maxBodyBytes: 65_536, gzipMinBytes: 1_000 });
+    const fast = () =>
+      createFastPath({
+        router, guards, registry: node.registry, clientLimiter, discovery: node.discovery, metrics,
+        maxBodyBytes: 65_536, gzipMinBytes: 1_000, errorAnswer: errorAnswerer(silentLogger),
+      });
+    return { app, metrics, fast };
+  }
+
+  let server: Server | undefined;
+  afterAll(async () => {
+    await new Promise((r) => (server === undefined ? r(undefined) : server.close(r)));
+  });
+
+  it('a guard added to the pipeline refuses on the direct path as it does in the framework', async () => {
+    const { app, metrics, fast } = wire(true);
+    const direct = fast();
+    const framework = getRequestListener(app.fetch);
+    server = createServer((req, res) => {
+      if (!direct(req, res)) void framework(req, res);
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as { port: number };
+    const calls = [
+      { path: '/api/registry/heartbeat.json', method: 'POST', body: json({ instances: [inst('g1')] }) },
+      { path: '/api/discovery/service.json?serviceId=fast.demo&regionId=SHA', method: 'GET' },
+    ];
+    for (const call of calls) {
+      const init = { method: call.method, headers: { 'content-type': 'application/json', 'x-deny': 'yes' }, ...(call.body === undefined ? {} : { body: call.body }) };
+      const viaHttp = await fetch(`http://127.0.0.1:${port}${call.path}`, init);
+      const viaFramework = await app.request(call.path, init);
+      expect({ path: call.path, status: viaHttp.status, body: await viaHttp.text() }).toEqual({ path: call.path, status: 403, body: refusal });
+      expect({ path: call.path, status: viaFramework.status, body: await viaFramework.text() }).toEqual({ path: call.path, status: 403, body: refusal });
+      for (const h of ['x-denied-path', 'content-type', 'access-control-allow-origin']) expect(viaHttp.headers.get(h)).toBe(viaFramework.headers.get(h));
+      // Without the header the guard lets the same call through.
+      const allowed = await fetch(`http://127.0.0.1:${port}${call.path}`, { ...init, headers: { 'content-type': 'application/json' } });
+      expect(allowed.status).toBe(200);
+    }
+    // All four calls, the refused ones included, were answered by the direct path.
+    expect(/artemis_http_fast_path_requests_total (\d+)/.exec(await metrics.registry.metrics())?.[1]).toBe('4');
+  });
+
+  it('serves only endpoints the route table declares', () => {
+    expect(() => wire(false).fast()).toThrow(/not in the route table/);
   });
 });
