@@ -21,6 +21,7 @@ import { antiEntropyRoutes } from './anti-entropy-routes.js';
 import type { ApiRouter } from './api-router.js';
 import { clusterRoutes } from './cluster-routes.js';
 import { discoveryRoutes } from './discovery-routes.js';
+import { createFastPath } from './fast-path.js';
 import { managementRoutes } from './management-routes.js';
 import { openApiDocument } from './openapi.js';
 import { opsRoutes, type Readiness } from './ops-routes.js';
@@ -28,7 +29,6 @@ import { peerAuth } from './peer-auth.js';
 import { registryRoutes } from './registry-routes.js';
 import { replicationRoutes } from './replication-routes.js';
 import { statusRoutes } from './status-routes.js';
-import { createFastPath } from './fast-path.js';
 import { createWebApp, errorAnswerer } from './web-app.js';
 
 /** The parts of a node that its HTTP endpoints answer from. */

@@ -105,16 +105,18 @@ function complete(res: Response, recorded: Readonly<Record<string, string>> | un
 /**
  * The one request pipeline every route goes through, as a single middleware: response headers
  * kept as a plain record, OPTIONS preflight, the guards (shutdown gate, peer authentication,
- * ...: see `Guard`), then the handler, then CORS on the answer and the request metrics under the matched route
- * (the pattern, never the raw path). Folding them into one middleware saves Hono a promise and a
- * dispatch step each.
+ * ...: see `Guard`), then the handler, then CORS on the answer and the request metrics under
+ * the matched route (the pattern, never the raw path). Folding them into one middleware saves
+ * Hono a promise and a dispatch step each.
  */
 export function requestPipeline(opts: PipelineOptions): MiddlewareHandler {
   const { metrics, tracing, guards } = opts;
   const bound = new Map<string, RouteMetrics>();
   const record = (c: Context, start: number) => {
-    const route = c.req.routePath;
     const method = c.req.method;
+    // Preflights are answered before any route runs and are not counted.
+    if (method === 'OPTIONS') return;
+    const route = c.req.routePath;
     const key = `${method} ${route}`;
     let m = bound.get(key);
     if (m === undefined) bound.set(key, (m = new RouteMetrics(metrics, route, method)));

@@ -15,7 +15,7 @@ export interface WebAppOptions {
   metrics: NodeMetrics;
   logger: Logger;
   isStopping: () => boolean;
-  /** With tracing on, every request gets a SERVER span; off, no middleware is installed at all. */
+  /** With tracing on, every request gets a SERVER span; off, the pipeline makes no tracing call. */
   tracing?: Tracing;
   /** Checks every request passes after the shutdown gate, in order (see `Guard`). */
   guards?: readonly Guard[];
