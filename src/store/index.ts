@@ -1,12 +1,14 @@
 import { join } from 'node:path';
 import type { TaskScheduler } from '../core/scheduler.js';
 import type { ManagementStore } from './management-store.js';
+import { MysqlStore } from './mysql/mysql-store.js';
 import { RedisStore } from './redis/redis-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import { StoreInputError } from './store-errors.js';
 
 export * from './management-store.js';
 export * from './store-errors.js';
+export { MysqlStore, type MysqlStoreOptions } from './mysql/mysql-store.js';
 export { RedisStore, type RedisStoreOptions } from './redis/redis-store.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite/sqlite-store.js';
 
@@ -17,7 +19,8 @@ export const SQLITE_FILE_NAME = 'artemis.db';
 export interface StoreSpec {
   /**
    * Empty for SQLite at `<dataDir>/artemis.db`; `sqlite:<path>` (or `sqlite:///abs/path`) for another
-   * SQLite file, `sqlite::memory:` for a private in-memory one; `redis://…` or `rediss://…` for Redis.
+   * SQLite file, `sqlite::memory:` for a private in-memory one; `redis://…` or `rediss://…` for Redis;
+   * `mysql://user:pass@host:port/db` for the Java registry's MySQL schema (tuning in query parameters).
    * @defaultValue ''
    */
   url?: string;
@@ -55,5 +58,6 @@ export function createStore(spec: StoreSpec): ManagementStore {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
   if (scheme === 'sqlite') return new SqliteStore(sqlitePath(url), { onError, scheduler });
   if (scheme === 'redis' || scheme === 'rediss') return new RedisStore(url, { keyPrefix: spec.keyPrefix, onError });
-  throw new StoreInputError(`store.url must be empty, sqlite:<path>, redis://… or rediss://…; got a "${scheme ?? url}" URL.`);
+  if (scheme === 'mysql') return new MysqlStore(url, { onError });
+  throw new StoreInputError(`store.url must be empty, sqlite:<path>, redis://…, rediss://… or mysql://…; got a "${scheme ?? url}" URL.`);
 }

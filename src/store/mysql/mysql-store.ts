@@ -1,0 +1,304 @@
+import { createPool, type Pool, type PoolConnection } from 'mysql2/promise';
+import { ChangeNotifier } from '../change-notifier.js';
+import type {
+  CanaryRow,
+  EntityKind,
+  EntityRecord,
+  LogFilter,
+  LogRecord,
+  LogTable,
+  ManagementStore,
+  OperationRow,
+  StoreChange,
+  WriteBatch,
+} from '../management-store.js';
+import { StoreClosedError, StoreError, StoreNotInitializedError, StoreUnavailableError } from '../store-errors.js';
+import { checkBatch, checkEntityKind, checkEntityWrites, checkLimit, checkLogTable, checkTime, filterEntries, storedLogFields } from '../store-input.js';
+import { EntityWriter, listEntities } from './mysql-entities.js';
+import { bumpRevision, ensureMeta, readFingerprint, readMeta, sameFingerprint } from './mysql-feed.js';
+import { appendLog, pruneLogs, queryLogs } from './mysql-logs.js';
+import { applyCanaries, applyOperations, readCanaries, readOperations } from './mysql-operations.js';
+import { prepareSchema } from './mysql-schema-check.js';
+import { parseMysqlUrl, redactMysqlUrl, type MysqlTarget, type MysqlTuning } from './mysql-url.js';
+
+export interface MysqlStoreOptions extends Partial<MysqlTuning> {
+  /**
+   * Receives failed polls and what watch listeners throw.
+   * @defaultValue errors are dropped
+   */
+  onError?: (err: unknown) => void;
+}
+
+/** MySQL and MariaDB error numbers after which the same batch may simply be tried again. */
+const RETRYABLE = new Set([1213 /* deadlock */, 1205 /* lock wait timeout */]);
+const ATTEMPTS = 3;
+
+/** A driver failure as a store error; store errors and errors of the caller's batch pass through. */
+function storeFailure(err: unknown, what: string): unknown {
+  if (err instanceof StoreError) return err;
+  const e = err as { code?: unknown; errno?: unknown; sqlMessage?: unknown; message?: unknown };
+  if (typeof e.code === 'string' || typeof e.errno === 'number') {
+    return new StoreUnavailableError(`MySQL ${what} failed: ${String(e.code ?? e.errno)}: ${String(e.sqlMessage ?? e.message)}`, { cause: err });
+  }
+  return err;
+}
+
+/**
+ * Management state on the Java registry's MySQL schema (management spec 9), shared with Java
+ * nodes: pull-outs, groups, route rules and logs are the Java rows, written with the Java
+ * statements, so either side sees the other's operations. Writes of this store apply atomically
+ * (one transaction per batch) and reach its own watchers at once; writes of other nodes, Java
+ * ones included, are found by a poll every `pollIntervalMs` while anyone watches.
+ *
+ * @example
+ * const store = new MysqlStore('mysql://artemis:secret@db:3306/artemisdb');
+ * await store.init();
+ */
+export class MysqlStore implements ManagementStore {
+  readonly kind = 'mysql';
+  readonly target: MysqlTarget;
+  private readonly onError: (err: unknown) => void;
+  private readonly notifier: ChangeNotifier;
+  private pool: Pool | undefined;
+  private initializing: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  private poller: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
+  private pollFailed = false;
+  /** Whether init created the 20 Java tables in an empty database. */
+  createdJavaTables = false;
+
+  constructor(
+    readonly url: string,
+    options: MysqlStoreOptions = {},
+  ) {
+    const { onError, ...tuning } = options;
+    this.target = parseMysqlUrl(url, Object.fromEntries(Object.entries(tuning).filter(([, v]) => v !== undefined)) as Partial<MysqlTuning>);
+    this.onError = onError ?? (() => undefined);
+    this.notifier = new ChangeNotifier(this.onError);
+  }
+
+  init(): Promise<void> {
+    if (this.closing !== undefined) return Promise.reject(new StoreClosedError(this.kind));
+    this.initializing ??= this.open().catch(async (err: unknown) => {
+      this.initializing = undefined;
+      const pool = this.pool;
+      this.pool = undefined;
+      await pool?.end().catch(() => undefined);
+      if (err instanceof StoreError) throw err;
+      throw new StoreUnavailableError(`Cannot open the MySQL store ${redactMysqlUrl(this.url)}: ${(err as Error).message}`, { cause: err });
+    });
+    return this.initializing;
+  }
+
+  async write(batch: WriteBatch): Promise<number> {
+    const pool = this.ready();
+    // Everything is checked before the transaction starts, so a refused batch takes no ids.
+    checkBatch(batch);
+    const entities = checkEntityWrites(batch);
+    const logs = (batch.logs ?? []).map((l) => ({ table: checkLogTable(l.table), fields: storedLogFields(l.fields) }));
+    const revision = await this.transaction(pool, 'write', async (conn) => {
+      const meta = await readMeta(conn, true);
+      await applyOperations(conn, batch.upsert ?? [], batch.remove ?? []);
+      await applyCanaries(conn, batch.canary ?? []);
+      const writer = new EntityWriter(conn);
+      for (const write of entities) await writer.apply(write);
+      for (const log of logs) await appendLog(conn, log.table, log.fields);
+      return bumpRevision(conn, meta, entities.length > 0);
+    });
+    this.notifier.changed(revision);
+    return revision;
+  }
+
+  /**
+   * Appends log rows keeping their ids and creation times (for `artemis migrate`). Ids must be
+   * above every id of the table; the table's AUTO_INCREMENT moves past them.
+   */
+  async importLogs(table: LogTable, rows: LogRecord[]): Promise<void> {
+    const pool = this.ready();
+    const checked = rows.map((r) => ({ id: r.id, createTime: checkTime(r.createTime), fields: storedLogFields(r) }));
+    const revision = await this.transaction(pool, 'log import', async (conn) => {
+      const meta = await readMeta(conn, true);
+      for (const r of checked) await appendLog(conn, checkLogTable(table), r.fields, r.createTime, r.id);
+      return bumpRevision(conn, meta, false);
+    });
+    this.notifier.changed(revision);
+  }
+
+  operations(): Promise<OperationRow[]> {
+    return this.call('read', (pool) => readOperations(pool));
+  }
+
+  canaries(): Promise<CanaryRow[]> {
+    return this.call('read', (pool) => readCanaries(pool));
+  }
+
+  entities(kind: EntityKind): Promise<EntityRecord[]> {
+    return this.call('read', (pool) => listEntities(pool, checkEntityKind(kind)));
+  }
+
+  queryLogs(table: LogTable, filter: LogFilter, limit: number): Promise<LogRecord[]> {
+    return this.call('log query', (pool) => queryLogs(pool, checkLogTable(table), filterEntries(filter), checkLimit(limit)));
+  }
+
+  pruneLogs(before: number): Promise<number> {
+    return this.call('log prune', async (pool) => {
+      const time = checkTime(before);
+      return this.target.tuning.pruneLogs ? pruneLogs(pool, time) : 0;
+    });
+  }
+
+  watch(listener: (change: StoreChange) => void): () => void {
+    const remove = this.notifier.add(listener);
+    this.updatePolling();
+    return () => {
+      remove();
+      this.updatePolling();
+    };
+  }
+
+  revision(): Promise<number> {
+    return this.call('read', async (pool) => (await readMeta(pool)).revision);
+  }
+
+  entityRevision(): Promise<number> {
+    return this.call('read', async (pool) => (await readMeta(pool)).entityRevision);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async open(): Promise<void> {
+    const { host, port, user, password, database, tuning } = this.target;
+    const pool = createPool({
+      host,
+      port,
+      user,
+      password,
+      database,
+      connectionLimit: tuning.connectionLimit,
+      connectTimeout: tuning.connectTimeoutMs,
+      waitForConnections: true,
+      charset: 'utf8mb4',
+      supportBigNumbers: true,
+      bigNumberStrings: false,
+      dateStrings: true,
+    });
+    this.pool = pool;
+    const outcome = await prepareSchema(pool, database);
+    this.createdJavaTables = outcome.createdJavaTables;
+    await ensureMeta(pool);
+    if (this.closing !== undefined) throw new StoreClosedError(this.kind);
+    this.notifier.seen((await readMeta(pool)).revision);
+    this.updatePolling();
+  }
+
+  private async shutdown(): Promise<void> {
+    this.notifier.clear();
+    this.updatePolling();
+    await this.initializing?.catch(() => undefined);
+    await this.polling;
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.end();
+  }
+
+  private ready(): Pool {
+    if (this.closing !== undefined) throw new StoreClosedError(this.kind);
+    if (this.pool === undefined || this.initializing === undefined) throw new StoreNotInitializedError(this.kind);
+    return this.pool;
+  }
+
+  private async call<T>(what: string, fn: (pool: Pool) => Promise<T>): Promise<T> {
+    const pool = this.ready();
+    try {
+      return await fn(pool);
+    } catch (err) {
+      throw storeFailure(err, what);
+    }
+  }
+
+  /** Runs `fn` in one transaction, again on a deadlock; anything thrown rolls it back. */
+  private async transaction<T>(pool: Pool, what: string, fn: (conn: PoolConnection) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      let conn: PoolConnection | undefined;
+      try {
+        conn = await pool.getConnection();
+        await conn.beginTransaction();
+        const result = await fn(conn);
+        await conn.commit();
+        return result;
+      } catch (err) {
+        await conn?.rollback().catch(() => undefined);
+        const errno = (err as { errno?: unknown }).errno;
+        if (attempt < ATTEMPTS && typeof errno === 'number' && RETRYABLE.has(errno)) continue;
+        throw storeFailure(err, what);
+      } finally {
+        conn?.release();
+      }
+    }
+  }
+
+  private updatePolling(): void {
+    const wanted = this.notifier.size > 0 && this.pool !== undefined && this.closing === undefined;
+    if (wanted && this.poller === undefined) this.schedulePoll();
+    if (!wanted && this.poller !== undefined) {
+      clearTimeout(this.poller);
+      this.poller = undefined;
+    }
+  }
+
+  private schedulePoll(): void {
+    this.poller = setTimeout(() => {
+      this.polling = this.poll().finally(() => {
+        this.polling = undefined;
+        this.poller = undefined;
+        this.updatePolling();
+      });
+    }, this.target.tuning.pollIntervalMs);
+    this.poller.unref();
+  }
+
+  /** One look for writes of other nodes; see mysql-feed.ts. */
+  private async poll(): Promise<void> {
+    const pool = this.pool;
+    if (pool === undefined || this.closing !== undefined) return;
+    try {
+      const [meta, live] = await this.snapshot(pool);
+      let revision = meta.revision;
+      if (!sameFingerprint(meta.fingerprint, live)) {
+        revision = await this.transaction(pool, 'change poll', async (conn) => {
+          const locked = await readMeta(conn, true);
+          const now = await readFingerprint(conn);
+          if (sameFingerprint(locked.fingerprint, now)) return locked.revision;
+          return bumpRevision(conn, locked, false);
+        });
+      }
+      if (this.pollFailed) {
+        this.pollFailed = false;
+        this.notifier.resync(revision);
+      } else {
+        this.notifier.changed(revision);
+      }
+    } catch (err) {
+      this.pollFailed = true;
+      this.onError(storeFailure(err, 'change poll'));
+    }
+  }
+
+  /** The stored meta rows and the live fingerprint, read in one consistent snapshot. */
+  private async snapshot(pool: Pool) {
+    const conn = await pool.getConnection();
+    try {
+      await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+      const meta = await readMeta(conn);
+      const live = await readFingerprint(conn);
+      await conn.query('COMMIT');
+      return [meta, live] as const;
+    } finally {
+      conn.release();
+    }
+  }
+}
