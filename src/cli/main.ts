@@ -6,6 +6,7 @@ const USAGE = `Usage: artemis <command> [options]
 Commands:
   server                    start a registry node (artemis server --help for options)
   bench <scenario>          load-test a node (artemis bench --help)
+  migrate                   copy management state and logs between stores (artemis migrate --help)
 ${CLIENT_USAGE}
 Every command takes --help. Client commands talk to --url (or ARTEMIS_URL, default
 http://127.0.0.1:8080) and print tables, or JSON with --json. Exit codes: 0 ok, 1 failed, 2 usage.
@@ -34,6 +35,7 @@ async function main(args: string[]): Promise<number | undefined> {
     return serverCommand(rest, io, process.env);
   }
   if (command === 'bench') return (await import('./bench/command.js')).benchCommand(rest, io, process.env);
+  if (command === 'migrate') return (await import('./migrate-command.js')).migrateCommand(rest, io);
   if (isClientCommand(command)) return runClientCommand(argv, { io, env: process.env, onStop });
   switch (command) {
     case undefined:

@@ -149,6 +149,13 @@ export interface ManagementStore {
   /** Deletes log rows created before `before` (ms epoch); returns how many. */
   pruneLogs(before: number): Promise<number>;
   /**
+   * Appends log rows keeping their `id`, `createTime` and fields (for `artemis migrate`). Every id
+   * must be above the highest id the table has given out, and rows come in increasing id order;
+   * later ids of the table continue above them.
+   * @throws StoreInputError for an id that is not above the table's highest, or a bad row.
+   */
+  importLogs(table: LogTable, rows: LogRecord[]): Promise<void>;
+  /**
    * Calls `listener` after every write to this store by any node sharing it, and with
    * `resync: true` after a reconnect. Returns an unsubscribe function.
    */

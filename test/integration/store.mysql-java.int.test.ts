@@ -57,7 +57,7 @@ describe.skipIf(server === undefined)('MySQL store on the Java schema', () => {
       expect(JAVA_TABLES.every((t) => tables.includes(t.name))).toBe(true);
       expect(tables.filter((t) => !t.startsWith('artemis_')).sort()).toEqual(JAVA_TABLES.map((t) => t.name).sort());
       const columns = await rows(sql, "SELECT COLUMN_NAME AS c, COLUMN_TYPE AS ct, IS_NULLABLE AS n, COLUMN_DEFAULT AS d FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'service_group' ORDER BY ORDINAL_POSITION");
-      expect(columns.map((c) => [c.c, c.ct, c.n])).toEqual([
+      expect(columns.map((c): unknown[] => [c.c, c.ct, c.n])).toEqual([
         ['ID', 'bigint(20)', 'NO'],
         ['SERVICE_ID', 'varchar(255)', 'NO'],
         ['REGION_ID', 'varchar(255)', 'NO'],
@@ -72,7 +72,7 @@ describe.skipIf(server === undefined)('MySQL store on the Java schema', () => {
         ['DataChange_LastTime', 'timestamp', 'NO'],
       ]);
       const keys = await rows(sql, "SELECT INDEX_NAME AS i, NON_UNIQUE AS nu FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'instance' GROUP BY INDEX_NAME, NON_UNIQUE ORDER BY INDEX_NAME");
-      expect(keys.map((k) => [k.i, Number(k.nu)])).toEqual([['DataChange_LastTime', 1], ['INSTANCE_ID', 0], ['PRIMARY', 0]]);
+      expect(keys.map((k): unknown[] => [k.i, Number(k.nu)])).toEqual([['DataChange_LastTime', 1], ['INSTANCE_ID', 0], ['PRIMARY', 0]]);
     } finally {
       await sql.end();
     }
@@ -196,7 +196,7 @@ describe.skipIf(server === undefined)('MySQL store on the Java schema', () => {
       const [rule] = await rows(sql, 'SELECT * FROM service_route_rule');
       expect(rule).toMatchObject({ SERVICE_ID: 'demo.order', NAME: 'release-2024', STATUS: 'active', strategy: 'weighted-round-robin', DELETED: 0, DESCRIPTION: null });
       const groups = await rows(sql, 'SELECT ID, SERVICE_ID, REGION_ID, ZONE_ID, NAME, APP_ID, STATUS, DELETED, type FROM service_group ORDER BY ID');
-      expect(groups.map((g) => [g.NAME, g.APP_ID, g.STATUS, g.DELETED, g.type])).toEqual([['blue', '100001', 'active', 0, 'physical'], ['green', '100001', 'active', 0, 'physical']]);
+      expect(groups.map((g): unknown[] => [g.NAME, g.APP_ID, g.STATUS, g.DELETED, g.type])).toEqual([['blue', '100001', 'active', 0, 'physical'], ['green', '100001', 'active', 0, 'physical']]);
       const links = await rows(sql, 'SELECT ROUTE_RULE_ID, GROUP_ID, WEIGHT, UNRELEASED_WEIGHT FROM service_route_rule_group ORDER BY ID');
       expect(links.map((l) => ({ ...l }))).toEqual([
         { ROUTE_RULE_ID: rule!.ID, GROUP_ID: groups[0]!.ID, WEIGHT: null, UNRELEASED_WEIGHT: 80 },

@@ -85,6 +85,24 @@ export function logCases(h: StoreHarness): void {
       await expect(h.store.queryLogs('group', {}, -1)).rejects.toBeInstanceOf(StoreInputError);
     });
 
+    it('imports rows keeping their ids, times and fields, gives later ids above them and refuses ids not above', async () => {
+      await writeLog(h.store, 'group', { n: 0 });
+      const [own] = await h.store.queryLogs('group', {}, 10);
+      const base = own!.createTime;
+      const rows: LogRecord[] = [
+        { id: own!.id + 5, createTime: base + 1_234, updateTime: base + 1_234, name: 'imported', weight: 3, complete: false, reason: null },
+        { id: own!.id + 9, createTime: base + 2_001, updateTime: base + 2_001, name: 'second' },
+      ];
+      await h.store.importLogs('group', rows);
+      expect(await h.store.queryLogs('group', {}, 10)).toEqual([own, ...rows]);
+      expect(await h.store.queryLogs('group', { name: 'IMPORTED' }, 10)).toEqual([rows[0]]);
+      await expect(h.store.importLogs('group', [{ id: own!.id + 9, createTime: base + 3_000, updateTime: base + 3_000 }])).rejects.toBeInstanceOf(StoreInputError);
+      await writeLog(h.store, 'group', { n: 1 });
+      const all = await h.store.queryLogs('group', {}, 10);
+      expect(all).toHaveLength(4);
+      expect(all[3]!.id).toBeGreaterThan(own!.id + 9);
+    });
+
     it('prunes rows created before a time, in every table, and never reuses ids', async () => {
       await writeLog(h.store, 'group', { n: 0 });
       await writeLog(h.store, 'instance-operation', { n: 0 });

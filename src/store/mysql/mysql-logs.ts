@@ -88,6 +88,17 @@ function recordOf(m: MappedTable, row: RowDataPacket): LogRecord {
   return { ...rowFields(m, row), id: Number(row.ID), createTime: created, updateTime: Number(row._ut) * 1000 };
 }
 
+/** The highest id the log table has given out (its AUTO_INCREMENT less one). */
+export async function lastLogId(conn: PoolConnection, table: LogTable): Promise<number> {
+  const name = LOG_TABLE_MAP[table].table.name;
+  const [max] = await conn.query<RowDataPacket[]>(`SELECT IFNULL(MAX(ID), 0) AS m FROM ${q(name)}`);
+  const [next] = await conn.query<RowDataPacket[]>(
+    'SELECT AUTO_INCREMENT AS a FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
+    [name],
+  );
+  return Math.max(Number(max[0]?.m ?? 0), Number(next[0]?.a ?? 1) - 1);
+}
+
 /** Rows of `table` passing every entry, oldest (lowest id) first, at most `limit`. */
 export async function queryLogs(db: Db, table: LogTable, entries: ReadonlyArray<[string, LogValue]>, limit: number): Promise<LogRecord[]> {
   const m = LOG_TABLE_MAP[table];

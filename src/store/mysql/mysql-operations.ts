@@ -57,6 +57,7 @@ export async function applyOperations(conn: PoolConnection, upsert: OperationRow
       );
     } else {
       await conn.query(`INSERT IGNORE INTO ${q(spec.table)} (${columns.map(q).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, keyValues(row));
+      await upsertAudit(conn, row);
     }
   }
   for (const row of remove) {
@@ -67,7 +68,20 @@ export async function applyOperations(conn: PoolConnection, upsert: OperationRow
     }
     const where = spec.key.map(([, c]) => `${q(c)} = ?`).join(' AND ');
     await conn.query(`DELETE FROM ${q(spec.table)} WHERE ${where}`, keyValues(row));
+    if (!spec.audit) await conn.query('DELETE FROM artemis_operation WHERE identity_hash = ?', [auditHash(row)]);
   }
+}
+
+/** The side row that keeps operatorId and token of a zone or group operation (their Java tables have no such columns). */
+const auditHash = (row: OperationRow): Buffer => hash(`audit\u0000${operationIdentity(row)}`);
+
+async function upsertAudit(conn: PoolConnection, row: OperationRow): Promise<void> {
+  const body = JSON.stringify({ audit: true, identity: operationIdentity(row), operatorId: row.operatorId, token: row.token });
+  if (row.operatorId === '' && row.token === '') {
+    await conn.query('DELETE FROM artemis_operation WHERE identity_hash = ?', [auditHash(row)]);
+    return;
+  }
+  await conn.query('INSERT INTO artemis_operation (identity_hash, body) VALUES (?, ?) ON DUPLICATE KEY UPDATE body = VALUES(body)', [auditHash(row), body]);
 }
 
 async function upsertSide(conn: PoolConnection, row: OperationRow): Promise<void> {
@@ -82,10 +96,13 @@ async function upsertSide(conn: PoolConnection, row: OperationRow): Promise<void
   await conn.query('UPDATE artemis_operation SET body = ? WHERE identity_hash = ?', [JSON.stringify(kept), id]);
 }
 
-const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
+const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'bigint' ? String(v) : '');
 
 /** Every operation row: the Java tables (rows with a blank OPERATION skipped, as the Java readers do), then the side table. */
 export async function readOperations(db: Db): Promise<OperationRow[]> {
+  const [side] = await db.query<RowDataPacket[]>('SELECT body FROM artemis_operation ORDER BY seq');
+  const bodies = side.map((r) => JSON.parse(String(r.body)) as OperationRow & { audit?: boolean; identity?: string });
+  const audits = new Map(bodies.filter((b) => b.audit === true).map((b) => [b.identity, b]));
   const out: OperationRow[] = [];
   for (const [kind, spec] of Object.entries(OPERATION_TABLES) as Array<[OperationKind, (typeof OPERATION_TABLES)[OperationKind]]>) {
     const columns = [...spec.key.map(([, c]) => c), ...(spec.audit ? ['OPERATOR_ID', 'TOKEN'] : [])];
@@ -93,11 +110,12 @@ export async function readOperations(db: Db): Promise<OperationRow[]> {
     for (const r of rows) {
       const fields: Partial<OperationRow> = {};
       for (const [field, column] of spec.key) (fields as Record<string, string>)[field] = str(r[column]);
-      out.push(operationRow({ ...fields, kind, operation: str(r.OPERATION), operatorId: str(r.OPERATOR_ID), token: str(r.TOKEN) }));
+      const row = operationRow({ ...fields, kind, operation: str(r.OPERATION), operatorId: str(r.OPERATOR_ID), token: str(r.TOKEN) });
+      const audit = spec.audit ? undefined : audits.get(operationIdentity(row));
+      out.push(audit === undefined ? row : { ...row, operatorId: audit.operatorId, token: audit.token });
     }
   }
-  const [side] = await db.query<RowDataPacket[]>('SELECT body FROM artemis_operation ORDER BY seq');
-  for (const r of side) out.push(operationRow(JSON.parse(String(r.body)) as OperationRow));
+  for (const b of bodies) if (b.audit !== true) out.push(operationRow(b));
   return out;
 }
 

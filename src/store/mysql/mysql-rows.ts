@@ -181,7 +181,9 @@ export function fromSql(column: ColumnDef, value: unknown): LogValue {
   if (column.type === 'bool') return value === null || value === undefined ? column.name === 'DELETED' : Number(value) !== 0;
   if (value === null || value === undefined) return column.nullable ? null : column.type === 'int' ? 0 : '';
   if (column.type === 'int') return Number(value);
-  return String(value);
+  if (typeof value === 'string') return value;
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  return typeof value === 'number' || typeof value === 'bigint' ? String(value) : JSON.stringify(value);
 }
 
 /** The fields a Java row of a mapped table reads as. */

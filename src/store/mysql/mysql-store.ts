@@ -12,11 +12,11 @@ import type {
   StoreChange,
   WriteBatch,
 } from '../management-store.js';
-import { StoreClosedError, StoreError, StoreNotInitializedError, StoreUnavailableError } from '../store-errors.js';
+import { StoreClosedError, StoreError, StoreInputError, StoreNotInitializedError, StoreUnavailableError } from '../store-errors.js';
 import { checkBatch, checkEntityKind, checkEntityWrites, checkLimit, checkLogTable, checkTime, filterEntries, storedLogFields } from '../store-input.js';
 import { EntityWriter, listEntities } from './mysql-entities.js';
 import { bumpRevision, ensureMeta, readFingerprint, readMeta, sameFingerprint } from './mysql-feed.js';
-import { appendLog, pruneLogs, queryLogs } from './mysql-logs.js';
+import { appendLog, lastLogId, pruneLogs, queryLogs } from './mysql-logs.js';
 import { applyCanaries, applyOperations, readCanaries, readOperations } from './mysql-operations.js';
 import { prepareSchema } from './mysql-schema-check.js';
 import { parseMysqlUrl, redactMysqlUrl, type MysqlTarget, type MysqlTuning } from './mysql-url.js';
@@ -73,7 +73,7 @@ export class MysqlStore implements ManagementStore {
     options: MysqlStoreOptions = {},
   ) {
     const { onError, ...tuning } = options;
-    this.target = parseMysqlUrl(url, Object.fromEntries(Object.entries(tuning).filter(([, v]) => v !== undefined)) as Partial<MysqlTuning>);
+    this.target = parseMysqlUrl(url, Object.fromEntries(Object.entries(tuning).filter(([, v]) => v !== undefined)));
     this.onError = onError ?? (() => undefined);
     this.notifier = new ChangeNotifier(this.onError);
   }
@@ -119,7 +119,12 @@ export class MysqlStore implements ManagementStore {
     const checked = rows.map((r) => ({ id: r.id, createTime: checkTime(r.createTime), fields: storedLogFields(r) }));
     const revision = await this.transaction(pool, 'log import', async (conn) => {
       const meta = await readMeta(conn, true);
-      for (const r of checked) await appendLog(conn, checkLogTable(table), r.fields, r.createTime, r.id);
+      let last = await lastLogId(conn, checkLogTable(table));
+      for (const r of checked) {
+        if (!Number.isSafeInteger(r.id) || r.id <= last) throw new StoreInputError(`Log id ${r.id} of ${table} is not above the table's last id ${last}.`);
+        last = r.id;
+        await appendLog(conn, table, r.fields, r.createTime, r.id);
+      }
       return bumpRevision(conn, meta, false);
     });
     this.notifier.changed(revision);

@@ -14,9 +14,32 @@ import {
   type WriteBatch,
 } from '../management-store.js';
 import { StoreClosedError, StoreError, StoreInputError, StoreNotInitializedError, StoreSchemaError, StoreUnavailableError } from '../store-errors.js';
-import { checkBatch, checkEntityKind, checkLimit, checkLogTable, checkTime, filterEntries, logMatches } from '../store-input.js';
+import { checkBatch, checkEntityKind, checkLimit, checkLogTable, checkTime, filterEntries, logMatches, storedLogFields } from '../store-input.js';
 import { createConnection, quitQuietly, redactUrl, withTimeout, type RedisConnectionSettings } from './redis-connection.js';
 import { REDIS_SCHEMA_VERSION, WRITE_SCRIPT, decodeCanary, decodeEntities, decodeLogEntry, decodeOperation, encodeBatch, redisKeys, type RedisKeys } from './redis-layout.js';
+
+/**
+ * Appends imported log rows: KEYS 1 stream, 2 log-seq; ARGV 1 table, 2 rows JSON. Refuses (and
+ * writes nothing) when an id is not above the table's sequence or a time is below the stream's last entry.
+ */
+const IMPORT_LOGS_SCRIPT = `
+local rows = cjson.decode(ARGV[2])
+local last = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+local lastTime = -1
+if #top > 0 then lastTime = tonumber(string.match(top[1][1], '^(%d+)-')) end
+for _, r in ipairs(rows) do
+  if r.id <= last then return 'log id ' .. r.id .. ' is not above the last id ' .. last end
+  if r.t < lastTime then return 'log id ' .. r.id .. ' is older than the newest entry' end
+  last = r.id
+  lastTime = r.t
+end
+for _, r in ipairs(rows) do
+  redis.call('XADD', KEYS[1], r.t .. '-*', 'id', r.id, 'f', r.f)
+end
+if #rows > 0 then redis.call('HSET', KEYS[2], ARGV[1], last) end
+return 'OK'
+`;
 
 /** Tuning of a {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -157,6 +180,18 @@ export class RedisStore implements ManagementStore {
       removed += Number(count);
     }
     return removed;
+  }
+
+  /** Appends log rows with their own ids and times (entry ids `<createTime>-<n>`); see ManagementStore.importLogs. */
+  async importLogs(table: LogTable, rows: LogRecord[]): Promise<void> {
+    this.ready();
+    const checked = rows.map((r) => {
+      if (!Number.isSafeInteger(r.id) || r.id < 1) throw new StoreInputError(`Invalid log id: ${String(r.id)}`);
+      return { id: r.id, t: Math.max(0, Math.floor(checkTime(r.createTime))), f: JSON.stringify(storedLogFields(r)) };
+    });
+    const keys = [this.keys.log(checkLogTable(table)), this.keys.logSeq];
+    const result = await this.call('log import', (c) => c.eval(IMPORT_LOGS_SCRIPT, keys.length, ...keys, table, JSON.stringify(checked)));
+    if (result !== 'OK') throw new StoreInputError(`Cannot import the logs of ${table}: ${String(result)}`);
   }
 
   watch(listener: (change: StoreChange) => void): () => void {

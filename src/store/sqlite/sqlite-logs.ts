@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { LogFields, LogRecord, LogTable, LogValue } from '../management-store.js';
+import { StoreInputError } from '../store-errors.js';
 import { foldCase, logRecord } from '../store-input.js';
 import { LOG_KEY_COLUMNS } from './sqlite-schema.js';
 
@@ -46,6 +47,8 @@ export class SqliteLogs {
   private readonly nextId: Statement<[string], { last_id: number }>;
   private readonly insert: Statement<unknown[]>;
   private readonly prune: Statement<[number]>;
+  private readonly lastId: Statement<[string], { last_id: number }>;
+  private readonly setLastId: Statement<[string, number]>;
   /** Prepared SELECTs by SQL text; filters come from a handful of endpoints, so few shapes exist. */
   private readonly selects = new Map<string, Statement<unknown[]>>();
 
@@ -56,6 +59,8 @@ export class SqliteLogs {
     const columns = ['tbl', 'id', 'create_time', ...KEY_COLUMNS, 'fields'];
     this.insert = db.prepare(`INSERT INTO log (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
     this.prune = db.prepare('DELETE FROM log WHERE create_time < ?');
+    this.lastId = db.prepare('SELECT last_id FROM log_seq WHERE tbl = ?');
+    this.setLastId = db.prepare('INSERT INTO log_seq (tbl, last_id) VALUES (?, ?) ON CONFLICT (tbl) DO UPDATE SET last_id = excluded.last_id');
   }
 
   /** Appends one row; call inside the batch's transaction. */
@@ -66,6 +71,22 @@ export class SqliteLogs {
       return typeof value === 'string' ? foldCase(value) : null;
     });
     this.insert.run(table, id, now, ...keys, JSON.stringify(fields));
+  }
+
+  /**
+   * Appends one row with its own id and time; call inside a transaction. The table's sequence
+   * moves up to the id, so ids given out later stay above it.
+   * @throws StoreInputError when the id is not above every id the table has given out.
+   */
+  restore(table: LogTable, id: number, createTime: number, fields: LogFields): void {
+    const last = this.lastId.get(table)?.last_id ?? 0;
+    if (!Number.isSafeInteger(id) || id <= last) throw new StoreInputError(`Log id ${id} of ${table} is not above the table's last id ${last}.`);
+    this.setLastId.run(table, id);
+    const keys = KEY_FIELDS.map((name) => {
+      const value = Object.hasOwn(fields, name) ? fields[name] : undefined;
+      return typeof value === 'string' ? foldCase(value) : null;
+    });
+    this.insert.run(table, id, createTime, ...keys, JSON.stringify(fields));
   }
 
   /** Rows of `table` passing every filter entry, oldest first, at most `limit`. */

@@ -133,6 +133,10 @@ export class SqliteStore implements ManagementStore {
     return this.call('log prune', (tables) => tables.logs.pruneBefore(checkTime(before)));
   }
 
+  importLogs(table: LogTable, rows: LogRecord[]): Promise<void> {
+    return this.call('log import', (tables) => tables.importLogs(checkLogTable(table), rows));
+  }
+
   watch(listener: (change: StoreChange) => void): () => void {
     const remove = this.notifier.add(listener);
     return remove;

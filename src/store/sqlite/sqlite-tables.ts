@@ -1,7 +1,17 @@
-import type { Database, Statement } from 'better-sqlite3';
-import { type CanaryRow, type EntityFields, type EntityKind, type EntityRecord, type EntityWrite, type OperationRow, type WriteBatch } from '../management-store.js';
+import type { Database, Statement, Transaction } from 'better-sqlite3';
+import {
+  type CanaryRow,
+  type EntityFields,
+  type EntityKind,
+  type EntityRecord,
+  type EntityWrite,
+  type LogRecord,
+  type LogTable,
+  type OperationRow,
+  type WriteBatch,
+} from '../management-store.js';
 import { StoreSchemaError } from '../store-errors.js';
-import { checkCanaryRow, checkEntityKind, checkEntityWrites, checkLogTable, checkOperationRow, entityRecord, foldCase, storedLogFields } from '../store-input.js';
+import { checkCanaryRow, checkEntityKind, checkEntityWrites, checkLogTable, checkOperationRow, checkTime, entityRecord, foldCase, storedLogFields } from '../store-input.js';
 import { SqliteLogs } from './sqlite-logs.js';
 
 const OPERATION_COLUMNS = [
@@ -114,6 +124,7 @@ export class SqliteTables {
   private readonly readOperations: Statement<[], OperationRow>;
   private readonly readCanaries: Statement<[], Omit<CanaryRow, 'ips'> & { ips: string }>;
   private readonly applyBatch: (batch: WriteBatch, now: number) => number;
+  private readonly importTx: Transaction<(table: LogTable, rows: LogRecord[]) => void>;
 
   constructor(db: Database) {
     this.logs = new SqliteLogs(db);
@@ -127,6 +138,9 @@ export class SqliteTables {
     this.markEntityRevision = db.prepare("UPDATE meta SET value = ? WHERE name = 'entity_revision'");
     this.readOperations = db.prepare(`SELECT ${OPERATION_COLUMNS.map(([f, c]) => `${c} AS ${f}`).join(', ')} FROM operation ORDER BY rowid`);
     this.readCanaries = db.prepare('SELECT service_id AS serviceId, app_id AS appId, region_id AS regionId, ips FROM canary ORDER BY rowid');
+    this.importTx = db.transaction((table: LogTable, rows: LogRecord[]) => {
+      for (const row of rows) this.logs.restore(table, row.id, checkTime(row.createTime), storedLogFields(row));
+    });
     const tx = db.transaction((batch: WriteBatch, now: number) => this.apply(batch, now));
     // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading a read lock.
     this.applyBatch = (batch, now) => tx.immediate(batch, now);
@@ -135,6 +149,11 @@ export class SqliteTables {
   /** Applies a batch in one transaction and returns the new revision; anything thrown rolls it all back. */
   write(batch: WriteBatch, now: number): number {
     return this.applyBatch(batch, now);
+  }
+
+  /** Appends log rows with their own ids and times, in one transaction (see ManagementStore.importLogs). */
+  importLogs(table: LogTable, rows: LogRecord[]): void {
+    this.importTx.immediate(table, rows);
   }
 
   /** The revision of the last committed batch (0 for a new file). */
