@@ -86,9 +86,11 @@ export async function bumpRevision(conn: PoolConnection, before: MetaState, enti
   const after = await readFingerprint(conn);
   const revision = before.revision + 1;
   const entityChanged = entities || after.entities !== before.fingerprint.entities;
-  await conn.query("UPDATE artemis_meta SET value = ? WHERE name = 'revision'", [revision]);
-  if (entityChanged) await conn.query("UPDATE artemis_meta SET value = ? WHERE name = 'entity_revision'", [revision]);
-  await conn.query("UPDATE artemis_meta SET note = ? WHERE name = 'fingerprint'", [JSON.stringify(after)]);
+  await conn.query(
+    "UPDATE artemis_meta SET value = CASE name WHEN 'fingerprint' THEN value ELSE ? END, note = CASE name WHEN 'fingerprint' THEN ? ELSE note END " +
+      `WHERE name IN ('revision', 'fingerprint'${entityChanged ? ", 'entity_revision'" : ''})`,
+    [revision, JSON.stringify(after)],
+  );
   return revision;
 }
 
