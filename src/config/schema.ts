@@ -72,7 +72,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   store: z
     .strictObject({
-      url: z.string().default('').describe('Management store: empty for SQLite in dataDir, or redis://host:port/db for a cluster.'),
+      url: z.string().default('').describe('Management store: empty for SQLite in dataDir, redis://host:port/db for a cluster, or mysql://user:pass@host:port/db for the Java schema.'),
       keyPrefix: z.string().min(1).default('artemis:').describe('Prefix of every Redis key of this cluster.'),
     })
     .prefault({}),
