@@ -1,8 +1,8 @@
 /**
  * The port through which management state is kept: operation rows (what is pulled out now),
  * canary IP sets, routing entities (groups, route rules and their links) and append-only audit
- * logs. Two adapters implement it (SQLite for a single node, Redis for a cluster) and pass the
- * same conformance suite (management-store.contract.ts).
+ * logs. Three adapters implement it (SQLite for a single node, Redis for a cluster, MySQL on the
+ * Java registry's schema) and pass the same conformance suite (management-store.contract.ts).
  */
 
 /** What an operation targets. */
@@ -132,7 +132,7 @@ export interface StoreChange {
 }
 
 export interface ManagementStore {
-  /** 'sqlite' or 'redis', for logs and status. */
+  /** 'sqlite', 'redis' or 'mysql', for logs and status. */
   readonly kind: string;
   /** Creates or migrates the schema, connects. Idempotent. */
   init(): Promise<void>;
