@@ -71,7 +71,7 @@ const results = [
       await s.init();
       return s;
     },
-    async () => rmSync(dir, { recursive: true, force: true }),
+    () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
   ),
   await measure(
     'redis',
