@@ -114,6 +114,39 @@ describe.skipIf(server === undefined)('MySQL store on the Java schema', () => {
     expect(JAVA_KEYS['service-instance']({ serviceId: 'S', instanceId: 'I-1' })).toBe(recordKeys.serviceInstance('S', 'I-1'));
   });
 
+  it('takes one revision for a Java write however many of our stores watch, and marks routing changes for reload', async () => {
+    const db = await freshDatabase('feed');
+    const open = async () => {
+      const s = new MysqlStore(db.url, { pollIntervalMs: 20 });
+      await s.init();
+      return s;
+    };
+    const stores = [await open(), await open(), await open()];
+    const sql = await adminConnection(server!, db.name);
+    try {
+      const seen = stores.map(() => [] as number[]);
+      stores.forEach((s, i) => s.watch((c) => seen[i]!.push(c.revision)));
+      const before = await stores[0]!.revision();
+      await sql.query("INSERT INTO server (region_id, server_id, operation, operator_id, token) VALUES ('SHA', '10.0.0.9', 'pullout', 'java-ops', 't')");
+      const after = before + 1;
+      await until(() => Promise.resolve(seen.every((r) => r.includes(after))), (ok) => ok, 5_000);
+      // Give every poller a few more rounds: none may take another revision for the same write.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await stores[1]!.revision()).toBe(after);
+      expect(seen.every((r) => r.includes(after))).toBe(true);
+      expect(await stores[2]!.entityRevision()).toBe(0);
+      expect((await stores[2]!.operations()).map((o) => [o.kind, o.serverId, o.operatorId])).toEqual([['server', '10.0.0.9', 'java-ops']]);
+
+      await sql.query("INSERT INTO service_group_tag (group_id, tag, value) VALUES (7, 'env', 'prod')");
+      await until(() => stores[0]!.entityRevision(), (r) => r > 0, 5_000);
+      expect(await stores[0]!.entityRevision()).toBe(await stores[0]!.revision());
+      expect(await stores[1]!.entities('group-tag')).toEqual([{ id: 1, key: '7\u0000env', fields: { groupId: 7, tag: 'env', value: 'prod' } }]);
+    } finally {
+      await sql.end();
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
   describe('a node beside Java writers', () => {
     let node: RunningNode;
     let sql: Connection;
