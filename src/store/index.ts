@@ -33,7 +33,7 @@ export interface StoreSpec {
   keyPrefix?: string;
   /** Receives lost connections, failed change polls and what watch listeners throw. */
   onError?: (err: unknown) => void;
-  /** Runs the SQLite revision poll (the node's scheduler); by default the store runs its own. */
+  /** Runs the SQLite revision poll and the MySQL change poll (the node's scheduler); by default the store runs its own. */
   scheduler?: TaskScheduler;
 }
 
@@ -58,6 +58,6 @@ export function createStore(spec: StoreSpec): ManagementStore {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
   if (scheme === 'sqlite') return new SqliteStore(sqlitePath(url), { onError, scheduler });
   if (scheme === 'redis' || scheme === 'rediss') return new RedisStore(url, { keyPrefix: spec.keyPrefix, onError });
-  if (scheme === 'mysql') return new MysqlStore(url, { onError });
+  if (scheme === 'mysql') return new MysqlStore(url, { onError, scheduler });
   throw new StoreInputError(`store.url must be empty, sqlite:<path>, redis://…, rediss://… or mysql://…; got a "${scheme ?? url}" URL.`);
 }

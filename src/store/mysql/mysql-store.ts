@@ -1,4 +1,5 @@
 import { createPool, type Pool, type PoolConnection } from 'mysql2/promise';
+import { Scheduler, type TaskScheduler } from '../../core/scheduler.js';
 import { ChangeNotifier } from '../change-notifier.js';
 import type {
   CanaryRow,
@@ -27,6 +28,12 @@ export interface MysqlStoreOptions extends Partial<MysqlTuning> {
    * @defaultValue errors are dropped
    */
   onError?: (err: unknown) => void;
+  /**
+   * Runs the change poll (task `store.change-poll`), e.g. the node's scheduler, which starts and
+   * stops it with the node.
+   * @defaultValue a scheduler of the store's own, started by `init()` and stopped by `close()`
+   */
+  scheduler?: TaskScheduler;
 }
 
 /** MySQL and MariaDB error numbers after which the same batch may simply be tried again. */
@@ -62,8 +69,8 @@ export class MysqlStore implements ManagementStore {
   private pool: Pool | undefined;
   private initializing: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
-  private poller: NodeJS.Timeout | undefined;
-  private polling: Promise<void> | undefined;
+  /** The scheduler of the change poll when none was given. */
+  private readonly ownScheduler: Scheduler | undefined;
   private pollFailed = false;
   /** Whether init created the 20 Java tables in an empty database. */
   createdJavaTables = false;
@@ -72,10 +79,12 @@ export class MysqlStore implements ManagementStore {
     readonly url: string,
     options: MysqlStoreOptions = {},
   ) {
-    const { onError, ...tuning } = options;
+    const { onError, scheduler, ...tuning } = options;
     this.target = parseMysqlUrl(url, Object.fromEntries(Object.entries(tuning).filter(([, v]) => v !== undefined)));
     this.onError = onError ?? (() => undefined);
     this.notifier = new ChangeNotifier(this.onError);
+    if (scheduler === undefined) this.ownScheduler = new Scheduler((_, err) => this.onError(err));
+    (scheduler ?? this.ownScheduler)?.add({ name: 'store.change-poll', intervalMs: this.target.tuning.pollIntervalMs, run: () => this.poll() });
   }
 
   init(): Promise<void> {
@@ -154,12 +163,7 @@ export class MysqlStore implements ManagementStore {
   }
 
   watch(listener: (change: StoreChange) => void): () => void {
-    const remove = this.notifier.add(listener);
-    this.updatePolling();
-    return () => {
-      remove();
-      this.updatePolling();
-    };
+    return this.notifier.add(listener);
   }
 
   revision(): Promise<number> {
@@ -197,14 +201,13 @@ export class MysqlStore implements ManagementStore {
     await ensureMeta(pool);
     if (this.closing !== undefined) throw new StoreClosedError(this.kind);
     this.notifier.seen((await readMeta(pool)).revision);
-    this.updatePolling();
+    this.ownScheduler?.start();
   }
 
   private async shutdown(): Promise<void> {
     this.notifier.clear();
-    this.updatePolling();
+    await this.ownScheduler?.stop();
     await this.initializing?.catch(() => undefined);
-    await this.polling;
     const pool = this.pool;
     this.pool = undefined;
     await pool?.end();
@@ -246,30 +249,10 @@ export class MysqlStore implements ManagementStore {
     }
   }
 
-  private updatePolling(): void {
-    const wanted = this.notifier.size > 0 && this.pool !== undefined && this.closing === undefined;
-    if (wanted && this.poller === undefined) this.schedulePoll();
-    if (!wanted && this.poller !== undefined) {
-      clearTimeout(this.poller);
-      this.poller = undefined;
-    }
-  }
-
-  private schedulePoll(): void {
-    this.poller = setTimeout(() => {
-      this.polling = this.poll().finally(() => {
-        this.polling = undefined;
-        this.poller = undefined;
-        this.updatePolling();
-      });
-    }, this.target.tuning.pollIntervalMs);
-    this.poller.unref();
-  }
-
   /** One look for writes of other nodes; see mysql-feed.ts. */
   private async poll(): Promise<void> {
     const pool = this.pool;
-    if (pool === undefined || this.closing !== undefined) return;
+    if (pool === undefined || this.closing !== undefined || this.notifier.size === 0) return;
     try {
       const [meta, live] = await this.snapshot(pool);
       let revision = meta.revision;
