@@ -1,6 +1,7 @@
 import { Api } from './api.js';
-import { COMMON_HELP, CommandError, UsageError, expectPositionals, parseCommand, type Io, type Parsed } from './common.js';
+import { COMMON_HELP, CommandError, UsageError, didYouMean, expectPositionals, parseCommand, type Io, type Parsed } from './common.js';
 import { INSTANCE_HELP, INSTANCE_OPTIONS, OPERATE_HELP, operateInstance, registryOperation } from './instance-commands.js';
+import { KEEPALIVE_HELP, KEEPALIVE_OPTIONS, keepalive } from './keepalive-command.js';
 import { clusterStatus, instanceList, serviceGet, serviceList, status } from './read-commands.js';
 import { WATCH_HELP, WATCH_OPTIONS, watch, type StopHook } from './watch-command.js';
 import { CONVERT_HELP, CONVERT_OPTIONS, configConvert, configShow } from './config-commands.js';
@@ -40,7 +41,12 @@ const COMMANDS: Record<string, Command> = {
   'service list': { usage: 'artemis service list [options]\n\nLists every service that has instances.', positionals: [], run: (api, p, c) => serviceList(api, p.flags, c.io) },
   'service get': { usage: 'artemis service get <serviceId> [options]\n\nShows one service and its instances.', positionals: ['serviceId'], run: (api, p, c) => serviceGet(api, p.flags, c.io, p.positionals[0]!) },
   'instance list': { usage: 'artemis instance list <serviceId> [options]\n\nLists the instances of a service.', positionals: ['serviceId'], run: (api, p, c) => instanceList(api, p.flags, c.io, p.positionals[0]!) },
-  'instance register': registryCommand('register', 'Registers one instance (its lease expires unless heartbeats follow).'),
+  'instance register': {
+    ...registryCommand('register', 'Registers one instance (its lease expires unless heartbeats follow; --keepalive sends them).'),
+    usage: `artemis instance register --service <id> --instance-id <id> --instance-url <url> [--keepalive] [options]\n\nRegisters one instance (its lease expires unless heartbeats follow; --keepalive sends them).\n\n${INSTANCE_HELP}\n${KEEPALIVE_HELP}`,
+    options: { ...INSTANCE_OPTIONS, ...KEEPALIVE_OPTIONS },
+    run: (api, p, c) => (p.values.keepalive === true ? keepalive(api, p.flags, c.io, p.values, c.onStop) : registryOperation('register', api, p.flags, c.io, p.values)),
+  },
   'instance heartbeat': registryCommand('heartbeat', 'Renews the lease of one instance.'),
   'instance unregister': registryCommand('unregister', 'Unregisters one instance.'),
   'instance pull-out': operateCommand(false, 'Pulls an instance out of discovery (management operation).'),
@@ -165,8 +171,16 @@ function find(argv: string[]): { name: string; rest: string[] } {
     if (sub === '-h' || sub === '--help') throw new HelpText(help);
     throw new UsageError(`missing command: ${help}`);
   }
-  if (!subs.includes(sub)) throw new UsageError(`unknown command: ${group} ${sub}; one of ${subs.join(', ')}`);
+  if (!subs.includes(sub)) throw new UsageError(`unknown command: ${group} ${sub}${didYouMean(sub, subs) || `; one of ${subs.join(', ')}`}`);
   return { name: `${group} ${sub}`, rest };
+}
+
+/** Client commands without a group (`artemis status`, `artemis watch`). */
+export const STANDALONE_COMMANDS = Object.keys(COMMANDS).filter((name) => !name.includes(' '));
+
+/** Every client command with its own flags and positionals, for shell completion. */
+export function commandTable(): Array<{ name: string; options: OptionSpec; positionals: number }> {
+  return Object.entries(COMMANDS).map(([name, c]) => ({ name, options: c.options ?? {}, positionals: c.positionals.length }));
 }
 
 /** True when `command` is one of the client commands. */

@@ -34,9 +34,11 @@ export const COMMON_HELP = `Common options:
   -h, --help              show this help
 `;
 
-type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+/** Flag declarations of a command, as node:util parseArgs takes them. */
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
-const COMMON_OPTIONS: OptionSpec = {
+/** Flags every client command accepts. */
+export const COMMON_OPTIONS: OptionSpec = {
   url: { type: 'string' },
   server: { type: 'string' },
   region: { type: 'string' },
@@ -63,13 +65,67 @@ function positiveInt(name: string, text: string): number {
   return n;
 }
 
+/** Edit distance between two strings (insertions, deletions, substitutions, adjacent swaps). */
+export function editDistance(a: string, b: string): number {
+  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) rows[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, rows[i - 2]![j - 2]! + 1);
+      rows[i]![j] = d;
+    }
+  }
+  return rows[a.length]![b.length]!;
+}
+
+/**
+ * The candidates closest to a mistyped `word`, best first: within a third of its length (at
+ * least 1, at most 3 edits), or those it is a prefix of.
+ */
+export function closest(word: string, candidates: Iterable<string>): string[] {
+  const w = word.toLowerCase();
+  const limit = Math.min(3, Math.max(1, Math.floor(w.length / 3)));
+  const scored: Array<[string, number]> = [];
+  for (const c of new Set(candidates)) {
+    const d = editDistance(w, c.toLowerCase());
+    if (d <= limit || (w.length >= 2 && c.toLowerCase().startsWith(w))) scored.push([c, d]);
+  }
+  return scored.sort((x, y) => x[1] - y[1] || x[0].localeCompare(y[0])).slice(0, 3).map(([c]) => c);
+}
+
+/** `; did you mean X?` (or `X or Y`) for a mistyped word, or an empty string. */
+export function didYouMean(word: string, candidates: Iterable<string>): string {
+  const near = closest(word, candidates);
+  return near.length === 0 ? '' : `; did you mean ${near.join(' or ')}?`;
+}
+
+/** Names of the flags a command accepts, with their dashes (`--json`, `-h`). */
+export function flagNames(options: OptionSpec): string[] {
+  const names: string[] = [];
+  for (const [name, spec] of Object.entries({ ...COMMON_OPTIONS, ...options })) {
+    names.push(`--${name}`);
+    if (spec.short !== undefined) names.push(`-${spec.short}`);
+  }
+  return names;
+}
+
+function usageOf(err: Error, options: OptionSpec): UsageError {
+  const unknown = /^Unknown option '([^']+)'/.exec(err.message)?.[1];
+  if (unknown === undefined) return new UsageError(err.message);
+  const flag = unknown.split('=')[0]!;
+  const hint = didYouMean(flag, flagNames(options).filter((n) => n.startsWith('--')));
+  return new UsageError(`unknown option ${flag}${hint}`);
+}
+
 /** Parses the common flags plus `options`. @throws UsageError on unknown or malformed flags */
 export function parseCommand(argv: string[], options: OptionSpec, env: NodeJS.ProcessEnv): Parsed {
   let parsed: { values: Values; positionals: string[] };
   try {
     parsed = parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...options }, strict: true, allowPositionals: true }) as typeof parsed;
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw usageOf(err as Error, options);
   }
   const v = parsed.values;
   const url = (v.url as string | undefined) ?? (v.server as string | undefined) ?? env.ARTEMIS_URL ?? env.ARTEMIS_SERVER ?? DEFAULT_URL;

@@ -1,4 +1,5 @@
 import { makeInstance, type Instance } from '../core/wire/instance.js';
+import { prop } from '../client/http.js';
 import { readFailedInstances } from '../client/wire.js';
 import type { Api } from './api.js';
 import { CommandError, UsageError, printJson, required, type CommonFlags, type Io, type Values } from './common.js';
@@ -77,10 +78,36 @@ export function instanceFromFlags(values: Values, regionId: string, zoneId: stri
 
 const DONE: Record<string, string> = { register: 'registered', heartbeat: 'renewed', unregister: 'unregistered' };
 
+/**
+ * Whether the node holds the instance, pulled out or not (the management view of the service);
+ * null when the node cannot tell (no management view, e.g. a Java node).
+ */
+export async function isRegistered(api: Api, serviceId: string, instanceId: string): Promise<boolean | null> {
+  try {
+    const answer = await api.call('/api/management/service.json', { serviceId });
+    if (answer.responseStatus?.status !== 'success') return null;
+    const service = prop(answer.body, 'service') as Record<string, unknown> | null | undefined;
+    const instances = service === null || service === undefined ? [] : prop(service, 'instances');
+    if (!Array.isArray(instances)) return false;
+    const wanted = instanceId.toLowerCase();
+    return instances.some((i) => String(prop(i as Record<string, unknown>, 'instanceId') ?? '').toLowerCase() === wanted);
+  } catch {
+    return null;
+  }
+}
+
+function warnUnknown(io: Io, serviceId: string, instanceId: string, what: string): void {
+  io.err(`artemis: warning: ${serviceId}/${instanceId} is not registered on the node; ${what}\n`);
+}
+
 /** `artemis instance register|heartbeat|unregister`: one registry call for one instance. */
 export async function registryOperation(op: 'register' | 'heartbeat' | 'unregister', api: Api, flags: CommonFlags, io: Io, values: Values): Promise<number> {
   const zone = await api.callerZone();
   const instance = instanceFromFlags(values, zone.regionId, zone.zoneId);
+  // Unregistering an unknown instance succeeds (as in Java): say so instead of claiming it.
+  const serviceId = required(values, 'service');
+  const instanceId = required(values, 'instance-id');
+  if (op === 'unregister' && (await isRegistered(api, serviceId, instanceId)) === false) warnUnknown(io, serviceId, instanceId, 'nothing to unregister');
   const answer = await api.call(`/api/registry/${op}.json`, { instances: [instance] });
   const status = answer.responseStatus;
   const failed = readFailedInstances(answer.body);
@@ -100,6 +127,10 @@ export async function operateInstance(pullIn: boolean, api: Api, flags: CommonFl
   const instanceId = required(values, 'instance-id');
   const operatorId = (values.operator as string | undefined) ?? env.USER ?? env.USERNAME ?? 'artemis-cli';
   const operation = (values.operation as string | undefined) ?? 'pullout';
+  // The operation is stored for any instance key (as in Java); an unknown one is most likely a typo.
+  if ((await isRegistered(api, serviceId, instanceId)) === false) {
+    warnUnknown(io, serviceId, instanceId, `the operation is stored and applies if it registers`);
+  }
   const body = { instanceKey: { regionId, serviceId, instanceId }, operation, operationComplete: pullIn, operatorId, token: '' };
   const answer = await api.call('/api/management/operate-instance.json', body).catch((err: unknown) => {
     if (err instanceof CommandError && /HTTP 404/.test(err.message)) {

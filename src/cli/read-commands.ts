@@ -33,11 +33,16 @@ export async function serviceList(api: Api, flags: CommonFlags, io: Io): Promise
   return 0;
 }
 
+/** The service as discovery shows it. @throws CommandError when the node has no such service (instances null) */
 async function fetchService(api: Api, serviceId: string): Promise<Service> {
   const { regionId, zoneId } = await api.callerZone();
   const query = new URLSearchParams({ serviceId, regionId, zoneId });
   const body = await api.ok(`/api/discovery/service.json?${query.toString()}`);
-  return readService(prop(body, 'service') ?? { serviceId }, serviceId);
+  const raw = prop(body, 'service');
+  if (raw === null || raw === undefined || prop(raw as Obj, 'instances') === null) {
+    throw new CommandError(`no service ${serviceId} in ${regionId}/${zoneId} (no instance of it is registered; artemis service list shows the services)`);
+  }
+  return readService(raw, serviceId);
 }
 
 /** `artemis service get <serviceId>`. */

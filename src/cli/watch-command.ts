@@ -40,6 +40,7 @@ export async function watch(api: Api, flags: CommonFlags, io: Io, serviceId: str
   const client = new DiscoveryClient({ urls: flags.urls, regionId, zoneId, requestTimeoutMs: flags.timeoutMs });
   try {
     const service = await client.getService(serviceId);
+    if ((service.instances ?? []).length === 0) io.err(`artemis: warning: no instance of ${serviceId} is registered yet; watching for changes\n`);
     if (flags.json) io.out(JSON.stringify({ event: 'snapshot', serviceId, service }) + '\n');
     else {
       const instances = service.instances ?? [];

@@ -37,7 +37,8 @@ Options:
   -h, --help              show this help
 `;
 
-const OPTIONS = {
+/** Flags of `artemis bench` beside the common ones. */
+export const BENCH_OPTIONS = {
   target: { type: 'string' },
   duration: { type: 'string' },
   connections: { type: 'string' },
@@ -91,7 +92,7 @@ export function benchOptions(scenario: string, values: Values, urls: string[], t
 /** `artemis bench <scenario> [options]`: 0 when every operation succeeded, 1 on errors or failure, 2 on usage errors. */
 export async function benchCommand(argv: string[], io: Io, env: NodeJS.ProcessEnv): Promise<number> {
   try {
-    const parsed = parseCommand(argv, OPTIONS, env);
+    const parsed = parseCommand(argv, BENCH_OPTIONS, env);
     if (parsed.help) {
       io.out(BENCH_USAGE);
       return 0;
