@@ -1,5 +1,5 @@
 import { Api } from './api.js';
-import { COMMON_HELP, CommandError, UsageError, didYouMean, expectPositionals, parseCommand, type Io, type Parsed } from './common.js';
+import { COMMON_HELP, CommandError, UsageError, closest, expectPositionals, parseCommand, type Io, type Parsed } from './common.js';
 import { INSTANCE_HELP, INSTANCE_OPTIONS, OPERATE_HELP, operateInstance, registryOperation } from './instance-commands.js';
 import { KEEPALIVE_HELP, KEEPALIVE_OPTIONS, keepalive } from './keepalive-command.js';
 import { clusterStatus, instanceList, serviceGet, serviceList, status } from './read-commands.js';
@@ -171,7 +171,10 @@ function find(argv: string[]): { name: string; rest: string[] } {
     if (sub === '-h' || sub === '--help') throw new HelpText(help);
     throw new UsageError(`missing command: ${help}`);
   }
-  if (!subs.includes(sub)) throw new UsageError(`unknown command: ${group} ${sub}${didYouMean(sub, subs) || `; one of ${subs.join(', ')}`}`);
+  if (!subs.includes(sub)) {
+    const near = closest(sub, subs).map((s) => `${group} ${s}`);
+    throw new UsageError(`unknown command: ${group} ${sub}; ${near.length > 0 ? `did you mean ${near.join(' or ')}?` : `one of ${subs.join(', ')}`}`);
+  }
   return { name: `${group} ${sub}`, rest };
 }
 

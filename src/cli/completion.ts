@@ -64,7 +64,7 @@ ${groups}
 }
 
 __artemis_candidates() {
-  local cur=$1 path='' sub='' w skip=0 n=0 flags='' positionals=0 choices=''
+  local cur=$1 path='' sub='' w skip=0 n=0 flags='' positionals=0 choices='' IFS=' '
   [ -n "$ZSH_VERSION" ] && setopt localoptions shwordsplit
   shift
   for w in "$@"; do
