@@ -1,7 +1,11 @@
 import { ArtemisClientError } from '../client/errors.js';
 import { prop, type HttpAnswer } from '../client/http.js';
 import { ClientRuntime } from '../client/runtime.js';
+import { CALLER_HEADER, OPERATOR_CALLER } from '../ratelimit/operator-limit.js';
 import { CommandError, type CommonFlags } from './common.js';
+
+/** Every CLI call is operator traffic: status reads count against rateLimit.operator, not the Java-sized rateLimit.status. */
+const OPERATOR_HEADERS = { [CALLER_HEADER]: OPERATOR_CALLER };
 
 /** A region and zone as the node sees callers. */
 export interface CallerZone {
@@ -32,7 +36,8 @@ export class Api {
   /** GET or POST; any answered status is returned. @throws CommandError when no node answered */
   async call(path: string, body?: unknown): Promise<HttpAnswer> {
     try {
-      return await this.runtime.http.request(body === undefined ? { method: 'GET', path } : { path, body });
+      const headers = OPERATOR_HEADERS;
+      return await this.runtime.http.request(body === undefined ? { method: 'GET', path, headers } : { path, body, headers });
     } catch (err) {
       throw new CommandError(reason(err));
     }

@@ -93,6 +93,8 @@ export const configSchema = z.strictObject({
       replication: limiterSchema(1_000_000).prefault({}),
       cluster: limiterSchema(10_000).prefault({}),
       status: limiterSchema(30, { 'get-leases': 10 }).prefault({}),
+      // Status reads marked `x-artemis-caller: operator` (the CLI, a console): counted apart from rateLimit.status.
+      operator: limiterSchema(300).prefault({}),
       group: limiterSchema(30).prefault({}),
       perClient: z
         .strictObject({
