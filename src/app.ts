@@ -22,13 +22,14 @@ import { createStore } from './store/index.js';
 import type { ManagementStore } from './store/management-store.js';
 import { errorFields, silentLogger, type Logger } from './telemetry/logger.js';
 import { NodeMetrics } from './telemetry/metrics.js';
+import { packageVersion } from './telemetry/build-info.js';
 import { Tracing } from './telemetry/tracing.js';
 import type { ApiRouter } from './web/api-router.js';
 import { createHttpLayer } from './web/http-layer.js';
 import type { Readiness } from './web/ops-routes.js';
 import { createWebSocketLayer, type WebSocketLayer } from './websocket/websocket-layer.js';
 
-export const VERSION = '0.1.0';
+export const VERSION = packageVersion();
 
 /** Parts a test or embedding program may replace. */
 export interface NodeOverrides {
@@ -76,7 +77,7 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? silentLogger;
   const tracing = overrides.tracing ?? (config.tracing.enabled ? Tracing.create({ version: VERSION }) : Tracing.disabled);
-  const metrics = new NodeMetrics();
+  const metrics = new NodeMetrics({ version: VERSION });
   const scheduler = new Scheduler((task, err) => logger.error({ ...errorFields(err), task }, 'background task failed'));
   const bus = new ChangeBus((err) => logger.error(errorFields(err), 'change listener failed'));
   const { tables, repository, state, limiters, clientLimiter, registry } = createRegistryCore(config, { clock, logger, metrics, bus, scheduler });

@@ -122,9 +122,17 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  readonly buildInfo = new Gauge({
+    name: `${PREFIX}build_info`,
+    help: 'Always 1; the labels tell the version of the node and of Node.js.',
+    labelNames: ['version', 'nodejs'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(build: { version: string } = { version: 'unknown' }) {
     // Node.js process metrics: CPU, memory, event-loop lag, GC pause histogram (nodejs_gc_duration_seconds).
     collectDefaultMetrics({ register: this.registry, prefix: PREFIX, eventLoopMonitoringPrecision: 10 });
+    this.buildInfo.set({ version: build.version, nodejs: process.version }, 1);
   }
 
   text(): Promise<string> {

@@ -28,8 +28,15 @@ function serverLines(s: ServerReport): string {
 
 /** The terminal view of a result: one row per operation, then generator and server lines. */
 export function formatResult(r: BenchResult): string {
-  const rows = Object.entries(r.operations).map(([name, o]) => [name, o.count, o.throughput, o.unitsPerSecond, o.latencyMs.p50, o.latencyMs.p90, o.latencyMs.p99, o.latencyMs.p999, o.latencyMs.max, o.errors]);
-  const table = formatTable(['operation', 'count', 'ops/s', 'units/s', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'errors'], rows);
+  // Instances per second only where an operation carries several (batches); else it repeats ops/s.
+  const ops = Object.entries(r.operations);
+  const batched = ops.some(([, o]) => o.unitsPerSecond !== o.throughput);
+  const rows = ops.map(([name, o]) => [
+    name, o.count, o.throughput, ...(batched ? [o.unitsPerSecond !== o.throughput ? o.unitsPerSecond : null] : []),
+    o.latencyMs.p50, o.latencyMs.p90, o.latencyMs.p99, o.latencyMs.p999, o.latencyMs.max, o.errors,
+  ]);
+  const headers = ['operation', 'count', 'ops/s', ...(batched ? ['instances/s'] : []), 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'errors'];
+  const table = formatTable(headers, rows);
   const info = Object.entries(r.info).map(([k, v]) => `${k}=${v}`).join(' ');
   const g = r.generator;
   const gen = `generator CPU: ${g.cpuPercent} % of a core (${g.threads} thread(s)), main thread busy ${(g.eventLoopUtilization * 100).toFixed(0)} %`;

@@ -1,4 +1,5 @@
 import type { HttpClient } from './http-load.js';
+import { parsePrometheusText } from './prom-text.js';
 
 /** What a node's /metrics told at one moment. */
 export interface ServerSample {
@@ -23,25 +24,28 @@ export interface ServerReport {
   cpuPercent: number | null;
 }
 
-const SAMPLE_LINE = /^artemis_([a-z_]+?)(?:\{([^}]*)\})? ([0-9.eE+-]+|NaN|\+Inf)$/;
+const PREFIX = 'artemis_';
 
-function parseMetrics(text: string): ServerSample {
+/** Reads the numbers of a run from a node's /metrics text. @throws Error when the text is not in the exposition format */
+export function readServerSample(text: string): ServerSample {
   const s: ServerSample = { rssBytes: 0, heapUsedBytes: 0, heapTotalBytes: 0, cpuSeconds: 0, eventLoopLagP99Ms: 0, gcCount: 0, gcSeconds: 0, gcBuckets: {} };
-  for (const line of text.split('\n')) {
-    const m = SAMPLE_LINE.exec(line);
-    if (m === null) continue;
-    const [, name, labels = '', raw] = m;
-    const value = Number(raw);
-    if (name === 'process_resident_memory_bytes') s.rssBytes = value;
-    else if (name === 'nodejs_heap_size_used_bytes') s.heapUsedBytes = value;
-    else if (name === 'nodejs_heap_size_total_bytes') s.heapTotalBytes = value;
-    else if (name === 'process_cpu_seconds_total') s.cpuSeconds = value;
-    else if (name === 'nodejs_eventloop_lag_p99_seconds') s.eventLoopLagP99Ms = value * 1_000;
-    else if (name === 'nodejs_gc_duration_seconds_count') s.gcCount += value;
-    else if (name === 'nodejs_gc_duration_seconds_sum') s.gcSeconds += value;
-    else if (name === 'nodejs_gc_duration_seconds_bucket') {
-      const le = /le="([^"]+)"/.exec(labels)?.[1] ?? '+Inf';
-      s.gcBuckets[le] = (s.gcBuckets[le] ?? 0) + value;
+  const families = new Map(parsePrometheusText(text).map((f) => [f.name, f]));
+  const gauge = (name: string): number => {
+    const f = families.get(PREFIX + name);
+    if (f === undefined || (f.type !== 'GAUGE' && f.type !== 'COUNTER' && f.type !== 'UNTYPED')) return 0;
+    return f.metrics.reduce((sum, m) => sum + Number(m.value), 0);
+  };
+  s.rssBytes = gauge('process_resident_memory_bytes');
+  s.heapUsedBytes = gauge('nodejs_heap_size_used_bytes');
+  s.heapTotalBytes = gauge('nodejs_heap_size_total_bytes');
+  s.cpuSeconds = gauge('process_cpu_seconds_total');
+  s.eventLoopLagP99Ms = gauge('nodejs_eventloop_lag_p99_seconds') * 1_000;
+  const gc = families.get(`${PREFIX}nodejs_gc_duration_seconds`);
+  if (gc?.type === 'HISTOGRAM') {
+    for (const m of gc.metrics) {
+      s.gcCount += Number(m.count);
+      s.gcSeconds += Number(m.sum);
+      for (const [le, count] of Object.entries(m.buckets)) s.gcBuckets[le] = (s.gcBuckets[le] ?? 0) + Number(count);
     }
   }
   return s;
@@ -51,7 +55,7 @@ function parseMetrics(text: string): ServerSample {
 export async function sampleServer(client: HttpClient): Promise<ServerSample | null> {
   try {
     const answer = await client.request('/metrics');
-    return answer.status === 200 ? parseMetrics(answer.body.toString('utf8')) : null;
+    return answer.status === 200 ? readServerSample(answer.body.toString('utf8')) : null;
   } catch {
     return null;
   }
