@@ -1,9 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { stringify } from 'yaml';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Api } from './api.js';
 import { CommandError, formatTable, printJson, type CommonFlags, type Io, type Values } from './common.js';
-import { convertProperties } from './config-convert.js';
+import { conversionYaml, convertProperties } from './config-convert.js';
 
 export const CONVERT_OPTIONS = { out: { type: 'string' as const } };
 export const CONVERT_HELP = `Converts a Java Artemis server property file (artemis.properties) into a config file for
@@ -32,7 +31,7 @@ export function configConvert(flags: CommonFlags, io: Io, values: Values, file: 
     printJson(io, result);
     return 0;
   }
-  const yaml = stringify(result.values);
+  const yaml = conversionYaml(result);
   if (typeof values.out === 'string') writeFileSync(values.out, yaml);
   else io.out(yaml);
   io.err(`mapped ${result.mapped.length} key(s), could not map ${result.unmapped.length}:\n`);

@@ -1,3 +1,4 @@
+import { Document, isMap, isScalar } from 'yaml';
 import { configLeaves } from '../config/leaves.js';
 
 /** Result of converting a Java Artemis server property file. */
@@ -6,6 +7,11 @@ export interface Conversion {
   values: Record<string, unknown>;
   mapped: Array<{ javaKey: string; key: string }>;
   unmapped: Array<{ javaKey: string; reason: string }>;
+  /**
+   * The zones of `artemis.service.cluster.nodes`. `cluster.peers` holds the URLs only: a peer
+   * reports its own region and zone at status/node.json, which the node polls.
+   */
+  peerZones: ZoneNodes[];
 }
 
 type Target = { key: string; value: unknown } | { reason: string };
@@ -32,8 +38,35 @@ const num = (v: string) => Number(v);
 const bool = (v: string) => v.toLowerCase() === 'true';
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 const map = (v: string) => Object.fromEntries(list(v).map((item) => [item.slice(0, item.indexOf(':')).trim(), Number(item.slice(item.indexOf(':') + 1))]));
-/** `zoneA:url1,url2;zoneB:url3` → every URL. */
-const nodeUrls = (v: string) => v.split(';').flatMap((part) => list(part.slice(part.indexOf(':') + 1)));
+/** The nodes of one zone of Java's `artemis.service.cluster.nodes`. */
+export interface ZoneNodes {
+  /** Null for URLs given without a zone. */
+  zoneId: string | null;
+  urls: string[];
+}
+
+/**
+ * Java's node list `zoneA:url1,url2;zoneB:url3` (a list multimap) by zone, in order. A part
+ * that starts with a URL scheme (`http://host:8080/artemis-service/`) has no zone: its colon
+ * belongs to the URL.
+ */
+export function nodesByZone(v: string): ZoneNodes[] {
+  const out: ZoneNodes[] = [];
+  for (const raw of v.split(';')) {
+    const part = raw.trim();
+    if (part === '') continue;
+    const colon = part.indexOf(':');
+    const bare = colon < 0 || /^[a-z][a-z0-9+.-]*:\/\//i.test(part);
+    const zoneId = bare ? null : part.slice(0, colon).trim();
+    const urls = list(bare ? part : part.slice(colon + 1));
+    const same = out.find((z) => z.zoneId === zoneId);
+    if (same !== undefined) same.urls.push(...urls);
+    else out.push({ zoneId, urls });
+  }
+  return out;
+}
+
+const nodeUrls = (v: string) => nodesByZone(v).flatMap((z) => z.urls);
 
 const managerKey = (m: string, leaf: string) => (MANAGERS[m] === '' ? leaf : `legacy${leaf[0]!.toUpperCase()}${leaf.slice(1)}`);
 
@@ -114,7 +147,7 @@ function setPath(tree: Record<string, unknown>, key: string, value: unknown): vo
 
 /** Maps every key of a Java Artemis server property file to a config key, or says why it cannot. */
 export function convertProperties(text: string): Conversion {
-  const result: Conversion = { values: {}, mapped: [], unmapped: [] };
+  const result: Conversion = { values: {}, mapped: [], unmapped: [], peerZones: [] };
   for (const [javaKey, value] of parseProperties(text)) {
     if (value === '') {
       result.unmapped.push({ javaKey, reason: 'blank: the default applies' });
@@ -127,7 +160,23 @@ export function convertProperties(text: string): Conversion {
     else {
       setPath(result.values, target.key, target.value);
       result.mapped.push({ javaKey, key: target.key });
+      if (javaKey === 'artemis.service.cluster.nodes') result.peerZones.push(...nodesByZone(value));
     }
   }
   return result;
+}
+
+/**
+ * The conversion as a YAML config file. The zones of the Java node list stay visible as a
+ * comment above `cluster.peers`.
+ */
+export function conversionYaml(result: Conversion): string {
+  const doc = new Document(result.values);
+  const cluster = doc.get('cluster', true);
+  const peers = isMap(cluster) ? cluster.items.find((p) => isScalar(p.key) && p.key.value === 'peers')?.key : undefined;
+  if (isScalar(peers) && result.peerZones.length > 0) {
+    const zones = result.peerZones.map((z) => ` ${z.zoneId ?? '(no zone)'}: ${z.urls.join(', ')}`);
+    peers.commentBefore = [' Java artemis.service.cluster.nodes by zone (each peer reports its zone at status/node.json):', ...zones].join('\n');
+  }
+  return doc.toString();
 }
