@@ -1,12 +1,17 @@
 # Artemis registry node.
 #   docker build -t artemis-registry:local .
+#   (released as artemis-registry:<version of package.json>; README, "Container image")
 #   docker run --rm -p 8080:8080 artemis-registry:local
 #   docker run --rm artemis-registry:local server --help
 # Arguments after the image name replace `server`; any `artemis` command works, e.g.
 # `docker run --rm artemis-registry:local server --region SHA --zone sha-z1`.
 
+# Both stages use the same Node.js 20 image, pinned by digest so a rebuild gets the same base.
+# To move to a newer one: docker buildx imagetools inspect node:20-bookworm-slim, then replace
+# the digest in both FROM lines.
+
 # Build stage: compiles TypeScript and the native SQLite binding, then drops dev dependencies.
-FROM node:20-bookworm-slim AS build
+FROM node:20-bookworm-slim@sha256:2cf067cfed83d5ea958367df9f966191a942351a2df77d6f0193e162b5febfc0 AS build
 RUN apt-get update \
     && apt-get install -y --no-install-recommends python3 make g++ \
     && rm -rf /var/lib/apt/lists/*
@@ -26,7 +31,7 @@ RUN npm run build \
 
 # Runtime stage: the compiled server and its production dependencies, run as the image's
 # unprivileged `node` user (uid 1000).
-FROM node:20-bookworm-slim AS runtime
+FROM node:20-bookworm-slim@sha256:2cf067cfed83d5ea958367df9f966191a942351a2df77d6f0193e162b5febfc0 AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json

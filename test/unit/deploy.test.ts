@@ -1,5 +1,5 @@
 /**
- * Deployment artefacts: Dockerfile, docker-compose.yml, k8s/ and cluster/. Each is checked
+ * Deployment artefacts: Dockerfile, docker-compose.yml, k8s/ (a Kustomize base and overlays) and cluster/. Each is checked
  * against its published schema (Kubernetes models and types, the Compose specification, the
  * Dockerfile linter), and every configuration it passes to a node (flags, ARTEMIS_* variables,
  * config files) is run through the node's own config loader.
@@ -137,9 +137,10 @@ describe('Dockerfile', () => {
     expect(lintDockerfile('FROM node:20\nHEALTHCHECK --intervall=5s CMD true\n').length).toBeGreaterThan(0);
   });
 
-  it('builds in a node:20-bookworm-slim stage with the native toolchain, then prunes dev dependencies', () => {
+  it('builds in a node:20-bookworm-slim stage, pinned by digest, with the native toolchain, then prunes dev dependencies', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const s of stages) expect(s.image).toBe('node:20-bookworm-slim');
+    for (const s of stages) expect(s.image).toMatch(/^node:20-bookworm-slim@sha256:[0-9a-f]{64}$/);
+    expect(new Set(stages.map((s) => s.image)).size).toBe(1);
     const build = stages[0] as Stage;
     const run = argsOf(build, 'RUN').join('\n');
     for (const word of ['python3', 'make', 'g++', 'npm ci', 'npm run build', 'npm prune --omit=dev']) expect(run).toContain(word);
@@ -328,10 +329,27 @@ describe('docker-compose.yml', () => {
       expect(durationSeconds(svc.stop_grace_period as string) * 1000).toBeGreaterThan(config.http.shutdownTimeoutMs);
     }
   });
+  it('advertises each node on the port it is published on, so one line in /etc/hosts makes the URLs work on the host', () => {
+    const names: string[] = [];
+    for (const { name, svc, config } of nodes()) {
+      const url = new URL(config.nodeUrl);
+      const [hostIp, hostPort, containerPort] = String(svc.ports[0]).split(':');
+      expect([url.hostname, hostIp, Number(hostPort), Number(containerPort)]).toEqual([name, '127.0.0.1', Number(url.port), config.port]);
+      names.push(name);
+    }
+    expect(read('docker-compose.yml')).toContain(`#   127.0.0.1 ${names.join(' ')}\n`);
+  });
+
+  it('pins the Redis image by version and digest', () => {
+    expect(services.redis?.image).toMatch(/^redis:7\.\d+\.\d+@sha256:[0-9a-f]{64}$/);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
 // k8s/
+
+/** The Kustomize base; overlays live in k8s/overlays/. */
+const K8S_BASE = 'k8s/base';
 
 const K8S_MODELS: Record<string, { model: new (data: any) => { validate(): void }; module: string; type: string }> = {
   'v1/ConfigMap': { model: ConfigMap, module: 'kubernetes-models/v1/ConfigMap', type: 'IConfigMap' },
@@ -348,7 +366,7 @@ const modelKey = (doc: Obj) => `${doc.apiVersion}/${doc.kind}`;
  * its kubernetes-models type. Returns the compiler's complaints per manifest label.
  */
 function unknownFieldErrors(docs: Array<{ label: string; doc: Obj }>): Record<string, string[]> {
-  const file = join(root, 'k8s', '__manifests__.ts');
+  const file = join(root, K8S_BASE, '__manifests__.ts');
   const used = [...new Set(docs.map(({ doc }) => modelKey(doc)))];
   let text = used.map((k) => `import type { ${K8S_MODELS[k]?.type} } from '${K8S_MODELS[k]?.module}';\n`).join('');
   const spans: Array<{ label: string; start: number; end: number }> = [];
@@ -412,14 +430,14 @@ function podEnv(env: Obj[], pod: { name: string; namespace: string; secret: stri
   return out;
 }
 
-describe('k8s/', () => {
-  const kustomization = parseYaml(read('k8s/kustomization.yaml')) as Obj;
+describe('k8s/base', () => {
+  const kustomization = parseYaml(read(`${K8S_BASE}/kustomization.yaml`)) as Obj;
   const resources = kustomization.resources as string[];
   const docsOf = (rel: string) => parseAllDocuments(read(rel)).map((d) => d.toJS() as Obj).filter((d) => d !== null);
-  const manifests = resources.flatMap((r) => docsOf(`k8s/${r}`).map((doc) => ({ label: `${r} ${doc.kind}/${doc.metadata?.name}`, doc })));
-  const examples = readdirSync(join(root, 'k8s'))
+  const manifests = resources.flatMap((r) => docsOf(`${K8S_BASE}/${r}`).map((doc) => ({ label: `${r} ${doc.kind}/${doc.metadata?.name}`, doc })));
+  const examples = readdirSync(join(root, K8S_BASE))
     .filter((f) => f.endsWith('.example.yaml'))
-    .flatMap((f) => docsOf(`k8s/${f}`).map((doc) => ({ label: `${f} ${doc.kind}/${doc.metadata?.name}`, doc })));
+    .flatMap((f) => docsOf(`${K8S_BASE}/${f}`).map((doc) => ({ label: `${f} ${doc.kind}/${doc.metadata?.name}`, doc })));
   const all = [...manifests, ...examples];
   const find = (kind: string, pred: (d: Obj) => boolean = () => true) => {
     const found = manifests.map((m) => m.doc).filter((d) => d.kind === kind && pred(d));
@@ -448,7 +466,7 @@ describe('k8s/', () => {
   const config = lazy(() => podConfig('artemis-0', 'team-a'));
 
   it('lists every manifest in kustomization.yaml (the Secret is an example, applied by hand)', () => {
-    const files = readdirSync(join(root, 'k8s')).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml' && !f.endsWith('.example.yaml'));
+    const files = readdirSync(join(root, K8S_BASE)).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml' && !f.endsWith('.example.yaml'));
     expect(sorted(resources)).toEqual(sorted(files));
     expect(all.every(({ doc }) => doc.metadata?.namespace === undefined) && kustomization.namespace === undefined).toBe(true);
     expect((kustomization.images as Obj[]).map((i) => String(i.name))).toContain(String(container.image).split(':')[0]);
@@ -541,6 +559,90 @@ describe('k8s/', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// k8s/overlays: rendered by `kubectl kustomize`, then checked like the base.
+
+const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8', timeout: 20_000 }).status === 0;
+const mustRender = hasKubectl || process.env.CI === 'true';
+
+/** The manifests `kubectl kustomize <dir>` renders. @throws when kubectl is missing or fails */
+function kustomize(dir: string): Obj[] {
+  if (!hasKubectl) throw new Error(`kubectl is not installed: under CI=true the Kustomize overlays must be rendered (kubectl kustomize ${dir})`);
+  const res = spawnSync('kubectl', ['kustomize', join(root, dir)], { encoding: 'utf8', timeout: 60_000 });
+  expect(res.stderr, `kubectl kustomize ${dir}`).toBe('');
+  expect(res.status).toBe(0);
+  return parseAllDocuments(res.stdout).map((d) => d.toJS() as Obj);
+}
+
+/** The node configuration of pod `name` of a rendered StatefulSet, its ConfigMap file and env. */
+function renderedPodConfig(docs: Obj[], name: string, secret: string): Config {
+  const sts = docs.find((d) => d.kind === 'StatefulSet') as Obj;
+  const spec = sts.spec.template.spec as Obj;
+  const c = spec.containers[0] as Obj;
+  const path = c.args[c.args.indexOf('--config') + 1] as string;
+  const mount = (c.volumeMounts as Obj[]).find((m) => path.startsWith(`${m.mountPath}/`)) as Obj;
+  const volume = (spec.volumes as Obj[]).find((v) => v.name === mount.name) as Obj;
+  const configMap = docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name === volume.configMap.name) as Obj;
+  const file = parseYaml(configMap.data[path.slice(mount.mountPath.length + 1)] as string) as Obj;
+  return serverConfig(c.args as string[], { file, env: podEnv(c.env as Obj[], { name, namespace: 'team-a', secret }) });
+}
+
+const OVERLAYS = ['k8s/overlays/single-node', 'k8s/overlays/production'];
+
+describe.runIf(mustRender)('k8s/ rendered with kubectl kustomize', () => {
+  const rendered = lazy(() => Object.fromEntries([K8S_BASE, ...OVERLAYS].map((dir) => [dir, kustomize(dir)])) as Record<string, Obj[]>);
+  const kinds = (docs: Obj[]) => sorted(docs.map((d) => `${d.kind}/${d.metadata.name}`));
+  const stsOf = (docs: Obj[]) => docs.find((d) => d.kind === 'StatefulSet') as Obj;
+
+  it('renders the base and every overlay in k8s/overlays', () => {
+    const present = readdirSync(join(root, 'k8s/overlays')).map((d) => `k8s/overlays/${d}`);
+    expect(sorted(present)).toEqual(sorted(OVERLAYS));
+    expect(kinds(rendered()[K8S_BASE]!)).toEqual(['ConfigMap/artemis-config', 'PodDisruptionBudget/artemis', 'Service/artemis', 'Service/artemis-headless', 'StatefulSet/artemis']);
+  });
+
+  it('renders manifests valid against the Kubernetes schemas and types', () => {
+    const all = Object.entries(rendered()).flatMap(([dir, docs]) => docs.map((doc) => ({ label: `${dir} ${doc.kind}/${doc.metadata.name}`, doc })));
+    expect(all.map(({ label, doc }) => [label, validateModel(doc)])).toEqual(all.map(({ label }) => [label, '']));
+    expect(unknownFieldErrors(all)).toEqual(Object.fromEntries(all.map(({ label }) => [label, []])));
+  }, 90_000);
+
+  it('tags the image with the package version (artemis-registry:<version>)', () => {
+    const version = (JSON.parse(read('package.json')) as { version: string }).version;
+    for (const docs of Object.values(rendered())) expect(stsOf(docs).spec.template.spec.containers[0].image).toBe(`artemis-registry:${version}`);
+    expect(read('README.md')).toContain('artemis-registry:<version>');
+  });
+
+  it('single-node: one pod, smaller requests, no disruption budget; its config is one `artemis server` accepts', () => {
+    const docs = rendered()['k8s/overlays/single-node']!;
+    expect(stsOf(docs).spec.replicas).toBe(1);
+    expect(stsOf(docs).spec.template.spec.containers[0].resources.requests).toEqual({ cpu: '100m', memory: '128Mi' });
+    expect(docs.some((d) => d.kind === 'PodDisruptionBudget')).toBe(false);
+    const config = renderedPodConfig(docs, 'artemis-0', 's3cret');
+    expect(config.nodeUrl).toBe(`http://artemis-0.artemis-headless.team-a.svc.cluster.local:${config.port}`);
+    expect(config.cluster.seeds).toEqual([`dns://artemis-headless.team-a.svc.cluster.local:${config.port}`]);
+  });
+
+  it('production: three pods spread over zones, the management store from the Secret artemis-store, a larger volume', () => {
+    const docs = rendered()['k8s/overlays/production']!;
+    const sts = stsOf(docs);
+    const c = sts.spec.template.spec.containers[0] as Obj;
+    expect(sts.spec.replicas).toBe(3);
+    expect((sts.spec.template.spec.topologySpreadConstraints as Obj[]).map((t) => t.topologyKey)).toEqual(['topology.kubernetes.io/zone']);
+    const store = (c.env as Obj[]).find((e) => e.name === envNameOf(['store', 'url'])) as Obj;
+    expect(store.valueFrom.secretKeyRef).toEqual({ name: 'artemis-store', key: 'url' });
+    expect(renderedPodConfig(docs, 'artemis-1', 'redis://redis.team-a:6379/0').store.url).toBe('redis://redis.team-a:6379/0');
+    expect((c.env as Obj[]).filter((e) => e.name === 'NODE_OPTIONS')).toHaveLength(1);
+    expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('10Gi');
+    expect(docs.find((d) => d.kind === 'PodDisruptionBudget')?.spec.maxUnavailable).toBe(1);
+  });
+});
+
+if (!mustRender) {
+  describe('k8s/ rendered with kubectl kustomize', () => {
+    it.skip('needs kubectl, which is not installed (under CI=true its absence fails)', () => undefined);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
 // cluster/
 
 function dryRun(args: string[]): string[][] {
@@ -613,7 +715,10 @@ describe('every artefact', () => {
   it('names only real ARTEMIS_* variables, also in comments and docs', () => {
     expect(envNameOf(['cluster', 'seeds'])).toBe('ARTEMIS_CLUSTER_SEEDS');
     const rels = ['Dockerfile', 'docker-compose.yml', 'cluster/README.md', 'cluster/start.sh', 'cluster/stop.sh', 'k8s/README.md'];
-    for (const dir of ['k8s', 'cluster']) for (const f of readdirSync(join(root, dir))) if (f.endsWith('.yaml')) rels.push(`${dir}/${f}`);
+    for (const dir of ['k8s', 'cluster']) {
+      for (const f of readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })) if (f.endsWith('.yaml')) rels.push(`${dir}/${f}`);
+    }
+    expect(rels).toEqual(expect.arrayContaining([`${K8S_BASE}/statefulset.yaml`, 'k8s/overlays/production/statefulset-patch.yaml']));
     const unknown = rels.flatMap((rel) => (read(rel).match(/\bARTEMIS_[A-Z0-9_]*[A-Z0-9]\b/g) ?? []).filter((n) => !envNames.has(n)).map((n) => `${rel}: ${n}`));
     expect(unknown).toEqual([]);
   });
