@@ -90,7 +90,10 @@ export async function isRegistered(api: Api, serviceId: string, instanceId: stri
     const instances = service === null || service === undefined ? [] : prop(service, 'instances');
     if (!Array.isArray(instances)) return false;
     const wanted = instanceId.toLowerCase();
-    return instances.some((i) => String(prop(i as Record<string, unknown>, 'instanceId') ?? '').toLowerCase() === wanted);
+    return instances.some((i) => {
+      const id = prop(i as Record<string, unknown>, 'instanceId');
+      return typeof id === 'string' && id.toLowerCase() === wanted;
+    });
   } catch {
     return null;
   }

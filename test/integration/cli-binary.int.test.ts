@@ -44,7 +44,7 @@ async function finish(child: ChildProcessWithoutNullStreams, timeoutMs = 20_000)
 /** A shell pipeline with pipefail: the exit code is the CLI's unless the reader failed. */
 function pipeline(command: string, env: Record<string, string>): Promise<Run> {
   const child = spawn('bash', ['-o', 'pipefail', '-c', command], { env: { ...cleanEnv, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-  return finish(child as ChildProcessWithoutNullStreams);
+  return finish(child);
 }
 
 /** Resolves with the first stdout text matching `re`. */
@@ -117,11 +117,6 @@ describe('against a real node', () => {
   let n: RunningNode;
   const env = () => ({ ARTEMIS_URL: n.url, USER: 'cli-binary-test' });
   const run = (...args: string[]) => finish(start(args, env()));
-  const lookup = async (serviceId: string) => {
-    const res = await getJson(`${n.url}/api/discovery/service.json?serviceId=${serviceId}&regionId=SHA&zoneId=sha-z1`);
-    return (res.body.service?.instances ?? null) as Array<{ instanceId: string }> | null;
-  };
-
   beforeAll(async () => {
     n = await startTestNode({ 'discovery.coalesceMs': 0 });
     const instances = Array.from({ length: 3 }, (_, i) => instance({ serviceId: 'demo.pipe', instanceId: `p${i}`, url: `http://10.2.0.${i}:80` }));

@@ -626,7 +626,7 @@ describe.runIf(mustRender)('k8s/ rendered with kubectl kustomize', () => {
     const sts = stsOf(docs);
     const c = sts.spec.template.spec.containers[0] as Obj;
     expect(sts.spec.replicas).toBe(3);
-    expect((sts.spec.template.spec.topologySpreadConstraints as Obj[]).map((t) => t.topologyKey)).toEqual(['topology.kubernetes.io/zone']);
+    expect((sts.spec.template.spec.topologySpreadConstraints as Obj[]).map((t) => String(t.topologyKey))).toEqual(['topology.kubernetes.io/zone']);
     const store = (c.env as Obj[]).find((e) => e.name === envNameOf(['store', 'url'])) as Obj;
     expect(store.valueFrom.secretKeyRef).toEqual({ name: 'artemis-store', key: 'url' });
     expect(renderedPodConfig(docs, 'artemis-1', 'redis://redis.team-a:6379/0').store.url).toBe('redis://redis.team-a:6379/0');
