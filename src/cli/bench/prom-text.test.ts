@@ -22,6 +22,7 @@ describe('Prometheus text reader', () => {
       'q_sum 2',
       'q_count 4',
       'untyped_1 NaN',
+      'untyped_2 Nan',
     ].join('\n');
     expect(parsePrometheusText(text)).toEqual([
       { name: 'x_p99_seconds', help: 'Lag p99.', type: 'GAUGE', metrics: [{ value: '0.0125', labels: {} }] },
@@ -32,6 +33,7 @@ describe('Prometheus text reader', () => {
       { name: 'lat', help: '', type: 'HISTOGRAM', metrics: [{ buckets: { '0.1': '2', '+Inf': '3' }, count: '3', sum: '0.25', labels: { kind: 'minor' } }] },
       { name: 'q', help: '', type: 'SUMMARY', metrics: [{ quantiles: { '0.5': '1e-3' }, count: '4', sum: '2', labels: {} }] },
       { name: 'untyped_1', help: '', type: 'UNTYPED', metrics: [{ value: 'NaN', labels: {} }] },
+      { name: 'untyped_2', help: '', type: 'UNTYPED', metrics: [{ value: 'Nan', labels: {} }] },
     ]);
   });
 

@@ -71,7 +71,8 @@ function readSample(line: string, lineNo: number): RawSample {
   }
   const [value, timestamp, extra] = rest.trim().split(/\s+/);
   if (value === undefined || value === '' || extra !== undefined) fail('expected a value and an optional timestamp');
-  if (!/^[+-]?(Inf|NaN|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)$/.test(value!)) fail('bad value');
+  // As Prometheus reads floats: NaN and Inf in any letter case (prom-client writes NaN as "Nan").
+  if (!/^[+-]?(inf(inity)?|nan|(\d+\.?\d*|\.\d+)(e[+-]?\d+)?)$/i.test(value!)) fail('bad value');
   return { name, labels, value: value!, ...(timestamp === undefined ? {} : { timestamp }) };
 }
 

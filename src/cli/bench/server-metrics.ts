@@ -33,7 +33,8 @@ export function readServerSample(text: string): ServerSample {
   const gauge = (name: string): number => {
     const f = families.get(PREFIX + name);
     if (f === undefined || (f.type !== 'GAUGE' && f.type !== 'COUNTER' && f.type !== 'UNTYPED')) return 0;
-    return f.metrics.reduce((sum, m) => sum + Number(m.value), 0);
+    // NaN (no observation yet) counts as 0.
+    return f.metrics.reduce((sum, m) => sum + (Number.isFinite(Number(m.value)) ? Number(m.value) : 0), 0);
   };
   s.rssBytes = gauge('process_resident_memory_bytes');
   s.heapUsedBytes = gauge('nodejs_heap_size_used_bytes');
