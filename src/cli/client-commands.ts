@@ -42,8 +42,7 @@ const COMMANDS: Record<string, Command> = {
   'service get': { usage: 'artemis service get <serviceId> [options]\n\nShows one service and its instances.', positionals: ['serviceId'], run: (api, p, c) => serviceGet(api, p.flags, c.io, p.positionals[0]!) },
   'instance list': { usage: 'artemis instance list <serviceId> [options]\n\nLists the instances of a service.', positionals: ['serviceId'], run: (api, p, c) => instanceList(api, p.flags, c.io, p.positionals[0]!) },
   'instance register': {
-    ...registryCommand('register', 'Registers one instance (its lease expires unless heartbeats follow; --keepalive sends them).'),
-    usage: `artemis instance register --service <id> --instance-id <id> --instance-url <url> [--keepalive] [options]\n\nRegisters one instance (its lease expires unless heartbeats follow; --keepalive sends them).\n\n${INSTANCE_HELP}\n${KEEPALIVE_HELP}`,
+    ...registryCommand('register', 'Registers one instance (its lease expires unless heartbeats follow; --keepalive sends them).', KEEPALIVE_HELP),
     options: { ...INSTANCE_OPTIONS, ...KEEPALIVE_OPTIONS },
     run: (api, p, c) => (p.values.keepalive === true ? keepalive(api, p.flags, c.io, p.values, c.onStop) : registryOperation('register', api, p.flags, c.io, p.values)),
   },
@@ -114,9 +113,9 @@ function groupOperateCommand(pullIn: boolean, what: string): Command {
   };
 }
 
-function registryCommand(op: 'register' | 'heartbeat' | 'unregister', what: string): Command {
+function registryCommand(op: 'register' | 'heartbeat' | 'unregister', what: string, moreHelp = ''): Command {
   return {
-    usage: `artemis instance ${op} --service <id> --instance-id <id> --instance-url <url> [options]\n\n${what}\n\n${INSTANCE_HELP}`,
+    usage: `artemis instance ${op} --service <id> --instance-id <id> --instance-url <url> [options]\n\n${what}\n\n${INSTANCE_HELP}${moreHelp === '' ? '' : `\n${moreHelp}`}`,
     options: INSTANCE_OPTIONS,
     positionals: [],
     run: (api, p, c) => registryOperation(op, api, p.flags, c.io, p.values),
