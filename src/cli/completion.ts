@@ -3,6 +3,7 @@ import { SCENARIOS } from './bench/run.js';
 import { CLIENT_GROUPS, commandTable } from './client-commands.js';
 import { COMMON_OPTIONS, UsageError, didYouMean, type Io, type OptionSpec } from './common.js';
 import { FLAG_KEYS } from './server-command.js';
+import { MIGRATE_OPTIONS } from './migrate-command.js';
 
 /** One command of the completion table: its flags, which of them take a value, its positionals. */
 interface Entry {
@@ -38,6 +39,7 @@ export function completionTable(): Map<string, Entry> {
   const table = new Map<string, Entry>();
   table.set('server', entry(SERVER_OPTIONS, 0));
   table.set('bench', entry({ ...COMMON_OPTIONS, ...BENCH_OPTIONS }, 1, Object.keys(SCENARIOS)));
+  table.set('migrate', entry(MIGRATE_OPTIONS, 0));
   table.set('completion', entry({ help: { type: 'boolean', short: 'h' } }, 1, [...SHELLS]));
   for (const c of commandTable()) table.set(c.name, entry({ ...COMMON_OPTIONS, ...c.options }, c.positionals));
   return table;

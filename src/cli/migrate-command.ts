@@ -75,22 +75,25 @@ async function open(url: string, keyPrefix: string | undefined, io: Io): Promise
 
 class UsageErrorText extends Error {}
 
+/** The flags of `artemis migrate` (also read by shell completion). */
+export const MIGRATE_OPTIONS = {
+  from: { type: 'string' },
+  to: { type: 'string' },
+  'from-key-prefix': { type: 'string' },
+  'to-key-prefix': { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  'verify-only': { type: 'boolean' },
+  'max-differences': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 /** `artemis migrate`: returns the exit code. */
 export async function migrateCommand(args: string[], io: Io, isTty = process.stderr.isTTY === true): Promise<number> {
   let values;
   try {
     values = parseArgs({
       args,
-      options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        'from-key-prefix': { type: 'string' },
-        'to-key-prefix': { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        'verify-only': { type: 'boolean' },
-        'max-differences': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
+      options: MIGRATE_OPTIONS,
       strict: true,
       allowPositionals: false,
     }).values;
