@@ -36,7 +36,9 @@ describe('artemis CLI against a real node', () => {
     run('instance', 'register', '--service', 'demo.cli', '--instance-id', id, '--instance-url', `http://10.1.0.${id.slice(1)}:80`, ...more);
 
   beforeAll(async () => {
-    n = await startTestNode();
+    // the instances registered by the first test are never heartbeated: a lease far longer than
+    // the file runs keeps them, however slow the machine
+    n = await startTestNode({ 'registry.lease.ttlMs': 600_000 });
   });
   afterAll(async () => {
     await n.stop();

@@ -46,16 +46,21 @@ function makeMeasure(client: HttpClient, recorders: Recorders, opts: BenchOption
     const cpu0 = process.cpuUsage();
     const elu0 = performance.eventLoopUtilization();
     const t0 = performance.now();
-    const timer = setInterval(() => {
+    let ticks = 0;
+    const tick = () => {
+      ticks++;
       const t = (performance.now() - t0) / 1_000;
       for (const r of recorders.all()) r.tick(t);
       io.err(`${progressLine(recorders, t, opts.durationS)}\n`);
-    }, 1_000);
+    };
+    const timer = setInterval(tick, 1_000);
     try {
       await body();
     } finally {
       clearInterval(timer);
     }
+    // a busy event loop can let a short run end before its first tick: every run shows at least one line
+    if (ticks === 0) tick();
     const elapsedMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     const elu = performance.eventLoopUtilization(elu0).utilization;
