@@ -45,7 +45,16 @@ export const SUCCESS_RESPONSE_JSON = Buffer.from(JSON.stringify(SUCCESS_RESPONSE
 /** The answer to a caller over its per-client rate limit, serialised once. */
 export const RATE_LIMITED_RESPONSE_JSON = JSON.stringify(registryResponse(RATE_LIMITED));
 
-const NOT_FOUND_REASON = 'Instance is not exising! Need re-register.';
+/** Failure texts of the registry operations (reason of a failed instance, or responseStatus.message). */
+export const RegistryFailures = {
+  instanceNotFound: 'Instance is not exising! Need re-register.',
+  notUp: 'Serivce registry is not in up state. Current status: ',
+  regionMismatch: 'regionId is not the same as the registry node.',
+  zoneMismatch: 'zoneId is not the same as the registry node.',
+  requestNull: 'request is null',
+  instancesEmpty: 'request.instances is null or empty.',
+} as const;
+const F = RegistryFailures;
 
 class InstanceFailure {
   constructor(
@@ -101,13 +110,13 @@ export class RegistryService {
 
   private process(operation: RegistryOperation, body: unknown, replicated = false): RegistryResponse {
     const request = readRegistryRequest(body, this.deps.limits.maxInstancesPerRequest);
-    if (request === null) throw new BadRequestError('request is null');
+    if (request === null) throw new BadRequestError(F.requestNull);
     const instances = request.instances;
-    if (instances === null || instances.length === 0) throw new BadRequestError('request.instances is null or empty.');
+    if (instances === null || instances.length === 0) throw new BadRequestError(F.instancesEmpty);
     const status = this.deps.node.status;
     if (!replicated && !canServeRegistry(status)) {
       return registryResponse(
-        failStatus(ErrorCodes.serviceUnavailable, `Serivce registry is not in up state. Current status: ${nodeStatusText(status)}`),
+        failStatus(ErrorCodes.serviceUnavailable, `${F.notUp}${nodeStatusText(status)}`),
       );
     }
     let failed: FailedInstance[] | null = null;
@@ -131,13 +140,13 @@ export class RegistryService {
     if (isBlank(region) || region?.toLowerCase() !== node.regionId.toLowerCase()) {
       return new InstanceFailure(
         ErrorCodes.noPermission,
-        `regionId is not the same as the registry node. regionId: ${String(region)}, registry node.regionId: ${node.regionId}`,
+        `${F.regionMismatch} regionId: ${String(region)}, registry node.regionId: ${node.regionId}`,
       );
     }
     if (!replicated && !node.status.allowRegistryFromOtherZone && instance.zoneId?.toLowerCase() !== node.zoneId.toLowerCase()) {
       return new InstanceFailure(
         ErrorCodes.noPermission,
-        `zoneId is not the same as the registry node. zoneId: ${String(instance.zoneId)}, registry node.zoneId: ${node.zoneId}`,
+        `${F.zoneMismatch} zoneId: ${String(instance.zoneId)}, registry node.zoneId: ${node.zoneId}`,
       );
     }
     for (const field of ['serviceId', 'instanceId', 'url'] as const) {
@@ -153,7 +162,7 @@ export class RegistryService {
         else if (operation !== 'heartbeat') this.operate(operation, instance);
         return null;
       }
-      if (!this.operate(operation, instance)) return new InstanceFailure(ErrorCodes.dataNotFound, NOT_FOUND_REASON);
+      if (!this.operate(operation, instance)) return new InstanceFailure(ErrorCodes.dataNotFound, F.instanceNotFound);
       for (const l of this.applied) l(operation, instance);
     } catch (err) {
       const id = randomUUID();

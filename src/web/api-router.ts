@@ -1,9 +1,11 @@
 import type { Handler, Hono } from 'hono';
 import { ErrorCodes } from '../core/error-codes.js';
 import { failStatus } from '../core/response-status.js';
+import type { Endpoint, HttpMethod } from './endpoint.js';
+import { endpointHandler, type EndpointLimits } from './endpoint-http.js';
 import { errorBody, sendJsonBytes } from './respond.js';
 
-export type HttpMethod = 'GET' | 'POST';
+export type { HttpMethod } from './endpoint.js';
 
 /** A route as the API documents it: one canonical path per endpoint. */
 export interface RouteRecord {
@@ -19,32 +21,44 @@ export interface RouteRecord {
  */
 export class ApiRouter {
   readonly routes: RouteRecord[] = [];
+  /** The endpoint records mounted with `mount`, in order: the OpenAPI document is generated from them. */
+  readonly endpoints: Endpoint[] = [];
 
   constructor(
     private readonly app: Hono,
     private readonly contextPath: string,
   ) {}
 
-  variants(path: string): string[] {
+  /** The paths a canonical path answers on, each with the prefix ('' or the context path) it uses. */
+  prefixedVariants(path: string): Array<{ path: string; prefix: string }> {
     const bare = path.endsWith('.json') ? path.slice(0, -'.json'.length) : path;
     const base = bare === path ? [path] : [path, bare];
-    return this.contextPath === '' ? base : [...base, ...base.map((p) => `${this.contextPath}${p}`)];
+    const plain = base.map((p) => ({ path: p, prefix: '' }));
+    if (this.contextPath === '') return plain;
+    return [...plain, ...base.map((p) => ({ path: `${this.contextPath}${p}`, prefix: this.contextPath }))];
   }
 
+  variants(path: string): string[] {
+    return this.prefixedVariants(path).map((v) => v.path);
+  }
+
+  /** Mounts endpoint records: each under its path variants, 405 for other methods. */
+  mount(endpoints: readonly Endpoint[], limits: EndpointLimits): void {
+    for (const endpoint of endpoints) {
+      this.endpoints.push(endpoint);
+      this.record(endpoint.methods, endpoint.path);
+      for (const v of this.prefixedVariants(endpoint.path)) {
+        this.app.on([...endpoint.methods], v.path, endpointHandler(endpoint, limits, v.prefix));
+      }
+      this.notAllowed(endpoint.methods, endpoint.path);
+    }
+  }
+
+  /** A route with a plain Hono handler (kept for areas not declared as endpoint records). */
   on(methods: HttpMethod[], path: string, handler: Handler): void {
-    for (const method of methods) this.routes.push({ method, path });
-    const paths = this.variants(path);
-    this.app.on(methods, paths, handler);
-    const allowed = [...methods, 'OPTIONS'].join(', ');
-    const notAllowed: Handler = (c) => {
-      c.header('Allow', allowed);
-      return sendJsonBytes(
-        c,
-        errorBody(failStatus(ErrorCodes.badRequest, `Method ${c.req.method} is not allowed here; use ${methods.join(' or ')}.`)),
-        405,
-      );
-    };
-    for (const p of paths) this.app.all(p, notAllowed);
+    this.record(methods, path);
+    this.app.on(methods, this.variants(path), handler);
+    this.notAllowed(methods, path);
   }
 
   post(path: string, handler: Handler): void {
@@ -57,5 +71,22 @@ export class ApiRouter {
 
   get(path: string, handler: Handler): void {
     this.on(['GET'], path, handler);
+  }
+
+  private record(methods: readonly HttpMethod[], path: string): void {
+    for (const method of methods) this.routes.push({ method, path });
+  }
+
+  private notAllowed(methods: readonly HttpMethod[], path: string): void {
+    const allowed = [...methods, 'OPTIONS'].join(', ');
+    const handler: Handler = (c) => {
+      c.header('Allow', allowed);
+      return sendJsonBytes(
+        c,
+        errorBody(failStatus(ErrorCodes.badRequest, `Method ${c.req.method} is not allowed here; use ${methods.join(' or ')}.`)),
+        405,
+      );
+    };
+    for (const p of this.variants(path)) this.app.all(p, handler);
   }
 }

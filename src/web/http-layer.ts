@@ -17,6 +17,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { NodeMetrics } from '../telemetry/metrics.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import type { WebSocketLayer } from '../websocket/websocket-layer.js';
+import { registryEndpoints } from './api/registry.js';
 import { antiEntropyRoutes } from './anti-entropy-routes.js';
 import type { ApiRouter } from './api-router.js';
 import { clusterRoutes } from './cluster-routes.js';
@@ -26,7 +27,6 @@ import { managementRoutes } from './management-routes.js';
 import { openApiDocument } from './openapi.js';
 import { opsRoutes, type Readiness } from './ops-routes.js';
 import { peerAuth } from './peer-auth.js';
-import { registryRoutes } from './registry-routes.js';
 import { replicationRoutes } from './replication-routes.js';
 import { statusRoutes } from './status-routes.js';
 import { createWebApp, errorAnswerer } from './web-app.js';
@@ -71,7 +71,8 @@ export function createHttpLayer(deps: HttpLayerDeps): HttpLayer {
   const maxBodyBytes = config.limits.maxBodyBytes;
   const gzipMinBytes = config.discovery.gzipMinBytes;
   const clusterStatuses = () => cluster.statuses();
-  registryRoutes(router, { registry, clientLimiter, maxBodyBytes });
+  const limits = { maxBodyBytes, gzipMinBytes };
+  router.mount(registryEndpoints({ registry, clientLimiter }), limits);
   discoveryRoutes(router, { discovery, maxBodyBytes, gzipMinBytes });
   replicationRoutes(router, { registry, repository, node: state, limiter: limiters.replication, maxBodyBytes, gzipMinBytes, tracing });
   clusterRoutes(router, { clusterStatuses, cluster, queueDepths: () => replication.manager.queueDepths(), limiter: limiters.cluster, maxBodyBytes });
@@ -89,7 +90,7 @@ export function createHttpLayer(deps: HttpLayerDeps): HttpLayer {
   opsRoutes(app, router, {
     readiness: deps.readiness,
     metrics,
-    openApi: () => openApiDocument({ version: deps.version, contextPath: config.contextPath, serverUrl: state.self.url }),
+    openApi: () => openApiDocument({ version: deps.version, contextPath: config.contextPath, serverUrl: state.self.url, endpoints: router.endpoints }),
     connections: () => websocket.gateway.connections(),
   }, config.contextPath);
 

@@ -1,11 +1,15 @@
 import { clusterExtensionEndpoints, clusterExtensionSchemas } from './openapi-cluster.js';
 import { managementEndpoints, managementSchemas, managementTagDescription } from './openapi-management.js';
+import type { Endpoint as EndpointRecord } from './endpoint.js';
+import { pathsOf } from './openapi/operations.js';
 import { arr, bool, described, envelope, int, map, nstr, obj, ref, str, strEnum, strMap, type Endpoint, type Json, type QueryParam, type Tag } from './openapi-schema.js';
 
 export interface OpenApiOptions {
   version: string;
   serverUrl?: string;
   contextPath: string;
+  /** The endpoint records mounted on the router; their paths are generated. */
+  endpoints: readonly EndpointRecord[];
 }
 
 
@@ -434,23 +438,6 @@ const APP_IDS_Q: QueryParam = {
   list: true,
 };
 
-function registryEndpoints(): Endpoint[] {
-  const ops: Array<[string, string, string]> = [
-    ['register', 'Register', 'Register instances and create fresh leases.'],
-    ['heartbeat', 'Heartbeat', 'Renew the leases of instances.'],
-    ['unregister', 'Unregister', 'Unregister instances (leases are evicted).'],
-  ];
-  return ops.map(([op, type, summary]) => ({
-    path: `/api/registry/${op}.json`,
-    tag: 'registry',
-    id: op,
-    summary,
-    request: `${type}Request`,
-    response: `${type}Response`,
-    example: EXAMPLES['registry'],
-  }));
-}
-
 function discoveryEndpoints(): Endpoint[] {
   const tag = 'discovery' as const;
   return [
@@ -567,7 +554,6 @@ function statusEndpoints(): Endpoint[] {
 
 function apiEndpoints(): Endpoint[] {
   return [
-    ...registryEndpoints(),
     ...discoveryEndpoints(),
     ...replicationAndClusterEndpoints(),
     ...clusterExtensionEndpoints(),
@@ -702,8 +688,8 @@ const WEBSOCKET_DESCRIPTION = [
   'session limit, 403 for a blacklisted address, 404 for an unknown path.',
 ];
 
-function paths(): Json {
-  const out: Json = {};
+function paths(records: readonly EndpointRecord[]): Json {
+  const out: Json = pathsOf(records);
   for (const e of apiEndpoints()) out[e.path] = pathItem(e);
   return { ...out, ...opsPaths() };
 }
@@ -719,20 +705,8 @@ export function openApiDocument(opts: OpenApiOptions): Record<string, unknown> {
     info: { title: 'Artemis', version: opts.version, description: description(opts.contextPath) },
     servers: servers(opts),
     tags: TAGS.map(([name, text]) => ({ name, description: text })),
-    paths: paths(),
+    paths: paths(opts.endpoints),
     components: components(),
   };
 }
 
-function routesOf(doc: Record<string, unknown>): Array<{ method: 'GET' | 'POST'; path: string }> {
-  const routes: Array<{ method: 'GET' | 'POST'; path: string }> = [];
-  for (const [path, item] of Object.entries(doc['paths'] as Record<string, Json>)) {
-    if ('get' in item) routes.push({ method: 'GET', path });
-    if ('post' in item) routes.push({ method: 'POST', path });
-  }
-  return routes;
-}
-
-export const documentedRoutes: Array<{ method: 'GET' | 'POST'; path: string }> = routesOf(
-  openApiDocument({ version: '0', contextPath: '' }),
-);

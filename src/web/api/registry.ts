@@ -1,0 +1,54 @@
+import type { RegistryResponse } from '../../core/wire/registry-messages.js';
+import type { ClientRateLimiter } from '../../ratelimit/rate-limiter.js';
+import {
+  RATE_LIMITED_RESPONSE_JSON,
+  RegistryFailures,
+  SUCCESS_RESPONSE,
+  SUCCESS_RESPONSE_JSON,
+  type RegistryOperation,
+  type RegistryService,
+} from '../../registry/registry-service.js';
+import { json, wire, type Answer, type Endpoint } from '../endpoint.js';
+import { REGISTRY_REQUEST_EXAMPLE } from '../openapi/examples.js';
+
+export interface RegistryEndpointsDeps {
+  registry: RegistryService;
+  clientLimiter: ClientRateLimiter;
+}
+
+/** The answer to a registry write: the shared success bytes, or the response serialised. */
+export function registryAnswer(response: RegistryResponse): Answer {
+  return response === SUCCESS_RESPONSE ? json(SUCCESS_RESPONSE_JSON) : wire(response);
+}
+
+const F = RegistryFailures;
+/** Failure texts of the client-facing registry writes. */
+export const REGISTRY_WRITE_FAILURES = [F.requestNull, F.instancesEmpty, F.notUp, F.regionMismatch, F.zoneMismatch] as const;
+
+const OPERATIONS: ReadonlyArray<{ operation: RegistryOperation; type: string; summary: string; failures: readonly string[] }> = [
+  { operation: 'register', type: 'Register', summary: 'Register instances and create fresh leases.', failures: REGISTRY_WRITE_FAILURES },
+  { operation: 'heartbeat', type: 'Heartbeat', summary: 'Renew the leases of instances.', failures: [...REGISTRY_WRITE_FAILURES, F.instanceNotFound] },
+  { operation: 'unregister', type: 'Unregister', summary: 'Unregister instances (leases are evicted).', failures: REGISTRY_WRITE_FAILURES },
+];
+
+/** POST /api/registry/{register,heartbeat,unregister}.json (spec 3.2); web/fast-path.ts answers the plain cases with the same bytes. */
+export function registryEndpoints(deps: RegistryEndpointsDeps): Endpoint[] {
+  return OPERATIONS.map(({ operation, type, summary, failures }) => ({
+    operationId: operation,
+    path: `/api/registry/${operation}.json`,
+    methods: ['POST'],
+    tag: 'registry',
+    summary,
+    notes: 'Limited per client address first (rateLimit.perClient), then per operation. Instances that fail are listed in failedInstances with partial_fail.',
+    request: `${type}Request`,
+    response: `${type}Response`,
+    requestExample: REGISTRY_REQUEST_EXAMPLE,
+    failures,
+    rateLimit: 'registry',
+    access: 'public',
+    handle: async (input) => {
+      if (!deps.clientLimiter.tryAcquire(input.clientAddress)) return json(RATE_LIMITED_RESPONSE_JSON);
+      return registryAnswer(deps.registry.handle(operation, await input.body(), true));
+    },
+  }));
+}

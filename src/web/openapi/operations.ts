@@ -1,0 +1,131 @@
+import type { AccessClass, Endpoint, QueryParam, RateLimitClass } from '../endpoint.js';
+
+/** Path items of the OpenAPI document, generated from endpoint records. */
+
+type Json = Record<string, unknown>;
+
+const JSON_TYPE = 'application/json';
+
+/** Framework errors every route may answer, as components/responses. */
+export const FRAMEWORK_ERRORS: Record<string, { name: string; description: string }> = {
+  '400': {
+    name: 'BadRequest',
+    description: 'Body is not valid JSON or has the wrong shape, or a required query parameter is missing.',
+  },
+  '405': { name: 'MethodNotAllowed', description: 'HTTP method not supported on this path.' },
+  '413': { name: 'PayloadTooLarge', description: 'Request body (before or after gzip inflation) exceeds the limit.' },
+  '415': {
+    name: 'UnsupportedMediaType',
+    description: 'Content-Type is not JSON, or Content-Encoding is not gzip/identity.',
+  },
+  '503': { name: 'ServiceUnavailable', description: 'The node is shutting down.' },
+};
+
+export const RATE_LIMIT_CLASSES: Record<RateLimitClass, string> = {
+  none: 'Not rate limited.',
+  registry: 'Per client address (rateLimit.perClient), then per operation (rateLimit.registry).',
+  replication: 'Per operation (rateLimit.replication).',
+  cluster: 'Per operation (rateLimit.cluster).',
+  status: 'Per operation (rateLimit.status).',
+  group: 'Per operation (rateLimit.group).',
+};
+
+export const ACCESS_CLASSES: Record<AccessClass, string> = {
+  public: 'Any caller.',
+  'peer-only': 'Peers of the cluster (cluster secret or trusted address when configured).',
+  'management-write': 'Management writes.',
+};
+
+export const schemaRef = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
+
+export function jsonContent(schema: Json, example?: unknown): Json {
+  return { [JSON_TYPE]: { schema, ...(example === undefined ? {} : { example }) } };
+}
+
+function errorRefs(codes: string[]): Json {
+  return Object.fromEntries(codes.map((code) => [code, { $ref: `#/components/responses/${FRAMEWORK_ERRORS[code]!.name}` }]));
+}
+
+function queryParameter(p: QueryParam): Json {
+  const schema = p.list === true ? { type: 'array', items: { type: 'string' } } : { type: 'string' };
+  const style = p.list === true ? { style: 'form', explode: true } : {};
+  return { name: p.name, in: 'query', required: p.required === true, description: p.description, schema, ...style };
+}
+
+function description(e: Endpoint): Json {
+  const parts: string[] = [];
+  if (e.notes !== undefined) parts.push(e.notes);
+  if (e.failures !== undefined && e.failures.length > 0) {
+    parts.push(['Failure texts (responseStatus.message or failedInstances[].errorMessage):', ...e.failures.map((f) => `- \`${f}\``)].join('\n'));
+  }
+  return parts.length === 0 ? {} : { description: parts.join('\n\n') };
+}
+
+function okResponse(e: Endpoint, etag: boolean): Json {
+  const headers = etag ? { headers: { ETag: { $ref: '#/components/headers/ETag' } } } : {};
+  if (typeof e.response !== 'string') {
+    return { description: e.response.description, content: { [e.response.mediaType]: { schema: { type: 'string' } } } };
+  }
+  const text = e.responseDescription ?? 'OK (application errors are reported in responseStatus).';
+  return { description: text, ...headers, content: jsonContent(schemaRef(e.response), e.responseExample) };
+}
+
+function extraResponses(e: Endpoint): Json {
+  const out: Json = {};
+  for (const [code, r] of Object.entries(e.extraResponses ?? {})) {
+    out[code] = { description: r.description, content: jsonContent(schemaRef(r.schema), r.example) };
+  }
+  return out;
+}
+
+function common(e: Endpoint, operationId: string, summary: string): Json {
+  return {
+    tags: [e.tag],
+    operationId,
+    summary,
+    ...description(e),
+    'x-artemis-rate-limit': e.rateLimit,
+    'x-artemis-access': e.access,
+  };
+}
+
+function getOperation(e: Endpoint, hasPost: boolean): Json {
+  const query = e.query ?? [];
+  const etag = e.etag === true;
+  const parameters = [...query.map(queryParameter), ...(etag ? [{ $ref: '#/components/parameters/IfNoneMatch' }] : [])];
+  const notModified = etag ? { '304': { $ref: '#/components/responses/NotModified' } } : {};
+  const api = e.path.startsWith('/api/');
+  const codes = query.some((p) => p.required === true) ? ['400', '405', '503'] : api ? ['405', '503'] : ['405'];
+  return {
+    ...common(e, hasPost ? `${e.operationId}ByQuery` : e.operationId, hasPost ? `${e.summary.replace(/\.$/, '')} (query parameters).` : e.summary),
+    ...(parameters.length > 0 ? { parameters } : {}),
+    responses: { '200': okResponse(e, etag), ...notModified, ...extraResponses(e), ...errorRefs(codes) },
+  };
+}
+
+function postOperation(e: Endpoint): Json {
+  const request = e.request ?? 'EmptyRequest';
+  return {
+    ...common(e, e.operationId, e.summary),
+    requestBody: { required: request !== 'EmptyRequest', content: jsonContent(schemaRef(request), e.requestExample) },
+    responses: { '200': okResponse(e, false), ...extraResponses(e), ...errorRefs(['400', '405', '413', '415', '503']) },
+  };
+}
+
+/** The path item of one endpoint record. */
+export function pathItem(e: Endpoint): Json {
+  const item: Json = {};
+  const hasPost = e.methods.includes('POST');
+  if (e.methods.includes('GET')) item['get'] = getOperation(e, hasPost);
+  if (hasPost) item['post'] = postOperation(e);
+  return item;
+}
+
+export function pathsOf(endpoints: readonly Endpoint[]): Json {
+  const out: Json = {};
+  for (const e of endpoints) {
+    if (e.path in out) throw new Error(`Endpoint path declared twice: ${e.path}`);
+    out[e.path] = pathItem(e);
+  }
+  return out;
+}
