@@ -26,7 +26,7 @@ import { packageVersion } from './telemetry/build-info.js';
 import { Tracing } from './telemetry/tracing.js';
 import type { ApiRouter } from './web/api-router.js';
 import { createHttpLayer } from './web/http-layer.js';
-import type { Readiness } from './web/ops-routes.js';
+import type { Readiness } from './web/api/ops.js';
 import { createWebSocketLayer, type WebSocketLayer } from './websocket/websocket-layer.js';
 
 export const VERSION = packageVersion();

@@ -2,13 +2,14 @@ import { ErrorCodes } from '../core/error-codes.js';
 import { failStatus, type ResponseStatus } from '../core/response-status.js';
 import { canServeDiscovery, nodeStatusText } from '../core/wire/cluster.js';
 import { isBlank } from '../core/wire/json-reader.js';
-import type { NodeGate } from '../registry/registry-service.js';
+import { RegistryFailures, type NodeGate } from '../registry/registry-service.js';
+import { DiscoveryFailures } from './discovery-messages.js';
 
 /** `service-unavailable` while this node cannot serve discovery; null when it can. */
 export function discoveryGate(node: NodeGate): ResponseStatus | null {
   const status = node.status;
   if (canServeDiscovery(status)) return null;
-  return failStatus(ErrorCodes.serviceUnavailable, `Serivce discovery is not in up state. Current status: ${nodeStatusText(status)}`);
+  return failStatus(ErrorCodes.serviceUnavailable, `${DiscoveryFailures.notUp}${nodeStatusText(status)}`);
 }
 
 function sameIgnoringCase(a: string | null, b: string): boolean {
@@ -20,7 +21,7 @@ export function regionProblem(node: NodeGate, regionId: string | null): Response
   if (sameIgnoringCase(regionId, node.regionId)) return null;
   return failStatus(
     ErrorCodes.noPermission,
-    `regionId is not the same as the registry node. regionId: ${String(regionId)}, registry node.regionId: ${node.regionId}`,
+    `${RegistryFailures.regionMismatch} regionId: ${String(regionId)}, registry node.regionId: ${node.regionId}`,
   );
 }
 
@@ -31,6 +32,6 @@ export function zoneProblem(node: NodeGate, regionId: string | null, zoneId: str
   if (node.status.allowDiscoveryFromOtherZone === true || sameIgnoringCase(zoneId, node.zoneId)) return null;
   return failStatus(
     ErrorCodes.noPermission,
-    `zoneId is not the same as the registry node. zoneId: ${String(zoneId)}, registry node.zoneId: ${node.zoneId}`,
+    `${RegistryFailures.zoneMismatch} zoneId: ${String(zoneId)}, registry node.zoneId: ${node.zoneId}`,
   );
 }

@@ -61,6 +61,13 @@ export function readGetServicesDeltaRequest(value: unknown): GetServicesDeltaReq
   return { version: readInteger(p.get('version'), 'request.version'), ...zoneOf(p) };
 }
 
+/** Failure texts of the discovery endpoints (responseStatus.message). */
+export const DiscoveryFailures = {
+  notUp: 'Serivce discovery is not in up state. Current status: ',
+  serviceRequestNull: 'Request is null or request.discoveryConfig is null.',
+  deltaNotFound: 'Delta is not found.',
+} as const;
+
 /** What the reference answers when a request it dereferences is null (a NullPointerException). */
 export const NULL_REQUEST_STATUS: ResponseStatus = Object.freeze(failStatus(ErrorCodes.internalServiceError, null));
 

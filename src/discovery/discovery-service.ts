@@ -15,6 +15,7 @@ import type { NodeGate } from '../registry/registry-service.js';
 import { discoveryGate, zoneProblem } from './discovery-access.js';
 import { FilterChain, type DiscoveryFilter } from './discovery-filter.js';
 import {
+  DiscoveryFailures,
   NULL_REQUEST_STATUS,
   deltaFailureJson,
   listFailureJson,
@@ -45,10 +46,10 @@ export interface DiscoveryServiceDeps {
 const body = (text: string) => new EncodedBody(Buffer.from(text));
 const LOOKUP_NULL = body(listFailureJson(NULL_REQUEST_STATUS));
 const SERVICE_BAD_REQUEST = body(
-  serviceFailureJson(failStatus(ErrorCodes.badRequest, 'Request is null or request.discoveryConfig is null.')),
+  serviceFailureJson(failStatus(ErrorCodes.badRequest, DiscoveryFailures.serviceRequestNull)),
 );
 const DELTA_NULL = body(deltaFailureJson(NULL_REQUEST_STATUS));
-const DELTA_NOT_FOUND = body(deltaFailureJson(failStatus(ErrorCodes.dataNotFound, 'Delta is not found.')));
+const DELTA_NOT_FOUND = body(deltaFailureJson(failStatus(ErrorCodes.dataNotFound, DiscoveryFailures.deltaNotFound)));
 const LOOKUP_PREFIX = `{"responseStatus":${SUCCESS_JSON},"services":`;
 const ABSENT = 'absent';
 

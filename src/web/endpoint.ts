@@ -13,7 +13,7 @@
  *       methods: ['POST'],
  *       tag: 'registry',
  *       summary: 'Register instances and create fresh leases.',
- *       request: 'RegisterRequest',                   // component schema names (src/web/openapi/schemas*.ts)
+ *       request: 'RegisterRequest',                   // a component name, or a zod schema made with named()
  *       response: 'RegisterResponse',
  *       failures: [INSTANCE_NOT_FOUND],               // the constants the handler answers with
  *       rateLimit: 'registry',
@@ -28,7 +28,14 @@
  * Handlers throw RegistryError subclasses (BadRequestError …) for framework errors (4xx); the
  * app's error mapper answers them.
  */
+import type { z } from 'zod';
 import type { EncodedBody } from '../cache/encoded-body.js';
+
+/**
+ * A body schema: a zod schema registered with `named()` (src/web/openapi/zod-components.ts), or
+ * the name of a component declared by hand (src/web/openapi/models.ts, messages.ts).
+ */
+export type SchemaRef = z.ZodType | string;
 
 export type HttpMethod = 'GET' | 'POST';
 
@@ -55,7 +62,7 @@ export interface QueryParam {
 /** A documented response besides 200 (for example 503 of /ready). */
 export interface ExtraResponse {
   description: string;
-  schema: string;
+  schema: SchemaRef;
   example?: unknown;
 }
 
@@ -71,10 +78,10 @@ export interface Endpoint {
   notes?: string;
   /** Query parameters of the GET form. */
   query?: readonly QueryParam[];
-  /** Component schema name of the POST body. */
-  request?: string;
-  /** Component schema name of the 200 body, or a media type with a plain string schema. */
-  response: string | { mediaType: string; description: string };
+  /** Schema of the POST body. */
+  request?: SchemaRef;
+  /** Schema of the 200 body, or a media type whose body is plain text. */
+  response: SchemaRef | { mediaType: string; description: string };
   /** Description of the 200 answer; defaults to the ResponseStatus note. */
   responseDescription?: string;
   requestExample?: unknown;

@@ -17,18 +17,18 @@ import type { Logger } from '../telemetry/logger.js';
 import type { NodeMetrics } from '../telemetry/metrics.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import type { WebSocketLayer } from '../websocket/websocket-layer.js';
+import { antiEntropyEndpoints } from './api/anti-entropy.js';
+import { clusterEndpoints } from './api/cluster.js';
+import { discoveryEndpoints } from './api/discovery.js';
+import { mountSwaggerAssets, opsEndpoints, type Readiness } from './api/ops.js';
 import { registryEndpoints } from './api/registry.js';
-import { antiEntropyRoutes } from './anti-entropy-routes.js';
+import { replicationEndpoints } from './api/replication.js';
+import { statusEndpoints } from './api/status.js';
 import type { ApiRouter } from './api-router.js';
-import { clusterRoutes } from './cluster-routes.js';
-import { discoveryRoutes } from './discovery-routes.js';
 import { createFastPath } from './fast-path.js';
 import { managementRoutes } from './management-routes.js';
-import { openApiDocument } from './openapi.js';
-import { opsRoutes, type Readiness } from './ops-routes.js';
+import { openApiDocument } from './openapi/document.js';
 import { peerAuth } from './peer-auth.js';
-import { replicationRoutes } from './replication-routes.js';
-import { statusRoutes } from './status-routes.js';
 import { createWebApp, errorAnswerer } from './web-app.js';
 
 /** The parts of a node that its HTTP endpoints answer from. */
@@ -73,26 +73,26 @@ export function createHttpLayer(deps: HttpLayerDeps): HttpLayer {
   const clusterStatuses = () => cluster.statuses();
   const limits = { maxBodyBytes, gzipMinBytes };
   router.mount(registryEndpoints({ registry, clientLimiter }), limits);
-  discoveryRoutes(router, { discovery, maxBodyBytes, gzipMinBytes });
-  replicationRoutes(router, { registry, repository, node: state, limiter: limiters.replication, maxBodyBytes, gzipMinBytes, tracing });
-  clusterRoutes(router, { clusterStatuses, cluster, queueDepths: () => replication.manager.queueDepths(), limiter: limiters.cluster, maxBodyBytes });
-  antiEntropyRoutes(router, { digest: replication.digest, maxBodyBytes, maxServices: 10_000 });
+  router.mount(discoveryEndpoints({ discovery }), limits);
+  router.mount(replicationEndpoints({ registry, repository, node: state, limiter: limiters.replication, tracing }), limits);
+  router.mount(clusterEndpoints({ clusterStatuses, cluster, queueDepths: () => replication.manager.queueDepths(), limiter: limiters.cluster }), limits);
+  router.mount(antiEntropyEndpoints({ digest: replication.digest, maxServices: 10_000 }), limits);
   managementRoutes(router, { ...management, store, maxBodyBytes, logQueryLimit: config.management.logQueryLimit });
-  statusRoutes(router, {
-    config,
-    configOrigins: deps.configOrigins,
-    nodeStatus: () => state.status,
-    clusterStatuses,
-    leaseTables: deps.leaseTables,
-    limiter: limiters.status,
-    listenPort: deps.listenPort,
-  });
-  opsRoutes(app, router, {
-    readiness: deps.readiness,
-    metrics,
-    openApi: () => openApiDocument({ version: deps.version, contextPath: config.contextPath, serverUrl: state.self.url, endpoints: router.endpoints }),
-    connections: () => websocket.gateway.connections(),
-  }, config.contextPath);
+  router.mount(
+    statusEndpoints({
+      config,
+      configOrigins: deps.configOrigins,
+      nodeStatus: () => state.status,
+      clusterStatuses,
+      leaseTables: deps.leaseTables,
+      limiter: limiters.status,
+      listenPort: deps.listenPort,
+    }),
+    limits,
+  );
+  const openApi = () => openApiDocument({ version: deps.version, contextPath: config.contextPath, serverUrl: state.self.url, endpoints: router.endpoints });
+  router.mount(opsEndpoints({ readiness: deps.readiness, metrics, openApi, connections: () => websocket.gateway.connections() }), limits);
+  mountSwaggerAssets(app, config.contextPath);
 
   const framework = getRequestListener(app.fetch);
   // The busiest routes take the direct path, which runs the same guard chain; with tracing on

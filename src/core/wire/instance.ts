@@ -1,24 +1,36 @@
-import { readInt32, readObject, readString, readStringMap, type JsonObject } from './json-reader.js';
+import { codecOf, jsonSchemaOf, type WireField, type WireObject } from './fields.js';
+import { readObject, type JsonObject } from './json-reader.js';
 
 /**
- * Artemis `Instance`. Declared in the alphabetical order the reference writes its fields, and
- * always built with every field present, so `JSON.stringify` gives the wire form byte for byte.
+ * Artemis `Instance`, declared once as a field table in the alphabetical order the reference
+ * writes its fields; instances are always built with every field present, so `JSON.stringify`
+ * gives the wire form byte for byte.
  */
-export interface Instance {
-  groupId: string | null;
-  healthCheckUrl: string | null;
-  instanceId: string | null;
-  ip: string | null;
-  machineName: string | null;
-  metadata: Record<string, string | null> | null;
-  port: number;
-  protocol: string | null;
-  regionId: string | null;
-  serviceId: string | null;
-  status: string | null;
-  url: string | null;
-  zoneId: string | null;
-}
+export const INSTANCE_FIELDS = [
+  { name: 'groupId', kind: 'string', description: 'Group inside the service; blank or "default" means the default group.' },
+  { name: 'healthCheckUrl', kind: 'string', description: 'Informational; never called by the server.' },
+  { name: 'instanceId', kind: 'string', required: true, description: 'Required, non-blank; unique within (region, service).' },
+  { name: 'ip', kind: 'string' },
+  { name: 'machineName', kind: 'string' },
+  { name: 'metadata', kind: 'stringMap', description: 'Free-form; a non-blank "java_registry" key marks a legacy instance.' },
+  { name: 'port', kind: 'int32', description: 'Defaults to 0.' },
+  { name: 'protocol', kind: 'string', description: 'For example "http".' },
+  { name: 'regionId', kind: 'string', description: 'Must equal the node region (case-insensitive) for registry operations.' },
+  { name: 'serviceId', kind: 'string', required: true, description: 'Required, non-blank.' },
+  { name: 'status', kind: 'string', description: 'Opaque to the server: starting, up, down, unhealthy or unknown.' },
+  { name: 'url', kind: 'string', required: true, description: 'Required, non-blank; the address callers should use.' },
+  { name: 'zoneId', kind: 'string', description: 'Must equal the node zone unless the node allows other zones.' },
+] as const satisfies readonly WireField[];
+
+export type Instance = WireObject<typeof INSTANCE_FIELDS>;
+
+/** JSON Schema of Instance, for the OpenAPI document. */
+export const INSTANCE_SCHEMA = jsonSchemaOf(
+  INSTANCE_FIELDS,
+  'A registered service instance. Identity is the lower-cased "<regionId>.<serviceId>.<instanceId>".',
+);
+
+const INSTANCE_CODEC = codecOf(INSTANCE_FIELDS);
 
 /** Instance status constants; opaque to the registry. */
 export const InstanceStatus = {
@@ -33,21 +45,7 @@ export const InstanceStatus = {
 export const LEGACY_METADATA_KEY = 'java_registry';
 
 export function makeInstance(fields: Partial<Instance>): Instance {
-  return {
-    groupId: fields.groupId ?? null,
-    healthCheckUrl: fields.healthCheckUrl ?? null,
-    instanceId: fields.instanceId ?? null,
-    ip: fields.ip ?? null,
-    machineName: fields.machineName ?? null,
-    metadata: fields.metadata ?? null,
-    port: fields.port ?? 0,
-    protocol: fields.protocol ?? null,
-    regionId: fields.regionId ?? null,
-    serviceId: fields.serviceId ?? null,
-    status: fields.status ?? null,
-    url: fields.url ?? null,
-    zoneId: fields.zoneId ?? null,
-  };
+  return INSTANCE_CODEC.make(fields);
 }
 
 /** Reads an Instance from parsed JSON; `null` stays `null` (the registry skips null entries). */
@@ -85,27 +83,7 @@ export function internSharedFields(instance: Instance): void {
 }
 
 function readInstanceObject(raw: JsonObject, path: string): Instance {
-  const out = makeInstance({});
-  for (const key of Object.keys(raw)) {
-    const v = raw[key];
-    switch (key.toLowerCase()) {
-      case 'groupid': out.groupId = readString(v, `${path}.groupId`); break;
-      case 'healthcheckurl': out.healthCheckUrl = readString(v, `${path}.healthCheckUrl`); break;
-      case 'instanceid': out.instanceId = readString(v, `${path}.instanceId`); break;
-      case 'ip': out.ip = readString(v, `${path}.ip`); break;
-      case 'machinename': out.machineName = readString(v, `${path}.machineName`); break;
-      case 'metadata': out.metadata = readStringMap(v, `${path}.metadata`); break;
-      case 'port': out.port = readInt32(v, `${path}.port`); break;
-      case 'protocol': out.protocol = readString(v, `${path}.protocol`); break;
-      case 'regionid': out.regionId = readString(v, `${path}.regionId`); break;
-      case 'serviceid': out.serviceId = readString(v, `${path}.serviceId`); break;
-      case 'status': out.status = readString(v, `${path}.status`); break;
-      case 'url': out.url = readString(v, `${path}.url`); break;
-      case 'zoneid': out.zoneId = readString(v, `${path}.zoneId`); break;
-      default: break;
-    }
-  }
-  return out;
+  return INSTANCE_CODEC.read(raw, path);
 }
 
 function lower(s: string | null): string {

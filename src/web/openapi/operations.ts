@@ -1,4 +1,6 @@
-import type { AccessClass, Endpoint, QueryParam, RateLimitClass } from '../endpoint.js';
+import type { AccessClass, Endpoint, QueryParam, RateLimitClass, SchemaRef } from '../endpoint.js';
+import { EmptyRequest } from './cold-schemas.js';
+import { componentName } from './zod-components.js';
 
 /** Path items of the OpenAPI document, generated from endpoint records. */
 
@@ -12,6 +14,7 @@ export const FRAMEWORK_ERRORS: Record<string, { name: string; description: strin
     name: 'BadRequest',
     description: 'Body is not valid JSON or has the wrong shape, or a required query parameter is missing.',
   },
+  '403': { name: 'Forbidden', description: 'Peer call without the cluster secret (only with cluster.secret set).' },
   '405': { name: 'MethodNotAllowed', description: 'HTTP method not supported on this path.' },
   '413': { name: 'PayloadTooLarge', description: 'Request body (before or after gzip inflation) exceeds the limit.' },
   '415': {
@@ -32,17 +35,21 @@ export const RATE_LIMIT_CLASSES: Record<RateLimitClass, string> = {
 
 export const ACCESS_CLASSES: Record<AccessClass, string> = {
   public: 'Any caller.',
-  'peer-only': 'Peers of the cluster (cluster secret or trusted address when configured).',
+  'peer-only':
+    'Peer call: with cluster.secret set it needs the x-artemis-cluster-secret header (or a trusted address), else HTTP 403 no-permission.',
   'management-write': 'Management writes.',
 };
 
-export const schemaRef = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
+export const schemaRef = (schema: SchemaRef): Json => ({
+  $ref: `#/components/schemas/${typeof schema === 'string' ? schema : componentName(schema)}`,
+});
 
 export function jsonContent(schema: Json, example?: unknown): Json {
   return { [JSON_TYPE]: { schema, ...(example === undefined ? {} : { example }) } };
 }
 
-function errorRefs(codes: string[]): Json {
+function errorRefs(e: Endpoint, list: string[]): Json {
+  const codes = e.access === 'peer-only' ? [...list, '403'].sort() : list;
   return Object.fromEntries(codes.map((code) => [code, { $ref: `#/components/responses/${FRAMEWORK_ERRORS[code]!.name}` }]));
 }
 
@@ -55,6 +62,7 @@ function queryParameter(p: QueryParam): Json {
 function description(e: Endpoint): Json {
   const parts: string[] = [];
   if (e.notes !== undefined) parts.push(e.notes);
+  if (e.access !== 'public') parts.push(ACCESS_CLASSES[e.access]);
   if (e.failures !== undefined && e.failures.length > 0) {
     parts.push(['Failure texts (responseStatus.message or failedInstances[].errorMessage):', ...e.failures.map((f) => `- \`${f}\``)].join('\n'));
   }
@@ -63,7 +71,7 @@ function description(e: Endpoint): Json {
 
 function okResponse(e: Endpoint, etag: boolean): Json {
   const headers = etag ? { headers: { ETag: { $ref: '#/components/headers/ETag' } } } : {};
-  if (typeof e.response !== 'string') {
+  if (typeof e.response === 'object' && 'mediaType' in e.response) {
     return { description: e.response.description, content: { [e.response.mediaType]: { schema: { type: 'string' } } } };
   }
   const text = e.responseDescription ?? 'OK (application errors are reported in responseStatus).';
@@ -99,16 +107,16 @@ function getOperation(e: Endpoint, hasPost: boolean): Json {
   return {
     ...common(e, hasPost ? `${e.operationId}ByQuery` : e.operationId, hasPost ? `${e.summary.replace(/\.$/, '')} (query parameters).` : e.summary),
     ...(parameters.length > 0 ? { parameters } : {}),
-    responses: { '200': okResponse(e, etag), ...notModified, ...extraResponses(e), ...errorRefs(codes) },
+    responses: { '200': okResponse(e, etag), ...notModified, ...extraResponses(e), ...errorRefs(e, codes) },
   };
 }
 
 function postOperation(e: Endpoint): Json {
-  const request = e.request ?? 'EmptyRequest';
+  const request = e.request ?? EmptyRequest;
   return {
     ...common(e, e.operationId, e.summary),
-    requestBody: { required: request !== 'EmptyRequest', content: jsonContent(schemaRef(request), e.requestExample) },
-    responses: { '200': okResponse(e, false), ...extraResponses(e), ...errorRefs(['400', '405', '413', '415', '503']) },
+    requestBody: { required: e.request !== undefined && e.request !== EmptyRequest, content: jsonContent(schemaRef(request), e.requestExample) },
+    responses: { '200': okResponse(e, false), ...extraResponses(e), ...errorRefs(e, ['400', '405', '413', '415', '503']) },
   };
 }
 

@@ -1,0 +1,91 @@
+import { readInt32, readString, readStringMap } from './json-reader.js';
+
+/**
+ * Field tables: one declaration per field of a hot wire type (name in wire order, kind,
+ * description, required). From a table come the TypeScript type (`WireObject`), the blank value
+ * with every field at its Java default, the case-insensitive reader and the JSON Schema the
+ * OpenAPI document shows.
+ */
+
+export type FieldKind = 'string' | 'int32' | 'stringMap';
+
+export interface WireField {
+  readonly name: string;
+  readonly kind: FieldKind;
+  readonly description?: string;
+  /** Required by the server (non-blank); the reader still accepts it absent. */
+  readonly required?: boolean;
+}
+
+export type FieldValue<K extends FieldKind> = K extends 'int32'
+  ? number
+  : K extends 'stringMap'
+    ? Record<string, string | null> | null
+    : string | null;
+
+/** The object type of a field table: every field present, as the wire writes it. */
+export type WireObject<T extends readonly WireField[]> = { -readonly [F in T[number] as F['name']]: FieldValue<F['kind']> };
+
+const DEFAULTS: { [K in FieldKind]: FieldValue<K> } = { string: null, int32: 0, stringMap: null };
+
+
+type Reader = (value: unknown, path: string) => unknown;
+const READERS: Record<FieldKind, Reader> = { string: readString, int32: readInt32, stringMap: readStringMap };
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function checked(fields: readonly WireField[]): readonly WireField[] {
+  for (const f of fields) if (!IDENTIFIER.test(f.name)) throw new Error(`Field name is not an identifier: ${f.name}`);
+  return fields;
+}
+
+export interface WireCodec<T> {
+  /** A fresh object with every field given or at its default, keys in table order (so JSON.stringify writes wire order). */
+  make(fields: Partial<T>): T;
+  /** Reads a parsed JSON object: names match ignoring case, unknown names are ignored, absent fields take their default. */
+  read(raw: Record<string, unknown>, path: string): T;
+}
+
+/**
+ * The maker and reader of a field table, compiled once into straight-line code (an object
+ * literal and a switch on the lower-cased name), as fast as writing them by hand.
+ */
+export function codecOf<T extends readonly WireField[]>(table: T): WireCodec<WireObject<T>> {
+  const fields = checked(table);
+  const defaults = (f: WireField) => JSON.stringify(DEFAULTS[f.kind]);
+  const make = `return { ${fields.map((f) => `${f.name}: f.${f.name} ?? ${defaults(f)}`).join(', ')} };`;
+  const cases = fields
+    .map((f) => `case ${JSON.stringify(f.name.toLowerCase())}: out.${f.name} = R.${f.kind}(v, path + ${JSON.stringify(`.${f.name}`)}); break;`)
+    .join('\n');
+  const read = [
+    `const out = { ${fields.map((f) => `${f.name}: ${defaults(f)}`).join(', ')} };`,
+    'for (const key of Object.keys(raw)) {',
+    '  const v = raw[key];',
+    `  switch (key.toLowerCase()) {\n${cases}\n  default: break; }`,
+    '}',
+    'return out;',
+  ].join('\n');
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- code generated from the constant field table above
+  const makeFn = new Function('f', make) as WireCodec<WireObject<T>>['make'];
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- as above
+  const readWith = new Function('R', 'raw', 'path', read) as (r: typeof READERS, raw: Record<string, unknown>, path: string) => WireObject<T>;
+  return { make: makeFn, read: (raw, path) => readWith(READERS, raw, path) };
+}
+
+const SCHEMAS: Record<FieldKind, Record<string, unknown>> = {
+  string: { type: ['string', 'null'] },
+  int32: { type: 'integer', format: 'int32' },
+  stringMap: { type: ['object', 'null'], additionalProperties: { type: ['string', 'null'] } },
+};
+
+/** JSON Schema 2020-12 of the objects a table describes (no other properties). */
+export function jsonSchemaOf(fields: readonly WireField[], description: string): Record<string, unknown> {
+  const properties: Record<string, unknown> = {};
+  for (const f of fields) {
+    // Even a required field may come back null: failures echo the instance as it was sent.
+    const base = SCHEMAS[f.kind];
+    properties[f.name] = f.description === undefined ? base : { ...base, description: f.description };
+  }
+  const required = fields.filter((f) => f.required === true).map((f) => f.name);
+  return { type: 'object', description, properties, ...(required.length > 0 ? { required } : {}), additionalProperties: false };
+}

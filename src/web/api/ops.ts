@@ -1,0 +1,129 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { Hono } from 'hono';
+import type { NodeMetrics } from '../../telemetry/metrics.js';
+import { json, text, wire, type Endpoint } from '../endpoint.js';
+
+export type Readiness = 'starting' | 'ready' | 'stopping';
+
+export interface OpsEndpointsDeps {
+  readiness: () => Readiness;
+  metrics: NodeMetrics;
+  openApi: () => object;
+  connections: () => { registry: number; discovery: number };
+}
+
+const SWAGGER_ASSETS = new Map([
+  ['swagger-ui.css', 'text/css'],
+  ['swagger-ui-bundle.js', 'application/javascript'],
+  ['swagger-ui-standalone-preset.js', 'application/javascript'],
+  ['favicon-32x32.png', 'image/png'],
+]);
+
+function swaggerDir(): string {
+  const require = createRequire(import.meta.url);
+  return require.resolve('swagger-ui-dist/package.json').replace(/package\.json$/, '');
+}
+
+function swaggerPage(prefix: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Artemis API</title>
+<link rel="stylesheet" href="${prefix}/swagger-ui/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="${prefix}/swagger-ui/swagger-ui-bundle.js"></script>
+<script src="${prefix}/swagger-ui/swagger-ui-standalone-preset.js"></script>
+<script src="${prefix}/swagger-ui/init.js"></script>
+</body></html>`;
+}
+
+function swaggerInit(prefix: string): string {
+  return `window.ui = SwaggerUIBundle({ url: '${prefix}/openapi.json', dom_id: '#swagger-ui', presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: 'StandaloneLayout' });`;
+}
+
+/** /health, /ready, /metrics, /openapi.json, /swagger-ui and the WebSocket connection counts. */
+export function opsEndpoints(deps: OpsEndpointsDeps): Endpoint[] {
+  const common = { tag: 'operations', methods: ['GET'], rateLimit: 'none', access: 'public' } as const;
+  return [
+    {
+      ...common,
+      operationId: 'health',
+      path: '/health',
+      summary: 'Liveness probe.',
+      response: 'HealthResponse',
+      responseDescription: 'Process is alive.',
+      responseExample: { status: 'ok' },
+      handle: () => json('{"status":"ok"}'),
+    },
+    {
+      ...common,
+      operationId: 'ready',
+      path: '/ready',
+      summary: 'Readiness probe.',
+      response: 'ReadyResponse',
+      responseDescription: 'Node is ready.',
+      responseExample: { status: 'ready' },
+      extraResponses: { '503': { description: 'Node is starting or stopping.', schema: 'ReadyResponse', example: { status: 'starting' } } },
+      handle: () => {
+        const r = deps.readiness();
+        return wire({ status: r }, r === 'ready' ? 200 : 503);
+      },
+    },
+    {
+      ...common,
+      operationId: 'metrics',
+      path: '/metrics',
+      summary: 'Prometheus metrics.',
+      response: { mediaType: 'text/plain', description: 'Prometheus text exposition format.' },
+      handle: async () => text(await deps.metrics.text(), deps.metrics.contentType),
+    },
+    {
+      ...common,
+      operationId: 'openApi',
+      path: '/openapi.json',
+      summary: 'This OpenAPI document.',
+      response: 'OpenApiDocument',
+      responseDescription: 'OpenAPI 3.1 document, generated from the endpoint records.',
+      handle: () => wire(deps.openApi()),
+    },
+    {
+      ...common,
+      operationId: 'swaggerUi',
+      path: '/swagger-ui',
+      summary: 'Interactive API browser.',
+      response: { mediaType: 'text/html', description: 'HTML page.' },
+      handle: (input) => text(swaggerPage(input.prefix), 'text/html; charset=UTF-8'),
+    },
+    {
+      ...common,
+      tag: 'status',
+      operationId: 'getConnections',
+      path: '/api/status/message/connections.json',
+      summary: 'Count open WebSocket sessions (no envelope).',
+      response: 'ConnectionsResponse',
+      handle: () => {
+        const n = deps.connections();
+        return wire({ registry: String(n.registry), discovery: String(n.discovery) });
+      },
+    },
+  ];
+}
+
+/** The Swagger UI assets (local files of swagger-ui-dist), at the root and below the context path. */
+export function mountSwaggerAssets(app: Hono, contextPath: string): void {
+  const dir = swaggerDir();
+  for (const prefix of contextPath === '' ? [''] : ['', contextPath]) {
+    app.get(`${prefix}/swagger-ui/init.js`, (c) => {
+      c.header('Content-Type', 'application/javascript');
+      return c.body(swaggerInit(prefix));
+    });
+    app.get(`${prefix}/swagger-ui/:file`, async (c) => {
+      const file = c.req.param('file');
+      const type = SWAGGER_ASSETS.get(file);
+      if (type === undefined) return c.notFound();
+      c.header('Content-Type', type);
+      c.header('Cache-Control', 'public, max-age=86400');
+      return c.body(new Uint8Array(await readFile(join(dir, file))));
+    });
+  }
+}
