@@ -87,6 +87,11 @@ export interface Endpoint {
   requestExample?: unknown;
   responseExample?: unknown;
   extraResponses?: Readonly<Record<string, ExtraResponse>>;
+  /**
+   * A failure answers HTTP 200 with only `{responseStatus}` (the handler throws a RegistryError
+   * without an HTTP status) instead of the response type with its fields empty.
+   */
+  bareFailure?: boolean;
   /** The GET form answers with an ETag and 304 to a matching If-None-Match. */
   etag?: boolean;
   /** Failure texts the handler answers with in `responseStatus.message`, each a declared constant. */

@@ -48,6 +48,7 @@ export function antiEntropyEndpoints(deps: AntiEntropyEndpointsDeps): Endpoint[]
       request: 'GetDiffRequest',
       response: 'GetDiffResponse',
       failures: Object.values(AntiEntropyFailures),
+      bareFailure: true,
       handle: async (input) => {
         const ids = ((await input.body()) as { serviceIds?: unknown } | null)?.serviceIds;
         if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) throw new BadRequestError(AntiEntropyFailures.serviceIdsNotList);

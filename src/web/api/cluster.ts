@@ -92,6 +92,7 @@ export function clusterEndpoints(deps: ClusterEndpointsDeps): Endpoint[] {
       request: 'GossipRequest',
       response: 'GossipResponse',
       failures: [ClusterFailures.badGossip],
+      bareFailure: true,
       rateLimit: 'none',
       access: 'peer-only',
       handle: async (input) => {

@@ -148,7 +148,11 @@ export const GetDiffRequest = named('GetDiffRequest', z.object({ serviceIds: z.a
 const StampedInstance = named(
   'StampedInstance',
   z
-    .object({ instance: component('Instance'), stamp: int64('Epoch milliseconds.') })
+    .object({
+      instance: component('Instance'),
+      stamp: int64('Epoch milliseconds.'),
+      renewedAgoMs: int64('Live instances only: milliseconds since the lease was last renewed on the sender.').optional(),
+    })
     .describe('An instance with the local time of its registration or unregistration.'),
 );
 const ServiceDiff = named(

@@ -21,6 +21,7 @@ export function legacyRecord(e: LegacyEndpoint): Endpoint {
     response: e.response,
     ...(e.example !== undefined ? { requestExample: e.example } : {}),
     ...(e.etag === true ? { etag: true } : {}),
+    bareFailure: true,
     rateLimit: e.path.startsWith('/api/management/group/') ? 'group' : 'none',
     access: WRITE.test(e.path) ? 'management-write' : 'public',
     handle: () => {

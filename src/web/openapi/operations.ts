@@ -1,5 +1,5 @@
 import type { AccessClass, Endpoint, QueryParam, RateLimitClass, SchemaRef } from '../endpoint.js';
-import { EmptyRequest } from './cold-schemas.js';
+import { EmptyRequest, ErrorResponse } from './cold-schemas.js';
 import { componentName } from './zod-components.js';
 
 /** Path items of the OpenAPI document, generated from endpoint records. */
@@ -75,7 +75,8 @@ function okResponse(e: Endpoint, etag: boolean): Json {
     return { description: e.response.description, content: { [e.response.mediaType]: { schema: { type: 'string' } } } };
   }
   const text = e.responseDescription ?? 'OK (application errors are reported in responseStatus).';
-  return { description: text, ...headers, content: jsonContent(schemaRef(e.response), e.responseExample) };
+  const schema = e.bareFailure === true ? { anyOf: [schemaRef(e.response), schemaRef(ErrorResponse)] } : schemaRef(e.response);
+  return { description: text, ...headers, content: jsonContent(schema, e.responseExample) };
 }
 
 function extraResponses(e: Endpoint): Json {
