@@ -82,7 +82,7 @@ describe('the generated OpenAPI document', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ instances: [instance()] }),
     });
-    await n.node.discovery.flush();
+    n.node.discovery.flush();
     const compile = compiler(doc);
     const mismatches: string[] = [];
     let checked = 0;

@@ -2,6 +2,7 @@ import { BadRequestError } from '../../core/errors.js';
 import { SUCCESS } from '../../core/response-status.js';
 import { DIFF_PATH, DIGEST_PATH, type RegistryDigest } from '../../replication/anti-entropy.js';
 import { wire, type Endpoint } from '../endpoint.js';
+import { GetDiffRequest, GetDiffResponse, GetDigestsRequest, GetDigestsResponse } from '../openapi/cold-schemas.js';
 
 export interface AntiEntropyEndpointsDeps {
   digest: RegistryDigest;
@@ -29,8 +30,8 @@ export function antiEntropyEndpoints(deps: AntiEntropyEndpointsDeps): Endpoint[]
       methods: ['GET', 'POST'],
       summary: 'Compact per-service digests of the registry (anti-entropy).',
       notes: 'A caller that sends the root it holds gets digests null when the roots are equal.',
-      request: 'GetDigestsRequest',
-      response: 'GetDigestsResponse',
+      request: GetDigestsRequest,
+      response: GetDigestsResponse,
       handle: async (input) => {
         const body = input.method === 'POST' ? ((await input.body()) as { root?: unknown } | null) : null;
         const root = deps.digest.root();
@@ -45,8 +46,8 @@ export function antiEntropyEndpoints(deps: AntiEntropyEndpointsDeps): Endpoint[]
       path: DIFF_PATH,
       methods: ['POST'],
       summary: 'Instances and recent tombstones of the given services (anti-entropy).',
-      request: 'GetDiffRequest',
-      response: 'GetDiffResponse',
+      request: GetDiffRequest,
+      response: GetDiffResponse,
       failures: Object.values(AntiEntropyFailures),
       bareFailure: true,
       handle: async (input) => {

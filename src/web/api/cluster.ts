@@ -7,6 +7,7 @@ import type { ClusterManager } from '../../cluster/cluster-manager.js';
 import type { RateLimiter } from '../../ratelimit/rate-limiter.js';
 import { wire, type Endpoint, type EndpointInput } from '../endpoint.js';
 import { REGION_QUERY, ZONE_QUERY } from './discovery.js';
+import { GetMembersResponse, GossipRequest, GossipResponse } from '../openapi/cold-schemas.js';
 
 export interface ClusterEndpointsDeps {
   clusterStatuses: () => ServiceNodeStatus[];
@@ -89,8 +90,8 @@ export function clusterEndpoints(deps: ClusterEndpointsDeps): Endpoint[] {
       methods: ['POST'],
       tag: 'cluster',
       summary: 'Exchange member tables (push and pull in one call).',
-      request: 'GossipRequest',
-      response: 'GossipResponse',
+      request: GossipRequest,
+      response: GossipResponse,
       failures: [ClusterFailures.badGossip],
       bareFailure: true,
       rateLimit: 'none',
@@ -107,7 +108,7 @@ export function clusterEndpoints(deps: ClusterEndpointsDeps): Endpoint[] {
       methods: ['GET'],
       tag: 'cluster',
       summary: 'List the members this node knows, with gossip state and replication queue.',
-      response: 'GetMembersResponse',
+      response: GetMembersResponse,
       rateLimit: 'none',
       access: 'public',
       handle: () => {

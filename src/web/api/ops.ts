@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Hono } from 'hono';
 import type { NodeMetrics } from '../../telemetry/metrics.js';
 import { json, text, wire, type Endpoint } from '../endpoint.js';
+import { ConnectionsResponse, HealthResponse, OpenApiDocument, ReadyResponse } from '../openapi/cold-schemas.js';
 
 export type Readiness = 'starting' | 'ready' | 'stopping';
 
@@ -50,7 +51,7 @@ export function opsEndpoints(deps: OpsEndpointsDeps): Endpoint[] {
       operationId: 'health',
       path: '/health',
       summary: 'Liveness probe.',
-      response: 'HealthResponse',
+      response: HealthResponse,
       responseDescription: 'Process is alive.',
       responseExample: { status: 'ok' },
       handle: () => json('{"status":"ok"}'),
@@ -60,10 +61,10 @@ export function opsEndpoints(deps: OpsEndpointsDeps): Endpoint[] {
       operationId: 'ready',
       path: '/ready',
       summary: 'Readiness probe.',
-      response: 'ReadyResponse',
+      response: ReadyResponse,
       responseDescription: 'Node is ready.',
       responseExample: { status: 'ready' },
-      extraResponses: { '503': { description: 'Node is starting or stopping.', schema: 'ReadyResponse', example: { status: 'starting' } } },
+      extraResponses: { '503': { description: 'Node is starting or stopping.', schema: ReadyResponse, example: { status: 'starting' } } },
       handle: () => {
         const r = deps.readiness();
         return wire({ status: r }, r === 'ready' ? 200 : 503);
@@ -82,7 +83,7 @@ export function opsEndpoints(deps: OpsEndpointsDeps): Endpoint[] {
       operationId: 'openApi',
       path: '/openapi.json',
       summary: 'This OpenAPI document.',
-      response: 'OpenApiDocument',
+      response: OpenApiDocument,
       responseDescription: 'OpenAPI 3.1 document, generated from the endpoint records.',
       handle: () => wire(deps.openApi()),
     },
@@ -100,7 +101,7 @@ export function opsEndpoints(deps: OpsEndpointsDeps): Endpoint[] {
       operationId: 'getConnections',
       path: '/api/status/message/connections.json',
       summary: 'Count open WebSocket sessions (no envelope).',
-      response: 'ConnectionsResponse',
+      response: ConnectionsResponse,
       handle: () => {
         const n = deps.connections();
         return wire({ registry: String(n.registry), discovery: String(n.discovery) });

@@ -10,6 +10,7 @@ import type { LeaseManager } from '../../lease/lease-manager.js';
 import type { RateLimiter } from '../../ratelimit/rate-limiter.js';
 import { localIPv4 } from '../local-address.js';
 import { wire, type Endpoint, type EndpointInput } from '../endpoint.js';
+import { EmptyRequest, GetClusterNodeStatusResponse, GetClusterStatusResponse, GetConfigStatusResponse, GetDeploymentStatusResponse, GetLeasesStatusRequest, GetLeasesStatusResponse } from '../openapi/cold-schemas.js';
 
 export interface StatusEndpointsDeps {
   config: Config;
@@ -113,8 +114,8 @@ export function statusEndpoints(deps: StatusEndpointsDeps): Endpoint[] {
     path: `/api/status/${name}.json`,
     summary,
     query: [APP_IDS_QUERY],
-    request: 'GetLeasesStatusRequest',
-    response: 'GetLeasesStatusResponse',
+    request: GetLeasesStatusRequest,
+    response: GetLeasesStatusResponse,
     rateLimit: 'status',
     handle: async (input) => {
       const ok = deps.limiter.tryAcquire(`get-${name}`);
@@ -128,8 +129,8 @@ export function statusEndpoints(deps: StatusEndpointsDeps): Endpoint[] {
       operationId: 'getNodeStatus',
       path: '/api/status/node.json',
       summary: "Get this node's status.",
-      request: 'EmptyRequest',
-      response: 'GetClusterNodeStatusResponse',
+      request: EmptyRequest,
+      response: GetClusterNodeStatusResponse,
       rateLimit: 'none',
       handle: () => wire({ nodeStatus: deps.nodeStatus(), responseStatus: SUCCESS }),
     },
@@ -138,8 +139,8 @@ export function statusEndpoints(deps: StatusEndpointsDeps): Endpoint[] {
       operationId: 'getClusterStatus',
       path: '/api/status/cluster.json',
       summary: 'Get the last known status of every node.',
-      request: 'EmptyRequest',
-      response: 'GetClusterStatusResponse',
+      request: EmptyRequest,
+      response: GetClusterStatusResponse,
       rateLimit: 'status',
       handle: () => {
         if (!deps.limiter.tryAcquire('get-cluster')) return wire({ nodeCount: 0, nodesStatus: null, responseStatus: RATE_LIMITED });
@@ -154,8 +155,8 @@ export function statusEndpoints(deps: StatusEndpointsDeps): Endpoint[] {
       operationId: 'getConfigStatus',
       path: '/api/status/config.json',
       summary: 'Dump the effective server configuration.',
-      request: 'EmptyRequest',
-      response: 'GetConfigStatusResponse',
+      request: EmptyRequest,
+      response: GetConfigStatusResponse,
       rateLimit: 'status',
       handle: () => {
         if (!deps.limiter.tryAcquire('get-config')) return wire({ properties: null, responseStatus: RATE_LIMITED, sources: null });
@@ -167,8 +168,8 @@ export function statusEndpoints(deps: StatusEndpointsDeps): Endpoint[] {
       operationId: 'getDeploymentStatus',
       path: '/api/status/deployment.json',
       summary: 'Dump the deployment settings.',
-      request: 'EmptyRequest',
-      response: 'GetDeploymentStatusResponse',
+      request: EmptyRequest,
+      response: GetDeploymentStatusResponse,
       rateLimit: 'status',
       handle: () => wire(deploymentStatus(deps)),
     },
