@@ -20,7 +20,7 @@ import type { WebSocketLayer } from '../websocket/websocket-layer.js';
 import { antiEntropyEndpoints } from './api/anti-entropy.js';
 import { clusterEndpoints } from './api/cluster.js';
 import { discoveryEndpoints } from './api/discovery.js';
-import { mountSwaggerAssets, opsEndpoints, type Readiness } from './api/ops.js';
+import { opsEndpoints, swaggerAssetEndpoints, type Readiness } from './api/ops.js';
 import { registryEndpoints } from './api/registry.js';
 import { replicationEndpoints } from './api/replication.js';
 import { statusEndpoints } from './api/status.js';
@@ -92,7 +92,7 @@ export function createHttpLayer(deps: HttpLayerDeps): HttpLayer {
   );
   const openApi = () => openApiDocument({ version: deps.version, contextPath: config.contextPath, serverUrl: state.self.url, endpoints: router.endpoints });
   router.mount(opsEndpoints({ readiness: deps.readiness, metrics, openApi, connections: () => websocket.gateway.connections() }), limits);
-  mountSwaggerAssets(app, config.contextPath);
+  router.mount(swaggerAssetEndpoints(), limits);
 
   const framework = getRequestListener(app.fetch);
   // The busiest routes take the direct path, which runs the same guard chain; with tracing on

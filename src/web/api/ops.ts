@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { Hono } from 'hono';
 import type { NodeMetrics } from '../../telemetry/metrics.js';
 import { json, text, wire, type Endpoint } from '../endpoint.js';
 import { ConnectionsResponse, HealthResponse, OpenApiDocument, ReadyResponse } from '../openapi/cold-schemas.js';
@@ -110,21 +109,28 @@ export function opsEndpoints(deps: OpsEndpointsDeps): Endpoint[] {
   ];
 }
 
-/** The Swagger UI assets (local files of swagger-ui-dist), at the root and below the context path. */
-export function mountSwaggerAssets(app: Hono, contextPath: string): void {
+const camel = (file: string) => file.replace(/\.[a-z]+$/, '').replace(/(?:^|-)([a-z0-9])/g, (_, ch: string) => ch.toUpperCase());
+
+/** The Swagger UI page's assets: local files of swagger-ui-dist, and the initializer naming this node's document. */
+export function swaggerAssetEndpoints(): Endpoint[] {
   const dir = swaggerDir();
-  for (const prefix of contextPath === '' ? [''] : ['', contextPath]) {
-    app.get(`${prefix}/swagger-ui/init.js`, (c) => {
-      c.header('Content-Type', 'application/javascript');
-      return c.body(swaggerInit(prefix));
-    });
-    app.get(`${prefix}/swagger-ui/:file`, async (c) => {
-      const file = c.req.param('file');
-      const type = SWAGGER_ASSETS.get(file);
-      if (type === undefined) return c.notFound();
-      c.header('Content-Type', type);
-      c.header('Cache-Control', 'public, max-age=86400');
-      return c.body(new Uint8Array(await readFile(join(dir, file))));
-    });
-  }
+  const common = { tag: 'operations', methods: ['GET'], rateLimit: 'none', access: 'public' } as const;
+  return [
+    ...[...SWAGGER_ASSETS].map(([file, type]): Endpoint => ({
+      ...common,
+      operationId: `swaggerUi${camel(file)}`,
+      path: `/swagger-ui/${file}`,
+      summary: `Swagger UI asset ${file} (from swagger-ui-dist).`,
+      response: { mediaType: type, description: 'The file.' },
+      handle: async () => text(new Uint8Array(await readFile(join(dir, file))), type, { 'Cache-Control': 'public, max-age=86400' }),
+    })),
+    {
+      ...common,
+      operationId: 'swaggerUiInit',
+      path: '/swagger-ui/init.js',
+      summary: 'Swagger UI initializer: loads this node\'s /openapi.json.',
+      response: { mediaType: 'application/javascript', description: 'The script.' },
+      handle: (input) => text(swaggerInit(input.prefix), 'application/javascript'),
+    },
+  ];
 }
