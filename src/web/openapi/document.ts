@@ -80,8 +80,15 @@ function frameworkResponses(): Json {
   return out;
 }
 
-/** Every component schema: the shared wire types, the messages, the zod-declared cold types. */
+let schemas: Json | undefined;
+
+/** Every component schema: the shared wire types, the messages, the zod-declared cold types (built once). */
 export function componentSchemas(): Json {
+  schemas ??= buildComponentSchemas();
+  return schemas;
+}
+
+function buildComponentSchemas(): Json {
   const hand = nullableTo31({ ...modelSchemas(), ...messageSchemas(), ...managementSchemas() }) as Json;
   const zod = zodComponents();
   for (const name of Object.keys(zod)) if (name in hand) throw new Error(`Component schema declared twice: ${name}`);
