@@ -3,6 +3,7 @@ import { ErrorCodes } from '../core/error-codes.js';
 import { serviceKey } from '../core/wire/instance.js';
 import { readString, type JsonObject } from '../core/wire/json-reader.js';
 import type { CanaryRow, LogFields, WriteBatch } from '../store/management-store.js';
+import { UPDATE_CANARY_IPS_FAILED } from './failures.js';
 import type { ManagementState } from './management-state.js';
 import { blank, checkLengths, list, prop, requireFields, str } from './requests.js';
 
@@ -14,7 +15,7 @@ export interface CanaryLimits {
 /** The reference fails a canary update that lacks its audit fields with this code and text. */
 class AuditCheckFailed extends RegistryError {
   constructor() {
-    super(ErrorCodes.internalServiceError, 'update canary ips');
+    super(ErrorCodes.internalServiceError, UPDATE_CANARY_IPS_FAILED);
   }
 }
 

@@ -12,6 +12,7 @@ import { ManagementState } from './management-state.js';
 import { bool, checkLengths, list, obj, requireFields, str } from './requests.js';
 import { downTransitions } from './state-diff.js';
 import { canaryBatch } from './canary.js';
+import { OPERATE_ZONE_OPERATIONS_FAILED, UPDATE_CANARY_IPS_FAILED, UPDATE_INSTANCE_FAILED, UPDATE_SERVER_FAILED } from './failures.js';
 import { loadRecords } from './routing/routing-records.js';
 import { RoutingState } from './routing/routing-state.js';
 
@@ -72,7 +73,7 @@ const INSTANCE_TARGET: TargetSpec = {
   keyName: 'instanceKey',
   keyFields: ['regionId', 'serviceId', 'instanceId'],
   logTable: 'instance-operation',
-  failure: 'Update instance failed.',
+  failure: UPDATE_INSTANCE_FAILED,
 };
 
 const SERVER_TARGET: TargetSpec = {
@@ -80,7 +81,7 @@ const SERVER_TARGET: TargetSpec = {
   keyName: 'serverKey',
   keyFields: ['regionId', 'serverId'],
   logTable: 'server-operation',
-  failure: 'Update server failed.',
+  failure: UPDATE_SERVER_FAILED,
 };
 
 /** A management write failure the reference reports as `internal-service-error` with a fixed text. */
@@ -288,7 +289,7 @@ export class ManagementService {
       table: 'zone-operation' as const,
       fields: { regionId: r.regionId, serviceId: r.serviceId, zoneId: r.zoneId, operation: r.operation, operatorId: r.operatorId, token: r.token, complete },
     }));
-    await this.commit(complete ? { remove: rows, logs } : { upsert: rows, logs }, 'operate zone-operations failed.');
+    await this.commit(complete ? { remove: rows, logs } : { upsert: rows, logs }, OPERATE_ZONE_OPERATIONS_FAILED);
   }
 
   private zoneRows(items: unknown[], operatorId: string, token: string, complete: boolean): OperationRow[] {
@@ -318,6 +319,6 @@ export class ManagementService {
   async updateCanaryIps(body: unknown): Promise<void> {
     const req = this.request(body);
     const batch = canaryBatch(req, this.deps.node().node.zone.regionId ?? '', this.current, this.deps.settings);
-    await this.commit(batch, 'update canary ips');
+    await this.commit(batch, UPDATE_CANARY_IPS_FAILED);
   }
 }
