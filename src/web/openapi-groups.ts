@@ -1,3 +1,4 @@
+import { CREATE_ROUTE_RULE_FAILED, DELETE_GROUPS_FAILED, DELETE_GROUP_INSTANCES_FAILED, DELETE_GROUP_TAGS_FAILED, DELETE_ROUTE_RULES_FAILED, DELETE_ROUTE_RULE_GROUPS_FAILED, DELETE_SERVICE_INSTANCES_FAILED, GET_GROUPS_FAILED, GET_GROUP_INSTANCES_FAILED, GET_GROUP_OPERATIONS_FAILED, GET_GROUP_TAGS_FAILED, GET_ROUTE_RULES_FAILED, GET_ROUTE_RULE_GROUPS_FAILED, GET_SERVICE_INSTANCES_FAILED, INSERT_GROUPS_FAILED, INSERT_GROUP_INSTANCES_FAILED, INSERT_GROUP_TAGS_FAILED, INSERT_ROUTE_RULES_FAILED, INSERT_ROUTE_RULE_GROUPS_FAILED, INSERT_SERVICE_INSTANCES_FAILED, OPERATE_GROUP_OPERATION_FAILED, RELEASE_ROUTE_RULE_GROUPS_FAILED, UPDATE_GROUPS_FAILED, UPDATE_GROUP_TAGS_FAILED, UPDATE_ROUTE_RULES_FAILED, UPDATE_ROUTE_RULE_GROUPS_FAILED } from '../management/failures.js';
 import { arr, bool, envelope, int, map, nstr, obj, ref, str, type Endpoint, type Json } from './openapi-schema.js';
 
 /**
@@ -438,7 +439,7 @@ function routeRuleWrites(): GroupWrite[] {
       behaviour:
         'Creates the missing rules; an existing (serviceId, name) is only undeleted: its description, status and' +
         ' strategy are kept.',
-      failure: 'insert route-rules failed.',
+      failure: INSERT_ROUTE_RULES_FAILED,
       request: 'RouteRulesWriteRequest',
       batch: 'routeRules entries',
     },
@@ -448,7 +449,7 @@ function routeRuleWrites(): GroupWrite[] {
       behaviour:
         'Upsert by (serviceId, name): an existing rule gets the description, status and strategy of the entry and is' +
         ' undeleted; rules cannot be renamed.',
-      failure: 'update route-rules failed.',
+      failure: UPDATE_ROUTE_RULES_FAILED,
       request: 'RouteRulesWriteRequest',
       batch: 'routeRules entries',
     },
@@ -456,7 +457,7 @@ function routeRuleWrites(): GroupWrite[] {
       path: 'delete-route-rules',
       summary: 'Soft-delete route rules.',
       behaviour: 'Marks the rules deleted; their links to groups are kept.',
-      failure: 'delete route-rules failed.',
+      failure: DELETE_ROUTE_RULES_FAILED,
       request: 'DeleteRouteRulesRequest',
     },
     {
@@ -466,7 +467,7 @@ function routeRuleWrites(): GroupWrite[] {
         'Inserts the rule and the groups as insert-route-rules and insert-groups do (existing ones are only' +
         ' undeleted), then links each group to the rule with its weight as the pending weight. The weights are not' +
         ' released: discovery keeps the default weight 5 until release-route-rule-groups.',
-      failure: 'create route-rule failed.',
+      failure: CREATE_ROUTE_RULE_FAILED,
       request: 'CreateRouteRuleRequest',
       batch: 'groups entries',
       example: createRouteRuleExample(),
@@ -477,7 +478,7 @@ function routeRuleWrites(): GroupWrite[] {
       behaviour:
         'Upserts each (routeRuleId, groupId) link, writing only its pending weight (unreleasedWeight); the published' +
         ' weight is untouched.',
-      failure: 'insert route-rule-groups failed.',
+      failure: INSERT_ROUTE_RULE_GROUPS_FAILED,
       request,
       batch,
     },
@@ -485,7 +486,7 @@ function routeRuleWrites(): GroupWrite[] {
       path: 'update-route-rule-groups',
       summary: 'Set the pending weights of route-rule links (same as insert).',
       behaviour: 'Identical to insert-route-rule-groups.',
-      failure: 'update route-rule-groups failed.',
+      failure: UPDATE_ROUTE_RULE_GROUPS_FAILED,
       request,
       batch,
     },
@@ -495,7 +496,7 @@ function routeRuleWrites(): GroupWrite[] {
       behaviour:
         'Copies the pending weight of each listed link to its published weight, the one discovery uses; a missing' +
         " link is skipped. The failure text is the reference's (sic).",
-      failure: 'get route-rule-groups failed.',
+      failure: RELEASE_ROUTE_RULE_GROUPS_FAILED,
       request,
       batch,
     },
@@ -503,7 +504,7 @@ function routeRuleWrites(): GroupWrite[] {
       path: 'delete-route-rule-groups',
       summary: 'Delete route-rule links.',
       behaviour: 'Hard-deletes the links with those ids.',
-      failure: 'delete route-rule-groups failed.',
+      failure: DELETE_ROUTE_RULE_GROUPS_FAILED,
       request: 'DeleteRouteRuleGroupsRequest',
     },
   ];
@@ -518,7 +519,7 @@ function groupWrites(): GroupWrite[] {
       behaviour:
         'Creates the missing groups; an existing (serviceId, regionId, zoneId, name) is only undeleted: its appId,' +
         ' description and status are kept.',
-      failure: 'insert groups failed.',
+      failure: INSERT_GROUPS_FAILED,
       request: 'GroupsWriteRequest',
       batch: 'groups entries',
     },
@@ -528,7 +529,7 @@ function groupWrites(): GroupWrite[] {
       behaviour:
         'Upsert by (serviceId, regionId, zoneId, name): an existing group gets the appId, description and status of' +
         ' the entry and is undeleted.',
-      failure: 'update groups failed.',
+      failure: UPDATE_GROUPS_FAILED,
       request: 'GroupsWriteRequest',
       batch: 'groups entries',
     },
@@ -536,7 +537,7 @@ function groupWrites(): GroupWrite[] {
       path: 'delete-groups',
       summary: 'Soft-delete groups.',
       behaviour: 'Marks the groups deleted; their tags, operations, members and route-rule links are kept.',
-      failure: 'delete group failed.',
+      failure: DELETE_GROUPS_FAILED,
       request: 'DeleteGroupsRequest',
     },
     {
@@ -545,21 +546,21 @@ function groupWrites(): GroupWrite[] {
       behaviour:
         'Upserts each (groupId, tag) with its value; entries without groupId and tags with a blank name or value are' +
         ' skipped, and nothing left to write is bad-request. No audit block and no log row.',
-      failure: 'insert group tag failed.',
+      failure: INSERT_GROUP_TAGS_FAILED,
       ...tags,
     },
     {
       path: 'update-group-tags',
       summary: 'Set group tags (same as insert).',
       behaviour: 'Identical to insert-group-tags.',
-      failure: 'update group tag failed.',
+      failure: UPDATE_GROUP_TAGS_FAILED,
       ...tags,
     },
     {
       path: 'delete-group-tags',
       summary: 'Delete group tags.',
       behaviour: 'Deletes every tag matching the given groupId, tag and value; at least one of them is required. No log row.',
-      failure: 'delete group-tags failed.',
+      failure: DELETE_GROUP_TAGS_FAILED,
       request: 'DeleteGroupTagsRequest',
       audit: false,
       lengths: false,
@@ -575,7 +576,7 @@ function operationAndInstanceWrites(): GroupWrite[] {
       behaviour:
         'Adds or removes each (groupId, label) pair; with nothing to apply (no entry with a groupId and a non-blank' +
         ' label) the call succeeds without writing and without checking the audit block.',
-      failure: 'operate group operation failed.',
+      failure: OPERATE_GROUP_OPERATION_FAILED,
       request: 'OperateGroupOperationsRequest',
       batch: '(groupId, label) pairs',
       example: operateGroupOperationsExample(),
@@ -587,14 +588,14 @@ function operationAndInstanceWrites(): GroupWrite[] {
         'operation is the label; the first non-deleted group matching the non-blank serviceId, regionId, zoneId and' +
         ' name is used. When none matches, the group is first created from the request (serviceId, regionId, zoneId,' +
         ' name, appId and status then required; no group log row).',
-      failure: 'operate group operation failed.',
+      failure: OPERATE_GROUP_OPERATION_FAILED,
       request: 'OperateGroupOperationRequest',
     },
     {
       path: 'insert-group-instances',
       summary: 'Add logical group members.',
       behaviour: 'Adds each (groupId, instanceId) pair; an existing pair (instanceId ignoring letter case) is left as is.',
-      failure: 'insert group instances failed.',
+      failure: INSERT_GROUP_INSTANCES_FAILED,
       request: 'GroupInstancesWriteRequest',
       batch: 'groupInstances entries',
     },
@@ -602,14 +603,14 @@ function operationAndInstanceWrites(): GroupWrite[] {
       path: 'delete-group-instances',
       summary: 'Remove logical group members.',
       behaviour: 'Hard-deletes the member rows with those ids.',
-      failure: 'delete group instances failed.',
+      failure: DELETE_GROUP_INSTANCES_FAILED,
       request: 'DeleteGroupInstancesRequest',
     },
     {
       path: 'insert-service-instances',
       summary: 'Create or overwrite logical instances.',
       behaviour: 'Upsert by (serviceId, instanceId): an existing logical instance gets every other field of the entry.',
-      failure: 'insert service instances failed.',
+      failure: INSERT_SERVICE_INSTANCES_FAILED,
       request: 'ServiceInstancesWriteRequest',
       batch: 'serviceInstances entries',
     },
@@ -617,7 +618,7 @@ function operationAndInstanceWrites(): GroupWrite[] {
       path: 'delete-service-instances',
       summary: 'Delete logical instances.',
       behaviour: 'Hard-deletes the logical instances with those ids.',
-      failure: 'delete service instances failed.',
+      failure: DELETE_SERVICE_INSTANCES_FAILED,
       request: 'DeleteServiceInstancesRequest',
     },
   ];
@@ -633,7 +634,7 @@ function groupReads(): GroupRead[] {
       behaviour: `Non-deleted rules of any status matching every given filter, ${store}`,
       request: 'GetRouteRulesRequest',
       response: 'RouteRulesResponse',
-      failure: 'get route-rules failed.',
+      failure: GET_ROUTE_RULES_FAILED,
       limited: ['get.route-rules', 'routeRules'],
     },
     {
@@ -649,7 +650,7 @@ function groupReads(): GroupRead[] {
       behaviour: `Links matching every given id filter, ${store}`,
       request: 'GetRouteRuleGroupsRequest',
       response: 'RouteRuleGroupsResponse',
-      failure: 'get route-rule-groups failed.',
+      failure: GET_ROUTE_RULE_GROUPS_FAILED,
       limited: ['get.route-rule-groups', 'routeRuleGroups'],
     },
     {
@@ -665,7 +666,7 @@ function groupReads(): GroupRead[] {
       behaviour: `Non-deleted groups matching every given filter, ${store} groupId is ignored.`,
       request: 'GetGroupsRequest',
       response: 'GroupsResponse',
-      failure: 'get groups failed.',
+      failure: GET_GROUPS_FAILED,
       limited: ['get.groups', 'groups'],
     },
     {
@@ -683,7 +684,7 @@ function groupReads(): GroupRead[] {
         ' is absent.',
       request: 'GroupIdRequest',
       response: 'GroupTagsResponse',
-      failure: 'get group-tags failed.',
+      failure: GET_GROUP_TAGS_FAILED,
     },
     {
       path: 'get-all-group-tags',
@@ -700,7 +701,7 @@ function groupReads(): GroupRead[] {
         ' groupId is absent.',
       request: 'GroupIdRequest',
       response: 'GroupOperationsResponse',
-      failure: 'get group operations failed.',
+      failure: GET_GROUP_OPERATIONS_FAILED,
     },
     {
       path: 'get-all-group-operations',
@@ -715,7 +716,7 @@ function groupReads(): GroupRead[] {
       behaviour: `Member rows matching every given filter, ${store}`,
       request: 'GetGroupInstancesRequest',
       response: 'GroupInstancesResponse',
-      failure: 'get group instances failed.',
+      failure: GET_GROUP_INSTANCES_FAILED,
     },
     {
       path: 'get-service-instances',
@@ -723,7 +724,7 @@ function groupReads(): GroupRead[] {
       behaviour: `Logical instances matching every given filter, ${store}`,
       request: 'GetServiceInstancesRequest',
       response: 'ServiceInstancesResponse',
-      failure: 'get service instances failed.',
+      failure: GET_SERVICE_INSTANCES_FAILED,
     },
   ];
 }

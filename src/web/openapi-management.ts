@@ -1,3 +1,4 @@
+import { OPERATE_ZONE_OPERATIONS_FAILED, UPDATE_CANARY_IPS_FAILED, UPDATE_INSTANCE_FAILED, UPDATE_SERVER_FAILED } from '../management/failures.js';
 import { LOG_ENDPOINTS } from '../management/management-logs.js';
 import { groupManagementEndpoints, groupManagementSchemas } from './openapi-groups.js';
 import { arr, bool, envelope, int, nstr, obj, ref, str, type Endpoint, type Json, type QueryParam } from './openapi-schema.js';
@@ -358,7 +359,7 @@ function writeEndpoints(): Endpoint[] {
       path: 'operate-instance',
       id: 'operateInstance',
       summary: 'Pull an instance out or back in.',
-      description: writeNotes(keyed('instance', ['serviceId', 'instanceId']), 'Update instance failed.'),
+      description: writeNotes(keyed('instance', ['serviceId', 'instanceId']), UPDATE_INSTANCE_FAILED),
       request: 'OperateInstanceRequest',
       response,
       example: examples.operateInstance,
@@ -367,7 +368,7 @@ function writeEndpoints(): Endpoint[] {
       path: 'operate-server',
       id: 'operateServer',
       summary: 'Pull every instance of a server out or back in.',
-      description: writeNotes(keyed('server', ['serverId']), 'Update server failed.'),
+      description: writeNotes(keyed('server', ['serverId']), UPDATE_SERVER_FAILED),
       request: 'OperateServerRequest',
       response,
     }),
@@ -377,7 +378,7 @@ function writeEndpoints(): Endpoint[] {
       summary: 'Pull the instances of services in zones out or back in.',
       description: writeNotes(
         [...nullOrEmpty(['operatorId', 'regionId', 'serviceId', 'zoneId']), 'zoneOperationsList has no operation to apply'],
-        'operate zone-operations failed.',
+        OPERATE_ZONE_OPERATIONS_FAILED,
         'The zoneKey parts are required only when adding; more pairs than limits.maxZoneOperations is bad-request.',
       ),
       request: 'OperateZoneOperationsRequest',
@@ -389,7 +390,7 @@ function writeEndpoints(): Endpoint[] {
       summary: 'Set the canary IPs of an application of a service.',
       description: writeNotes(
         [...nullOrEmpty(['serviceId', 'appId']), 'canaryIps is null'],
-        'update canary ips',
+        UPDATE_CANARY_IPS_FAILED,
         'More IPs than limits.maxCanaryIps is bad-request. As in the reference, a blank operation, operatorId or token,' +
           ' or "extensions": null, is internal-service-error "update canary ips".',
       ),
