@@ -1,5 +1,6 @@
 import { ArtemisClientError } from '../client/errors.js';
 import { prop, type HttpAnswer } from '../client/http.js';
+import { ManagementClient } from '../client/management.js';
 import { ClientRuntime } from '../client/runtime.js';
 import { CALLER_HEADER, OPERATOR_CALLER } from '../ratelimit/operator-limit.js';
 import { CommandError, type CommonFlags } from './common.js';
@@ -13,7 +14,8 @@ export interface CallerZone {
   zoneId: string;
 }
 
-function reason(err: unknown): string {
+/** A one-line reason for a failed call. */
+export function reason(err: unknown): string {
   if (err instanceof ArtemisClientError) {
     if (err.httpStatus !== undefined && err.responseStatus === undefined) return `${err.node ?? 'node'} answered HTTP ${err.httpStatus}`;
     return err.message;
@@ -28,9 +30,12 @@ function reason(err: unknown): string {
 export class Api {
   private readonly runtime: ClientRuntime;
   private zone: Promise<CallerZone> | undefined;
+  /** The SDK's typed management calls, over the same transport. */
+  readonly management: ManagementClient;
 
   constructor(private readonly flags: CommonFlags) {
     this.runtime = new ClientRuntime({ urls: flags.urls, requestTimeoutMs: flags.timeoutMs, retryAttempts: Math.min(3, flags.urls.length + 1), retryDelayMs: 50 }, 'discovery', () => undefined);
+    this.management = new ManagementClient({ transport: this.runtime.http });
   }
 
   /** GET or POST; any answered status is returned. @throws CommandError when no node answered */

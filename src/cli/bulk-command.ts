@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { Api } from './api.js';
+import { ManagementCallError } from '../client/management.js';
+import type { InstanceKey } from '../core/wire/management.js';
+import { reason, type Api } from './api.js';
 import { CommandError, UsageError, printJson, required, type CommonFlags, type Io, type Values } from './common.js';
 
 export type BulkAction = 'register' | 'unregister' | 'pull-out' | 'pull-in';
@@ -77,8 +79,13 @@ export async function bulk(action: BulkAction, api: Api, flags: CommonFlags, io:
 }
 
 async function operate(api: Api, pullIn: boolean, i: Record<string, unknown>, operatorId: string, operation: string, out: Outcome): Promise<void> {
-  const instanceKey = { regionId: i.regionId, serviceId: i.serviceId, instanceId: i.instanceId };
-  const answer = await api.call('/api/management/operate-instance.json', { instanceKey, operation, operationComplete: pullIn, operatorId, token: '' });
-  if (answer.responseStatus?.status === 'success') out.ok++;
-  else out.failed.push({ instanceId: String(i.instanceId), reason: `${answer.responseStatus?.errorCode ?? ''}: ${answer.responseStatus?.message ?? ''}` });
+  // the file's values go as they are: the node answers a value that is not a string with bad-request
+  const instanceKey = { regionId: i.regionId, serviceId: i.serviceId, instanceId: i.instanceId } as InstanceKey;
+  try {
+    await api.management.operateInstance({ instanceKey, operation, operationComplete: pullIn, operatorId, token: '' });
+    out.ok++;
+  } catch (err) {
+    if (!(err instanceof ManagementCallError)) throw new CommandError(reason(err));
+    out.failed.push({ instanceId: String(i.instanceId), reason: `${err.responseStatus?.errorCode ?? ''}: ${err.responseStatus?.message ?? ''}` });
+  }
 }

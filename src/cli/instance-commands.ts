@@ -1,7 +1,9 @@
 import { makeInstance, type Instance } from '../core/wire/instance.js';
 import { prop } from '../client/http.js';
 import { readFailedInstances } from '../client/wire.js';
-import type { Api } from './api.js';
+import { ArtemisClientError } from '../client/errors.js';
+import { ManagementCallError, managementPath } from '../client/management.js';
+import { reason, type Api } from './api.js';
 import { CommandError, UsageError, printJson, required, type CommonFlags, type Io, type Values } from './common.js';
 
 /** Flags that describe one instance (register, heartbeat, unregister, pull-out, pull-in). */
@@ -134,16 +136,21 @@ export async function operateInstance(pullIn: boolean, api: Api, flags: CommonFl
   if ((await isRegistered(api, serviceId, instanceId)) === false) {
     warnUnknown(io, serviceId, instanceId, `the operation is stored and applies if it registers`);
   }
-  const body = { instanceKey: { regionId, serviceId, instanceId }, operation, operationComplete: pullIn, operatorId, token: '' };
-  const answer = await api.call('/api/management/operate-instance.json', body).catch((err: unknown) => {
-    if (err instanceof CommandError && /HTTP 404/.test(err.message)) {
-      throw new CommandError(`the node does not offer instance operations (HTTP 404 for /api/management/operate-instance.json)`);
+  const what = pullIn ? 'pull-in' : 'pull-out';
+  let answer: object;
+  try {
+    answer = await api.management.operateInstance({ instanceKey: { regionId, serviceId, instanceId }, operation, operationComplete: pullIn, operatorId, token: '' });
+  } catch (err) {
+    if (err instanceof ManagementCallError) {
+      if (flags.json) printJson(io, err.body);
+      throw new CommandError(`${what} failed: ${err.responseStatus?.errorCode ?? ''}: ${err.responseStatus?.message ?? ''}`);
     }
-    throw err;
-  });
-  const status = answer.responseStatus;
-  if (flags.json) printJson(io, answer.body);
-  if (status?.status !== 'success') throw new CommandError(`${pullIn ? 'pull-in' : 'pull-out'} failed: ${status?.errorCode ?? ''}: ${status?.message ?? ''}`);
-  if (!flags.json) io.out(`${pullIn ? 'pulled in' : 'pulled out'} ${serviceId}/${instanceId} (operation ${operation}, operator ${operatorId})\n`);
+    if (err instanceof ArtemisClientError && err.httpStatus === 404) {
+      throw new CommandError(`the node does not offer instance operations (HTTP 404 for ${managementPath('operate-instance')})`);
+    }
+    throw new CommandError(reason(err));
+  }
+  if (flags.json) printJson(io, answer);
+  else io.out(`${pullIn ? 'pulled in' : 'pulled out'} ${serviceId}/${instanceId} (operation ${operation}, operator ${operatorId})\n`);
   return 0;
 }

@@ -1,6 +1,8 @@
-import { prop } from '../client/http.js';
+import { ArtemisClientError } from '../client/errors.js';
+import { ManagementCallError, managementPath } from '../client/management.js';
+import type { Group, RouteRuleGroup, ServiceRouteRule } from '../core/wire/management-groups.js';
 import { DEFAULT_WEIGHT, MAX_WEIGHT, MIN_WEIGHT, fixWeight } from '../core/wire/route-rules.js';
-import type { Api } from './api.js';
+import { reason, type Api } from './api.js';
 import { CommandError, UsageError, formatTable, printJson, type CommonFlags, type Io, type Values } from './common.js';
 
 /**
@@ -9,14 +11,6 @@ import { CommandError, UsageError, formatTable, printJson, type CommonFlags, typ
  * the node's snapshot; writes carry the audit fields (operation, operatorId, token).
  */
 
-type Obj = Record<string, unknown>;
-
-const G = '/api/management/group';
-
-const obj = (v: unknown): Obj => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 const sameId = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
 /** Flags of the group writes (pull-out, pull-in). */
@@ -79,105 +73,47 @@ function weightArg(value: string): number {
 
 // ---- reads ----
 
-interface Group {
-  groupId: number;
-  groupKey: string;
-  serviceId: string;
-  appId: string;
-  status: string;
-  raw: Obj;
-}
+type RouteRule = ServiceRouteRule;
 
-interface RouteRule {
-  routeRuleId: number;
-  serviceId: string;
-  name: string;
-  status: string;
-  strategy: string;
-  description: string | null;
-}
-
-interface Link {
-  routeRuleGroupId: number | null;
-  routeRuleId: number;
-  groupId: number;
-  /** The pending weight (`unreleasedWeight`). */
-  pending: number | null;
-  /** The published weight (`weight`), null until the first release. */
-  published: number | null;
-}
-
-/** A read of the group API; a node without it gets a clear reason. */
-async function read(api: Api, name: string): Promise<Obj> {
+/** A management call of the group API: a node without it gets a clear reason; other failures keep the transport's. */
+async function groupCall<T>(name: string, call: () => Promise<T>, what?: string): Promise<T> {
+  const prefix = what === undefined ? '' : `${what} failed: `;
   try {
-    return await api.ok(`${G}/${name}.json`, {});
+    return await call();
   } catch (err) {
-    if (err instanceof CommandError && /HTTP 404/.test(err.message)) {
-      throw new CommandError(`the node does not offer group management (HTTP 404 for ${G}/${name}.json)`);
+    if (err instanceof ManagementCallError) {
+      const s = err.responseStatus!;
+      throw new CommandError(`${prefix}${s.errorCode}${s.message ? `: ${s.message}` : ''}`);
     }
-    throw err;
+    if (err instanceof ArtemisClientError && err.httpStatus === 404) {
+      throw new CommandError(`the node does not offer group management (HTTP 404 for ${managementPath(`group/${name}`)})`);
+    }
+    throw new CommandError(`${prefix}${reason(err)}`);
   }
 }
 
 async function allGroups(api: Api): Promise<Group[]> {
-  return list(prop(await read(api, 'get-all-groups'), 'groups'))
-    .map(obj)
-    .flatMap((g) => {
-      const groupId = num(prop(g, 'groupId'));
-      if (groupId === null) return [];
-      return [{ groupId, groupKey: text(prop(g, 'groupKey')), serviceId: text(prop(g, 'serviceId')), appId: text(prop(g, 'appId')), status: text(prop(g, 'status')), raw: g }];
-    });
+  return (await groupCall('get-all-groups', () => api.management.getAllGroups())).groups ?? [];
 }
 
 async function allRouteRules(api: Api): Promise<RouteRule[]> {
-  return list(prop(await read(api, 'get-all-route-rules'), 'routeRules'))
-    .map(obj)
-    .flatMap((r) => {
-      const routeRuleId = num(prop(r, 'routeRuleId'));
-      if (routeRuleId === null) return [];
-      const description = prop(r, 'description');
-      return [
-        {
-          routeRuleId,
-          serviceId: text(prop(r, 'serviceId')),
-          name: text(prop(r, 'name')),
-          status: text(prop(r, 'status')),
-          strategy: text(prop(r, 'strategy')),
-          description: typeof description === 'string' ? description : null,
-        },
-      ];
-    });
+  return (await groupCall('get-all-route-rules', () => api.management.getAllRouteRules())).routeRules ?? [];
 }
 
-async function allLinks(api: Api): Promise<Link[]> {
-  return list(prop(await read(api, 'get-all-route-rule-groups'), 'routeRuleGroups'))
-    .map(obj)
-    .flatMap((l) => {
-      const routeRuleId = num(prop(l, 'routeRuleId'));
-      const groupId = num(prop(l, 'groupId'));
-      if (routeRuleId === null || groupId === null) return [];
-      return [{ routeRuleGroupId: num(prop(l, 'routeRuleGroupId')), routeRuleId, groupId, pending: num(prop(l, 'unreleasedWeight')), published: num(prop(l, 'weight')) }];
-    });
+async function allLinks(api: Api): Promise<RouteRuleGroup[]> {
+  return (await groupCall('get-all-route-rule-groups', () => api.management.getAllRouteRuleGroups())).routeRuleGroups ?? [];
 }
 
 /** Labels by group id, from `get-all-group-operations`. */
 async function allOperations(api: Api): Promise<Map<number, string[]>> {
-  const out = new Map<number, string[]>();
-  for (const entry of list(prop(await read(api, 'get-all-group-operations'), 'allGroupOperations')).map(obj)) {
-    const id = num(prop(entry, 'groupId'));
-    if (id !== null) out.set(id, list(prop(entry, 'operations')).map(String));
-  }
-  return out;
+  const { allGroupOperations } = await groupCall('get-all-group-operations', () => api.management.getAllGroupOperations());
+  return new Map(allGroupOperations.map((e) => [e.groupId, e.operations]));
 }
 
 /** Tags by group id, from `get-all-group-tags`. */
-async function allTags(api: Api): Promise<Map<number, Obj>> {
-  const out = new Map<number, Obj>();
-  for (const entry of list(prop(await read(api, 'get-all-group-tags'), 'allGroupTags')).map(obj)) {
-    const id = num(prop(entry, 'groupId'));
-    if (id !== null) out.set(id, obj(prop(entry, 'tags')));
-  }
-  return out;
+async function allTags(api: Api): Promise<Map<number, Record<string, string>>> {
+  const { allGroupTags } = await groupCall('get-all-group-tags', () => api.management.getAllGroupTags());
+  return new Map(allGroupTags.map((e) => [e.groupId, e.tags]));
 }
 
 function findRule(rules: RouteRule[], routeRuleId: number): RouteRule {
@@ -195,25 +131,6 @@ function groupKeyOf(groups: Map<number, Group>, groupId: number): string {
   return groups.get(groupId)?.groupKey ?? `group ${groupId} (deleted)`;
 }
 
-// ---- writes ----
-
-/** POSTs a write; any answer but success is a CommandError prefixed with `what`. */
-async function write(api: Api, name: string, body: Obj, what: string): Promise<Obj> {
-  let answer;
-  try {
-    answer = await api.call(`${G}/${name}.json`, body);
-  } catch (err) {
-    if (err instanceof CommandError && /HTTP 404/.test(err.message)) {
-      throw new CommandError(`the node does not offer group management (HTTP 404 for ${G}/${name}.json)`);
-    }
-    if (err instanceof CommandError) throw new CommandError(`${what} failed: ${err.message}`);
-    throw err;
-  }
-  const s = answer.responseStatus;
-  if (s?.status !== 'success') throw new CommandError(`${what} failed: ${s?.errorCode ?? 'failed'}${s?.message ? `: ${s.message}` : ''}`);
-  return answer.body ?? {};
-}
-
 // ---- commands ----
 
 /** `artemis group list <serviceId>`: the groups of a service with their operations and tags. */
@@ -221,14 +138,14 @@ export async function groupList(api: Api, flags: CommonFlags, io: Io, serviceId:
   const [groups, operations, tags] = await Promise.all([allGroups(api), allOperations(api), allTags(api)]);
   const mine = groups.filter((g) => sameId(g.serviceId, serviceId)).sort((a, b) => a.groupId - b.groupId);
   if (flags.json) {
-    printJson(io, mine.map((g) => ({ ...g.raw, operations: operations.get(g.groupId) ?? [], tags: tags.get(g.groupId) ?? {} })));
+    printJson(io, mine.map((g) => ({ ...g, operations: operations.get(g.groupId) ?? [], tags: tags.get(g.groupId) ?? {} })));
     return 0;
   }
   if (mine.length === 0) {
     io.out(`no groups of ${serviceId}\n`);
     return 0;
   }
-  const tagText = (t: Obj | undefined) =>
+  const tagText = (t: Record<string, string> | undefined) =>
     Object.entries(t ?? {})
       .map(([k, v]) => `${k}=${String(v)}`)
       .join(',');
@@ -261,14 +178,20 @@ export async function operateGroup(pullIn: boolean, api: Api, flags: CommonFlags
     operatorId: a.operatorId,
     token: a.token,
   };
-  const answer = await write(api, 'operate-group-operations', body, pullIn ? 'pull-in' : 'pull-out');
+  const answer = await groupCall('operate-group-operations', () => api.management.operateGroupOperations(body), pullIn ? 'pull-in' : 'pull-out');
   if (flags.json) printJson(io, answer);
   else io.out(`${pullIn ? 'pulled in' : 'pulled out'} group ${groupId} ${group?.groupKey ?? '(deleted)'} (operation ${operation}, operator ${a.operatorId})\n`);
   return 0;
 }
 
 /** One rule with its links, as `route-rule list --json` prints it. */
-interface RuleView extends RouteRule {
+interface RuleView {
+  routeRuleId: number;
+  serviceId: string;
+  name: string;
+  status: string;
+  strategy: string;
+  description: string | null;
   groups: Array<{
     groupId: number;
     groupKey: string;
@@ -284,9 +207,15 @@ interface RuleView extends RouteRule {
   }>;
 }
 
-function ruleView(rule: RouteRule, links: Link[], groups: Map<number, Group>): RuleView {
+function ruleView(rule: RouteRule, links: RouteRuleGroup[], groups: Map<number, Group>): RuleView {
+  const { routeRuleId, serviceId, name, status, strategy, description } = rule;
   return {
-    ...rule,
+    routeRuleId,
+    serviceId,
+    name,
+    status,
+    strategy,
+    description,
     groups: links
       .filter((l) => l.routeRuleId === rule.routeRuleId)
       .sort((a, b) => a.groupId - b.groupId)
@@ -294,15 +223,15 @@ function ruleView(rule: RouteRule, links: Link[], groups: Map<number, Group>): R
         groupId: l.groupId,
         groupKey: groupKeyOf(groups, l.groupId),
         routeRuleGroupId: l.routeRuleGroupId,
-        pendingWeight: l.pending,
-        publishedWeight: l.published,
-        effectiveWeight: fixWeight(l.published),
-        unreleased: l.pending !== l.published,
+        pendingWeight: l.unreleasedWeight,
+        publishedWeight: l.weight,
+        effectiveWeight: fixWeight(l.weight),
+        unreleased: l.unreleasedWeight !== l.weight,
       })),
   };
 }
 
-async function routing(api: Api): Promise<{ rules: RouteRule[]; links: Link[]; groups: Map<number, Group> }> {
+async function routing(api: Api): Promise<{ rules: RouteRule[]; links: RouteRuleGroup[]; groups: Map<number, Group> }> {
   const [rules, links, groups] = await Promise.all([allRouteRules(api), allLinks(api), allGroups(api)]);
   return { rules, links, groups: new Map(groups.map((g) => [g.groupId, g])) };
 }
@@ -350,7 +279,7 @@ export async function routeRuleRelease(api: Api, flags: CommonFlags, io: Io, rou
     operatorId: a.operatorId,
     token: a.token,
   };
-  await write(api, 'release-route-rule-groups', body, 'release');
+  await groupCall('release-route-rule-groups', () => api.management.releaseRouteRuleGroups(body), 'release');
   const released = view.groups.map((g) => ({ groupId: g.groupId, groupKey: g.groupKey, from: g.publishedWeight, to: g.pendingWeight }));
   if (flags.json) printJson(io, { routeRuleId, name: rule.name, released });
   else for (const r of released) io.out(`${r.groupKey}: ${publishedText(r.from)} -> ${publishedText(r.to)}\n`);
@@ -378,7 +307,7 @@ export async function routeRuleSetWeight(api: Api, flags: CommonFlags, io: Io, p
     operatorId: a.operatorId,
     token: a.token,
   };
-  await write(api, 'update-route-rule-groups', body, 'set-weight');
+  await groupCall('update-route-rule-groups', () => api.management.updateRouteRuleGroups(body), 'set-weight');
   if (flags.json) {
     printJson(io, { routeRuleId, groupId, groupKey: link.groupKey, pendingWeight: weight, publishedWeight: link.publishedWeight });
     return 0;

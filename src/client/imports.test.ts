@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 const SRC = resolve(import.meta.dirname, '..');
 
-/** Every module reachable from `entry` through static and dynamic imports, and the packages they name. */
+/** Every module reachable from `entry` through static and dynamic imports (not type-only ones), and the packages they name. */
 function reachable(entry: string): { files: string[]; packages: Set<string> } {
   const seen = new Set<string>();
   const packages = new Set<string>();
@@ -15,6 +15,8 @@ function reachable(entry: string): { files: string[]; packages: Set<string> } {
     seen.add(file);
     const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
     for (const m of text.matchAll(/(?:import|export)\s(?:[^'"]*?\sfrom\s)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+      // type-only imports and exports are erased when compiled: they load nothing
+      if (/^(?:import|export)\s+type\s/.test(m[0])) continue;
       const spec = m[1] ?? m[2]!;
       if (spec.startsWith('.')) queue.push(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
       else packages.add(spec);

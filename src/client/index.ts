@@ -1,6 +1,7 @@
 /**
  * The Artemis client SDK: register instances and keep them alive ({@link RegistryClient}),
- * discover services with a pushed local cache ({@link DiscoveryClient}). Loads no server code.
+ * discover services with a pushed local cache ({@link DiscoveryClient}), operate on them
+ * ({@link ManagementClient}). Loads no server code.
  *
  * @example
  * ```ts
@@ -22,6 +23,49 @@ export type { HeartbeatFailure } from './heartbeats.js';
 export type { ClientOptions, SocketFactory, SocketLike } from './options.js';
 export type { NodeChange, NodeInfo } from './node-pool.js';
 export { ArtemisClientError, type ClientErrorCode } from './errors.js';
+export { ManagementCallError, ManagementClient, managementPath, type ManagementTransport } from './management.js';
+export type {
+  AllInstanceOperationsResponse,
+  AllServerOperationsResponse,
+  AllZoneOperationsResponse,
+  DownResponse,
+  InstanceKey,
+  InstanceOperations,
+  InstanceOperationsResponse,
+  LogEndpointPath,
+  LogRecord,
+  LogsRequest,
+  LogsResponse,
+  ManagementWriteResponse,
+  OperateInstanceRequest,
+  OperateServerRequest,
+  OperateZoneOperationsRequest,
+  ServerKey,
+  ServerOperations,
+  ServerOperationsResponse,
+  UpdateCanaryIpsRequest,
+  ZoneKey,
+  ZoneOperations,
+  ZoneOperationsResponse,
+} from '../core/wire/management.js';
+export type {
+  AllGroupOperationsResponse,
+  AllGroupTagsResponse,
+  GetRouteRuleGroupsRequest,
+  Group,
+  GroupOperations,
+  GroupOperationsResponse,
+  GroupTags,
+  GroupTagsResponse,
+  GroupsResponse,
+  OperateGroupOperationsRequest,
+  RouteRuleGroup,
+  RouteRuleGroupEntry,
+  RouteRuleGroupsResponse,
+  RouteRuleGroupsWriteRequest,
+  RouteRulesResponse,
+  ServiceRouteRule,
+} from '../core/wire/management-groups.js';
 export { RoutePicker, WeightedRoundRobin, isUp } from './picker.js';
 export { DEFAULT_ROUTE_RULE, effectiveRouteRules, fixWeight } from '../core/wire/route-rules.js';
 export { backoffDelay, systemTimers, type BackoffOptions, type TimerHandle, type Timers } from './timers.js';

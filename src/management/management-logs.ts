@@ -1,21 +1,12 @@
 import { BadRequestError } from '../core/errors.js';
 import { SUCCESS } from '../core/response-status.js';
 import { readObject, type JsonObject } from '../core/wire/json-reader.js';
+import { LOG_ENDPOINTS as WIRE_LOG_ENDPOINTS, type LogEndpointPath } from '../core/wire/management.js';
 import type { LogFilter, LogRecord, LogTable, ManagementStore } from '../store/management-store.js';
 import { prop } from './requests.js';
 
-/** Each log endpoint: its path name, its table, and the request fields that filter it. */
-export const LOG_ENDPOINTS: ReadonlyArray<{ path: string; table: LogTable; filters: readonly string[] }> = [
-  { path: 'instance-operation-logs', table: 'instance-operation', filters: ['regionId', 'serviceId', 'instanceId', 'operation', 'operatorId', 'complete'] },
-  { path: 'server-operation-logs', table: 'server-operation', filters: ['regionId', 'serverId', 'operation', 'operatorId', 'complete'] },
-  { path: 'group-operation-logs', table: 'group-operation', filters: ['groupId', 'operation', 'operatorId', 'complete'] },
-  { path: 'group-logs', table: 'group', filters: ['serviceId', 'regionId', 'zoneId', 'name', 'appId', 'operation', 'operatorId'] },
-  { path: 'route-rule-logs', table: 'route-rule', filters: ['serviceId', 'name', 'operation', 'operatorId'] },
-  { path: 'route-rule-group-logs', table: 'route-rule-group', filters: ['routeRuleId', 'groupId', 'operation', 'operatorId'] },
-  { path: 'zone-operation-logs', table: 'zone-operation', filters: ['regionId', 'serviceId', 'zoneId', 'operation', 'operatorId', 'complete'] },
-  { path: 'group-instance-logs', table: 'group-instance', filters: ['groupId', 'instanceId', 'operation', 'operatorId'] },
-  { path: 'service-instance-logs', table: 'service-instance', filters: ['serviceId', 'instanceId', 'operation', 'operatorId'] },
-];
+/** Each log endpoint: its path name, its table, and the request fields that filter it (declared with the wire types). */
+export const LOG_ENDPOINTS: ReadonlyArray<{ path: LogEndpointPath; table: LogTable; filters: readonly string[] }> = WIRE_LOG_ENDPOINTS;
 
 const NUMERIC_ID_FIELDS: ReadonlySet<string> = new Set(['groupId', 'routeRuleId']);
 

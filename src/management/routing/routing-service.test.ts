@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BadRequestError, RegistryError } from '../../core/errors.js';
+import type { z } from 'zod';
 import { RATE_LIMITED, SUCCESS } from '../../core/response-status.js';
+import * as W from '../../core/wire/management-groups.js';
 import { makeInstance } from '../../core/wire/instance.js';
 import { readObject } from '../../core/wire/json-reader.js';
 import { DEFAULT_WEIGHT, MAX_WEIGHT } from '../../core/wire/route-rules.js';
@@ -68,6 +70,11 @@ async function failure(p: Promise<unknown>): Promise<[string, string]> {
   );
   if (!(err instanceof RegistryError)) throw err;
   return [err.errorCode, err.message];
+}
+
+/** The answer is exactly what the wire schema describes: same keys, same order, same values (JSON text equal). */
+function conforms(schema: z.ZodType, answer: unknown): void {
+  expect(JSON.stringify(schema.parse(answer))).toBe(JSON.stringify(answer));
 }
 
 describe('routing (groups, route rules, weights, tags, logical instances)', () => {
@@ -284,8 +291,34 @@ describe('routing (groups, route rules, weights, tags, logical instances)', () =
       expect((await failure(h.groups.getGroups({ name: {} })))[1]).toMatch(new RegExp(`^${GET_GROUPS_FAILED.replace('.', '\\.')} request\\.name`));
 
       h.limits['get.groups'] = 0;
+      conforms(W.GroupsResponseSchema, await h.groups.getGroups({}));
       expect(await h.groups.getGroups({})).toEqual({ groups: null, responseStatus: RATE_LIMITED });
       expect(await h.rules.getRouteRules({})).toMatchObject({ responseStatus: SUCCESS });
     });
+  });
+
+  it('answers match the wire schemas of core/wire/management-groups.ts key for key', async () => {
+    const { routeRuleId, blue } = await blueGreen(3, 4);
+    await h.groups.insertGroupTags({ groupTagsList: [{ groupId: blue, tags: { owner: 'a' } }] });
+    await h.groups.operateGroupOperations({ groupOperationsList: [{ groupId: blue, operations: ['pullout'] }], ...AUDIT });
+    await h.members.insertGroupInstances({ groupInstances: [{ groupId: blue, instanceId: 'logic-1' }], ...AUDIT });
+    await h.members.insertServiceInstances({
+      serviceInstances: [{ serviceId: 'demo.order', instanceId: 'logic-1', url: 'http://l', ip: '10.9.9.9', machineName: 'm', protocol: 'http', regionId: 'SHA', zoneId: 'sha-z1', healthCheckUrl: 'http://l/h', groupId: 'blue', metadata: { a: '1' }, description: 'd' }],
+      ...AUDIT,
+    });
+    conforms(W.GroupsResponseSchema, await h.groups.getGroups({}));
+    conforms(W.GroupsResponseSchema, h.groups.getAllGroups());
+    conforms(W.RouteRulesResponseSchema, await h.rules.getRouteRules({ routeRuleId }));
+    conforms(W.RouteRulesResponseSchema, h.rules.getAllRouteRules());
+    conforms(W.RouteRuleGroupsResponseSchema, await h.rules.getRouteRuleGroups({}));
+    conforms(W.RouteRuleGroupsResponseSchema, h.rules.getAllRouteRuleGroups());
+    conforms(W.GroupTagsResponseSchema, await h.groups.getGroupTags({ groupId: blue }));
+    conforms(W.GroupTagsResponseSchema, await h.groups.getGroupTags({ groupId: 999 }));
+    conforms(W.AllGroupTagsResponseSchema, h.groups.getAllGroupTags());
+    conforms(W.GroupOperationsResponseSchema, await h.groups.getGroupOperations({ groupId: blue }));
+    conforms(W.AllGroupOperationsResponseSchema, h.groups.getAllGroupOperations());
+    conforms(W.GroupInstancesResponseSchema, await h.members.getGroupInstances({}));
+    conforms(W.ServiceInstancesResponseSchema, await h.members.getServiceInstances({}));
+    expect((h.groups.getAllGroupOperations() as { allGroupOperations: unknown[] }).allGroupOperations).toHaveLength(1);
   });
 });
