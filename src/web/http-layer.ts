@@ -20,13 +20,15 @@ import type { WebSocketLayer } from '../websocket/websocket-layer.js';
 import { antiEntropyEndpoints } from './api/anti-entropy.js';
 import { clusterEndpoints } from './api/cluster.js';
 import { discoveryEndpoints } from './api/discovery.js';
+import { groupEndpoints } from './api/groups.js';
+import { logEndpoints } from './api/management-logs.js';
+import { managementEndpoints } from './api/management.js';
 import { opsEndpoints, swaggerAssetEndpoints, type Readiness } from './api/ops.js';
 import { registryEndpoints } from './api/registry.js';
 import { replicationEndpoints } from './api/replication.js';
 import { statusEndpoints } from './api/status.js';
 import type { ApiRouter } from './api-router.js';
 import { createFastPath } from './fast-path.js';
-import { managementRoutes } from './management-routes.js';
 import { openApiDocument } from './openapi/document.js';
 import { peerAuth } from './peer-auth.js';
 import { createWebApp, errorAnswerer } from './web-app.js';
@@ -77,7 +79,7 @@ export function createHttpLayer(deps: HttpLayerDeps): HttpLayer {
   router.mount(replicationEndpoints({ registry, repository, node: state, limiter: limiters.replication, tracing }), limits);
   router.mount(clusterEndpoints({ clusterStatuses, cluster, queueDepths: () => replication.manager.queueDepths(), limiter: limiters.cluster }), limits);
   router.mount(antiEntropyEndpoints({ digest: replication.digest, maxServices: 10_000 }), limits);
-  managementRoutes(router, { ...management, store, maxBodyBytes, logQueryLimit: config.management.logQueryLimit });
+  router.mount([...managementEndpoints(management), ...groupEndpoints(management.routing), ...logEndpoints({ store, logQueryLimit: config.management.logQueryLimit })], limits);
   router.mount(
     statusEndpoints({
       config,

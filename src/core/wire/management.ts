@@ -150,17 +150,43 @@ export type DownResponse = z.infer<typeof DownResponseSchema>;
 
 // ---- audit logs ----
 
-/** The log endpoints (`/api/management/log/<path>.json`): the table each reads and the request fields that filter it. */
+const AUDIT = ['operation', 'operatorId', 'token'] as const;
+const INSTANCE_FIELDS = ['serviceId', 'instanceId', 'ip', 'machineName', 'metadata', 'port', 'protocol', 'regionId', 'zoneId', 'healthCheckUrl', 'url', 'groupId'] as const;
+
+/**
+ * The log endpoints (`/api/management/log/<path>.json`): the table each reads, the request fields
+ * that filter it, and the fields its rows carry besides id, createTime and updateTime.
+ */
 export const LOG_ENDPOINTS = [
-  { path: 'instance-operation-logs', table: 'instance-operation', filters: ['regionId', 'serviceId', 'instanceId', 'operation', 'operatorId', 'complete'] },
-  { path: 'server-operation-logs', table: 'server-operation', filters: ['regionId', 'serverId', 'operation', 'operatorId', 'complete'] },
-  { path: 'group-operation-logs', table: 'group-operation', filters: ['groupId', 'operation', 'operatorId', 'complete'] },
-  { path: 'group-logs', table: 'group', filters: ['serviceId', 'regionId', 'zoneId', 'name', 'appId', 'operation', 'operatorId'] },
-  { path: 'route-rule-logs', table: 'route-rule', filters: ['serviceId', 'name', 'operation', 'operatorId'] },
-  { path: 'route-rule-group-logs', table: 'route-rule-group', filters: ['routeRuleId', 'groupId', 'operation', 'operatorId'] },
-  { path: 'zone-operation-logs', table: 'zone-operation', filters: ['regionId', 'serviceId', 'zoneId', 'operation', 'operatorId', 'complete'] },
-  { path: 'group-instance-logs', table: 'group-instance', filters: ['groupId', 'instanceId', 'operation', 'operatorId'] },
-  { path: 'service-instance-logs', table: 'service-instance', filters: ['serviceId', 'instanceId', 'operation', 'operatorId'] },
+  {
+    path: 'instance-operation-logs',
+    table: 'instance-operation',
+    filters: ['regionId', 'serviceId', 'instanceId', 'operation', 'operatorId', 'complete'],
+    fields: ['regionId', 'serviceId', 'instanceId', ...AUDIT, 'extensions', 'complete'],
+  },
+  {
+    path: 'server-operation-logs',
+    table: 'server-operation',
+    filters: ['regionId', 'serverId', 'operation', 'operatorId', 'complete'],
+    fields: ['regionId', 'serverId', ...AUDIT, 'extensions', 'complete'],
+  },
+  { path: 'group-operation-logs', table: 'group-operation', filters: ['groupId', 'operation', 'operatorId', 'complete'], fields: ['groupId', ...AUDIT, 'extensions', 'reason', 'complete'] },
+  {
+    path: 'group-logs',
+    table: 'group',
+    filters: ['serviceId', 'regionId', 'zoneId', 'name', 'appId', 'operation', 'operatorId'],
+    fields: ['serviceId', 'regionId', 'zoneId', 'name', 'appId', 'status', ...AUDIT, 'extensions', 'reason'],
+  },
+  { path: 'route-rule-logs', table: 'route-rule', filters: ['serviceId', 'name', 'operation', 'operatorId'], fields: ['serviceId', 'name', 'status', ...AUDIT, 'extensions', 'reason', 'complete'] },
+  { path: 'route-rule-group-logs', table: 'route-rule-group', filters: ['routeRuleId', 'groupId', 'operation', 'operatorId'], fields: ['routeRuleId', 'groupId', 'weight', ...AUDIT, 'extensions', 'reason'] },
+  {
+    path: 'zone-operation-logs',
+    table: 'zone-operation',
+    filters: ['regionId', 'serviceId', 'zoneId', 'operation', 'operatorId', 'complete'],
+    fields: ['regionId', 'serviceId', 'zoneId', ...AUDIT, 'complete'],
+  },
+  { path: 'group-instance-logs', table: 'group-instance', filters: ['groupId', 'instanceId', 'operation', 'operatorId'], fields: ['groupId', 'instanceId', ...AUDIT, 'reason'] },
+  { path: 'service-instance-logs', table: 'service-instance', filters: ['serviceId', 'instanceId', 'operation', 'operatorId'], fields: [...INSTANCE_FIELDS, ...AUDIT] },
 ] as const;
 
 export type LogEndpointPath = (typeof LOG_ENDPOINTS)[number]['path'];
@@ -192,3 +218,34 @@ export type LogRecord = z.infer<typeof LogRecordSchema>;
 
 export const LogsResponseSchema = envelope('Matching rows, oldest first.', { logs: z.array(LogRecordSchema) });
 export type LogsResponse = z.infer<typeof LogsResponseSchema>;
+
+function logField(field: string): z.ZodType {
+  switch (field) {
+    case 'id':
+      return javaLong().describe('Row id, increasing per table.');
+    case 'createTime':
+    case 'updateTime':
+      return javaLong().describe('ms since the epoch.');
+    case 'complete':
+      return z.boolean().optional().describe('false: the operation was added (pull-out); true: completed (pull-in).');
+    case 'weight':
+      return javaInt().nullish();
+    case 'port':
+      return javaInt().optional();
+    case 'groupId':
+    case 'routeRuleId':
+      return z.union([z.string(), javaLong()]).optional().describe('Group or route-rule id (0 on the rows of canary IP changes).');
+    case 'metadata':
+      return z.string().optional().describe('The stored JSON text.');
+    case 'operation':
+      return z.string().optional().describe('Operation label, or the free-text audit operation.');
+    default:
+      return z.string().optional();
+  }
+}
+
+/** A row of one log: id, times and the fields of its table, keys in alphabetical order; rows may carry more fields. */
+export function logRecordSchema(fields: readonly string[], description: string) {
+  const all = ['id', 'createTime', 'updateTime', ...fields].sort();
+  return z.looseObject(Object.fromEntries(all.map((f) => [f, logField(f)]))).describe(description);
+}

@@ -1,6 +1,6 @@
 import type { Endpoint, Tag } from '../endpoint.js';
-import { managementEndpoints, managementSchemas, managementTagDescription } from '../openapi-management.js';
-import { legacyRecord } from './legacy.js';
+import { MANAGEMENT_TAG_DESCRIPTION } from '../api/management.js';
+import { managementComponents } from '../api/management-schemas.js';
 import { modelSchemas } from './models.js';
 import { messageSchemas } from './messages.js';
 import { nullableTo31, ref, type Json } from './json-schema.js';
@@ -24,7 +24,7 @@ const TAGS: Array<[Tag, string]> = [
   ['replication', 'Peer-to-peer registry replication.'],
   ['cluster', 'Cluster membership.'],
   ['status', 'Node, cluster, lease and configuration status.'],
-  ['management', managementTagDescription()],
+  ['management', MANAGEMENT_TAG_DESCRIPTION],
   ['operations', 'Probes, metrics and API documentation.'],
 ];
 
@@ -89,8 +89,12 @@ export function componentSchemas(): Json {
 }
 
 function buildComponentSchemas(): Json {
-  const hand = nullableTo31({ ...modelSchemas(), ...messageSchemas(), ...managementSchemas() }) as Json;
-  const zod = zodComponents();
+  const hand = nullableTo31({ ...modelSchemas(), ...messageSchemas() }) as Json;
+  const zod = { ...zodComponents() };
+  for (const [name, schema] of Object.entries(managementComponents())) {
+    if (name in zod) throw new Error(`Component schema declared twice: ${name}`);
+    zod[name] = schema;
+  }
   for (const name of Object.keys(zod)) if (name in hand) throw new Error(`Component schema declared twice: ${name}`);
   return { ...hand, ...zod };
 }
@@ -117,14 +121,8 @@ function servers(opts: OpenApiOptions): Json[] {
   return [{ url: opts.contextPath === '' ? '/' : opts.contextPath }];
 }
 
-/** Endpoints still documented by the management document's own declarations, as records. */
-export function documentedOnlyEndpoints(mounted: readonly Endpoint[]): Endpoint[] {
-  const paths = new Set(mounted.map((e) => e.path));
-  return managementEndpoints().map(legacyRecord).filter((e) => !paths.has(e.path));
-}
-
 export function openApiDocument(opts: OpenApiOptions): Record<string, unknown> {
-  const endpoints = [...opts.endpoints, ...documentedOnlyEndpoints(opts.endpoints)];
+  const endpoints = opts.endpoints;
   return {
     openapi: '3.1.0',
     info: { title: 'Artemis', version: opts.version, description: description(opts.contextPath) },
