@@ -283,6 +283,17 @@ describe('routing (groups, route rules, weights, tags, logical instances)', () =
     });
   });
 
+  it('an inactive canary rule changes the service signature (its canary IPs stop being published)', async () => {
+    const canary = (status: string) => h.rules.updateRouteRules({ routeRules: [{ serviceId: 'demo.order', name: 'canary-route-rule', status, strategy: 'weighted-round-robin' }], ...AUDIT });
+    expect(h.state.routing.signatures.has('demo.order')).toBe(false);
+    await canary('inactive');
+    expect(h.state.routing.inactiveCanaryServices.has('demo.order')).toBe(true);
+    const inactive = h.state.routing.signatures.get('demo.order');
+    expect(inactive).toBeDefined();
+    await canary('active');
+    expect(h.state.routing.signatures.get('demo.order')).not.toBe(inactive);
+  });
+
   describe('store reads', () => {
     it('filter ignoring case and answer rate-limited with a null list over the group limit', async () => {
       await blueGreen(1, 1);

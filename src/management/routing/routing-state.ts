@@ -35,7 +35,7 @@ export class RoutingState {
   readonly serviceGroups: ReadonlyMap<string, readonly ServiceGroup[]>;
   /** Logical instances by exact service id, all `up`. */
   readonly logicInstances: ReadonlyMap<string, readonly Instance[]>;
-  /** Per service: a text that changes whenever what discovery publishes of its routing changes. */
+  /** Per service: a text that changes whenever what discovery publishes of its routing (canary IPs hidden or not included) changes. */
   readonly signatures: ReadonlyMap<string, string>;
   /** Services (exact id) whose canary rule exists but is not active: their canary IPs are not published. */
   readonly inactiveCanaryServices: ReadonlySet<string>;
@@ -108,9 +108,10 @@ export class RoutingState {
     }
     this.logicInstances = logic;
 
+    // an inactive canary rule hides the service's canary IPs, so it is part of what is published
     const signatures = new Map<string, string>();
-    for (const id of new Set([...routeRules.keys(), ...logic.keys()])) {
-      signatures.set(id, JSON.stringify([routeRules.get(id) ?? [], logic.get(id) ?? []]));
+    for (const id of new Set([...routeRules.keys(), ...logic.keys(), ...this.inactiveCanaryServices])) {
+      signatures.set(id, JSON.stringify([routeRules.get(id) ?? [], logic.get(id) ?? [], this.inactiveCanaryServices.has(id)]));
     }
     this.signatures = signatures;
   }
