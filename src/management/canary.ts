@@ -3,7 +3,7 @@ import { ErrorCodes } from '../core/error-codes.js';
 import { serviceKey } from '../core/wire/instance.js';
 import { readString, type JsonObject } from '../core/wire/json-reader.js';
 import type { CanaryRow, LogFields, WriteBatch } from '../store/management-store.js';
-import { UPDATE_CANARY_IPS_FAILED } from './failures.js';
+import { UPDATE_CANARY_IPS_FAILED, CANARY_IPS_NULL } from './failures.js';
 import type { ManagementState } from './management-state.js';
 import { blank, checkLengths, list, prop, requireFields, str } from './requests.js';
 
@@ -31,7 +31,7 @@ export function canaryBatch(req: JsonObject, regionId: string, state: Management
   const audit = { operation: str(req, 'operation'), operatorId: str(req, 'operatorId'), token: str(req, 'token'), reason: str(req, 'reason') };
   if (blank(audit.operation) || blank(audit.operatorId) || blank(audit.token) || prop(req, 'extensions') === null) throw new AuditCheckFailed();
   const raw = list(req, 'canaryIps');
-  if (raw === null) throw new BadRequestError('canaryIps is null');
+  if (raw === null) throw new BadRequestError(CANARY_IPS_NULL);
   if (raw.length > limits.maxCanaryIps) {
     throw new BadRequestError(`canaryIps holds ${raw.length} entries; the limit is ${limits.maxCanaryIps} (limits.maxCanaryIps)`);
   }

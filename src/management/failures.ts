@@ -1,3 +1,5 @@
+import { RegistryFailures } from '../registry/registry-service.js';
+
 /**
  * The failure texts of the management endpoints, each declared once. A handler answers a store
  * failure with its endpoint's text as `internal-service-error`; under `group/` the text also
@@ -12,6 +14,11 @@ export const UPDATE_SERVER_FAILED = 'Update server failed.';
 export const OPERATE_ZONE_OPERATIONS_FAILED = 'operate zone-operations failed.';
 /** Also the text of a canary update that lacks its audit fields (internal-service-error, as the reference). */
 export const UPDATE_CANARY_IPS_FAILED = 'update canary ips';
+
+/** A write or read whose body has no request object (the registry's text, shared). */
+export const REQUEST_NULL = RegistryFailures.requestNull;
+export const CANARY_IPS_NULL = 'canaryIps is null';
+export const ZONE_OPERATIONS_EMPTY = 'zoneOperationsList has no operation to apply';
 
 // ---- route rules and their groups ----
 

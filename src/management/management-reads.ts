@@ -4,6 +4,7 @@ import { isLegacyInstance, readInstance, serviceKey, type Instance } from '../co
 import { readObject, type JsonObject } from '../core/wire/json-reader.js';
 import { GENERIC_SERVICE_ID, makeService, type DiscoveryConfig, type Service, type ServiceGroup } from '../core/wire/service.js';
 import type { RegistryRepository, ServiceEntry } from '../registry/registry-repository.js';
+import { REQUEST_NULL } from './failures.js';
 import { canaryGroupKey, groupFilter } from './management-filters.js';
 import { instanceTarget, serverTarget, zoneTarget, type ManagementState, type TargetOperations } from './management-state.js';
 import { obj, str } from './requests.js';
@@ -22,7 +23,7 @@ const zoneOps = (t: TargetOperations) => ({
 
 function requestOf(body: unknown): JsonObject {
   const req = readObject(body, 'request');
-  if (req === null) throw new BadRequestError('request is null');
+  if (req === null) throw new BadRequestError(REQUEST_NULL);
   return req;
 }
 

@@ -12,7 +12,7 @@ import { ManagementState } from './management-state.js';
 import { bool, checkLengths, list, obj, requireFields, str } from './requests.js';
 import { downTransitions } from './state-diff.js';
 import { canaryBatch } from './canary.js';
-import { OPERATE_ZONE_OPERATIONS_FAILED, UPDATE_CANARY_IPS_FAILED, UPDATE_INSTANCE_FAILED, UPDATE_SERVER_FAILED } from './failures.js';
+import { OPERATE_ZONE_OPERATIONS_FAILED, UPDATE_CANARY_IPS_FAILED, UPDATE_INSTANCE_FAILED, UPDATE_SERVER_FAILED, REQUEST_NULL, ZONE_OPERATIONS_EMPTY } from './failures.js';
 import { loadRecords } from './routing/routing-records.js';
 import { RoutingState } from './routing/routing-state.js';
 
@@ -206,7 +206,7 @@ export class ManagementService {
   request(body: unknown): JsonObject {
     this.guard();
     const req = readObject(body, 'request');
-    if (req === null) throw new BadRequestError('request is null');
+    if (req === null) throw new BadRequestError(REQUEST_NULL);
     return req;
   }
 
@@ -284,7 +284,7 @@ export class ManagementService {
     const token = str(req, 'token') ?? '';
     requireFields([['operatorId', operatorId]]);
     const rows = this.zoneRows(list(req, 'zoneOperationsList') ?? [], operatorId as string, token, complete);
-    if (rows.length === 0) throw new BadRequestError('zoneOperationsList has no operation to apply');
+    if (rows.length === 0) throw new BadRequestError(ZONE_OPERATIONS_EMPTY);
     const logs = rows.map((r) => ({
       table: 'zone-operation' as const,
       fields: { regionId: r.regionId, serviceId: r.serviceId, zoneId: r.zoneId, operation: r.operation, operatorId: r.operatorId, token: r.token, complete },

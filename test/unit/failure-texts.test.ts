@@ -10,12 +10,6 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..', '..', 'src');
 
-/**
- * The management area (its services and its document) has its own check of one literal per
- * failure text beside its routing tests; its files are left out here.
- */
-const MANAGEMENT = [/^management\//, /^web\/openapi-(?:management|groups)\.ts$/];
-
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
     const path = join(dir, d.name);
@@ -98,7 +92,6 @@ function isFailureText(l: Literal): boolean {
 describe('failure texts', () => {
   const literals = sources(ROOT)
     .map((f) => relative(ROOT, f))
-    .filter((f) => !MANAGEMENT.some((m) => m.test(f)))
     .flatMap((f) => literalsOf(readFileSync(join(ROOT, f), 'utf8'), f));
 
   it('the scan sees the failure texts of the registry, discovery and cluster endpoints', () => {

@@ -1,5 +1,5 @@
 import { SUCCESS } from '../../core/response-status.js';
-import { OPERATE_ZONE_OPERATIONS_FAILED, UPDATE_CANARY_IPS_FAILED, UPDATE_INSTANCE_FAILED, UPDATE_SERVER_FAILED } from '../../management/failures.js';
+import { OPERATE_ZONE_OPERATIONS_FAILED, UPDATE_CANARY_IPS_FAILED, UPDATE_INSTANCE_FAILED, UPDATE_SERVER_FAILED, ZONE_OPERATIONS_EMPTY, CANARY_IPS_NULL } from '../../management/failures.js';
 import type { ManagementReads } from '../../management/management-reads.js';
 import type { ManagementService } from '../../management/management-service.js';
 import { prop } from '../../management/requests.js';
@@ -99,7 +99,7 @@ function writes(deps: ManagementEndpointsDeps): Spec[] {
       operationId: 'operateZoneOperations',
       summary: 'Pull the instances of services in zones out or back in.',
       notes: writeNotes(
-        [...nullOrEmpty(['operatorId', 'regionId', 'serviceId', 'zoneId']), 'zoneOperationsList has no operation to apply'],
+        [...nullOrEmpty(['operatorId', 'regionId', 'serviceId', 'zoneId']), ZONE_OPERATIONS_EMPTY],
         OPERATE_ZONE_OPERATIONS_FAILED,
         'The zoneKey parts are required only when adding; more pairs than limits.maxZoneOperations is bad-request.',
       ),
@@ -113,7 +113,7 @@ function writes(deps: ManagementEndpointsDeps): Spec[] {
       operationId: 'updateCanaryIps',
       summary: 'Set the canary IPs of an application of a service.',
       notes: writeNotes(
-        [...nullOrEmpty(['serviceId', 'appId']), 'canaryIps is null'],
+        [...nullOrEmpty(['serviceId', 'appId']), CANARY_IPS_NULL],
         UPDATE_CANARY_IPS_FAILED,
         'More IPs than limits.maxCanaryIps is bad-request. As in the reference, a blank operation, operatorId or token,' +
           ` or "extensions": null, is internal-service-error "${UPDATE_CANARY_IPS_FAILED}".`,
