@@ -63,12 +63,13 @@ export class Scheduler implements Lifecycle, TaskScheduler {
 
   /**
    * Runs a registered task now instead of at its next timer (e.g. a gossip round right after the
-   * node turns up). Resolves when that run ends; joins the run in flight if there is one; does
+   * node turns up). Resolves when that run ends; with a run in flight, runs once more after it; does
    * nothing unless the scheduler is running.
    */
   runNow(name: string): Promise<void> {
+    // a run in flight may have started before what the caller wants it to see: run again after it
     const current = this.inFlight.get(name);
-    if (current !== undefined) return current;
+    if (current !== undefined) return current.then(() => this.runNow(name));
     const task = this.tasks.get(name);
     if (task === undefined || !this.running) return Promise.resolve();
     clearTimeout(this.timers.get(name));
