@@ -4,6 +4,7 @@ import type { TaskScheduler } from '../core/scheduler.js';
 import { NodeState } from '../cluster/node-state.js';
 import { LeaseManager } from '../lease/lease-manager.js';
 import { SelfPreservation } from '../lease/self-preservation.js';
+import { StatusLimiters } from '../ratelimit/operator-limit.js';
 import { ClientRateLimiter, RateLimiter } from '../ratelimit/rate-limiter.js';
 import type { ChangeBus } from '../registry/change-bus.js';
 import { RegistryRepository } from '../registry/registry-repository.js';
@@ -58,7 +59,10 @@ export function createRegistryCore(config: Config, { clock, logger, metrics, bus
     registry: new RateLimiter('artemis.service.registry', rl.registry, rl.windowMs, clock),
     replication: new RateLimiter('artemis.service.registry.replication', rl.replication, rl.windowMs, clock),
     cluster: new RateLimiter('artemis.service.cluster', rl.cluster, rl.windowMs, clock),
-    status: new RateLimiter('artemis.service.status', rl.status, rl.windowMs, clock),
+    status: new StatusLimiters(
+      new RateLimiter('artemis.service.status', rl.status, rl.windowMs, clock),
+      new RateLimiter('artemis.service.status.operator', rl.operator, rl.windowMs, clock),
+    ),
     group: new RateLimiter('artemis.service.management.group', rl.group, rl.windowMs, clock),
   };
   const clientLimiter = new ClientRateLimiter(rl.perClient, rl.windowMs, clock);

@@ -9,6 +9,7 @@ import type { DiscoveryService } from '../discovery/discovery-service.js';
 import type { LeaseManager } from '../lease/lease-manager.js';
 import type { ManagementModule } from '../management/index.js';
 import type { ClientRateLimiter, RateLimiter } from '../ratelimit/rate-limiter.js';
+import type { StatusLimiters } from '../ratelimit/operator-limit.js';
 import type { RegistryRepository } from '../registry/registry-repository.js';
 import type { RegistryService } from '../registry/registry-service.js';
 import type { Replication } from '../replication/index.js';
@@ -43,7 +44,7 @@ export interface HttpLayerDeps {
   configOrigins: ReadonlyMap<string, ConfigSourceName>;
   registry: RegistryService;
   clientLimiter: ClientRateLimiter;
-  limiters: { registry: RateLimiter; replication: RateLimiter; cluster: RateLimiter; status: RateLimiter; group: RateLimiter };
+  limiters: { registry: RateLimiter; replication: RateLimiter; cluster: RateLimiter; status: StatusLimiters; group: RateLimiter };
   leaseTables: { normal: LeaseManager; legacy: LeaseManager };
   repository: RegistryRepository;
   state: NodeState;

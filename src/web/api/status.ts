@@ -7,7 +7,7 @@ import { configLeaves } from '../../config/leaves.js';
 import { configValue, redactedValue, type ConfigSourceName } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import type { LeaseManager } from '../../lease/lease-manager.js';
-import type { RateLimiter } from '../../ratelimit/rate-limiter.js';
+import { CALLER_HEADER, type StatusLimiters } from '../../ratelimit/operator-limit.js';
 import { localIPv4 } from '../local-address.js';
 import { wire, type Endpoint, type EndpointInput } from '../endpoint.js';
 import { EmptyRequest, GetClusterNodeStatusResponse, GetClusterStatusResponse, GetConfigStatusResponse, GetDeploymentStatusResponse, GetLeasesStatusRequest, GetLeasesStatusResponse } from '../openapi/cold-schemas.js';
@@ -18,7 +18,8 @@ export interface StatusEndpointsDeps {
   nodeStatus: () => ServiceNodeStatus;
   clusterStatuses: () => ServiceNodeStatus[];
   leaseTables: { normal: LeaseManager; legacy: LeaseManager };
-  limiter: RateLimiter;
+  /** `rateLimit.status`, or `rateLimit.operator` for calls marked as operator traffic. */
+  limiter: StatusLimiters;
   listenPort: () => number;
 }
 
@@ -118,7 +119,7 @@ export function statusEndpoints(deps: StatusEndpointsDeps): Endpoint[] {
     response: GetLeasesStatusResponse,
     rateLimit: 'status',
     handle: async (input) => {
-      const ok = deps.limiter.tryAcquire(`get-${name}`);
+      const ok = deps.limiter.tryAcquire(`get-${name}`, input.header(CALLER_HEADER));
       const ids = ok ? await serviceIdsOf(input) : null;
       return wire(leasesResponse(table, ids, ok));
     },
@@ -142,8 +143,8 @@ export function statusEndpoints(deps: StatusEndpointsDeps): Endpoint[] {
       request: EmptyRequest,
       response: GetClusterStatusResponse,
       rateLimit: 'status',
-      handle: () => {
-        if (!deps.limiter.tryAcquire('get-cluster')) return wire({ nodeCount: 0, nodesStatus: null, responseStatus: RATE_LIMITED });
+      handle: (input) => {
+        if (!deps.limiter.tryAcquire('get-cluster', input.header(CALLER_HEADER))) return wire({ nodeCount: 0, nodesStatus: null, responseStatus: RATE_LIMITED });
         const nodes = deps.clusterStatuses();
         return wire({ nodeCount: nodes.length, nodesStatus: nodes, responseStatus: SUCCESS });
       },
@@ -158,8 +159,8 @@ export function statusEndpoints(deps: StatusEndpointsDeps): Endpoint[] {
       request: EmptyRequest,
       response: GetConfigStatusResponse,
       rateLimit: 'status',
-      handle: () => {
-        if (!deps.limiter.tryAcquire('get-config')) return wire({ properties: null, responseStatus: RATE_LIMITED, sources: null });
+      handle: (input) => {
+        if (!deps.limiter.tryAcquire('get-config', input.header(CALLER_HEADER))) return wire({ properties: null, responseStatus: RATE_LIMITED, sources: null });
         return wire({ properties: propertiesOf(deps), responseStatus: SUCCESS, sources: SOURCE_PRIORITY });
       },
     },
@@ -171,13 +172,13 @@ export function statusEndpoints(deps: StatusEndpointsDeps): Endpoint[] {
       request: EmptyRequest,
       response: GetDeploymentStatusResponse,
       rateLimit: 'status',
-      handle: () => wire(deploymentStatus(deps)),
+      handle: (input) => wire(deploymentStatus(deps, input.header(CALLER_HEADER))),
     },
   ];
 }
 
-function deploymentStatus(deps: StatusEndpointsDeps): object {
-  if (!deps.limiter.tryAcquire('get-deployment')) {
+function deploymentStatus(deps: StatusEndpointsDeps, caller: string | undefined): object {
+  if (!deps.limiter.tryAcquire('get-deployment', caller)) {
     return {
       appId: null, ip: null, machineName: null, path: null, port: 0, properties: null, protocol: null,
       regionId: null, responseStatus: RATE_LIMITED, sources: null, zoneId: null,
