@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createStore, StoreError, type ManagementStore } from '../store/index.js';
-import { redactMysqlUrl } from '../store/mysql/mysql-url.js';
+import { redactStoreUrl } from '../store/store-url.js';
 import type { Io } from './common.js';
 import { MigrationConflict, compareContents, countContents, planCopy, readContents, type CopyStep, type Difference } from './migrate-copy.js';
 
@@ -64,7 +64,7 @@ function printDifferences(io: Io, differences: Difference[], max: number): void 
   if (differences.length > max) io.out(`  … and ${differences.length - max} more\n`);
 }
 
-const redact = (url: string) => (url.startsWith('mysql:') || url.startsWith('redis') ? redactMysqlUrl(url) : url);
+const redact = (url: string) => (url.startsWith('mysql:') || url.startsWith('redis') ? redactStoreUrl(url) : url);
 
 async function open(url: string, keyPrefix: string | undefined, io: Io): Promise<ManagementStore> {
   if (url.trim() === '') throw new UsageErrorText('a store URL must not be empty');

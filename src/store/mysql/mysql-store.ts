@@ -20,7 +20,8 @@ import { bumpRevision, ensureMeta, readFingerprint, readMeta, sameFingerprint } 
 import { appendLog, lastLogId, pruneLogs, queryLogs } from './mysql-logs.js';
 import { applyCanaries, applyOperations, readCanaries, readOperations } from './mysql-operations.js';
 import { prepareSchema } from './mysql-schema-check.js';
-import { parseMysqlUrl, redactMysqlUrl, type MysqlTarget, type MysqlTuning } from './mysql-url.js';
+import { parseMysqlUrl, type MysqlTarget, type MysqlTuning } from './mysql-url.js';
+import { redactStoreUrl } from '../store-url.js';
 
 export interface MysqlStoreOptions extends Partial<MysqlTuning> {
   /**
@@ -95,7 +96,7 @@ export class MysqlStore implements ManagementStore {
       this.pool = undefined;
       await pool?.end().catch(() => undefined);
       if (err instanceof StoreError) throw err;
-      throw new StoreUnavailableError(`Cannot open the MySQL store ${redactMysqlUrl(this.url)}: ${(err as Error).message}`, { cause: err });
+      throw new StoreUnavailableError(`Cannot open the MySQL store ${redactStoreUrl(this.url)}: ${(err as Error).message}`, { cause: err });
     });
     return this.initializing;
   }

@@ -82,13 +82,3 @@ export function parseMysqlUrl(url: string, overrides: Partial<MysqlTuning> = {})
   };
 }
 
-/** The URL with any password replaced, for messages. */
-export function redactMysqlUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '<invalid url>';
-  }
-}

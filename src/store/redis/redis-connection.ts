@@ -11,16 +11,6 @@ export interface RedisConnectionSettings {
   connectionName: string;
 }
 
-/** The URL with any password replaced, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '<invalid url>';
-  }
-}
 
 /**
  * A connection that does no I/O until `connect()`. A command sent before a lost connection came

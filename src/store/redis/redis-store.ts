@@ -15,7 +15,8 @@ import {
 } from '../management-store.js';
 import { StoreClosedError, StoreError, StoreInputError, StoreNotInitializedError, StoreSchemaError, StoreUnavailableError } from '../store-errors.js';
 import { checkBatch, checkEntityKind, checkLimit, checkLogTable, checkTime, filterEntries, logMatches, storedLogFields } from '../store-input.js';
-import { createConnection, quitQuietly, redactUrl, withTimeout, type RedisConnectionSettings } from './redis-connection.js';
+import { createConnection, quitQuietly, withTimeout, type RedisConnectionSettings } from './redis-connection.js';
+import { redactStoreUrl } from '../store-url.js';
 import { REDIS_SCHEMA_VERSION, WRITE_SCRIPT, decodeCanary, decodeEntities, decodeLogEntry, decodeOperation, encodeBatch, redisKeys, type RedisKeys } from './redis-layout.js';
 
 /**
@@ -97,7 +98,7 @@ export class RedisStore implements ManagementStore {
     } catch {
       // reported below
     }
-    if (protocol !== 'redis:' && protocol !== 'rediss:') throw new StoreInputError(`Not a Redis URL: ${redactUrl(url)}`);
+    if (protocol !== 'redis:' && protocol !== 'rediss:') throw new StoreInputError(`Not a Redis URL: ${redactStoreUrl(url)}`);
     this.keyPrefix = options.keyPrefix ?? 'artemis:';
     if (this.keyPrefix === '') throw new StoreInputError('The Redis key prefix must not be empty.');
     this.keys = redisKeys(this.keyPrefix);
@@ -220,13 +221,13 @@ export class RedisStore implements ManagementStore {
       if (channel === this.keys.channel) this.notifier.changed(Number(message));
     });
     try {
-      await withTimeout(this.handshake(client, subscriber), this.settings.connectTimeoutMs, `Connecting to Redis at ${redactUrl(this.url)}`);
+      await withTimeout(this.handshake(client, subscriber), this.settings.connectTimeoutMs, `Connecting to Redis at ${redactStoreUrl(this.url)}`);
       if (this.closing !== undefined) throw new StoreClosedError(this.kind);
     } catch (err) {
       client.disconnect();
       subscriber.disconnect();
       if (err instanceof StoreError) throw err;
-      throw new StoreUnavailableError(`Redis at ${redactUrl(this.url)} is unreachable: ${(err as Error).message}`, { cause: err });
+      throw new StoreUnavailableError(`Redis at ${redactStoreUrl(this.url)} is unreachable: ${(err as Error).message}`, { cause: err });
     }
     this.client = client;
     this.subscriber = subscriber;
@@ -266,7 +267,7 @@ export class RedisStore implements ManagementStore {
     connection.on('error', (err: Error) => {
       if (!healthy || this.closing !== undefined) return;
       healthy = false;
-      this.onError(new StoreUnavailableError(`Lost the connection to Redis at ${redactUrl(this.url)}.`, { cause: err }));
+      this.onError(new StoreUnavailableError(`Lost the connection to Redis at ${redactStoreUrl(this.url)}.`, { cause: err }));
     });
   }
 
