@@ -93,7 +93,7 @@ export function createHttpLayer(deps: HttpLayerDeps): HttpLayer {
     }),
     limits,
   );
-  const openApi = () => openApiDocument({ version: deps.version, contextPath: config.contextPath, serverUrl: state.self.url, endpoints: router.endpoints });
+  const openApi = () => openApiDocument({ version: deps.version, contextPath: config.contextPath, endpoints: router.endpoints });
   router.mount(opsEndpoints({ readiness: deps.readiness, metrics, openApi, connections: () => websocket.gateway.connections() }), limits);
   router.mount(swaggerAssetEndpoints(), limits);
 

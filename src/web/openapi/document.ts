@@ -12,7 +12,6 @@ import './cold-schemas.js';
 
 export interface OpenApiOptions {
   version: string;
-  serverUrl?: string;
   contextPath: string;
   /** The endpoint records the router mounted (`router.endpoints`). */
   endpoints: readonly Endpoint[];
@@ -116,8 +115,11 @@ function components(): Json {
   };
 }
 
+/**
+ * One relative server: "Try it out" in Swagger UI then calls the node the page was loaded from,
+ * whatever name or address the browser used to reach it.
+ */
 function servers(opts: OpenApiOptions): Json[] {
-  if (opts.serverUrl !== undefined && opts.serverUrl !== '') return [{ url: opts.serverUrl }];
   return [{ url: opts.contextPath === '' ? '/' : opts.contextPath }];
 }
 
