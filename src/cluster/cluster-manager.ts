@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import type { Lifecycle } from '../core/lifecycle.js';
+import { untilDeadline, type Lifecycle } from '../core/lifecycle.js';
 import type { TaskScheduler } from '../core/scheduler.js';
 import type { ServiceNodeStatus } from '../core/wire/cluster.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -76,19 +76,13 @@ export class ClusterManager implements Lifecycle {
     }
   }
 
-  private get selfUrl(): string {
-    return normalizePeerUrl(this.deps.node.self.url);
-  }
-
   /** Joins through the seeds and polls the static peers, waiting at most `joinTimeoutMs`. */
   async start(): Promise<void> {
     const { joinTimeoutMs } = this.deps.settings;
     this.running = true;
     const join = Promise.all([this.gossip.join(this.deps.nodeId()), this.poller.poll()]);
     if (joinTimeoutMs > 0 && (this.gossip.hasSeeds || this.staticPeers.peers().length > 0)) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([join, new Promise((resolve) => (timer = setTimeout(resolve, joinTimeoutMs)))]);
-      clearTimeout(timer);
+      await untilDeadline(join, Date.now() + joinTimeoutMs);
     }
     this.notifyIfChanged(true);
     this.joined = true;
@@ -130,7 +124,7 @@ export class ClusterManager implements Lifecycle {
       const p = this.poller.get(url) ?? 'pending';
       if (p === 'pending' || (p !== 'unknown' && p.status !== 'down')) out.add(url);
     }
-    out.delete(this.selfUrl);
+    out.delete(this.gossip.selfUrl);
     return [...out];
   }
 
@@ -151,14 +145,14 @@ export class ClusterManager implements Lifecycle {
     for (const x of this.gossip.membership?.others() ?? []) if (x.state === 'alive' && x.nodeStatus.status === 'up') out.add(x.url);
     for (const [url, p] of this.poller.entries()) if (p !== 'pending' && p !== 'unknown' && p.status === 'up') out.add(url);
     for (const url of this.staticPeers.peers()) if (!this.poller.has(url)) out.add(url);
-    out.delete(this.selfUrl);
+    out.delete(this.gossip.selfUrl);
     return [...out];
   }
 
   // ---- Java-compatible views ----
 
   private get views(): ClusterViewSource {
-    return { node: this.deps.node, selfUrl: this.selfUrl, membership: this.gossip.membership, staticPeers: this.staticPeers, poller: this.poller };
+    return { node: this.deps.node, selfUrl: this.gossip.selfUrl, membership: this.gossip.membership, staticPeers: this.staticPeers, poller: this.poller };
   }
 
   /** Status of every node of the cluster as the Java views show it (this node first, then its zone, then the others). */

@@ -53,6 +53,7 @@ export class StaticPeerPoller {
   prune(): void {
     const wanted = this.deps.peers.peers();
     for (const url of this.polled.keys()) if (!wanted.includes(url)) this.polled.delete(url);
+    for (const url of this.failures.keys()) if (!wanted.includes(url)) this.failures.delete(url);
   }
 
   /** Polls every static peer once. */
