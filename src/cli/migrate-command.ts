@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createStore, StoreError, type ManagementStore } from '../store/index.js';
 import { redactStoreUrl } from '../store/store-url.js';
-import type { Io } from './common.js';
+import { UsageError, type Io } from './common.js';
 import { MigrationConflict, compareContents, countContents, planCopy, readContents, type CopyStep, type Difference } from './migrate-copy.js';
 
 export const MIGRATE_USAGE = `Usage: artemis migrate --from <store-url> --to <store-url> [options]
@@ -67,13 +67,11 @@ function printDifferences(io: Io, differences: Difference[], max: number): void 
 const redact = (url: string) => (url.startsWith('mysql:') || url.startsWith('redis') ? redactStoreUrl(url) : url);
 
 async function open(url: string, keyPrefix: string | undefined, io: Io): Promise<ManagementStore> {
-  if (url.trim() === '') throw new UsageErrorText('a store URL must not be empty');
+  if (url.trim() === '') throw new UsageError('a store URL must not be empty');
   const store = createStore({ url, dataDir: '.', keyPrefix, onError: (err) => io.err(`store trouble: ${(err as Error).message}\n`) });
   await store.init();
   return store;
 }
-
-class UsageErrorText extends Error {}
 
 /** The flags of `artemis migrate` (also read by shell completion). */
 export const MIGRATE_OPTIONS = {
@@ -147,7 +145,7 @@ export async function migrateCommand(args: string[], io: Io, isTty = process.std
     printDifferences(io, differences, max);
     return 1;
   } catch (err) {
-    if (err instanceof UsageErrorText) {
+    if (err instanceof UsageError) {
       io.err(`${err.message}\n\n${MIGRATE_USAGE}`);
       return 2;
     }

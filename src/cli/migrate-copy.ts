@@ -60,7 +60,6 @@ export class MigrationConflict extends Error {}
 
 const opsById = (rows: OperationRow[]) => new Map(rows.map((r) => [operationIdentity(r), r]));
 const canariesById = (rows: CanaryRow[]) => new Map(rows.map((r) => [canaryIdentity(r), r]));
-const logView = (r: LogRecord) => ({ ...r });
 
 /** The steps that make `target` hold what `source` holds; empty when nothing differs. */
 export function planCopy(source: StoreContents, target: StoreContents, to: ManagementStore): CopyStep[] {
@@ -167,7 +166,7 @@ export function compareContents(source: StoreContents, target: StoreContents): D
     compareMaps(`entities ${kind}`, byId(source.entities[kind]), byId(target.entities[kind]), out);
   }
   for (const table of LOG_TABLES) {
-    const byId = (rows: LogRecord[]) => new Map(rows.map((r) => [String(r.id), logView(r)]));
+    const byId = (rows: LogRecord[]) => new Map(rows.map((r) => [String(r.id), r]));
     compareMaps(`logs ${table}`, byId(source.logs[table]), byId(target.logs[table]), out);
   }
   return out.map((d) => ({ ...d, id: printable(d.id) }));

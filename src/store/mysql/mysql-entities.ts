@@ -1,8 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { PoolConnection, Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { EntityFields, EntityKind, EntityRecord, EntityWrite } from '../management-store.js';
 import { entityRecord } from '../store-input.js';
-import { ENTITY_TABLES, JAVA_KEYS, PLACEHOLDER_COLUMN, fitsColumn, fitsRow, rowFields, toSql, type MappedTable } from './mysql-rows.js';
+import { q, keyHash, ENTITY_TABLES, JAVA_KEYS, PLACEHOLDER_COLUMN, fitsColumn, fitsRow, rowFields, toSql, type MappedTable } from './mysql-rows.js';
 
 /**
  * Entity records on the Java routing tables. A record whose fields are exactly a Java row's (and
@@ -13,9 +13,6 @@ import { ENTITY_TABLES, JAVA_KEYS, PLACEHOLDER_COLUMN, fitsColumn, fitsRow, rowF
 
 type Db = Pool | PoolConnection;
 
-export const keyHash = (key: string): Buffer => createHash('sha256').update(key, 'utf8').digest();
-
-const q = (name: string) => `\`${name}\``;
 
 interface Located {
   id: number;

@@ -1,5 +1,5 @@
 import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
-import { ENTITY_TABLES, OPERATION_TABLES } from './mysql-rows.js';
+import { q, ENTITY_TABLES, OPERATION_TABLES } from './mysql-rows.js';
 import { javaTable, type TableDef } from './mysql-schema.js';
 
 /**
@@ -21,7 +21,6 @@ export interface Fingerprint {
   entities: string;
 }
 
-const q = (name: string) => `\`${name}\``;
 
 function tableSql(t: TableDef): string {
   const columns = ['ID', ...t.columns.map((c) => c.name)].map((c) => `IFNULL(${q(c)}, 'NULL')`).join(', ');

@@ -1,7 +1,7 @@
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { LOG_TABLES, type LogFields, type LogRecord, type LogTable, type LogValue } from '../management-store.js';
 import { logMatches } from '../store-input.js';
-import { LOG_TABLE_MAP, fitsColumn, fitsRow, rowFields, toSql, type MappedTable } from './mysql-rows.js';
+import { q, LOG_TABLE_MAP, fitsColumn, fitsRow, rowFields, toSql, type MappedTable } from './mysql-rows.js';
 
 /**
  * Audit logs on the Java log tables. A row whose fields are exactly the table's columns (as every
@@ -12,7 +12,6 @@ import { LOG_TABLE_MAP, fitsColumn, fitsRow, rowFields, toSql, type MappedTable 
 
 type Db = Pool | PoolConnection;
 
-const q = (name: string) => `\`${name}\``;
 /** Rows read per round trip while a filter on side-row fields is checked here. */
 const LOG_PAGE = 1_000;
 /** The last second a TIMESTAMP column (and FROM_UNIXTIME) holds. */

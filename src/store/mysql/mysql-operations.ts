@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { operationIdentity, operationRow, type CanaryRow, type OperationKind, type OperationRow } from '../management-store.js';
 import { StoreInputError } from '../store-errors.js';
 import { canaryIdentity } from '../store-input.js';
-import { OPERATION_TABLES, fitsText, isDecimalId } from './mysql-rows.js';
+import { q, keyHash, OPERATION_TABLES, fitsText, isDecimalId } from './mysql-rows.js';
 
 /**
  * Operation rows on the Java tables `instance`, `server`, `service_zone` and
@@ -17,8 +16,6 @@ import { OPERATION_TABLES, fitsText, isDecimalId } from './mysql-rows.js';
 
 type Db = Pool | PoolConnection;
 
-const q = (name: string) => `\`${name}\``;
-const hash = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
 
 /** Whether the Java table of the row's kind can hold its identity. */
 function fitsJava(row: OperationRow): boolean {
@@ -63,7 +60,7 @@ export async function applyOperations(conn: PoolConnection, upsert: OperationRow
   for (const row of remove) {
     const spec = OPERATION_TABLES[row.kind];
     if (!fitsJava(row)) {
-      await conn.query('DELETE FROM artemis_operation WHERE identity_hash = ?', [hash(operationIdentity(row))]);
+      await conn.query('DELETE FROM artemis_operation WHERE identity_hash = ?', [keyHash(operationIdentity(row))]);
       continue;
     }
     const where = spec.key.map(([, c]) => `${q(c)} = ?`).join(' AND ');
@@ -73,7 +70,7 @@ export async function applyOperations(conn: PoolConnection, upsert: OperationRow
 }
 
 /** The side row that keeps operatorId and token of a zone or group operation (their Java tables have no such columns). */
-const auditHash = (row: OperationRow): Buffer => hash(`audit\u0000${operationIdentity(row)}`);
+const auditHash = (row: OperationRow): Buffer => keyHash(`audit\u0000${operationIdentity(row)}`);
 
 async function upsertAudit(conn: PoolConnection, row: OperationRow): Promise<void> {
   const body = JSON.stringify({ audit: true, identity: operationIdentity(row), operatorId: row.operatorId, token: row.token });
@@ -85,7 +82,7 @@ async function upsertAudit(conn: PoolConnection, row: OperationRow): Promise<voi
 }
 
 async function upsertSide(conn: PoolConnection, row: OperationRow): Promise<void> {
-  const id = hash(operationIdentity(row));
+  const id = keyHash(operationIdentity(row));
   const [found] = await conn.query<RowDataPacket[]>('SELECT body FROM artemis_operation WHERE identity_hash = ? FOR UPDATE', [id]);
   const existing = found[0];
   if (existing === undefined) {
@@ -122,7 +119,7 @@ export async function readOperations(db: Db): Promise<OperationRow[]> {
 /** Replaces canary IP sets by (serviceId, appId), keeping the first spelling of both. */
 export async function applyCanaries(conn: PoolConnection, rows: CanaryRow[]): Promise<void> {
   for (const row of rows) {
-    const id = hash(canaryIdentity(row));
+    const id = keyHash(canaryIdentity(row));
     const [found] = await conn.query<RowDataPacket[]>('SELECT body FROM artemis_canary WHERE identity_hash = ? FOR UPDATE', [id]);
     const existing = found[0];
     const body = { serviceId: row.serviceId, appId: row.appId, regionId: row.regionId, ips: row.ips };

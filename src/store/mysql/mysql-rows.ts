@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { EntityFields, EntityKind, LogTable, LogValue, OperationKind } from '../management-store.js';
 import { javaTable, type ColumnDef, type TableDef } from './mysql-schema.js';
 
@@ -8,6 +9,12 @@ import { javaTable, type ColumnDef, type TableDef } from './mysql-schema.js';
  * bytes, a key that is not the one the Java row implies) is kept in this store's side tables
  * instead, so nothing written is ever lost or altered.
  */
+
+/** A backtick-quoted identifier (the Java tables use upper-case and reserved-word column names). */
+export const q = (name: string): string => `\`${name}\``;
+
+/** The SHA-256 of a key, the fixed-width identity column of the side tables. */
+export const keyHash = (key: string): Buffer => createHash('sha256').update(key, 'utf8').digest();
 
 export interface FieldColumn {
   field: string;
