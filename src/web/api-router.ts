@@ -54,25 +54,6 @@ export class ApiRouter {
     }
   }
 
-  /** A route with a plain Hono handler (kept for areas not declared as endpoint records). */
-  on(methods: HttpMethod[], path: string, handler: Handler): void {
-    this.record(methods, path);
-    this.app.on(methods, this.variants(path), handler);
-    this.notAllowed(methods, path);
-  }
-
-  post(path: string, handler: Handler): void {
-    this.on(['POST'], path, handler);
-  }
-
-  getAndPost(path: string, handler: Handler): void {
-    this.on(['GET', 'POST'], path, handler);
-  }
-
-  get(path: string, handler: Handler): void {
-    this.on(['GET'], path, handler);
-  }
-
   private record(methods: readonly HttpMethod[], path: string): void {
     for (const method of methods) this.routes.push({ method, path });
   }

@@ -75,14 +75,6 @@ export function sendEmpty(c: Context, status: number): Response {
   return sendBytes(c, null, status, NO_HEADERS);
 }
 
-/**
- * Sends a wire object. Wire objects are built with their keys in alphabetical order and every
- * field present, so plain JSON.stringify gives the reference's exact text.
- */
-export function sendWire(c: Context, body: object, status = 200): Response {
-  return sendJsonBytes(c, JSON.stringify(body), status);
-}
-
 /** Body used when an error occurs before an endpoint-specific response exists. */
 export function errorBody(responseStatus: ResponseStatus): string {
   return JSON.stringify({ responseStatus });
