@@ -36,7 +36,7 @@ const INSTANCE_CHANGE_PATH = '/ws/discovery/instance-change';
  *
  * @example
  * ```ts
- * import { DiscoveryClient } from 'artemis-registry/client';
+ * import { DiscoveryClient } from '@artemis-registry/client';
  *
  * const discovery = new DiscoveryClient({ urls: ['http://10.0.0.5:8080', 'http://10.0.0.6:8080'], regionId: 'SHA', zoneId: 'sha-z1' });
  * const service = await discovery.getService('demo.order');

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { DiscoveryClient, RegistryClient } from 'artemis-registry/client';
+ * import { DiscoveryClient, RegistryClient } from '@artemis-registry/client';
  *
  * const urls = ['http://127.0.0.1:8080'];
  * const registry = new RegistryClient({ urls });
@@ -16,7 +16,7 @@
  * ```
  * @packageDocumentation
  */
-export { RegistryClient, type InstanceInput, type RegistryClientOptions, type RegistryEvents, type RegistryResult } from './registry-client.js';
+export { RegistryClient, type InstanceInput, type InstanceRef, type RegistryClientOptions, type RegistryEvents, type RegistryResult } from './registry-client.js';
 export { DiscoveryClient, type DiscoveryClientOptions, type DiscoveryEvents } from './discovery-client.js';
 export type { ServiceChangeEvent, ServiceListener } from './service-entry.js';
 export type { HeartbeatFailure } from './heartbeats.js';

@@ -69,7 +69,7 @@ export class ManagementCallError extends ArtemisClientError {
  *
  * @example
  * ```ts
- * import { ManagementClient } from 'artemis-registry/client';
+ * import { ManagementClient } from '@artemis-registry/client';
  *
  * const management = new ManagementClient({ urls: 'http://127.0.0.1:8080' });
  * await management.operateInstance({

@@ -9,6 +9,7 @@ import { Heartbeats, type HeartbeatFailure } from './heartbeats.js';
 import type { NodeChange } from './node-pool.js';
 import type { ClientOptions } from './options.js';
 import { ClientRuntime } from './runtime.js';
+import { lookUp, refusal } from './refusals.js';
 import { ManagedSocket } from './socket.js';
 import { readFailedInstances } from './wire.js';
 
@@ -23,18 +24,23 @@ export interface RegistryClientOptions extends ClientOptions {
 /** An instance to register: `serviceId`, `instanceId` and `url` are required; `regionId`/`zoneId` default to the client's. */
 export type InstanceInput = Partial<Instance> & { serviceId: string; instanceId: string; url: string };
 
+/** An instance to unregister, by its key: `regionId` defaults to the client's; the other fields are looked up. */
+export type InstanceRef = Partial<Instance> & { serviceId: string; instanceId: string };
+
 /** What a node answered to register/unregister. */
 export interface RegistryResult {
   responseStatus: ResponseStatus;
   /** Instances the node refused (empty on success). */
   failedInstances: FailedInstance[];
+  /** Base URL of the node that answered. */
+  node: string;
 }
 
 /** Events of a {@link RegistryClient}. */
 export interface RegistryEvents {
   /** Instances were registered: by register(), or again after a node answered `data-not-found` (restart, expiry). */
   registered: { instances: Instance[]; reason: 'register' | 're-register' };
-  /** A register or re-register call failed, wholly or for some instances. */
+  /** A register or re-register call failed, wholly or for some instances (`error` says why; for `no-permission`, which setting to change). */
   'register-failed': { instances: Instance[]; error: ArtemisClientError | undefined; failedInstances: FailedInstance[] };
   /** A heartbeat failed (no answer, a failure status, or instances refused other than by `data-not-found`). */
   'heartbeat-failed': HeartbeatFailure;
@@ -52,7 +58,7 @@ type Operation = 'register' | 'unregister';
  *
  * @example
  * ```ts
- * import { RegistryClient } from 'artemis-registry/client';
+ * import { RegistryClient } from '@artemis-registry/client';
  *
  * const registry = new RegistryClient({ urls: 'http://127.0.0.1:8080', regionId: 'SHA', zoneId: 'sha-z1' });
  * registry.on('registered', ({ instances, reason }) => console.log(reason, instances.length));
@@ -108,8 +114,10 @@ export class RegistryClient extends Emitter<RegistryEvents> {
   /**
    * Registers instances now and heartbeats them from then on. If no node can be reached the call
    * rejects, but the instances stay scheduled: they are registered as soon as a node answers.
+   * Instances refused with `no-permission` (a region or zone the node does not serve) are not
+   * heartbeated; the error says which setting to change.
    * @throws RangeError when an instance lacks serviceId, instanceId or url
-   * @throws ArtemisClientError when every attempt failed or the node refused the whole request
+   * @throws ArtemisClientError when every attempt failed, or the node refused the whole request or every instance of it
    */
   async register(instances: InstanceInput | readonly InstanceInput[]): Promise<RegistryResult> {
     const list = this.normalise(instances);
@@ -124,11 +132,38 @@ export class RegistryClient extends Emitter<RegistryEvents> {
     }
   }
 
-  /** Stops heartbeating these instances and unregisters them. */
-  async unregister(instances: InstanceInput | readonly InstanceInput[]): Promise<RegistryResult> {
-    const list = this.normalise(instances).map((i) => this.local.get(instanceKey(i)) ?? i);
-    for (const i of list) this.local.delete(instanceKey(i));
-    return this.call('unregister', list);
+  /**
+   * Stops heartbeating these instances and unregisters them, by key (`serviceId`, `instanceId`,
+   * `regionId`). The node wants the whole instance: one this client registered is sent as
+   * registered; another one is taken from the node's discovery answer (instances the node does
+   * not have are reported in `failedInstances` as `data-not-found`).
+   * @throws ArtemisClientError `data-not-found` when the node has none of them
+   */
+  async unregister(instances: InstanceRef | readonly InstanceRef[]): Promise<RegistryResult> {
+    this.runtime.assertOpen();
+    const refs = (Array.isArray(instances) ? instances : [instances]) as InstanceRef[];
+    const regionId = this.runtime.options.regionId;
+    const known: Instance[] = [];
+    const unknown: InstanceRef[] = [];
+    for (const ref of refs) {
+      for (const field of ['serviceId', 'instanceId'] as const) {
+        if (isBlank(ref[field])) throw new RangeError(`instance.${field} must be a non-blank string`);
+      }
+      const key = instanceKey({ regionId: ref.regionId ?? regionId, serviceId: ref.serviceId, instanceId: ref.instanceId });
+      const local = this.local.get(key);
+      if (local !== undefined) {
+        this.local.delete(key);
+        known.push(local);
+      } else if (!isBlank(ref.url)) known.push(...this.normalise(ref as InstanceInput));
+      else unknown.push(ref);
+    }
+    const { found, missing } = await lookUp(this.runtime, unknown);
+    known.push(...found);
+    if (known.length === 0) {
+      throw new ArtemisClientError(ErrorCodes.dataNotFound, `unregister: ${missing.map((f) => f.errorMessage).join('; ')}`);
+    }
+    const result = await this.call('unregister', known);
+    return { ...result, failedInstances: [...result.failedInstances, ...missing] };
   }
 
   /** The instances this client keeps registered. */
@@ -174,17 +209,23 @@ export class RegistryClient extends Emitter<RegistryEvents> {
   }
 
   private async registerNow(list: Instance[], reason: 'register' | 're-register'): Promise<RegistryResult> {
+    let result: RegistryResult;
     try {
-      const result = await this.call('register', list);
-      const refused = new Set(result.failedInstances.map((f) => (f.instance === null ? '' : instanceKey(f.instance))));
-      const registered = list.filter((i) => !refused.has(instanceKey(i)));
-      if (registered.length > 0) this.emit('registered', { instances: registered, reason });
-      if (result.failedInstances.length > 0) this.emit('register-failed', { instances: list, error: undefined, failedInstances: result.failedInstances });
-      return result;
+      result = await this.call('register', list);
     } catch (err) {
       if (!this.runtime.isClosed) this.emit('register-failed', { instances: list, error: err as ArtemisClientError, failedInstances: [] });
       throw err;
     }
+    const refused = new Set(result.failedInstances.map((f) => (f.instance === null ? '' : instanceKey(f.instance))));
+    const registered = list.filter((i) => !refused.has(instanceKey(i)));
+    if (registered.length > 0) this.emit('registered', { instances: registered, reason });
+    if (result.failedInstances.length === 0) return result;
+    // a region or zone the node does not serve never passes: stop heartbeating those instances
+    for (const f of result.failedInstances) if (f.errorCode === ErrorCodes.noPermission && f.instance !== null) this.local.delete(instanceKey(f.instance));
+    const error = refusal(result.node, result.failedInstances);
+    this.emit('register-failed', { instances: list, error, failedInstances: result.failedInstances });
+    if (registered.length === 0) throw error;
+    return result;
   }
 
   private async reRegister(instances: Instance[]): Promise<void> {
@@ -209,6 +250,6 @@ export class RegistryClient extends Emitter<RegistryEvents> {
         responseStatus: status,
       });
     }
-    return { responseStatus: status, failedInstances: readFailedInstances(answer.body) };
+    return { responseStatus: status, failedInstances: readFailedInstances(answer.body), node: answer.node };
   }
 }

@@ -93,7 +93,7 @@ describe('client SDK against a real node', () => {
       () => changes.find((c) => (c.changeType === 'new' && c.instance?.instanceId === 'c') || (c.changeType === 'reload' && ids(c.service ?? undefined).includes('c'))),
       { message: 'the push of c after the restart', intervalMs: 25 },
     );
-    await other.unregister({ serviceId: 'demo.sdk', instanceId: 'c', url: 'http://10.0.0.3:80' });
+    await other.unregister({ serviceId: 'demo.sdk', instanceId: 'c' });
     await waitFor(() => changes.find((c) => c.changeType === 'delete' && c.instance?.instanceId === 'c'), { message: 'the delete of c', intervalMs: 25 });
 
     // every node down: the last known data keeps being served
@@ -128,6 +128,44 @@ describe('client SDK against a real node', () => {
     expect(code).toBe(0);
     expect(JSON.parse(out)).toEqual({ closed: true, left: [] });
     await waitFor(async () => (await listed(node, 'demo.leak')).length === 0, { message: 'the child to have unregistered', intervalMs: 25 });
+  });
+
+  it('unregisters by key: its own instances as registered, another client\'s as the node lists it, unknown ones as data-not-found', async () => {
+    const node = await startTestNode(LEASE);
+    cleanup.push(() => node.stop());
+    const owner = new RegistryClient({ urls: node.url, ...FAST, heartbeatIntervalMs: HEARTBEAT_MS });
+    const stranger = new RegistryClient({ urls: node.url, ...FAST, heartbeatIntervalMs: HEARTBEAT_MS });
+    cleanup.push(() => owner.close(), () => stranger.close());
+    await owner.register([
+      { serviceId: 'demo.keys', instanceId: 'k1', url: 'http://10.0.0.1:80' },
+      { serviceId: 'demo.keys', instanceId: 'k2', url: 'http://10.0.0.2:80' },
+    ]);
+    await owner.unregister({ serviceId: 'demo.keys', instanceId: 'K1' });
+    expect(owner.instances().map((i) => i.instanceId)).toEqual(['k2']);
+    await waitFor(async () => (await listed(node, 'demo.keys')).join() === 'k2', { message: 'k1 to be unregistered', intervalMs: 25 });
+
+    const result = await stranger.unregister([{ serviceId: 'demo.keys', instanceId: 'k2' }, { serviceId: 'demo.keys', instanceId: 'nope' }]);
+    expect(result.failedInstances).toEqual([{ errorCode: 'data-not-found', errorMessage: `demo.keys/nope: not registered by this client, and ${node.url} has no such instance`, instance: null }]);
+    await waitFor(async () => (await listed(node, 'demo.keys')).length === 0, { message: 'k2 to be unregistered', intervalMs: 25 });
+    await expect(stranger.unregister({ serviceId: 'demo.keys', instanceId: 'nope' })).rejects.toMatchObject({ code: 'data-not-found' });
+  });
+
+  it('a client left at region default against a node of region SHA: register rejects with no-permission and names the settings to change', async () => {
+    const node = await startTestNode(LEASE);
+    cleanup.push(() => node.stop());
+    const registry = new RegistryClient({ urls: node.url, backoff: FAST.backoff, requestTimeoutMs: 1_000, heartbeatIntervalMs: HEARTBEAT_MS });
+    cleanup.push(() => registry.close());
+    const failed: RegistryEvents['register-failed'][] = [];
+    registry.on('register-failed', (e) => failed.push(e));
+    const err = await registry.register({ serviceId: 'demo.region', instanceId: 'r1', url: 'http://10.0.0.1:80' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'ArtemisClientError', code: 'no-permission', node: node.url });
+    const message = (err as Error).message;
+    expect(message).toContain('regionId: default, registry node.regionId: SHA');
+    expect(message).toContain('set regionId and zoneId in the client options (both default to "default")');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.error).toBe(err);
+    // never accepted: not heartbeated any more
+    expect(registry.instances()).toEqual([]);
   });
 
   it('moves to the other node when the one in use stops', async () => {
