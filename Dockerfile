@@ -20,6 +20,8 @@ ENV npm_config_update_notifier=false \
     npm_config_fund=false \
     npm_config_audit=false
 COPY package.json package-lock.json .npmrc ./
+# The client SDK is a workspace of the package (packages/client): npm ci needs its manifest.
+COPY packages/client/package.json ./packages/client/
 # Install scripts run for better-sqlite3 only (package.json "allowScripts").
 RUN npm ci --ignore-scripts \
     && npm rebuild better-sqlite3
