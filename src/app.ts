@@ -24,6 +24,8 @@ import { errorFields, silentLogger, type Logger } from './telemetry/logger.js';
 import { NodeMetrics } from './telemetry/metrics.js';
 import { packageVersion } from './telemetry/build-info.js';
 import { Tracing } from './telemetry/tracing.js';
+import { logManagementWrite, StoreOutageLog } from './node/operator-log.js';
+import { StoreUnavailableError } from './store/store-errors.js';
 import type { ApiRouter } from './web/api-router.js';
 import { createHttpLayer } from './web/http-layer.js';
 import type { Readiness } from './web/api/ops.js';
@@ -100,15 +102,27 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
   });
   metrics.discoveryVersion.set(discovery.cache.version);
 
+  const outages = new StoreOutageLog(logger, () => store.kind, () => clock.now());
   const store = overrides.store ?? createStore({
     url: config.store.url, dataDir: config.dataDir, keyPrefix: config.store.keyPrefix, scheduler,
-    onError: (err) => logger.warn(errorFields(err), 'management store trouble'),
+    onError: (err) => {
+      logger.warn(errorFields(err), 'management store trouble');
+      if (err instanceof StoreUnavailableError) outages.failed(err, 'store');
+    },
   });
   const management = createManagement({
     store, repository, bus, clock, scheduler, discovery, node: () => state.status,
     settings: { ...config.management, maxFieldLength: config.limits.maxFieldLength },
     groupLimiter: limiters.group,
-    onError: (err, what) => logger.error({ ...errorFields(err), what }, 'management failure'),
+    onError: (err, what) => {
+      logger.error({ ...errorFields(err), what }, 'management failure');
+      if (err instanceof StoreUnavailableError) outages.failed(err, what);
+    },
+    onCommitted: (batch) => {
+      outages.ok();
+      logManagementWrite(logger, batch);
+    },
+    onLoaded: () => outages.ok(),
   });
 
   const websocket = createWebSocketLayer({

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createNode } from '../app.js';
 import { ConfigError, loadConfig, readConfigFile, redactedConfig } from '../config/load.js';
-import { createJsonLogger, errorFields, type Logger } from '../telemetry/logger.js';
+import { createLogger, errorFields, type Logger } from '../telemetry/logger.js';
 import { startTracingSdk, type TracingSdk } from '../telemetry/tracing.js';
 
 export const SERVER_USAGE = `Usage: artemis server [options]
@@ -24,6 +24,7 @@ Options:
   --cluster-secret <s>   shared secret of gossip and replication calls
   --data-dir <dir>       directory for this node's files                 [./data]
   --log-level <level>    fatal|error|warn|info|debug|trace|silent        [info]
+  --log-format <format>  json|pretty|auto (pretty on a terminal)         [auto]
   --store <url>          management store: redis://host:port/db          [SQLite in --data-dir]
   --set <key=value>      any configuration key, e.g. --set registry.lease.ttlMs=30000
   -h, --help             show this help
@@ -43,6 +44,7 @@ export const FLAG_KEYS: Record<string, string> = {
   'cluster-secret': 'cluster.secret',
   'data-dir': 'dataDir',
   'log-level': 'logLevel',
+  'log-format': 'log.format',
   store: 'store.url',
 };
 
@@ -137,7 +139,7 @@ export async function serverCommand(argv: string[], io: CommandIO, env: Record<s
     throw err;
   }
   const { config } = loaded;
-  const logger = createJsonLogger(config.logLevel);
+  const logger = createLogger({ level: config.logLevel, format: config.log.format });
   // The SDK must be registered before the node takes its tracer from the global provider.
   let tracingSdk: TracingSdk | undefined;
   if (config.tracing.enabled) {

@@ -164,6 +164,7 @@ describe('loadConfig: environment variable names', () => {
   });
 
   it('every leaf can be set through its environment variable name', () => {
+    const ENUM_SAMPLES: Record<string, string> = { logLevel: 'warn', 'log.format': 'pretty' };
     // Numbers get a value inside their range, found from the default; others a typed sample.
     const defaults = loadConfig().config as unknown as Record<string, unknown>;
     const env: Record<string, string> = {};
@@ -173,7 +174,7 @@ describe('loadConfig: environment variable names', () => {
       if (leaf.kind === 'number') env[leaf.envName] = String(cur);
       else if (leaf.kind === 'boolean') env[leaf.envName] = String(!(cur as boolean));
       else if (leaf.kind === 'record') env[leaf.envName] = 'x:5';
-      else if (typeof cur === 'string') env[leaf.envName] = leaf.path.join('.') === 'logLevel' ? 'warn' : `v-${leaf.envName.toLowerCase()}`;
+      else if (typeof cur === 'string') env[leaf.envName] = ENUM_SAMPLES[leaf.path.join('.')] ?? `v-${leaf.envName.toLowerCase()}`;
       else if (Array.isArray(cur)) env[leaf.envName] = '10.0.0.1,10.0.0.2';
     }
     const { origins, warnings } = loadConfig({ env });

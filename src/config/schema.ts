@@ -42,6 +42,13 @@ export const configSchema = z.strictObject({
   appId: z.string().default('artemis').describe('Application id reported by deployment.json.'),
   dataDir: z.string().min(1).default('./data').describe('Directory for the files of this node.'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Minimum log level.'),
+  log: z
+    .strictObject({
+      format: z.enum(['json', 'pretty', 'auto']).default('auto').describe('json: one JSON object per line; pretty: readable lines (pino-pretty); auto: pretty when stdout is a terminal, json otherwise.'),
+      accessLog: z.boolean().default(false).describe('One info line per HTTP request: method, route, status, duration, client address. Off by default, and then costs nothing.'),
+      summaryIntervalMs: int(1_000, 3_600_000).default(60_000).describe('Rate-limit rejections are logged as one line per interval, with counts per limiter and client address.'),
+    })
+    .prefault({}),
   registry: z
     .strictObject({
       allowFromOtherZone: z.boolean().default(true).describe('Accept registrations from instances of other zones of the region.'),

@@ -8,7 +8,7 @@ import type { RegistryRepository } from '../registry/registry-repository.js';
 import type { ManagementStore } from '../store/management-store.js';
 import { downFilter, groupFilter } from './management-filters.js';
 import { ManagementReads } from './management-reads.js';
-import { ManagementService, type ManagementSettings } from './management-service.js';
+import { ManagementService, type ManagementDeps, type ManagementSettings } from './management-service.js';
 import { RoutingService } from './routing/routing-service.js';
 import type { RateLimiter } from '../ratelimit/rate-limiter.js';
 
@@ -25,6 +25,8 @@ export interface ManagementModuleDeps {
   /** Limits the three store-reading group queries. */
   groupLimiter: RateLimiter;
   onError: (err: unknown, what: string) => void;
+  onCommitted?: ManagementDeps['onCommitted'];
+  onLoaded?: ManagementDeps['onLoaded'];
 }
 
 export interface ManagementModule extends Lifecycle {

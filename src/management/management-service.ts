@@ -57,6 +57,10 @@ export interface ManagementDeps {
   /** Services whose discovery view changed without a per-instance change (canary). */
   invalidate: (serviceIds: string[]) => void;
   onError: (err: unknown, what: string) => void;
+  /** A write batch was committed to the store (the operator log reports it). */
+  onCommitted?: (batch: WriteBatch) => void;
+  /** A reload from the store succeeded (after an outage: the store answers again). */
+  onLoaded?: () => void;
 }
 
 /** What distinguishes instance from server operations: the key object, its fields, log table and failure text. */
@@ -169,6 +173,7 @@ export class ManagementService {
       this.apply(new ManagementState(rows, canaries, next));
       this.routingRevision = entityRevision;
       this.loadedRevision = Math.max(this.loadedRevision, revision);
+      this.deps.onLoaded?.();
     } catch (err) {
       this.deps.onError(err, 'management refresh');
       throw err;
@@ -219,6 +224,7 @@ export class ManagementService {
       this.deps.onError(err, failure);
       throw new WriteFailed(failure, err);
     }
+    this.deps.onCommitted?.(batch);
     if (!this.applyOwn(batch, revision)) await this.refresh().catch(() => undefined);
   }
 

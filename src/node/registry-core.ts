@@ -10,6 +10,7 @@ import type { ChangeBus } from '../registry/change-bus.js';
 import { RegistryRepository } from '../registry/registry-repository.js';
 import { RegistryService } from '../registry/registry-service.js';
 import { errorFields, type Logger } from '../telemetry/logger.js';
+import { logLeaseRemovals, registrationLogger, selfPreservationCheck, summariseRejections } from './operator-log.js';
 import type { NodeMetrics } from '../telemetry/metrics.js';
 
 export interface RegistryCoreDeps {
@@ -32,8 +33,9 @@ export function createRegistryCore(config: Config, { clock, logger, metrics, bus
     [tables.legacy, r.legacyLease, r.legacySelfPreservation],
   ] as const) {
     table.onRemoval((_, reason) => metrics.leaseExpiries.inc({ table: table.name, reason }));
+    logLeaseRemovals(table, logger, () => clock.now());
     scheduler.add({ name: `${table.name}.lease-sweep`, intervalMs: lease.sweepIntervalMs, run: () => void table.sweep() });
-    scheduler.add({ name: `${table.name}.self-preservation`, intervalMs: sp.checkIntervalMs, run: () => table.safety.check() });
+    scheduler.add({ name: `${table.name}.self-preservation`, intervalMs: sp.checkIntervalMs, run: selfPreservationCheck(table, logger) });
   }
   const repository = new RegistryRepository(tables.normal, tables.legacy, bus, clock);
   metrics.bind({
@@ -83,5 +85,9 @@ export function createRegistryCore(config: Config, { clock, logger, metrics, bus
     },
     replicationLimiter: limiters.replication,
   });
+  // a listener on every registry write: installed only when its debug lines are written
+  if (config.logLevel === 'debug' || config.logLevel === 'trace') registry.onApplied(registrationLogger(logger));
+  const { machine, operator } = limiters.status;
+  summariseRejections([limiters.registry, limiters.replication, limiters.cluster, machine, operator, limiters.group, clientLimiter], logger, scheduler, config.log.summaryIntervalMs);
   return { tables, repository, state, limiters, clientLimiter, registry };
 }

@@ -13,6 +13,7 @@ export interface LimiterSettings {
  */
 export class RateLimiter {
   private readonly counters = new Map<string, SlidingWindowCounter>();
+  private rejected: ((identity: string) => void) | undefined;
 
   constructor(
     readonly id: string,
@@ -20,6 +21,11 @@ export class RateLimiter {
     private readonly windowMs: number,
     private readonly clock: Clock,
   ) {}
+
+  /** Tells `listener` the identity of every refused call (the operator log counts them). */
+  onReject(listener: (identity: string) => void): void {
+    this.rejected = listener;
+  }
 
   limitFor(identity: string): number {
     return this.settings.limits[identity] ?? this.settings.defaultLimit;
@@ -36,6 +42,7 @@ export class RateLimiter {
     counter.add(now);
     if (counter.total(now) <= this.limitFor(identity)) return true;
     counter.add(now, -1);
+    this.rejected?.(identity);
     return false;
   }
 }
@@ -52,7 +59,9 @@ interface ClientWindow {
  * `maxClients` addresses, forgetting the least recently seen first.
  */
 export class ClientRateLimiter {
+  readonly id = 'artemis.service.client';
   private readonly clients = new Map<string, ClientWindow>();
+  private rejected: ((address: string) => void) | undefined;
 
   constructor(
     private readonly settings: { enabled: boolean; limit: number; maxTrackedClients: number },
@@ -62,6 +71,11 @@ export class ClientRateLimiter {
 
   get enabled(): boolean {
     return this.settings.enabled;
+  }
+
+  /** Tells `listener` the address of every refused call (the operator log counts them). */
+  onReject(listener: (address: string) => void): void {
+    this.rejected = listener;
   }
 
   tryAcquire(address: string): boolean {
@@ -85,7 +99,10 @@ export class ClientRateLimiter {
       w.start += elapsedWindows * this.windowMs;
     }
     const weight = 1 - (now - w.start) / this.windowMs;
-    if (w.previous * weight + w.current + 1 > this.settings.limit) return false;
+    if (w.previous * weight + w.current + 1 > this.settings.limit) {
+      this.rejected?.(address);
+      return false;
+    }
     w.current++;
     return true;
   }

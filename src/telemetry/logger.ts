@@ -1,4 +1,6 @@
+import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import { pino, type DestinationStream } from 'pino';
+import pretty from 'pino-pretty';
 
 /** Structured logger passed to every component; `child` adds bindings such as the component name. */
 export interface Logger {
@@ -13,16 +15,51 @@ export interface Logger {
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-/** JSON lines logger (pino) writing to `destination` (stdout by default). */
-export function createJsonLogger(level: LogLevel, destination?: DestinationStream): Logger {
+/** `json`: one JSON object a line; `pretty`: readable lines (pino-pretty); `auto`: pretty when stdout is a terminal. */
+export type LogFormat = 'json' | 'pretty' | 'auto';
+
+export interface LoggerOptions {
+  level: LogLevel;
+  /** Default `json`. */
+  format?: LogFormat;
+  /** Where lines go; stdout by default. */
+  destination?: DestinationStream;
+  /** Whether stdout is a terminal, for `auto`; default `process.stdout.isTTY`. */
+  isTerminal?: boolean;
+}
+
+/**
+ * The trace and span of the active OpenTelemetry context, added to every line written inside a
+ * traced request. Without tracing the context is the root one: no span, nothing added.
+ */
+function traceFields(): Record<string, string> {
+  const span = trace.getSpan(context.active());
+  if (span === undefined) return {};
+  const sc = span.spanContext();
+  return isSpanContextValid(sc) ? { traceId: sc.traceId, spanId: sc.spanId } : {};
+}
+
+/** The format `auto` resolves to. */
+export function resolveLogFormat(format: LogFormat, isTerminal: boolean): 'json' | 'pretty' {
+  return format === 'auto' ? (isTerminal ? 'pretty' : 'json') : format;
+}
+
+/** A pino logger: JSON lines, or readable lines through pino-pretty (in-process, synchronous). */
+export function createLogger(options: LoggerOptions): Logger {
+  const format = resolveLogFormat(options.format ?? 'json', options.isTerminal ?? process.stdout.isTTY === true);
+  const destination =
+    format === 'pretty'
+      ? pretty({ sync: true, colorize: options.destination === undefined && process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', destination: options.destination ?? 1 })
+      : (options.destination ?? pino.destination({ dest: 1, sync: true }));
   const p = pino(
     {
-      level,
+      level: options.level,
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      mixin: traceFields,
     },
-    destination ?? pino.destination({ dest: 1, sync: true }),
+    destination,
   );
   return wrap(p);
 }

@@ -29,6 +29,7 @@ import { registryEndpoints } from './api/registry.js';
 import { replicationEndpoints } from './api/replication.js';
 import { statusEndpoints } from './api/status.js';
 import type { ApiRouter } from './api-router.js';
+import { withAccessLog } from './access-log.js';
 import { createFastPath } from './fast-path.js';
 import { openApiDocument } from './openapi/document.js';
 import { peerAuth } from './peer-auth.js';
@@ -103,8 +104,9 @@ export function createHttpLayer(deps: HttpLayerDeps): HttpLayer {
   const fast = tracing.enabled
     ? () => false
     : createFastPath({ router, guards, registry, clientLimiter, discovery, metrics, maxBodyBytes, gzipMinBytes, errorAnswer: errorAnswerer(logger) });
-  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+  const serve = (req: IncomingMessage, res: ServerResponse): void => {
     if (!fast(req, res)) void framework(req, res);
   };
+  const listener = config.log.accessLog ? withAccessLog(serve, logger, router) : serve;
   return { app, router, listener };
 }

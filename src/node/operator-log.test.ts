@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import type { ScheduledTask } from '../core/scheduler.js';
+import { LeaseManager } from '../lease/lease-manager.js';
+import { SelfPreservation } from '../lease/self-preservation.js';
+import { ClientRateLimiter, RateLimiter } from '../ratelimit/rate-limiter.js';
+import type { Logger } from '../telemetry/logger.js';
+import { selfPreservationCheck, summariseRejections } from './operator-log.js';
+
+function recorder() {
+  const lines: Array<{ level: string; obj: Record<string, unknown>; msg: string }> = [];
+  const at = (level: string) => (obj: object, msg: string) => void lines.push({ level, obj: obj as Record<string, unknown>, msg });
+  const logger: Logger = { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug'), child: () => logger, flush: () => undefined };
+  return { lines, logger };
+}
+
+describe('self-preservation log lines', () => {
+  it('logs the change to unsafe and back to safe once each, not every check', () => {
+    let now = 1_000_000;
+    const clock = { now: () => now };
+    const settings = { enabled: true, windowMs: 10_000, percentageThreshold: 85, maxCountThreshold: 5, maxCountResetIntervalMs: 600_000, checkIntervalMs: 1_000 };
+    const table = new LeaseManager('instance', { ttlMs: 20_000 }, clock, new SelfPreservation(settings, clock));
+    const { lines, logger } = recorder();
+    const check = selfPreservationCheck(table, logger);
+    const renew = (n: number) => {
+      for (let i = 0; i < n; i++) table.safety.recordRenewal();
+    };
+    renew(20);
+    check(); // baseline 20
+    for (let i = 0; i < 12; i++) {
+      now += 1_000;
+      check(); // renewals age out of the window: below 85 % of the baseline
+    }
+    expect(lines).toEqual([{ level: 'warn', msg: 'self-preservation started: renewals dropped, expired leases are kept', obj: expect.objectContaining({ event: 'self-preservation', table: 'instance', safe: false }) }]);
+    renew(20);
+    check();
+    check();
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatchObject({ level: 'info', msg: 'self-preservation ended: expired leases are removed again', obj: { event: 'self-preservation', safe: true, renewalsInWindow: 20 } });
+  });
+});
+
+describe('rate-limit summary', () => {
+  it('writes one line per interval with counts per limiter and identity, and nothing for a quiet interval', async () => {
+    const now = 0;
+    const clock = { now: () => now };
+    const registry = new RateLimiter('artemis.service.registry', { enabled: true, defaultLimit: 1, limits: {} }, 10_000, clock);
+    const clients = new ClientRateLimiter({ enabled: true, limit: 1, maxTrackedClients: 100 }, 10_000, clock);
+    const tasks: ScheduledTask[] = [];
+    const { lines, logger } = recorder();
+    summariseRejections([registry, clients], logger, { add: (t) => void tasks.push(t) }, 5_000);
+    for (let i = 0; i < 4; i++) registry.tryAcquire('heartbeat');
+    registry.tryAcquire('register');
+    registry.tryAcquire('register');
+    for (const a of ['10.0.0.1', '10.0.0.1', '10.0.0.1', '10.0.0.2', '10.0.0.2']) clients.tryAcquire(a);
+    expect(tasks.map((t) => [t.name, t.intervalMs])).toEqual([['log.rate-limit-summary', 5_000]]);
+    await tasks[0]!.run();
+    expect(lines).toEqual([
+      {
+        level: 'info',
+        msg: 'requests refused by rate limits',
+        obj: { event: 'rate-limited', intervalMs: 5_000, total: 7, rejected: { 'artemis.service.registry': { heartbeat: 3, register: 1 }, 'artemis.service.client': { '10.0.0.1': 2, '10.0.0.2': 1 } } },
+      },
+    ]);
+    await tasks[0]!.run();
+    expect(lines).toHaveLength(1);
+  });
+});

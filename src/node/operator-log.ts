@@ -1,0 +1,132 @@
+import type { TaskScheduler } from '../core/scheduler.js';
+import { instanceKey, type Instance } from '../core/wire/instance.js';
+import type { LeaseManager, LeaseRemovalReason } from '../lease/lease-manager.js';
+import type { RegistryOperation } from '../registry/registry-service.js';
+import type { WriteBatch } from '../store/management-store.js';
+import { errorFields, type Logger } from '../telemetry/logger.js';
+
+/**
+ * The operator's view of a node in its log: what changed in the registry and why, at info
+ * (expiries, unregistrations, management writes with their operator, store outages,
+ * self-preservation changes, a summary of rate-limit rejections per interval), registrations
+ * at debug. Every line has an `event` field to filter on.
+ */
+
+/** The identifying fields of an instance in a log line. */
+function who(i: Instance): Record<string, unknown> {
+  return { regionId: i.regionId, zoneId: i.zoneId, serviceId: i.serviceId, instanceId: i.instanceId, url: i.url };
+}
+
+/** Lease removals: `instance expired` (with the time since the last renewal) and `instance unregistered`, at info. */
+export function logLeaseRemovals(table: LeaseManager, logger: Logger, now: () => number): void {
+  table.onRemoval((lease, reason: LeaseRemovalReason) => {
+    if (reason === 'expired') {
+      logger.info({ event: 'instance-expired', table: table.name, ...who(lease.instance), sinceRenewalMs: now() - lease.renewalTime }, 'instance expired');
+    } else {
+      logger.info({ event: 'instance-unregistered', table: table.name, ...who(lease.instance) }, 'instance unregistered');
+    }
+  });
+}
+
+/** Registrations by clients, at debug; install it only when debug lines are written (it runs for every registry write). */
+export function registrationLogger(logger: Logger): (operation: RegistryOperation, instance: Instance) => void {
+  return (operation, instance) => {
+    if (operation === 'register') logger.debug({ event: 'instance-registered', key: instanceKey(instance), ...who(instance), status: instance.status }, 'instance registered');
+  };
+}
+
+/** Runs `check` and logs when the table's self-preservation turns unsafe (expiries held) or safe again. */
+export function selfPreservationCheck(table: LeaseManager, logger: Logger): () => void {
+  let safe = table.safety.isSafe;
+  return () => {
+    table.safety.check();
+    const now = table.safety.isSafe;
+    if (now === safe) return;
+    safe = now;
+    const stats = table.safety.stats();
+    const fields = { event: 'self-preservation', table: table.name, safe: now, renewalsInWindow: stats.countInWindow, maxCount: stats.maxCount };
+    if (now) logger.info(fields, 'self-preservation ended: expired leases are removed again');
+    else logger.warn(fields, 'self-preservation started: renewals dropped, expired leases are kept');
+  };
+}
+
+/** One line per management log row of a committed write: operator, operation, reason and the target, never the token. */
+export function logManagementWrite(logger: Logger, batch: WriteBatch): void {
+  for (const { table, fields } of batch.logs ?? []) {
+    const { token: _token, ...rest } = fields;
+    logger.info({ event: 'management-write', table, ...rest }, 'management write');
+  }
+}
+
+/**
+ * Store availability as the operator sees it: the first failure after a good read or write logs
+ * `management store unavailable`, the next success `management store available again` with the
+ * outage's length; failures in between are not repeated.
+ */
+export class StoreOutageLog {
+  private downSince: number | undefined;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly store: () => string,
+    private readonly now: () => number,
+  ) {}
+
+  failed(err: unknown, what: string): void {
+    if (this.downSince !== undefined) return;
+    this.downSince = this.now();
+    this.logger.warn({ event: 'store-outage', store: this.store(), what, ...errorFields(err) }, 'management store unavailable');
+  }
+
+  ok(): void {
+    if (this.downSince === undefined) return;
+    const outageMs = this.now() - this.downSince;
+    this.downSince = undefined;
+    this.logger.info({ event: 'store-recovered', store: this.store(), outageMs }, 'management store available again');
+  }
+}
+
+/** Something that refuses requests and says so: the rate limiters. */
+export interface Rejecting {
+  readonly id: string;
+  onReject(listener: (identity: string) => void): void;
+}
+
+/** Most client addresses a summary line lists (the busiest); the rest are counted together. */
+const TOP_CLIENTS = 10;
+
+/**
+ * Rate-limit rejections, counted per limiter and identity (operation, or client address for the
+ * per-client limiter) and logged as one info line per interval that had any: one line however
+ * many requests were refused.
+ */
+export function summariseRejections(limiters: readonly Rejecting[], logger: Logger, scheduler: TaskScheduler, intervalMs: number): void {
+  let counts = new Map<string, Map<string, number>>();
+  for (const limiter of limiters) {
+    limiter.onReject((identity) => {
+      let m = counts.get(limiter.id);
+      if (m === undefined) counts.set(limiter.id, (m = new Map<string, number>()));
+      m.set(identity, (m.get(identity) ?? 0) + 1);
+    });
+  }
+  scheduler.add({
+    name: 'log.rate-limit-summary',
+    intervalMs,
+    run: () => {
+      if (counts.size === 0) return;
+      const seen = counts;
+      counts = new Map();
+      const rejected: Record<string, Record<string, number>> = {};
+      let total = 0;
+      for (const [id, m] of seen) {
+        const top = [...m].sort((a, b) => b[1] - a[1]);
+        const entry: Record<string, number> = Object.fromEntries(top.slice(0, TOP_CLIENTS));
+        const rest = top.slice(TOP_CLIENTS).reduce((sum, [, n]) => sum + n, 0);
+        if (rest > 0) entry['(others)'] = rest;
+        rejected[id] = entry;
+        for (const [, n] of m) total += n;
+      }
+      logger.info({ event: 'rate-limited', intervalMs, total, rejected }, 'requests refused by rate limits');
+    },
+  });
+}

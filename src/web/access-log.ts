@@ -1,0 +1,45 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../telemetry/logger.js';
+import type { ApiRouter } from './api-router.js';
+
+type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * The access log: one info line per HTTP request when it has been answered (or the client went
+ * away), with method, route (the endpoint's canonical path; the raw path when no endpoint
+ * matched), path, status, duration and client address. It wraps the node's request listener, so
+ * both ways in (the direct path and the framework) are logged; without it nothing is added to a
+ * request at all.
+ */
+export function withAccessLog(listener: Listener, logger: Logger, router: ApiRouter): Listener {
+  let routes: Map<string, string> | undefined;
+  const routeOf = (path: string): string => {
+    if (routes === undefined) {
+      routes = new Map();
+      for (const r of router.routes) for (const v of router.variants(r.path)) routes.set(v, r.path);
+    }
+    return routes.get(path) ?? path;
+  };
+  const log = logger.child({ event: 'access' });
+  return (req, res) => {
+    const start = performance.now();
+    res.once('close', () => {
+      const url = req.url ?? '';
+      const q = url.indexOf('?');
+      const path = q < 0 ? url : url.slice(0, q);
+      log.info(
+        {
+          method: req.method,
+          route: routeOf(path),
+          path,
+          status: res.statusCode,
+          durationMs: Math.round((performance.now() - start) * 1000) / 1000,
+          address: req.socket.remoteAddress ?? 'local',
+          ...(res.writableFinished ? {} : { aborted: true }),
+        },
+        'request',
+      );
+    });
+    listener(req, res);
+  };
+}
