@@ -79,6 +79,9 @@ function send(c: Context, answer: Answer, limits: EndpointLimits): Response | Pr
       for (const [k, v] of Object.entries(answer.headers ?? {})) c.header(k, v);
       c.header('Content-Type', answer.contentType);
       return c.body(answer.body as string);
+    case 'redirect':
+      c.header('Location', answer.location);
+      return c.body(null, 308);
   }
 }
 

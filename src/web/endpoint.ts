@@ -80,8 +80,8 @@ export interface Endpoint {
   query?: readonly QueryParam[];
   /** Schema of the POST body. */
   request?: SchemaRef;
-  /** Schema of the 200 body, or a media type whose body is plain text. */
-  response: SchemaRef | { mediaType: string; description: string };
+  /** Schema of the 200 body, a media type whose body is plain text, or a permanent redirect (308, `Location`). */
+  response: SchemaRef | { mediaType: string; description: string } | { redirect: true; description: string };
   /** Description of the 200 answer; defaults to the ResponseStatus note. */
   responseDescription?: string;
   requestExample?: unknown;
@@ -121,7 +121,8 @@ export type Answer =
   | { kind: 'json'; body: string | Uint8Array; status: number }
   | { kind: 'wire'; body: object; status: number }
   | { kind: 'encoded'; body: EncodedBody; conditional: boolean }
-  | { kind: 'text'; body: string | Uint8Array; contentType: string; headers?: Record<string, string> };
+  | { kind: 'text'; body: string | Uint8Array; contentType: string; headers?: Record<string, string> }
+  | { kind: 'redirect'; location: string };
 
 /** Bytes that are already JSON (pre-serialised hot-path bodies). */
 export const json = (body: string | Uint8Array, status = 200): Answer => ({ kind: 'json', body, status });
@@ -129,5 +130,7 @@ export const json = (body: string | Uint8Array, status = 200): Answer => ({ kind
 export const wire = (body: object, status = 200): Answer => ({ kind: 'wire', body, status });
 /** Prepared bytes: gzip when large and accepted; with `conditional`, an ETag and 304 on a match. */
 export const encoded = (body: EncodedBody, conditional = false): Answer => ({ kind: 'encoded', body, conditional });
+/** A permanent redirect (308: the method and body are kept) to `location`. */
+export const redirect = (location: string): Answer => ({ kind: 'redirect', location });
 export const text = (body: string | Uint8Array, contentType: string, headers?: Record<string, string>): Answer =>
   headers === undefined ? { kind: 'text', body, contentType } : { kind: 'text', body, contentType, headers };

@@ -90,7 +90,8 @@ export function startRecording(): void {
   const inner = plainFetch;
   globalThis.fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const res = await inner(input, init);
-    const url = input instanceof Request ? input.url : String(input);
+    // a followed redirect's answer is the answer of the URL it ended at
+    const url = res.redirected && res.url !== '' ? res.url : input instanceof Request ? input.url : String(input);
     const origin = new URL(url).origin;
     if (underTest.has(origin)) {
       const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();

@@ -55,6 +55,26 @@ describe('OpenAPI document', () => {
     await n?.stop();
   });
 
+  it('declares the x-artemis-caller header on every status operation, and on no other', () => {
+    const withHeader: string[] = [];
+    const status: string[] = [];
+    for (const [path, item] of Object.entries(doc['paths'] as Json)) {
+      for (const m of HTTP_METHODS) {
+        const op = item[m] as Json | undefined;
+        if (op === undefined) continue;
+        const params = (op['parameters'] ?? []) as Json[];
+        const caller = params.find((p) => p['in'] === 'header' && p['name'] === 'x-artemis-caller');
+        if (caller !== undefined) {
+          withHeader.push(`${m} ${path}`);
+          expect(caller).toMatchObject({ required: false, schema: { type: 'string', enum: ['operator'] } });
+        }
+        if (op['x-artemis-rate-limit'] === 'status') status.push(`${m} ${path}`);
+      }
+    }
+    expect(status.length).toBeGreaterThan(0);
+    expect(withHeader).toEqual(status);
+  });
+
   it('has the shape of an OpenAPI 3 document', () => {
     expect(doc['openapi']).toMatch(/^3\.\d+\.\d+$/);
     expect(typeof doc['info']?.title).toBe('string');
@@ -170,6 +190,19 @@ describe('Swagger UI', () => {
       const spec = await fetch(`${n.url}${specUrl}`);
       expect(spec.status).toBe(200);
       expect(((await spec.json()) as Json)['openapi']).toMatch(/^3\./);
+    });
+  }
+
+  for (const prefix of ['', '/artemis-web']) {
+    it(`${prefix}/swagger-ui/ (trailing slash) redirects to ${prefix}/swagger-ui`, async () => {
+      const res = await fetch(`${n.url}${prefix}/swagger-ui/`, { redirect: 'manual' });
+      await res.arrayBuffer();
+      expect(res.status).toBe(308);
+      expect(res.headers.get('location')).toBe(`${prefix}/swagger-ui`);
+      const followed = await fetch(`${n.url}${prefix}/swagger-ui/`);
+      expect(followed.status).toBe(200);
+      expect(followed.url).toBe(`${n.url}${prefix}/swagger-ui`);
+      expect(await followed.text()).toContain('<div id="swagger-ui">');
     });
   }
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { NodeMetrics } from '../../telemetry/metrics.js';
-import { json, text, wire, type Endpoint } from '../endpoint.js';
+import { json, redirect, text, wire, type Endpoint } from '../endpoint.js';
 import { ConnectionsResponse, HealthResponse, OpenApiDocument, ReadyResponse } from '../openapi/cold-schemas.js';
 
 export type Readiness = 'starting' | 'ready' | 'stopping';
@@ -93,6 +93,14 @@ export function opsEndpoints(deps: OpsEndpointsDeps): Endpoint[] {
       summary: 'Interactive API browser.',
       response: { mediaType: 'text/html', description: 'HTML page.' },
       handle: (input) => text(swaggerPage(input.prefix), 'text/html; charset=UTF-8'),
+    },
+    {
+      ...common,
+      operationId: 'swaggerUiSlash',
+      path: '/swagger-ui/',
+      summary: 'Redirects to /swagger-ui (the page\'s asset links are relative to it).',
+      response: { redirect: true, description: 'Permanent redirect to the Swagger UI page.' },
+      handle: (input) => redirect(`${input.prefix}/swagger-ui`),
     },
     {
       ...common,

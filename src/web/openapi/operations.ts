@@ -1,4 +1,5 @@
 import type { AccessClass, Endpoint, QueryParam, RateLimitClass, SchemaRef } from '../endpoint.js';
+import { CALLER_HEADER, OPERATOR_CALLER } from '../../ratelimit/operator-limit.js';
 import { EmptyRequest, ErrorResponse } from './cold-schemas.js';
 import { componentName } from './zod-components.js';
 
@@ -69,8 +70,17 @@ function description(e: Endpoint): Json {
   return parts.length === 0 ? {} : { description: parts.join('\n\n') };
 }
 
+/** The documented answer of an endpoint that works: 200, or 308 for a redirect. */
+function okResponses(e: Endpoint, etag: boolean): Json {
+  if (typeof e.response === 'object' && 'redirect' in e.response) {
+    return { '308': { description: e.response.description, headers: { Location: { description: 'Where the page is.', schema: { type: 'string' } } } } };
+  }
+  return { '200': okResponse(e, etag) };
+}
+
 function okResponse(e: Endpoint, etag: boolean): Json {
   const headers = etag ? { headers: { ETag: { $ref: '#/components/headers/ETag' } } } : {};
+  if (typeof e.response === 'object' && 'redirect' in e.response) throw new Error(`${e.path}: a redirect has no 200 answer`);
   if (typeof e.response === 'object' && 'mediaType' in e.response) {
     return { description: e.response.description, content: { [e.response.mediaType]: { schema: { type: 'string' } } } };
   }
@@ -98,26 +108,42 @@ function common(e: Endpoint, operationId: string, summary: string): Json {
   };
 }
 
+/** The header that moves a status read to the operator budget (`rateLimit.operator`); declared on every status endpoint. */
+const CALLER_PARAMETER: Json = {
+  name: CALLER_HEADER,
+  in: 'header',
+  required: false,
+  description: `\`${OPERATOR_CALLER}\` marks operator traffic (the artemis CLI, a console): the call counts against rateLimit.operator instead of the Java-sized rateLimit.status. It selects a budget and grants nothing.`,
+  schema: { type: 'string', enum: [OPERATOR_CALLER] },
+};
+
+/** Header parameters of an endpoint. */
+function headerParameters(e: Endpoint): Json[] {
+  return e.rateLimit === 'status' ? [CALLER_PARAMETER] : [];
+}
+
 function getOperation(e: Endpoint, hasPost: boolean): Json {
   const query = e.query ?? [];
   const etag = e.etag === true;
-  const parameters = [...query.map(queryParameter), ...(etag ? [{ $ref: '#/components/parameters/IfNoneMatch' }] : [])];
+  const parameters = [...query.map(queryParameter), ...(etag ? [{ $ref: '#/components/parameters/IfNoneMatch' }] : []), ...headerParameters(e)];
   const notModified = etag ? { '304': { $ref: '#/components/responses/NotModified' } } : {};
   const api = e.path.startsWith('/api/');
   const codes = query.some((p) => p.required === true) ? ['400', '405', '503'] : api ? ['405', '503'] : ['405'];
   return {
     ...common(e, hasPost ? `${e.operationId}ByQuery` : e.operationId, hasPost ? `${e.summary.replace(/\.$/, '')} (query parameters).` : e.summary),
     ...(parameters.length > 0 ? { parameters } : {}),
-    responses: { '200': okResponse(e, etag), ...notModified, ...extraResponses(e), ...errorRefs(e, codes) },
+    responses: { ...okResponses(e, etag), ...notModified, ...extraResponses(e), ...errorRefs(e, codes) },
   };
 }
 
 function postOperation(e: Endpoint): Json {
   const request = e.request ?? EmptyRequest;
+  const headers = headerParameters(e);
   return {
     ...common(e, e.operationId, e.summary),
+    ...(headers.length > 0 ? { parameters: headers } : {}),
     requestBody: { required: e.request !== undefined && e.request !== EmptyRequest, content: jsonContent(schemaRef(request), e.requestExample) },
-    responses: { '200': okResponse(e, false), ...extraResponses(e), ...errorRefs(e, ['400', '405', '413', '415', '503']) },
+    responses: { ...okResponses(e, false), ...extraResponses(e), ...errorRefs(e, ['400', '405', '413', '415', '503']) },
   };
 }
 
