@@ -37,6 +37,7 @@ describe('the packed client SDK', () => {
   let project = '';
   let tarball = '';
   let installMs = 0;
+  let installLog = '';
   let node: RunningNode;
 
   beforeAll(async () => {
@@ -47,7 +48,7 @@ describe('the packed client SDK', () => {
     mkdirSync(project);
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'sdk-user', version: '1.0.0', private: true, type: 'module' }));
     const started = performance.now();
-    run(npm, ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund'], project);
+    installLog = run(npm, ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund'], project).stderr;
     installMs = performance.now() - started;
     // measured here, reported (no timing assertion): the acceptance budget is 20 s on the build machine
     console.log(`sdk tarball install: ${(installMs / 1000).toFixed(1)} s`);
@@ -76,6 +77,10 @@ describe('the packed client SDK', () => {
     const lock = JSON.parse(readFileSync(join(project, 'package-lock.json'), 'utf8')) as { packages: Record<string, { hasInstallScript?: boolean }> };
     expect(Object.keys(lock.packages).sort()).toEqual(['', 'node_modules/@artemis-registry/client', 'node_modules/ws']);
     expect(Object.values(lock.packages).some((p) => p.hasInstallScript === true)).toBe(false);
+    // no install script in the packed manifest either, so npm has nothing to warn about
+    const manifest = JSON.parse(readFileSync(join(project, 'node_modules/@artemis-registry/client/package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    expect(Object.keys(manifest.scripts ?? {}).filter((s) => /^(pre|post)?install$|^prepare$/.test(s))).toEqual([]);
+    expect(installLog).not.toMatch(/install.scripts/i);
     expect(existsSync(join(project, 'node_modules/@artemis-registry/client/dist/client/index.js'))).toBe(true);
     expect(installMs).toBeGreaterThan(0);
   });
