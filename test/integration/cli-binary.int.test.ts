@@ -262,6 +262,26 @@ describe('against a real node', () => {
   }, 60_000);
 });
 
+describe('operator status limit', () => {
+  let n: RunningNode;
+  beforeAll(async () => {
+    // machines may read each status endpoint once per window; operators have rateLimit.operator
+    n = await startTestNode({ 'rateLimit.status.defaultLimit': 1, 'rateLimit.status.limits': {} });
+  });
+  afterAll(async () => {
+    await n.stop();
+  });
+
+  it('`artemis status` a dozen times in a row answers every time while a machine is refused', async () => {
+    const runs: Run[] = [];
+    for (let i = 0; i < 12; i++) runs.push(await finish(start(['status'], { ARTEMIS_URL: n.url })));
+    expect(runs.map((r) => r.code)).toEqual(Array(12).fill(0));
+    expect(runs.every((r) => r.err === '' && r.out.length > 0)).toBe(true);
+    const machine = async () => ((await (await fetch(`${n.url}/api/status/leases.json`)).json()) as { responseStatus: { errorCode: string } }).responseStatus.errorCode;
+    expect([await machine(), await machine()]).toEqual(['success', 'rate-limited']);
+  }, 60_000);
+});
+
 describe('operator traffic', () => {
   let server: Server;
   let url = '';
