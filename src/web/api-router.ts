@@ -23,6 +23,8 @@ export class ApiRouter {
   readonly routes: RouteRecord[] = [];
   /** The endpoint records mounted with `mount`, in order: the OpenAPI document is generated from them. */
   readonly endpoints: Endpoint[] = [];
+  /** Each mounted endpoint with the limits it was mounted with, by operationId. */
+  private readonly byOperation = new Map<string, { endpoint: Endpoint; limits: EndpointLimits }>();
 
   constructor(
     private readonly app: Hono,
@@ -46,12 +48,18 @@ export class ApiRouter {
   mount(endpoints: readonly Endpoint[], limits: EndpointLimits): void {
     for (const endpoint of endpoints) {
       this.endpoints.push(endpoint);
+      this.byOperation.set(endpoint.operationId, { endpoint, limits });
       this.record(endpoint.methods, endpoint.path);
       for (const v of this.prefixedVariants(endpoint.path)) {
         this.app.on([...endpoint.methods], v.path, endpointHandler(endpoint, limits, v.prefix));
       }
       this.notAllowed(endpoint.methods, endpoint.path);
     }
+  }
+
+  /** The mounted endpoint with this operationId and its limits, if any. */
+  mounted(operationId: string): { endpoint: Endpoint; limits: EndpointLimits } | undefined {
+    return this.byOperation.get(operationId);
   }
 
   private record(methods: readonly HttpMethod[], path: string): void {

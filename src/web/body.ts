@@ -73,16 +73,22 @@ export function readIncomingCapped(req: IncomingMessage, maxBytes: number): Prom
   });
 }
 
-/** The body's bytes: from the Node request when there is one, else from the web request. */
-function readBodyBytes(c: Context, maxBytes: number): Promise<Buffer> | null {
-  const incoming = (c.env as NodeBindings | undefined)?.incoming;
-  if (incoming !== undefined) return incoming.readableEnded ? Promise.resolve(Buffer.alloc(0)) : readIncomingCapped(incoming, maxBytes);
-  const stream = c.req.raw.body;
-  return stream === null ? null : readStreamCapped(stream, maxBytes);
+/** Where a request body comes from: the Node request, or a web stream (in-process `app.request`); null for none. */
+export type BodySource = IncomingMessage | ReadableStream<Uint8Array> | null;
+
+function isIncoming(source: IncomingMessage | ReadableStream<Uint8Array>): source is IncomingMessage {
+  return typeof (source as IncomingMessage).on === 'function';
+}
+
+/** The body's bytes from `source`, at most `maxBytes`; null without a body. */
+function readBodyBytes(source: BodySource, maxBytes: number): Promise<Buffer> | null {
+  if (source === null) return null;
+  if (isIncoming(source)) return source.readableEnded ? Promise.resolve(Buffer.alloc(0)) : readIncomingCapped(source, maxBytes);
+  return readStreamCapped(source, maxBytes);
 }
 
 function isJsonContentType(contentType: string | undefined): boolean {
-  if (contentType === undefined || contentType.trim() === '') return true;
+  if (contentType === undefined || contentType === 'application/json' || contentType.trim() === '') return true;
   // Java callers send the header twice; some stacks join duplicates with a comma.
   return contentType.split(',').every((part) => {
     const type = (part.split(';')[0] ?? '').trim().toLowerCase();
@@ -119,22 +125,29 @@ export function parseJsonBytes(bytes: Buffer): unknown {
 
 /**
  * Reads a JSON request body: checks the content type, caps the size (before and after gzip
- * inflation), inflates `Content-Encoding: gzip` and parses. An empty body reads as `null`.
+ * inflation), inflates `Content-Encoding: gzip` and parses. An empty body reads as `null`. The
+ * one body reader of every route, whichever way the request came in.
  * @throws UnsupportedMediaTypeError (415), PayloadTooLargeError (413), BadRequestError (400)
  */
-export async function readJsonBody(c: Context, maxBytes: number): Promise<unknown> {
-  const contentType = c.req.header('content-type');
+export async function readJsonFrom(header: (name: string) => string | undefined, source: BodySource, maxBytes: number): Promise<unknown> {
+  const contentType = header('content-type');
   if (!isJsonContentType(contentType)) throw new UnsupportedMediaTypeError(contentType ?? '');
-  const declared = Number(c.req.header('content-length'));
+  const declared = Number(header('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) throw new PayloadTooLargeError(maxBytes);
-  const encoding = (c.req.header('content-encoding') ?? '').split(',')[0]?.trim().toLowerCase() ?? '';
+  const encoding = (header('content-encoding') ?? '').split(',')[0]?.trim().toLowerCase() ?? '';
   const gzipped = encoding === 'gzip' || encoding === 'x-gzip';
   if (!gzipped && encoding !== '' && encoding !== 'identity') {
-    // An unread Node request body is drained by @hono/node-server once the answer is sent.
-    if ((c.env as NodeBindings | undefined)?.incoming === undefined) await c.req.raw.body?.cancel();
+    // An unread Node request body is drained by node:http once the answer is sent.
+    if (source !== null && !isIncoming(source)) await source.cancel();
     throw new UnsupportedMediaTypeError(`Content-Encoding ${encoding}`);
   }
-  const bytes = readBodyBytes(c, maxBytes);
+  const bytes = readBodyBytes(source, maxBytes);
   if (bytes === null) return null;
-  return decodeJsonBytes(await bytes, gzipped, maxBytes);
+  return gzipped ? decodeJsonBytes(await bytes, true, maxBytes) : parseJsonBytes(await bytes);
+}
+
+/** `readJsonFrom` for a Hono request: the Node request when there is one, else the web request's stream. */
+export function readJsonBody(c: Context, maxBytes: number): Promise<unknown> {
+  const incoming = (c.env as NodeBindings | undefined)?.incoming;
+  return readJsonFrom((name) => c.req.header(name), incoming ?? c.req.raw.body, maxBytes);
 }

@@ -2,9 +2,6 @@ import type { DiscoveryService } from '../discovery/discovery-service.js';
 import type { ApiRouter } from './api-router.js';
 import { discoveryEndpoints } from './api/discovery.js';
 
-/** Content negotiation of prepared bodies, under this name for web/fast-path.ts. */
-export { acceptsGzip, matchesTag } from './endpoint-http.js';
-
 /** Mounts the discovery table alone (for a router built outside the http layer). */
 export function discoveryRoutes(router: ApiRouter, deps: { discovery: DiscoveryService; maxBodyBytes: number; gzipMinBytes: number }): void {
   router.mount(discoveryEndpoints({ discovery: deps.discovery }), { maxBodyBytes: deps.maxBodyBytes, gzipMinBytes: deps.gzipMinBytes });

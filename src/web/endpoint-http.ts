@@ -4,7 +4,7 @@ import { BadRequestError } from '../core/errors.js';
 import { readJsonBody } from './body.js';
 import { clientAddress } from './client-address.js';
 import type { Answer, Endpoint, EndpointInput, HttpMethod } from './endpoint.js';
-import { sendJsonBytes } from './respond.js';
+import { JSON_CONTENT_TYPE, sendBytes, sendJsonBytes } from './respond.js';
 
 /** Limits every mounted endpoint shares. */
 export interface EndpointLimits {
@@ -33,59 +33,126 @@ export function matchesTag(header: string | undefined, etag: string): boolean {
 }
 
 /**
- * Sends pre-encoded bytes: with an ETag and 304 for conditional GETs, gzip-compressed (bytes
- * made once per body) when large enough and the caller accepts it.
+ * An answer as it goes on the wire: status, the headers besides CORS (lower-case names, no
+ * content-length) and the body. Both ways in (the Hono routes and the direct path of
+ * `direct-path.ts`) write exactly this.
  */
-export async function sendEncoded(c: Context, body: EncodedBody, gzipMinBytes: number, conditional = false): Promise<Response> {
-  if (conditional && body.etag !== null) {
-    c.header('ETag', body.etag);
-    if (matchesTag(c.req.header('if-none-match'), body.etag)) return c.body(null, 304);
-  }
-  if (body.bytes.length <= gzipMinBytes) return sendJsonBytes(c, body.bytes);
-  c.header('Vary', 'Accept-Encoding');
-  if (!acceptsGzip(c.req.header('accept-encoding'))) return sendJsonBytes(c, body.bytes);
-  c.header('Content-Encoding', 'gzip');
-  return sendJsonBytes(c, await body.gzip());
+export interface Reply {
+  status: number;
+  headers: Readonly<Record<string, string>>;
+  body: string | Uint8Array | null;
 }
 
-function inputOf(c: Context, limits: EndpointLimits, prefix: string): EndpointInput {
-  return {
-    method: c.req.method as HttpMethod,
-    query: (name) => c.req.query(name),
-    queries: (name) => c.req.queries(name),
-    requiredQuery: (name) => {
-      const value = c.req.query(name);
-      if (value === undefined) throw new BadRequestError(`Required String parameter '${name}' is not present`, { httpStatus: 400 });
-      return value;
-    },
-    header: (name) => c.req.header(name),
-    body: () => readJsonBody(c, limits.maxBodyBytes),
-    get clientAddress() {
-      return clientAddress(c);
-    },
-    prefix,
-  };
+/** The headers of a JSON answer, shared by every such reply. */
+export const JSON_ONLY: Readonly<Record<string, string>> = Object.freeze({ 'content-type': JSON_CONTENT_TYPE });
+
+/** What a reply depends on besides the answer. */
+interface Negotiation {
+  readonly method: HttpMethod;
+  header(name: string): string | undefined;
 }
 
-function send(c: Context, answer: Answer, limits: EndpointLimits): Response | Promise<Response> {
+/**
+ * Prepared bytes: with an ETag and 304 for conditional GETs, gzip-compressed (bytes made once per
+ * body) when large enough and the caller accepts it.
+ */
+function encodedReply(body: EncodedBody, req: Negotiation, gzipMinBytes: number, conditional: boolean): Reply | Promise<Reply> {
+  const etag = conditional && req.method === 'GET' ? body.etag : null;
+  if (etag !== null && matchesTag(req.header('if-none-match'), etag)) return { status: 304, headers: { etag }, body: null };
+  if (body.bytes.length <= gzipMinBytes) return { status: 200, headers: etag === null ? JSON_ONLY : { etag, 'content-type': JSON_CONTENT_TYPE }, body: body.bytes };
+  const base: Record<string, string> = etag === null ? { vary: 'Accept-Encoding' } : { etag, vary: 'Accept-Encoding' };
+  if (!acceptsGzip(req.header('accept-encoding'))) return { status: 200, headers: { ...base, 'content-type': JSON_CONTENT_TYPE }, body: body.bytes };
+  const headers: Record<string, string> = { ...base, 'content-encoding': 'gzip', 'content-type': JSON_CONTENT_TYPE };
+  return body.gzip().then((zipped): Reply => ({ status: 200, headers, body: zipped }));
+}
+
+/** The reply to an endpoint's answer. */
+export function replyOf(answer: Answer, req: Negotiation, gzipMinBytes: number): Reply | Promise<Reply> {
   switch (answer.kind) {
     case 'json':
-      return sendJsonBytes(c, answer.body, answer.status);
+      return { status: answer.status, headers: JSON_ONLY, body: answer.body };
     case 'wire':
-      return sendJsonBytes(c, JSON.stringify(answer.body), answer.status);
+      return { status: answer.status, headers: JSON_ONLY, body: JSON.stringify(answer.body) };
     case 'encoded':
-      return sendEncoded(c, answer.body, limits.gzipMinBytes, answer.conditional && c.req.method === 'GET');
-    case 'text':
-      for (const [k, v] of Object.entries(answer.headers ?? {})) c.header(k, v);
-      c.header('Content-Type', answer.contentType);
-      return c.body(answer.body as string);
+      return encodedReply(answer.body, req, gzipMinBytes, answer.conditional);
+    case 'text': {
+      const headers: Record<string, string> = {};
+      for (const name in answer.headers) headers[name.toLowerCase()] = answer.headers[name]!;
+      headers['content-type'] = answer.contentType;
+      return { status: 200, headers, body: answer.body };
+    }
     case 'redirect':
-      c.header('Location', answer.location);
-      return c.body(null, 308);
+      return { status: 308, headers: { location: answer.location }, body: null };
   }
 }
 
-/** The Hono handler of an endpoint, for requests that used `prefix` ('' or the context path). */
+/** The missing-parameter failure Spring answers for a missing `@RequestParam`. */
+export function missingQuery(name: string): BadRequestError {
+  return new BadRequestError(`Required String parameter '${name}' is not present`, { httpStatus: 400 });
+}
+
+/** A Hono request as an endpoint sees it; one object per request, no closures. */
+class ContextInput implements EndpointInput {
+  readonly method: HttpMethod;
+
+  constructor(
+    private readonly c: Context,
+    private readonly maxBodyBytes: number,
+    readonly prefix: string,
+  ) {
+    this.method = c.req.method as HttpMethod;
+  }
+
+  query(name: string): string | undefined {
+    return this.c.req.query(name);
+  }
+
+  queries(name: string): string[] | undefined {
+    return this.c.req.queries(name);
+  }
+
+  requiredQuery(name: string): string {
+    const value = this.c.req.query(name);
+    if (value === undefined) throw missingQuery(name);
+    return value;
+  }
+
+  header(name: string): string | undefined {
+    return this.c.req.header(name);
+  }
+
+  body(): Promise<unknown> {
+    return readJsonBody(this.c, this.maxBodyBytes);
+  }
+
+  get clientAddress(): string {
+    return clientAddress(this.c);
+  }
+}
+
+const isPromise = <T>(value: T | Promise<T>): value is Promise<T> => typeof (value as { then?: unknown }).then === 'function';
+
+function send(c: Context, reply: Reply): Response {
+  return reply.headers === JSON_ONLY && reply.body !== null ? sendJsonBytes(c, reply.body, reply.status) : sendBytes(c, reply.body, reply.status, reply.headers);
+}
+
+/**
+ * The Hono handler of an endpoint, for requests that used `prefix` ('' or the context path). It
+ * stays synchronous as long as the endpoint's answer is, so Hono and @hono/node-server can write
+ * the response without a promise.
+ */
 export function endpointHandler(endpoint: Endpoint, limits: EndpointLimits, prefix: string): Handler {
-  return async (c) => send(c, await endpoint.handle(inputOf(c, limits, prefix)), limits);
+  const { maxBodyBytes, gzipMinBytes } = limits;
+  return (c) => {
+    const input = new ContextInput(c, maxBodyBytes, prefix);
+    const answer = endpoint.handle(input);
+    if (isPromise(answer)) {
+      return answer.then((a) => {
+        const reply = replyOf(a, input, gzipMinBytes);
+        return isPromise(reply) ? reply.then((r) => send(c, r)) : send(c, reply);
+      });
+    }
+    const reply = replyOf(answer, input, gzipMinBytes);
+    return isPromise(reply) ? reply.then((r) => send(c, r)) : send(c, reply);
+  };
 }

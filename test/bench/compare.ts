@@ -347,6 +347,8 @@ interface Run extends LoadResult {
   round: number;
   /** CPU of the server process over the run, in % of one core. */
   serverCpuPercent: number | null;
+  /** CPU time of the server process per completed request, in µs: unlike req/s, barely moved by other load on the machine. */
+  serverCpuUsPerRequest: number | null;
   /** Node only: instances a registry operation did not apply (from /metrics). */
   registryFailures?: Record<string, number>;
 }
@@ -362,6 +364,8 @@ interface Summary {
   worstP99Ms: number;
   errors: number;
   serverCpuPercent: number | null;
+  /** Median over the rounds. */
+  serverCpuUsPerRequest: number | null;
   generatorCpuPercent: number | null;
 }
 
@@ -376,6 +380,7 @@ const nonNull = (xs: Array<number | null>) => xs.filter((x): x is number => x !=
 
 function summarise(side: Side, runs: Run[]): Summary {
   const cpu = nonNull(runs.map((r) => r.serverCpuPercent));
+  const cpuPerRequest = nonNull(runs.map((r) => r.serverCpuUsPerRequest));
   const gen = nonNull(runs.map((r) => r.generatorCpuPercent));
   const failures = runs.reduce((n, r) => n + Object.values(r.registryFailures ?? {}).reduce((a, b) => a + b, 0), 0);
   const rps = median(runs.map((r) => r.rps));
@@ -390,6 +395,7 @@ function summarise(side: Side, runs: Run[]): Summary {
     worstP99Ms: r2(Math.max(...runs.map((r) => r.latencyMs.p99))),
     errors: runs.reduce((n, r) => n + r.errors, 0) + failures,
     serverCpuPercent: cpu.length === 0 ? null : Math.round(mean(cpu)),
+    serverCpuUsPerRequest: cpuPerRequest.length === 0 ? null : Number(median(cpuPerRequest).toFixed(1)),
     generatorCpuPercent: gen.length === 0 ? null : Math.round(mean(gen)),
   };
 }
@@ -558,7 +564,13 @@ async function main(): Promise<number> {
       const result = await generator.run(spec, loadOpts(durationS));
       const elapsed = (performance.now() - t0) / 1000;
       const cpu1 = cpuSeconds(server.pid);
-      const run: Run = { ...result, round, serverCpuPercent: cpu0 === null || cpu1 === null ? null : Math.round(((cpu1 - cpu0) / elapsed) * 100) };
+      const known = cpu0 !== null && cpu1 !== null;
+      const run: Run = {
+        ...result,
+        round,
+        serverCpuPercent: known ? Math.round(((cpu1 - cpu0) / elapsed) * 100) : null,
+        serverCpuUsPerRequest: known && result.requests > 0 ? Number((((cpu1 - cpu0) * 1e6) / result.requests).toFixed(1)) : null,
+      };
       if (failuresBefore !== undefined) {
         const after = await registryFailures(server.url);
         const diff = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (failuresBefore[k] ?? 0)]).filter(([, v]) => (v as number) > 0));
@@ -580,7 +592,7 @@ async function main(): Promise<number> {
           const run = await runOne(scenario, target, opts.durationS, round);
           if (run === null) continue;
           ((runs[scenario.id] ??= {})[target] ??= []).push(run);
-          log(`[round ${round}/${opts.rounds}] ${scenario.id} ${target}: ${fmtN(run.rps)} req/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, errors ${run.errors}${run.registryFailures ? ` ${JSON.stringify(run.registryFailures)}` : ''}, server CPU ${run.serverCpuPercent ?? '-'} %, generator CPU ${run.generatorCpuPercent ?? '-'} %\n`);
+          log(`[round ${round}/${opts.rounds}] ${scenario.id} ${target}: ${fmtN(run.rps)} req/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, errors ${run.errors}${run.registryFailures ? ` ${JSON.stringify(run.registryFailures)}` : ''}, server CPU ${run.serverCpuPercent ?? '-'} % (${run.serverCpuUsPerRequest ?? '-'} µs/request), generator CPU ${run.generatorCpuPercent ?? '-'} %\n`);
         }
       }
       if (opts.wsDurationS > 0) {
@@ -626,11 +638,11 @@ async function main(): Promise<number> {
       for (const target of TARGETS) {
         const x = s[target];
         if (target === 'etcd' && x === undefined) {
-          rows.push([scenario.id, 'etcd', `missing: ${etcdMissing ?? 'no equivalent'}`, null, null, null, null, null, null, null]);
+          rows.push([scenario.id, 'etcd', `missing: ${etcdMissing ?? 'no equivalent'}`, null, null, null, null, null, null, null, null]);
           continue;
         }
         if (x === undefined) continue;
-        rows.push([scenario.id, target === 'bare' ? 'bare node:http' : target, x.label, fmtN(x.rps), fmtN(x.unitsPerSecond), x.p50Ms, x.p99Ms, x.errors, x.serverCpuPercent, x.generatorCpuPercent]);
+        rows.push([scenario.id, target === 'bare' ? 'bare node:http' : target, x.label, fmtN(x.rps), fmtN(x.unitsPerSecond), x.p50Ms, x.p99Ms, x.errors, x.serverCpuPercent, x.serverCpuUsPerRequest, x.generatorCpuPercent]);
       }
       ratioRows.push([
         scenario.id,
@@ -663,7 +675,7 @@ async function main(): Promise<number> {
     out.push(`generator: ${generator.name}, ${opts.connections} connections${generator.name === 'wrk' ? `, ${opts.threads} threads` : ''}; ${opts.rounds} round(s) of ${opts.durationS} s per scenario and target, alternating order; medians over rounds`);
     out.push(`artemis: ${artemis.description}`);
     out.push(`etcd: ${etcd === null ? `missing (${etcdMissing})` : etcd.description}\n`);
-    out.push(formatTable(['scenario', 'target', 'call', 'req/s', 'instances/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU %', 'gen CPU %'], rows));
+    out.push(formatTable(['scenario', 'target', 'call', 'req/s', 'instances/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU %', 'server CPU µs/req', 'gen CPU %'], rows));
     out.push(formatTable(['scenario', 'ours / bare (req/s)', 'ours / etcd (instances/s)', 'p99 ms ours / bare / etcd'], ratioRows));
     if (wsSummary !== null) out.push(`WebSocket heartbeats (artemis bench heartbeat-ws, 16 sessions, frames of 100, 10,000 instances): ${fmtN(wsSummary.instancesPerSecond)} instance-heartbeats/s, frame p50 ${wsSummary.p50Ms} ms, p99 ${wsSummary.p99Ms} ms, errors ${wsSummary.errors}, generator CPU ${wsSummary.generatorCpuPercent} %\n`);
     out.push(formatTable(['target', 'measured', 'verdict'], targetChecks.map((c) => [c.target, c.measured, verdict(c.holds)])));

@@ -16,9 +16,12 @@ export interface RegistryEndpointsDeps {
   clientLimiter: ClientRateLimiter;
 }
 
+/** The success answer as text: node:http writes a short string body together with the headers, in one write. */
+const SUCCESS_TEXT = SUCCESS_RESPONSE_JSON.toString('utf8');
+
 /** The answer to a registry write: the shared success bytes, or the response serialised. */
 export function registryAnswer(response: RegistryResponse): Answer {
-  return response === SUCCESS_RESPONSE ? json(SUCCESS_RESPONSE_JSON) : wire(response);
+  return response === SUCCESS_RESPONSE ? json(SUCCESS_TEXT) : wire(response);
 }
 
 const F = RegistryFailures;
@@ -31,7 +34,7 @@ const OPERATIONS: ReadonlyArray<{ operation: RegistryOperation; type: string; su
   { operation: 'unregister', type: 'Unregister', summary: 'Unregister instances (leases are evicted).', failures: REGISTRY_WRITE_FAILURES },
 ];
 
-/** POST /api/registry/{register,heartbeat,unregister}.json (spec 3.2); web/fast-path.ts answers the plain cases with the same bytes. */
+/** POST /api/registry/{register,heartbeat,unregister}.json (spec 3.2); served by the direct way in (web/direct-path.ts) in production. */
 export function registryEndpoints(deps: RegistryEndpointsDeps): Endpoint[] {
   return OPERATIONS.map(({ operation, type, summary, failures }) => ({
     operationId: operation,
