@@ -1,8 +1,9 @@
-import type { Handler, Hono } from 'hono';
+import type { Context, Handler, Hono } from 'hono';
 import { ErrorCodes } from '../core/error-codes.js';
 import { failStatus } from '../core/response-status.js';
 import type { Endpoint, HttpMethod } from './endpoint.js';
 import { endpointHandler, type EndpointLimits } from './endpoint-http.js';
+import type { RequestPipeline } from './middleware.js';
 import { errorBody, sendJsonBytes } from './respond.js';
 
 export type { HttpMethod } from './endpoint.js';
@@ -16,7 +17,8 @@ export interface RouteRecord {
 /**
  * Registers each API endpoint under every path a client may use: the canonical path, the same
  * without the `.json` suffix, and both again below the configured context path. Other methods
- * on those paths answer 405 in the ResponseStatus format. Records the canonical routes so the
+ * on those paths answer 405 in the ResponseStatus format. Every route runs inside the request
+ * pipeline (guards, CORS, metrics), wrapped when it is mounted. Records the canonical routes so the
  * OpenAPI document can be checked against what the server answers.
  */
 export class ApiRouter {
@@ -26,9 +28,14 @@ export class ApiRouter {
   /** Each mounted endpoint with the limits it was mounted with, by operationId. */
   private readonly byOperation = new Map<string, { endpoint: Endpoint; limits: EndpointLimits }>();
 
+  /** Per path variant, the 405 answer to a method it does not have (run by the app's not-found fallback). */
+  private readonly wrongMethod = new Map<string, (c: Context) => Response | Promise<Response>>();
+  private readonly methodsOf = new Map<string, HttpMethod[]>();
+
   constructor(
     private readonly app: Hono,
     private readonly contextPath: string,
+    private readonly pipeline: RequestPipeline,
   ) {}
 
   /** The paths a canonical path answers on, each with the prefix ('' or the context path) it uses. */
@@ -51,9 +58,9 @@ export class ApiRouter {
       this.byOperation.set(endpoint.operationId, { endpoint, limits });
       this.record(endpoint.methods, endpoint.path);
       for (const v of this.prefixedVariants(endpoint.path)) {
-        this.app.on([...endpoint.methods], v.path, endpointHandler(endpoint, limits, v.prefix));
+        this.app.on([...endpoint.methods], v.path, this.pipeline.route(v.path, endpointHandler(endpoint, limits, v.prefix)));
       }
-      this.notAllowed(endpoint.methods, endpoint.path);
+      this.recordNotAllowed(endpoint.methods, endpoint.path);
     }
   }
 
@@ -66,7 +73,19 @@ export class ApiRouter {
     for (const method of methods) this.routes.push({ method, path });
   }
 
-  private notAllowed(methods: readonly HttpMethod[], path: string): void {
+  /**
+   * The 405 answer for a request on a path variant of an endpoint with a method it does not
+   * have, or undefined for a path no endpoint has. Not a route of its own: each path then has
+   * exactly one route per method and Hono calls its handler without a compose chain.
+   */
+  notAllowed(path: string): ((c: Context) => Response | Promise<Response>) | undefined {
+    return this.wrongMethod.get(path);
+  }
+
+  private recordNotAllowed(declared: readonly HttpMethod[], path: string): void {
+    // Two records on one path (a GET and a POST form) share one answer naming both methods.
+    const methods = [...new Set([...(this.methodsOf.get(path) ?? []), ...declared])];
+    this.methodsOf.set(path, methods);
     const allowed = [...methods, 'OPTIONS'].join(', ');
     const handler: Handler = (c) => {
       c.header('Allow', allowed);
@@ -76,6 +95,6 @@ export class ApiRouter {
         405,
       );
     };
-    for (const p of this.variants(path)) this.app.all(p, handler);
+    for (const p of this.variants(path)) this.wrongMethod.set(p, this.pipeline.notFound(p, handler));
   }
 }

@@ -1,4 +1,4 @@
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, Handler } from 'hono';
 import { ErrorCodes } from '../core/error-codes.js';
 import { failStatus } from '../core/response-status.js';
 import type { NodeMetrics } from '../telemetry/metrics.js';
@@ -70,6 +70,8 @@ export interface PipelineOptions {
   /** With tracing on, every request gets a SERVER span; off, not even a closure is allocated. */
   tracing?: Tracing | undefined;
   guards: readonly Guard[];
+  /** The answer to a handler that threw (the app's error mapper). */
+  errorResponse: (c: Context, err: unknown) => Response;
 }
 
 /** Request counters and the latency histogram of one route and method, bound once. */
@@ -95,6 +97,26 @@ export class RouteMetrics {
   }
 }
 
+/** The route metrics of one route, bound at mount; a child per method, made on first use. */
+class MethodMetrics {
+  private get: RouteMetrics | undefined;
+  private post: RouteMetrics | undefined;
+  private readonly others = new Map<string, RouteMetrics>();
+
+  constructor(
+    private readonly metrics: NodeMetrics,
+    private readonly route: string,
+  ) {}
+
+  of(method: string): RouteMetrics {
+    if (method === 'GET') return (this.get ??= new RouteMetrics(this.metrics, this.route, method));
+    if (method === 'POST') return (this.post ??= new RouteMetrics(this.metrics, this.route, method));
+    let m = this.others.get(method);
+    if (m === undefined) this.others.set(method, (m = new RouteMetrics(this.metrics, this.route, method)));
+    return m;
+  }
+}
+
 /** Adds CORS and the headers recorded with `c.header` to a response built by Hono itself. */
 function complete(res: Response, recorded: Readonly<Record<string, string>> | undefined): void {
   const headers = res.headers;
@@ -102,64 +124,80 @@ function complete(res: Response, recorded: Readonly<Record<string, string>> | un
   if (recorded !== undefined) for (const name in recorded) headers.set(name, recorded[name]!);
 }
 
+const isPromise = (value: unknown): value is Promise<unknown> => typeof (value as { then?: unknown } | null)?.then === 'function';
+const NO_NEXT = (): Promise<void> => Promise.resolve();
+
 /**
- * The one request pipeline every route goes through, as a single middleware: response headers
- * kept as a plain record, OPTIONS preflight, the guards (shutdown gate, peer authentication,
- * ...: see `Guard`), then the handler, then CORS on the answer and the request metrics under
- * the matched route (the pattern, never the raw path). Folding them into one middleware saves
- * Hono a promise and a dispatch step each.
+ * The one request pipeline every route goes through: response headers kept as a plain record,
+ * the guards (shutdown gate, peer authentication, ...: see `Guard`), then the handler, then CORS
+ * on the answer and the request metrics under the route (the pattern, never the raw path).
+ *
+ * It is not a Hono middleware: `route()` wraps each route's handler when the route is mounted,
+ * with its metric children bound there, so every route has exactly one handler. Hono then calls
+ * it directly, without its compose chain, and a handler that answers synchronously gives a
+ * response that @hono/node-server writes without a promise. `notFound()` runs the same steps for
+ * requests no route matched, `preflight` answers OPTIONS on every path.
  */
-export function requestPipeline(opts: PipelineOptions): MiddlewareHandler {
-  const { metrics, tracing, guards } = opts;
-  const bound = new Map<string, RouteMetrics>();
-  const record = (c: Context, start: number) => {
-    const method = c.req.method;
-    // Preflights are answered before any route runs and are not counted.
-    if (method === 'OPTIONS') return;
-    const route = c.req.routePath;
-    const key = `${method} ${route}`;
-    let m = bound.get(key);
-    if (m === undefined) bound.set(key, (m = new RouteMetrics(metrics, route, method)));
-    m.record(c.res.status, start);
-  };
+export class RequestPipeline {
+  constructor(private readonly opts: PipelineOptions) {}
 
-  const handle = async (c: Context, next: () => Promise<void>): Promise<Response | undefined> => {
-    (c as { header: unknown }).header = recordHeader;
-    if (c.req.method === 'OPTIONS') return preflight(c);
-    if (guards.length > 0) {
-      const refused = firstRefusal(guards, new ContextRequest(c));
-      if (refused !== undefined) return refusalResponse(c, refused);
-    }
-    await next();
-    const res = c.res;
-    if (!isComplete(res)) complete(res, recordedHeaders(c));
-    return undefined;
-  };
+  /** `handler` inside the pipeline, counted under `route`. */
+  route(route: string, handler: Handler): Handler {
+    return this.wrap(new MethodMetrics(this.opts.metrics, route), route, handler);
+  }
 
-  if (tracing?.enabled !== true) {
-    return async (c, next) => {
+  /** The fallback of requests no route matched (404 and 405 answers), counted under `route`. */
+  notFound(route: string, handler: Handler): (c: Context) => Response | Promise<Response> {
+    const wrapped = this.wrap(new MethodMetrics(this.opts.metrics, route), route, handler);
+    return (c) => wrapped(c, NO_NEXT) as Response | Promise<Response>;
+  }
+
+  private wrap(metrics: MethodMetrics, route: string, handler: Handler): Handler {
+    const { guards, errorResponse, tracing } = this.opts;
+    const done = (c: Context, res: Response, start: number): Response => {
+      if (!isComplete(res)) complete(res, recordedHeaders(c));
+      metrics.of(c.req.method).record(res.status, start);
+      return res;
+    };
+    const run = (c: Context, start: number): Response | Promise<Response> => {
+      (c as { header: unknown }).header = recordHeader;
+      if (guards.length > 0) {
+        const refused = firstRefusal(guards, new ContextRequest(c));
+        if (refused !== undefined) return done(c, refusalResponse(c, refused), start);
+      }
+      let res: unknown;
+      try {
+        res = handler(c, NO_NEXT);
+      } catch (err) {
+        return done(c, errorResponse(c, err), start);
+      }
+      if (isPromise(res)) {
+        return res.then(
+          (r) => done(c, r as Response, start),
+          (err: unknown) => done(c, errorResponse(c, err), start),
+        );
+      }
+      return done(c, res as Response, start);
+    };
+    if (tracing?.enabled !== true) return (c) => run(c, performance.now());
+    return async (c) => {
       const start = performance.now();
-      const refused = await handle(c, next);
-      if (refused !== undefined) c.res = refused;
-      record(c, start);
+      const method = c.req.method;
+      const span = tracing.startServerSpan(method, c.req.path, (name) => c.req.header(name));
+      let res: Response | undefined;
+      try {
+        res = span === undefined ? await run(c, start) : await tracing.withSpan(span, () => run(c, start));
+        return res;
+      } finally {
+        if (span !== undefined) tracing.endServerSpan(span, method, route, res?.status ?? 500);
+      }
     };
   }
-  return async (c, next) => {
-    const start = performance.now();
-    const method = c.req.method;
-    const span = tracing.startServerSpan(method, c.req.path, (name) => c.req.header(name));
-    try {
-      const refused = span === undefined ? await handle(c, next) : await tracing.withSpan(span, () => handle(c, next));
-      if (refused !== undefined) c.res = refused;
-    } finally {
-      if (span !== undefined) tracing.endServerSpan(span, method, c.req.routePath, c.res.status);
-    }
-    record(c, start);
-  };
 }
 
 /** OPTIONS answered directly with 200, echoing the requested method and headers, as the reference's filter does. */
-function preflight(c: Context): Response {
+export function preflight(c: Context): Response {
+  (c as { header: unknown }).header = recordHeader;
   const method = c.req.header('access-control-request-method');
   const headers = c.req.header('access-control-request-headers');
   if (method !== undefined) c.header('Access-Control-Allow-Methods', method);

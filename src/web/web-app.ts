@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { ErrorCodes } from '../core/error-codes.js';
 import { RegistryError } from '../core/errors.js';
 import { failStatus, toResponseStatus } from '../core/response-status.js';
@@ -7,7 +7,7 @@ import { errorFields } from '../telemetry/logger.js';
 import type { NodeMetrics } from '../telemetry/metrics.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { ApiRouter } from './api-router.js';
-import { refuseWhileStopping, requestPipeline, type Guard } from './middleware.js';
+import { preflight, refuseWhileStopping, RequestPipeline, type Guard } from './middleware.js';
 import { errorBody, sendJsonBytes } from './respond.js';
 
 export interface WebAppOptions {
@@ -46,7 +46,8 @@ export function errorAnswerer(logger: Logger): (err: unknown, path: string) => E
 
 /**
  * The Hono application shell: the one request pipeline (CORS, request metrics, tracing, the
- * shutdown gate and the other guards) and one error mapper that answers every failure in the
+ * shutdown gate and the other guards) that wraps every route the router mounts, the preflight
+ * answer, the 404 and 405 answers, and one error mapper that answers every failure in the
  * ResponseStatus format. Route modules attach to `router`; `guards` is the chain the pipeline
  * runs, for the direct path to run the same.
  */
@@ -54,17 +55,21 @@ export function createWebApp(opts: WebAppOptions): { app: Hono; router: ApiRoute
   const app = new Hono();
   const probes = new Set(['/health', '/ready', '/metrics'].flatMap((p) => (opts.contextPath === '' ? [p] : [p, `${opts.contextPath}${p}`])));
   const guards = [refuseWhileStopping(opts.isStopping, probes), ...(opts.guards ?? [])];
-  app.use('*', requestPipeline({ metrics: opts.metrics, tracing: opts.tracing, guards }));
-
   const answer = errorAnswerer(opts.logger);
-  app.onError((err, c) => {
+  const errorResponse = (c: Context, err: unknown): Response => {
     const { status, body } = answer(err, c.req.path);
     return sendJsonBytes(c, body, status);
-  });
+  };
+  const pipeline = new RequestPipeline({ metrics: opts.metrics, tracing: opts.tracing, guards, errorResponse });
+  app.options('*', preflight);
+  // Routes catch their own errors inside the pipeline; this only answers a failure of Hono itself.
+  app.onError((err, c) => errorResponse(c, err));
 
-  app.notFound((c) =>
+  const router = new ApiRouter(app, opts.contextPath, pipeline);
+  const noEndpoint = pipeline.notFound('/*', (c) =>
     sendJsonBytes(c, errorBody(failStatus(ErrorCodes.badRequest, `No endpoint at ${c.req.method} ${c.req.path}.`)), 404),
   );
+  app.notFound((c) => (router.notAllowed(c.req.path) ?? noEndpoint)(c));
 
-  return { app, router: new ApiRouter(app, opts.contextPath), guards };
+  return { app, router, guards };
 }
