@@ -77,10 +77,10 @@ export function createRegistryCore(config: Config, { clock, logger, metrics, bus
     limits: config.limits,
     onUnexpected: (err, errorId) => logger.error({ ...errorFields(err), errorId }, 'unexpected registry error'),
     onInstanceResult: (operation, result) => {
-      // Label children are bound once per (operation, result): no label hashing per instance.
+      // Tallies bound once per (operation, result): no label hashing per instance.
       const key = `${operation} ${result}`;
       let child = operationCounters.get(key);
-      if (child === undefined) operationCounters.set(key, (child = metrics.registryOperations.labels(operation, result)));
+      if (child === undefined) operationCounters.set(key, (child = metrics.tally(metrics.registryOperations, { operation, result })));
       child.inc();
     },
     replicationLimiter: limiters.replication,

@@ -91,7 +91,7 @@ export class RouteMetrics {
   record(code: number, start: number): void {
     const seconds = (performance.now() - start) / 1000;
     let counter = this.counts.get(code);
-    if (counter === undefined) this.counts.set(code, (counter = this.metrics.httpRequests.labels(this.route, this.method, String(code))));
+    if (counter === undefined) this.counts.set(code, (counter = this.metrics.tally(this.metrics.httpRequests, { route: this.route, method: this.method, code: String(code) })));
     counter.inc();
     this.duration.observe(seconds);
   }

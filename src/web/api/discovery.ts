@@ -20,8 +20,8 @@ export const ZONE_QUERY: QueryParam = { name: 'zoneId', description: 'Caller zon
 
 const GATE_FAILURES = [DiscoveryFailures.notUp, RegistryFailures.regionMismatch, RegistryFailures.zoneMismatch];
 
-async function serviceRequest(input: EndpointInput): Promise<GetServiceRequest | null> {
-  if (input.method !== 'GET') return readGetServiceRequest(await input.body());
+/** The request of GET service.json, from its query. */
+function queryRequest(input: EndpointInput): GetServiceRequest {
   const serviceId = input.requiredQuery('serviceId');
   return {
     discoveryConfig: { discoveryData: null, regionId: null, serviceId, zoneId: null },
@@ -59,7 +59,11 @@ export function discoveryEndpoints(deps: DiscoveryEndpointsDeps): Endpoint[] {
       requestExample: GET_SERVICE_REQUEST_EXAMPLE,
       etag: true,
       failures: [...GATE_FAILURES, DiscoveryFailures.serviceRequestNull],
-      handle: async (input) => encoded(discovery.getService(await serviceRequest(input)), true),
+      // Synchronous for GET (nothing to wait for), so the answer is written without a promise.
+      handle: (input) =>
+        input.method === 'GET'
+          ? encoded(discovery.getService(queryRequest(input)), true)
+          : input.body().then((body) => encoded(discovery.getService(readGetServiceRequest(body)), true)),
     },
     {
       ...common,
@@ -72,10 +76,13 @@ export function discoveryEndpoints(deps: DiscoveryEndpointsDeps): Endpoint[] {
       response: 'GetServicesResponse',
       etag: true,
       failures: [DiscoveryFailures.notUp],
-      handle: async (input) => {
-        if (input.method !== 'GET') readZoneRequest(await input.body());
-        return encoded(discovery.getServices(), true);
-      },
+      handle: (input) =>
+        input.method === 'GET'
+          ? encoded(discovery.getServices(), true)
+          : input.body().then((body) => {
+              readZoneRequest(body);
+              return encoded(discovery.getServices(), true);
+            }),
     },
     {
       ...common,
