@@ -57,14 +57,23 @@ interface Negotiation {
  * body) when large enough and the caller accepts it.
  */
 function encodedReply(body: EncodedBody, req: Negotiation, gzipMinBytes: number, conditional: boolean): Reply | Promise<Reply> {
+  // Header records are object literals of fixed shapes (no spreads): they are built per request
+  // and walked once by the writer.
   const etag = conditional && req.method === 'GET' ? body.etag : null;
   if (etag !== null && matchesTag(req.header('if-none-match'), etag)) return { status: 304, headers: { etag }, body: null };
   if (body.bytes.length <= gzipMinBytes) return { status: 200, headers: etag === null ? JSON_ONLY : { etag, 'content-type': JSON_CONTENT_TYPE }, body: body.bytes };
-  const base: Record<string, string> = etag === null ? { vary: 'Accept-Encoding' } : { etag, vary: 'Accept-Encoding' };
-  if (!acceptsGzip(req.header('accept-encoding'))) return { status: 200, headers: { ...base, 'content-type': JSON_CONTENT_TYPE }, body: body.bytes };
-  const headers: Record<string, string> = { ...base, 'content-encoding': 'gzip', 'content-type': JSON_CONTENT_TYPE };
+  if (!acceptsGzip(req.header('accept-encoding'))) {
+    const headers: Readonly<Record<string, string>> = etag === null ? { vary: ACCEPT_ENCODING, 'content-type': JSON_CONTENT_TYPE } : { etag, vary: ACCEPT_ENCODING, 'content-type': JSON_CONTENT_TYPE };
+    return { status: 200, headers, body: body.bytes };
+  }
+  const headers: Readonly<Record<string, string>> =
+    etag === null
+      ? { vary: ACCEPT_ENCODING, 'content-encoding': 'gzip', 'content-type': JSON_CONTENT_TYPE }
+      : { etag, vary: ACCEPT_ENCODING, 'content-encoding': 'gzip', 'content-type': JSON_CONTENT_TYPE };
   return body.gzip().then((zipped): Reply => ({ status: 200, headers, body: zipped }));
 }
+
+const ACCEPT_ENCODING = 'Accept-Encoding';
 
 /** The reply to an endpoint's answer. */
 export function replyOf(answer: Answer, req: Negotiation, gzipMinBytes: number): Reply | Promise<Reply> {
