@@ -28,7 +28,7 @@ export interface Refusal {
 /**
  * A check every request passes before its handler: a refusal answers the request, `undefined`
  * lets it through. One list of guards, run in order for every route by both ways in (the Hono
- * pipeline below and the direct path of `fast-path.ts`).
+ * pipeline below and the direct way in of `direct-path.ts`).
  */
 export type Guard = (req: GuardRequest) => Refusal | undefined;
 

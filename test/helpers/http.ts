@@ -36,7 +36,7 @@ function isNode(target: Target): target is ArtemisNode {
 /**
  * A wired node that was never started (it has no server of its own) is served on a loopback
  * port by the node:http adapter of its Hono app, which is what the node's own server runs for
- * every request the fast path does not answer. The server holds nothing open: it is unref'd and
+ * every request the direct path does not answer. The server holds nothing open: it is unref'd and
  * every request uses a connection of its own.
  */
 function serveWired(node: ArtemisNode): Promise<string> {
