@@ -20,6 +20,7 @@ import type { Tracing } from '../telemetry/tracing.js';
 import type { WebSocketLayer } from '../websocket/websocket-layer.js';
 import { antiEntropyEndpoints } from './api/anti-entropy.js';
 import { clusterEndpoints } from './api/cluster.js';
+import { consoleEndpoints } from './api/console.js';
 import { discoveryEndpoints } from './api/discovery.js';
 import { groupEndpoints } from './api/groups.js';
 import { logEndpoints } from './api/management-logs.js';
@@ -97,6 +98,7 @@ export function createHttpLayer(deps: HttpLayerDeps): HttpLayer {
   const openApi = () => openApiDocument({ version: deps.version, contextPath: config.contextPath, endpoints: router.endpoints });
   router.mount(opsEndpoints({ readiness: deps.readiness, metrics, openApi, connections: () => websocket.gateway.connections() }), limits);
   router.mount(swaggerAssetEndpoints(), limits);
+  router.mount(consoleEndpoints({ version: deps.version }), limits);
 
   const framework = getRequestListener(app.fetch);
   // The busiest endpoints take the direct way in, which runs the same guard chain and the same

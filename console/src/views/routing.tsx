@@ -1,0 +1,233 @@
+/**
+ * Routing of one service: its route rules with each group's released (published) and pending
+ * weight, editing pending weights and releasing them; its groups; canary IPs.
+ */
+import { useState } from 'preact/hooks';
+import { audit, errorText, postJson, session } from '../api';
+import { Badge, Message, statusTone, useLoad, useSubscription } from '../ui';
+import { ReasonAction } from './actions';
+
+interface RouteRule {
+  routeRuleId: number;
+  name: string;
+  status: string;
+  strategy: string;
+  description: string | null;
+}
+interface Link {
+  routeRuleGroupId: number;
+  routeRuleId: number;
+  groupId: number;
+  weight: number | null;
+  unreleasedWeight: number | null;
+}
+interface Group {
+  groupId: number;
+  name: string;
+  appId: string;
+  regionId: string;
+  zoneId: string;
+  status: string;
+}
+
+interface RoutingData {
+  rules: Array<RouteRule & { links: Link[] }>;
+  groups: Map<number, Group>;
+}
+
+async function loadRouting(serviceId: string): Promise<RoutingData> {
+  const [rules, groups] = await Promise.all([
+    postJson<{ routeRules: RouteRule[] | null }>('/api/management/group/get-route-rules.json', { serviceId }),
+    postJson<{ groups: Group[] | null }>('/api/management/group/get-groups.json', { serviceId }),
+  ]);
+  const withLinks = await Promise.all(
+    (rules.routeRules ?? []).map(async (r) => ({
+      ...r,
+      links: (await postJson<{ routeRuleGroups: Link[] | null }>('/api/management/group/get-route-rule-groups.json', { routeRuleId: r.routeRuleId })).routeRuleGroups ?? [],
+    })),
+  );
+  return { rules: withLinks, groups: new Map((groups.groups ?? []).map((g) => [g.groupId, g])) };
+}
+
+function RuleCard({ rule, groups, done }: { rule: RoutingData['rules'][number]; groups: Map<number, Group>; done: (ok: string | null, error: string | null) => void }) {
+  useSubscription(session.subscribe);
+  const [edits, setEdits] = useState<Record<number, string>>({});
+  const [busy, setBusy] = useState(false);
+  const signedIn = session.signedIn();
+  const pending = rule.links.filter((l) => l.unreleasedWeight !== null && l.unreleasedWeight !== l.weight);
+  const save = async () => {
+    const changed = rule.links.filter((l) => edits[l.routeRuleGroupId] !== undefined && edits[l.routeRuleGroupId] !== String(l.unreleasedWeight ?? ''));
+    if (changed.length === 0) return;
+    setBusy(true);
+    try {
+      await postJson('/api/management/group/update-route-rule-groups.json', {
+        routeRuleGroups: changed.map((l) => ({ routeRuleId: l.routeRuleId, groupId: l.groupId, unreleasedWeight: Number(edits[l.routeRuleGroupId]) })),
+        ...audit('update', ''),
+      });
+      setEdits({});
+      done(`Pending weights of ${rule.name} saved.`, null);
+    } catch (err) {
+      done(null, errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section class="rule" aria-label={`Route rule ${rule.name}`} data-rule={rule.name}>
+      <h3>
+        <span class="mono">{rule.name}</span> <Badge tone={statusTone(rule.status === 'active' ? 'up' : rule.status)}>{rule.status}</Badge>{' '}
+        <span class="muted small">{rule.strategy}</span>
+      </h3>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Group</th>
+              <th scope="col">Zone</th>
+              <th scope="col" class="num">
+                Released weight
+              </th>
+              <th scope="col" class="num">
+                Pending weight
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {rule.links.map((l) => {
+              const g = groups.get(l.groupId);
+              const name = g?.name ?? `#${l.groupId}`;
+              return (
+                <tr key={l.routeRuleGroupId} data-group={name}>
+                  <td class="mono">{name}</td>
+                  <td>{g === undefined ? '—' : `${g.regionId} / ${g.zoneId}`}</td>
+                  <td class="num">{l.weight ?? <span class="muted" title="Not released yet: discovery uses 5">— (5)</span>}</td>
+                  <td class="num">
+                    <input
+                      class="weight"
+                      type="number"
+                      min={0}
+                      step={1}
+                      aria-label={`Pending weight of ${name}`}
+                      disabled={!signedIn}
+                      value={edits[l.routeRuleGroupId] ?? String(l.unreleasedWeight ?? '')}
+                      onInput={(e) => setEdits({ ...edits, [l.routeRuleGroupId]: e.currentTarget.value })}
+                    />
+                    {l.unreleasedWeight !== null && l.unreleasedWeight !== l.weight && <Badge tone="warn">pending</Badge>}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+        <div class="actions">
+          <button type="submit" disabled={!signedIn || busy || Object.keys(edits).length === 0}>
+            Save pending weights
+          </button>
+          {pending.length > 0 ? (
+            <ReasonAction
+              label={`Release ${pending.length} weight(s)`}
+              confirmLabel={`Confirm release of ${rule.name}`}
+              run={(reason) =>
+                postJson('/api/management/group/release-route-rule-groups.json', {
+                  routeRuleGroups: pending.map((l) => ({ routeRuleId: l.routeRuleId, groupId: l.groupId })),
+                  ...audit('release', reason),
+                })
+              }
+              done={done}
+            />
+          ) : (
+            <span class="muted small">Nothing pending to release.</span>
+          )}
+        </div>
+      </form>
+    </section>
+  );
+}
+
+function Canary({ serviceId, done }: { serviceId: string; done: (ok: string | null, error: string | null) => void }) {
+  useSubscription(session.subscribe);
+  const [appId, setAppId] = useState('');
+  const [ips, setIps] = useState('');
+  const signedIn = session.signedIn();
+  const list = ips.split(/[\s,]+/).filter(Boolean);
+  return (
+    <section aria-label="Canary IPs">
+      <h2>Canary IPs</h2>
+      <p class="muted small">The canary instances of one application: they match instances by instance id. An empty list clears them.</p>
+      <div class="toolbar">
+        <label>
+          Application id
+          <input value={appId} onInput={(e) => setAppId(e.currentTarget.value)} disabled={!signedIn} />
+        </label>
+        <label class="grow">
+          Canary IPs (comma or space separated)
+          <input value={ips} onInput={(e) => setIps(e.currentTarget.value)} disabled={!signedIn} />
+        </label>
+        <ReasonAction
+          label="Set canary IPs"
+          confirmLabel={`Confirm ${list.length} canary IP(s)`}
+          run={(reason) => {
+            if (appId.trim() === '') return Promise.reject(new Error('Application id is required.'));
+            return postJson('/api/management/canary/update-canary-ips.json', { serviceId, appId: appId.trim(), canaryIps: list, ...audit('update-canary-ips', reason) });
+          }}
+          done={done}
+        />
+      </div>
+    </section>
+  );
+}
+
+export function Routing({ serviceId }: { serviceId: string }) {
+  const data = useLoad(() => loadRouting(serviceId), [serviceId]);
+  const [note, setNote] = useState<{ ok: string | null; error: string | null }>({ ok: null, error: null });
+  const done = (ok: string | null, error: string | null) => {
+    setNote({ ok, error });
+    data.reload();
+  };
+  const d = data.data;
+  return (
+    <div class="routing">
+      <section aria-label="Route rules">
+        <h2>Route rules</h2>
+        <Message error={data.error ?? note.error} ok={note.ok} />
+        {d !== null && d.rules.length === 0 && <p class="muted">No route rules for this service.</p>}
+        {d?.rules.map((r) => <RuleCard key={r.routeRuleId} rule={r} groups={d.groups} done={done} />)}
+      </section>
+      {d !== null && d.groups.size > 0 && (
+        <section aria-label="Groups">
+          <h2>Groups</h2>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Group</th>
+                <th scope="col">App</th>
+                <th scope="col">Zone</th>
+                <th scope="col">Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {[...d.groups.values()].map((g) => (
+                <tr key={g.groupId}>
+                  <td class="mono">{g.name}</td>
+                  <td>{g.appId}</td>
+                  <td>
+                    {g.regionId} / {g.zoneId}
+                  </td>
+                  <td>
+                    <Badge tone={statusTone(g.status === 'active' ? 'up' : g.status)}>{g.status}</Badge>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+      <Canary serviceId={serviceId} done={done} />
+    </div>
+  );
+}
