@@ -53,8 +53,9 @@ export function Log() {
         }}
       >
         <label>
-          Log
+          Log type
           <select
+            aria-label="Log type"
             value={kind}
             onChange={(e) => {
               setKind(e.currentTarget.value);

@@ -139,10 +139,12 @@ export function ServiceView({ serviceId }: { serviceId: string }) {
       )}
       <section aria-label="Instances">
         <h2>Instances</h2>
-        <label class="toolbar">
-          Filter instances
-          <input type="search" value={filter} placeholder="id, ip, zone, status, metadata" onInput={(e) => setFilter(e.currentTarget.value)} />
-        </label>
+        <div class="toolbar">
+          <label class="grow">
+            Filter instances
+            <input type="search" value={filter} placeholder="id, ip, zone, status, metadata" onInput={(e) => setFilter(e.currentTarget.value)} />
+          </label>
+        </div>
         <div class="scroll-x">
           <table class="instances">
             <thead>

@@ -68,7 +68,7 @@ export function Services() {
         </label>
         <label>
           Sort by
-          <select value={sort} onChange={(e) => setSort(e.currentTarget.value as 'name' | 'size')}>
+          <select aria-label="Sort by" value={sort} onChange={(e) => setSort(e.currentTarget.value as 'name' | 'size')}>
             <option value="name">name</option>
             <option value="size">instances</option>
           </select>
