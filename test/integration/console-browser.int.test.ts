@@ -106,8 +106,8 @@ describe.skipIf(!haveBrowser)('console in Chromium', () => {
     await page.getByLabel('Operator name (for the audit log)').fill('alice');
     await page.getByRole('dialog').getByRole('button', { name: 'Sign in' }).click();
     await text(page.locator('.signin'), /Signed in as alice/);
-    expect(await page.evaluate(() => sessionStorage.getItem('artemis.console.token'))).toBe('operator-token-1');
-    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    expect(await page.evaluate("sessionStorage.getItem('artemis.console.token')")).toBe('operator-token-1');
+    expect(await page.evaluate('localStorage.length')).toBe(0);
 
     // pull i2 out by clicking: discovery stops serving it
     await row.getByRole('button', { name: 'Pull out' }).click();
@@ -177,7 +177,7 @@ describe.skipIf(!haveBrowser)('console in Chromium', () => {
       await page.getByRole('heading', { name: 'Cluster' }).waitFor();
       const members = page.locator('table.members tbody tr');
       await waitFor(async () => (await members.allTextContents()).filter((t) => t.includes('alive')).length, { until: (alive: number) => alive === 3, timeoutMs: 10_000 });
-      const ids = await members.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-node')));
+      const ids = await Promise.all((await members.all()).map((r) => r.getAttribute('data-node')));
       expect(ids.sort()).toEqual(['node-0', 'node-1', 'node-2']);
       await shot(page, '07-cluster');
       await page.close();
