@@ -274,11 +274,14 @@ export class ManagementService {
     ];
     requireFields(named);
     const token = str(req, 'token') ?? '';
-    checkLengths([...named, ['token', token]], this.deps.settings.maxFieldLength);
+    const reason = str(req, 'reason') ?? '';
+    checkLengths([...named, ['token', token], ['reason', reason]], this.deps.settings.maxFieldLength);
     const fields = Object.fromEntries(named) as Record<string, string>;
     const row = operationRow({ ...fields, kind: t.kind, operation: fields.operation as string, token });
     const complete = bool(req, 'operationComplete');
-    const log = { table: t.logTable, fields: { ...fields, token, extensions: '{}', complete } };
+    // the log row keeps the operator's reason in its extensions (JSON text), as {"reason": …}
+    const extensions = reason === '' ? '{}' : JSON.stringify({ reason });
+    const log = { table: t.logTable, fields: { ...fields, token, extensions, complete } };
     await this.commit(complete ? { remove: [row], logs: [log] } : { upsert: [row], logs: [log] }, t.failure);
   }
 

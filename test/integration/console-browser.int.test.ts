@@ -150,6 +150,7 @@ describe.skipIf(!haveBrowser)('console in Chromium', () => {
     await page.getByRole('button', { name: 'Apply filters' }).click();
     const log = page.locator('table.log tbody tr').first();
     await text(log, /i2.*pullout.*alice|alice.*pullout|pullout.*alice/);
+    await text(log, /"reason":"drain before the kernel update"/);
     await page.getByLabel('Log type', { exact: true }).selectOption('route-rule-group-logs');
     await text(page.locator('table.log tbody'), /release/);
     await shot(page, '05-log');

@@ -53,6 +53,20 @@ describe('pull-out and pull-in on one node (SQLite)', () => {
     const logs = await postJson(`${b.url}/api/management/log/instance-operation-logs.json`, { instanceId: '10.1.2.3:8080' });
     expect(logs.body.logs.map((l: { complete: boolean }) => l.complete)).toEqual([false, true]);
   });
+
+  it('keeps the reason of an instance or server write in its log row, as extensions {"reason": …}', async () => {
+    const a = await startTestNode();
+    nodes.push(a);
+    await postJson(`${a.url}/api/management/operate-instance.json`, { ...operate(false), reason: 'kernel update' });
+    await postJson(`${a.url}/api/management/operate-instance.json`, operate(true));
+    await postJson(`${a.url}/api/management/operate-server.json`, { serverKey: { regionId: 'SHA', serverId: '10.1.2.3' }, operation: 'pullout', operatorId: 'alice', token: 't', reason: 'rack move' });
+    const instanceLogs = await postJson(`${a.url}/api/management/log/instance-operation-logs.json`, { instanceId: '10.1.2.3:8080' });
+    expect(instanceLogs.body.logs.map((l: { extensions: string }) => JSON.parse(l.extensions))).toEqual([{ reason: 'kernel update' }, {}]);
+    const serverLogs = await postJson(`${a.url}/api/management/log/server-operation-logs.json`, { serverId: '10.1.2.3' });
+    expect(serverLogs.body.logs.map((l: { extensions: string }) => JSON.parse(l.extensions))).toEqual([{ reason: 'rack move' }]);
+    const tooLong = await postJson(`${a.url}/api/management/operate-instance.json`, { ...operate(false), reason: 'x'.repeat(100_000) });
+    expect(tooLong.body.responseStatus.errorCode).toBe('bad-request');
+  });
 });
 
 describe('two nodes sharing one Redis', async () => {

@@ -66,6 +66,7 @@ const operateFields = {
   operationComplete: z.boolean().nullish().describe('false (default) adds the operation (pull-out); true completes it (pull-in).'),
   operatorId: z.string().describe('Who performs the change; required.'),
   token: z.string().nullish().describe('Operator ticket; stored, never checked; defaults to "".'),
+  reason: z.string().nullish().describe('Why (free text); instance and server writes keep it in the log row\'s extensions as {"reason": …}.'),
 };
 const operationLabel = () => z.string().describe('Operation label: any non-blank text, e.g. "pullout"; stored verbatim.');
 
