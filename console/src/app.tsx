@@ -77,8 +77,9 @@ function SignIn() {
         >
           <h2 id="signin-title">Sign in</h2>
           <p class="muted">
-            Paste an access token with the <code>operate</code> scope (the node writes its first admin token to its data
-            directory). It is kept for this browser tab only and sent as <code>Authorization: Bearer</code>.
+            Paste an access token with the <code>operate</code> scope (with management auth on, the node writes its first
+            admin token to its data directory). It is kept for this browser tab only and sent as{' '}
+            <code>Authorization: Bearer</code>.
           </p>
           <label>
             Token

@@ -61,9 +61,9 @@ describe('pull-out and pull-in on one node (SQLite)', () => {
     await postJson(`${a.url}/api/management/operate-instance.json`, operate(true));
     await postJson(`${a.url}/api/management/operate-server.json`, { serverKey: { regionId: 'SHA', serverId: '10.1.2.3' }, operation: 'pullout', operatorId: 'alice', token: 't', reason: 'rack move' });
     const instanceLogs = await postJson(`${a.url}/api/management/log/instance-operation-logs.json`, { instanceId: '10.1.2.3:8080' });
-    expect(instanceLogs.body.logs.map((l: { extensions: string }) => JSON.parse(l.extensions))).toEqual([{ reason: 'kernel update' }, {}]);
+    expect(instanceLogs.body.logs.map((l: { extensions: string }) => JSON.parse(l.extensions) as unknown)).toEqual([{ reason: 'kernel update' }, {}]);
     const serverLogs = await postJson(`${a.url}/api/management/log/server-operation-logs.json`, { serverId: '10.1.2.3' });
-    expect(serverLogs.body.logs.map((l: { extensions: string }) => JSON.parse(l.extensions))).toEqual([{ reason: 'rack move' }]);
+    expect(serverLogs.body.logs.map((l: { extensions: string }) => JSON.parse(l.extensions) as unknown)).toEqual([{ reason: 'rack move' }]);
     const tooLong = await postJson(`${a.url}/api/management/operate-instance.json`, { ...operate(false), reason: 'x'.repeat(100_000) });
     expect(tooLong.body.responseStatus.errorCode).toBe('bad-request');
   });

@@ -94,7 +94,7 @@ export function landingPage(prefix: string, version: string): string {
   const link = (href: string, label: string, note: string) => `<li><a href="${p}${href}">${label}</a> <span>${note}</span></li>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Artemis registry</title>
+<title>Artemis registry</title><link rel="icon" href="data:,">
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1d2430}
 h1{font-size:1.6rem;margin-bottom:.25rem}p.v{color:#5b6575;margin-top:0}li{margin:.5rem 0}span{color:#5b6575}
 a{color:#0b57d0;font-weight:600}a.cta{display:inline-block;margin:1rem 0;padding:.6rem 1.2rem;background:#0b57d0;color:#fff;border-radius:6px;text-decoration:none}</style>
