@@ -32,8 +32,6 @@ const nav = (page: Page, name: string) => page.getByRole('navigation', { name: '
 const card = (page: Page, label: string) => page.locator(`section.card[aria-label="${label}"] .big`);
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
-const audit = { operatorId: 'setup', token: 't' };
-
 describe.skipIf(!haveBrowser)('console in Chromium', () => {
   let browser: Browser;
   let n: RunningNode;
@@ -60,7 +58,7 @@ describe.skipIf(!haveBrowser)('console in Chromium', () => {
     page.on('pageerror', (e) => errors.push(String(e)));
     const writes: Array<{ url: string; authorization: string | undefined }> = [];
     page.on('request', (r) => {
-      if (r.method() === 'POST' && /operate-instance|release-route-rule-groups|update-route-rule-groups/.test(r.url())) writes.push({ url: r.url(), authorization: r.headers()['authorization'] });
+      if (r.method() === 'POST' && /operate-instance|create-route-rule|release-route-rule-groups|update-route-rule-groups/.test(r.url())) writes.push({ url: r.url(), authorization: r.headers()['authorization'] });
     });
 
     // a new user: the node's address, then its link to the console
@@ -80,15 +78,6 @@ describe.skipIf(!haveBrowser)('console in Chromium', () => {
     await postJson(`${n.url}/api/registry/register.json`, { instances: [instance({ serviceId: 'demo.pay', instanceId: 'p1', ip: '10.0.1.1', url: 'http://10.0.1.1:80' })] });
     await text(card(page, 'Services'), /^2$/);
     await shot(page, '02-dashboard');
-
-    // a route rule with pending weights, made through the API
-    const created = await postJson(`${n.url}/api/management/group/create-route-rule.json`, {
-      routeRule: { serviceId: 'demo.order', name: 'release-2024', status: 'active', strategy: 'weighted-round-robin' },
-      groups: ['blue', 'green'].map((name, i) => ({ serviceId: 'demo.order', regionId: 'SHA', zoneId: 'sha-z1', name, appId: '100001', status: 'active', weight: i === 0 ? 90 : 10 })),
-      operation: 'create',
-      ...audit,
-    });
-    expect(created.body.responseStatus.errorCode).toBe('success');
 
     // services list: search, then open one
     await nav(page, 'Services').click();
@@ -122,9 +111,20 @@ describe.skipIf(!haveBrowser)('console in Chromium', () => {
     expect(served).toEqual(['i1']);
     await shot(page, '03-service-pulled-out');
 
-    // route rule: edit a pending weight, save, release both
+    // a route rule with two groups, made in the console: its weights start pending
+    await page.getByRole('button', { name: 'New route rule' }).click();
+    const form = page.getByRole('form', { name: 'New route rule' });
+    await form.getByLabel('Rule name').fill('release-2024');
+    await form.getByLabel('Group application id').fill('100001');
+    await form.getByLabel('Group zone').fill('sha-z1');
+    await form.getByLabel('Groups and weights').fill('blue=90, green=10');
+    await form.getByRole('button', { name: 'Create route rule' }).click();
+    await text(page.locator('.routing .msg'), /Route rule release-2024 created/);
+
+    // edit a pending weight, save, release both
     const rule = page.locator('section[data-rule="release-2024"]');
     await rule.waitFor();
+    await text(rule.locator('tr[data-group="blue"]'), /pending/);
     await page.getByLabel('Pending weight of green').fill('20');
     await rule.getByRole('button', { name: 'Save pending weights' }).click();
     await text(page.locator('.routing .msg'), /Pending weights of release-2024 saved/);
@@ -132,13 +132,15 @@ describe.skipIf(!haveBrowser)('console in Chromium', () => {
     await rule.getByLabel('Reason').fill('blue/green 80/20');
     await rule.getByRole('button', { name: 'Confirm release of release-2024' }).click();
     await text(rule, /Nothing pending to release/);
-    const links = await postJson(`${n.url}/api/management/group/get-route-rule-groups.json`, { routeRuleId: created.body.routeRuleId ?? 1 });
+    const rules = await postJson(`${n.url}/api/management/group/get-route-rules.json`, { serviceId: 'demo.order' });
+    const links = await postJson(`${n.url}/api/management/group/get-route-rule-groups.json`, { routeRuleId: rules.body.routeRules[0].routeRuleId });
     expect((links.body.routeRuleGroups as Array<{ weight: number }>).map((l) => l.weight).sort((a, b) => a - b)).toEqual([20, 90]);
     await shot(page, '04-route-rule-released');
 
     // every write carried the session's token
     expect(writes.map((w) => w.url.replace(/^.*\/api\//, ''))).toEqual([
       'management/operate-instance.json',
+      'management/group/create-route-rule.json',
       'management/group/update-route-rule-groups.json',
       'management/group/release-route-rule-groups.json',
     ]);

@@ -182,7 +182,109 @@ function Canary({ serviceId, done }: { serviceId: string; done: (ok: string | nu
   );
 }
 
-export function Routing({ serviceId }: { serviceId: string }) {
+/** `blue=90, green=10` → [{name, weight}]; throws on a malformed entry. */
+export function parseGroupWeights(text: string): Array<{ name: string; weight: number }> {
+  return text
+    .split(/[\s,;]+/)
+    .filter(Boolean)
+    .map((part) => {
+      const m = /^([^=]+)=(\d+)$/.exec(part);
+      if (m === null) throw new Error(`"${part}" is not group=weight`);
+      return { name: m[1]!, weight: Number(m[2]) };
+    });
+}
+
+function NewRule({ serviceId, regionId, zoneId, done }: { serviceId: string; regionId: string; zoneId: string; done: (ok: string | null, error: string | null) => void }) {
+  useSubscription(session.subscribe);
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState('');
+  const [strategy, setStrategy] = useState('weighted-round-robin');
+  const [appId, setAppId] = useState('');
+  const [zone, setZone] = useState(zoneId);
+  const [weights, setWeights] = useState('');
+  const [busy, setBusy] = useState(false);
+  if (!session.signedIn()) return null;
+  if (!open) {
+    return (
+      <button
+        type="button"
+        onClick={() => {
+          setZone(zoneId);
+          setOpen(true);
+        }}
+      >
+        New route rule
+      </button>
+    );
+  }
+  return (
+    <form
+      class="rule"
+      aria-label="New route rule"
+      onSubmit={(e) => {
+        e.preventDefault();
+        setBusy(true);
+        Promise.resolve()
+          .then(() => {
+            const groups = parseGroupWeights(weights);
+            if (groups.length === 0) throw new Error('Name at least one group, e.g. blue=90, green=10.');
+            return postJson('/api/management/group/create-route-rule.json', {
+              routeRule: { serviceId, name: name.trim(), status: 'active', strategy },
+              groups: groups.map((g) => ({ serviceId, regionId, zoneId: zone.trim(), name: g.name, appId: appId.trim(), status: 'active', weight: g.weight })),
+              ...audit('create', ''),
+            });
+          })
+          .then(
+            () => {
+              setOpen(false);
+              setName('');
+              setWeights('');
+              done(`Route rule ${name.trim()} created; its weights are pending until released.`, null);
+            },
+            (err: unknown) => done(null, errorText(err)),
+          )
+          .finally(() => setBusy(false));
+      }}
+    >
+      <h3>New route rule</h3>
+      <div class="toolbar">
+        <label>
+          Rule name
+          <input required value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        </label>
+        <label>
+          Strategy
+          <select aria-label="Strategy" value={strategy} onChange={(e) => setStrategy(e.currentTarget.value)}>
+            <option value="weighted-round-robin">weighted-round-robin</option>
+            <option value="close-by-visit">close-by-visit</option>
+          </select>
+        </label>
+        <label>
+          Group application id
+          <input required value={appId} onInput={(e) => setAppId(e.currentTarget.value)} />
+        </label>
+        <label>
+          Group zone
+          <input required value={zone} onInput={(e) => setZone(e.currentTarget.value)} />
+        </label>
+        <label class="grow">
+          Groups and weights
+          <input required placeholder="blue=90, green=10" value={weights} onInput={(e) => setWeights(e.currentTarget.value)} />
+        </label>
+      </div>
+      <div class="actions">
+        <button type="submit" class="primary" disabled={busy}>
+          Create route rule
+        </button>
+        <button type="button" onClick={() => setOpen(false)}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function Routing({ serviceId, regionId, zoneId }: { serviceId: string; regionId: string; zoneId: string }) {
   const data = useLoad(() => loadRouting(serviceId), [serviceId]);
   const [note, setNote] = useState<{ ok: string | null; error: string | null }>({ ok: null, error: null });
   const done = (ok: string | null, error: string | null) => {
@@ -197,6 +299,7 @@ export function Routing({ serviceId }: { serviceId: string }) {
         <Message error={data.error ?? note.error} ok={note.ok} />
         {d !== null && d.rules.length === 0 && <p class="muted">No route rules for this service.</p>}
         {d?.rules.map((r) => <RuleCard key={r.routeRuleId} rule={r} groups={d.groups} done={done} />)}
+        <NewRule serviceId={serviceId} regionId={regionId} zoneId={zoneId} done={done} />
       </section>
       {d !== null && d.groups.size > 0 && (
         <section aria-label="Groups">

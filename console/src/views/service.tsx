@@ -242,7 +242,7 @@ export function ServiceView({ serviceId }: { serviceId: string }) {
           </ul>
         </section>
       </div>
-      <Routing serviceId={serviceId} />
+      <Routing serviceId={serviceId} regionId={d?.instances[0]?.regionId ?? 'default'} zoneId={d?.instances[0]?.zoneId ?? 'default'} />
     </div>
   );
 }
