@@ -135,6 +135,10 @@ describe.skipIf(!haveBrowser)('console in Chromium', () => {
     const rules = await postJson(`${n.url}/api/management/group/get-route-rules.json`, { serviceId: 'demo.order' });
     const links = await postJson(`${n.url}/api/management/group/get-route-rule-groups.json`, { routeRuleId: rules.body.routeRules[0].routeRuleId });
     expect((links.body.routeRuleGroups as Array<{ weight: number }>).map((l) => l.weight).sort((a, b) => a - b)).toEqual([20, 90]);
+    // discovery publishes the released weights; the page follows the service's reload push
+    const published = page.locator('[data-published="release-2024"]');
+    await text(published, /blue 90/);
+    await text(published, /green 20/);
     await shot(page, '04-route-rule-released');
 
     // every write carried the session's token

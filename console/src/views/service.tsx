@@ -15,8 +15,15 @@ interface Operations<K> {
   operations: string[];
 }
 
+export interface PublishedRule {
+  routeId: string | null;
+  strategy: string | null;
+  groups: Array<{ groupKey: string | null; weight: number | null; instanceIds: string[] | null }> | null;
+}
+
 interface ServiceData {
   instances: Instance[];
+  routeRules: PublishedRule[];
   instanceOps: Map<string, string[]>;
   serverOps: Map<string, string[]>;
   zoneOps: Map<string, string[]>;
@@ -27,7 +34,7 @@ const lower = (s: string | null | undefined) => (s ?? '').toLowerCase();
 
 async function loadService(serviceId: string): Promise<ServiceData> {
   const [view, inst, servers, zones] = await Promise.all([
-    postJson<{ service: { instances: Instance[] | null } | null }>('/api/management/service.json', { serviceId }),
+    postJson<{ service: { instances: Instance[] | null; routeRules: PublishedRule[] | null } | null }>('/api/management/service.json', { serviceId }),
     getJson<{ allInstanceOperations: Array<{ instanceKey: { instanceId: string; serviceId: string; regionId: string }; operations: string[] }> | null }>(
       '/api/management/all-instance-operations.json',
     ),
@@ -39,6 +46,7 @@ async function loadService(serviceId: string): Promise<ServiceData> {
   const pick = <K,>(list: Array<Operations<K>>, name: (k: K) => string) => new Map(list.map((o) => [name(o.key), o.operations] as const));
   return {
     instances: view.service?.instances ?? [],
+    routeRules: view.service?.routeRules ?? [],
     instanceOps: pick(
       (inst.allInstanceOperations ?? []).filter((o) => lower(o.instanceKey.serviceId) === lower(serviceId)).map((o) => ({ key: o.instanceKey, operations: o.operations })),
       (k) => lower(`${k.regionId}/${k.instanceId}`),
@@ -242,6 +250,25 @@ export function ServiceView({ serviceId }: { serviceId: string }) {
           </ul>
         </section>
       </div>
+      {d !== null && d.routeRules.length > 0 && (
+        <section aria-label="Published route rules">
+          <h2>Published route rules</h2>
+          <p class="muted small">What discovery serves to clients now (released weights, canary IPs).</p>
+          <ul class="plain">
+            {d.routeRules.map((r) => (
+              <li key={r.routeId ?? ''} data-published={r.routeId ?? ''}>
+                <span class="mono">{r.routeId}</span> <span class="muted small">{r.strategy}</span>
+                {(r.groups ?? []).map((g) => (
+                  <Badge key={g.groupKey ?? ''} tone="info">
+                    {g.groupKey ?? '?'} {g.weight ?? '—'}
+                    {g.instanceIds !== null && g.instanceIds.length > 0 ? `: ${g.instanceIds.join(', ')}` : ''}
+                  </Badge>
+                ))}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
       <Routing serviceId={serviceId} regionId={d?.instances[0]?.regionId ?? 'default'} zoneId={d?.instances[0]?.zoneId ?? 'default'} />
     </div>
   );
