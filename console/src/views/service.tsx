@@ -30,6 +30,8 @@ interface ServiceData {
 }
 
 const PULLOUT = 'pullout';
+/** Rows rendered at once in the instance table; a filter narrows larger services. */
+const MAX_ROWS = 500;
 const lower = (s: string | null | undefined) => (s ?? '').toLowerCase();
 
 async function loadService(serviceId: string): Promise<ServiceData> {
@@ -169,7 +171,7 @@ export function ServiceView({ serviceId }: { serviceId: string }) {
               </tr>
             </thead>
             <tbody>
-              {instances.map((i) => {
+              {instances.slice(0, MAX_ROWS).map((i) => {
                 const ops = d?.instanceOps.get(lower(`${i.regionId}/${i.instanceId}`));
                 const out = (ops ?? []).includes(PULLOUT);
                 return (
@@ -207,6 +209,11 @@ export function ServiceView({ serviceId }: { serviceId: string }) {
           </table>
         </div>
         {d !== null && d.instances.length === 0 && <p class="muted">No instances.</p>}
+        {instances.length > MAX_ROWS && (
+          <p class="muted" role="status">
+            Showing {MAX_ROWS} of {instances.length} matching instances; filter to narrow them down.
+          </p>
+        )}
       </section>
       <div class="two">
         <section aria-label="Servers">
