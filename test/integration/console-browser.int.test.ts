@@ -58,7 +58,7 @@ describe.skipIf(!haveBrowser)('console in Chromium', () => {
     page.on('pageerror', (e) => errors.push(String(e)));
     const writes: Array<{ url: string; authorization: string | undefined }> = [];
     page.on('request', (r) => {
-      if (r.method() === 'POST' && /operate-instance|create-route-rule|release-route-rule-groups|update-route-rule-groups/.test(r.url())) writes.push({ url: r.url(), authorization: r.headers()['authorization'] });
+      if (r.method() === 'POST' && /operate-instance|operate-group-operations|create-route-rule|release-route-rule-groups|update-route-rule-groups/.test(r.url())) writes.push({ url: r.url(), authorization: r.headers()['authorization'] });
     });
 
     // a new user: the node's address, then its link to the console
@@ -141,12 +141,22 @@ describe.skipIf(!haveBrowser)('console in Chromium', () => {
     await text(published, /green 20/);
     await shot(page, '04-route-rule-released');
 
+    // a whole group out of traffic
+    const green = page.locator('tr[data-group-row="green"]');
+    await green.getByRole('button', { name: 'Pull out group' }).click();
+    await green.getByLabel('Reason').fill('green misbehaves');
+    await green.getByRole('button', { name: 'Confirm pull-out of group green' }).click();
+    await green.getByRole('button', { name: 'Pull in group' }).waitFor();
+    const groupOps = await postJson(`${n.url}/api/management/group/get-all-group-operations.json`, {});
+    expect(groupOps.body.allGroupOperations).toEqual([{ groupId: expect.any(Number), operations: ['pullout'] }]);
+
     // every write carried the session's token
     expect(writes.map((w) => w.url.replace(/^.*\/api\//, ''))).toEqual([
       'management/operate-instance.json',
       'management/group/create-route-rule.json',
       'management/group/update-route-rule-groups.json',
       'management/group/release-route-rule-groups.json',
+      'management/group/operate-group-operations.json',
     ]);
     for (const w of writes) expect(w.authorization).toBe('Bearer operator-token-1');
 

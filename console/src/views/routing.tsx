@@ -33,12 +33,15 @@ interface Group {
 interface RoutingData {
   rules: Array<RouteRule & { links: Link[] }>;
   groups: Map<number, Group>;
+  /** Active operation labels per group id. */
+  groupOps: Map<number, string[]>;
 }
 
 async function loadRouting(serviceId: string): Promise<RoutingData> {
-  const [rules, groups] = await Promise.all([
+  const [rules, groups, ops] = await Promise.all([
     postJson<{ routeRules: RouteRule[] | null }>('/api/management/group/get-route-rules.json', { serviceId }),
     postJson<{ groups: Group[] | null }>('/api/management/group/get-groups.json', { serviceId }),
+    postJson<{ allGroupOperations: Array<{ groupId: number; operations: string[] }> | null }>('/api/management/group/get-all-group-operations.json', {}),
   ]);
   const withLinks = await Promise.all(
     (rules.routeRules ?? []).map(async (r) => ({
@@ -46,7 +49,11 @@ async function loadRouting(serviceId: string): Promise<RoutingData> {
       links: (await postJson<{ routeRuleGroups: Link[] | null }>('/api/management/group/get-route-rule-groups.json', { routeRuleId: r.routeRuleId })).routeRuleGroups ?? [],
     })),
   );
-  return { rules: withLinks, groups: new Map((groups.groups ?? []).map((g) => [g.groupId, g])) };
+  return {
+    rules: withLinks,
+    groups: new Map((groups.groups ?? []).map((g) => [g.groupId, g])),
+    groupOps: new Map((ops.allGroupOperations ?? []).map((o) => [o.groupId, o.operations])),
+  };
 }
 
 function RuleCard({ rule, groups, done }: { rule: RoutingData['rules'][number]; groups: Map<number, Group>; done: (ok: string | null, error: string | null) => void }) {
@@ -182,6 +189,20 @@ function Canary({ serviceId, done }: { serviceId: string; done: (ok: string | nu
   );
 }
 
+function GroupTraffic({ group, out, done }: { group: Group; out: boolean; done: (ok: string | null, error: string | null) => void }) {
+  const run = (complete: boolean) => (reason: string) =>
+    postJson('/api/management/group/operate-group-operations.json', {
+      groupOperationsList: [{ groupId: group.groupId, operations: ['pullout'] }],
+      operationComplete: complete,
+      ...audit('pullout', reason),
+    });
+  return out ? (
+    <ReasonAction label="Pull in group" confirmLabel={`Confirm pull-in of group ${group.name}`} run={run(true)} done={done} />
+  ) : (
+    <ReasonAction label="Pull out group" danger confirmLabel={`Confirm pull-out of group ${group.name}`} run={run(false)} done={done} />
+  );
+}
+
 /** `blue=90, green=10` → [{name, weight}]; throws on a malformed entry. */
 export function parseGroupWeights(text: string): Array<{ name: string; weight: number }> {
   return text
@@ -311,11 +332,12 @@ export function Routing({ serviceId, regionId, zoneId }: { serviceId: string; re
                 <th scope="col">App</th>
                 <th scope="col">Zone</th>
                 <th scope="col">Status</th>
+                <th scope="col">Traffic</th>
               </tr>
             </thead>
             <tbody>
               {[...d.groups.values()].map((g) => (
-                <tr key={g.groupId}>
+                <tr key={g.groupId} data-group-row={g.name}>
                   <td class="mono">{g.name}</td>
                   <td>{g.appId}</td>
                   <td>
@@ -323,6 +345,10 @@ export function Routing({ serviceId, regionId, zoneId }: { serviceId: string; re
                   </td>
                   <td>
                     <Badge tone={statusTone(g.status === 'active' ? 'up' : g.status)}>{g.status}</Badge>
+                    {(d.groupOps.get(g.groupId) ?? []).length > 0 && <Badge tone="warn">{(d.groupOps.get(g.groupId) ?? []).join(', ')}</Badge>}
+                  </td>
+                  <td>
+                    <GroupTraffic group={g} out={(d.groupOps.get(g.groupId) ?? []).includes('pullout')} done={done} />
                   </td>
                 </tr>
               ))}
