@@ -36,6 +36,8 @@ export interface ClusterManagerDeps {
   resolver?: SeedResolver | undefined;
   /** Called on every member state change (metrics). */
   onEvent?: (event: MembershipEvent) => void;
+  /** This node's management store identity, gossiped to peers. */
+  storeId?: () => string;
 }
 
 /**
@@ -147,6 +149,13 @@ export class ClusterManager implements Lifecycle {
     for (const url of this.staticPeers.peers()) if (!this.poller.has(url)) out.add(url);
     out.delete(this.gossip.selfUrl);
     return [...out];
+  }
+
+  /** Live gossip members (alive or suspect, not shutting down) and the store identity each announces ('' unknown). */
+  memberStores(): Array<{ nodeId: string; url: string; storeId: string }> {
+    return (this.gossip.membership?.others() ?? [])
+      .filter((x) => (x.state === 'alive' || x.state === 'suspect') && x.nodeStatus.status !== 'down')
+      .map((x) => ({ nodeId: x.nodeId, url: x.url, storeId: x.storeId }));
   }
 
   // ---- Java-compatible views ----

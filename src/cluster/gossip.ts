@@ -28,6 +28,8 @@ export interface GossipDeps {
   onEvent?: ((event: MembershipEvent) => void) | undefined;
   /** Called after every merge: the live peers may have changed. */
   onMerged: () => void;
+  /** This node's management store identity, gossiped so that peers can tell a split store ('' while unknown). */
+  storeId?: (() => string) | undefined;
 }
 
 function shuffle<T>(items: T[]): T[] {
@@ -82,7 +84,7 @@ export class Gossip {
   /** Builds this node's table and exchanges it with every seed. */
   async join(nodeId: string): Promise<void> {
     this.table = new Membership(
-      { nodeId, url: this.selfUrl, incarnation: this.deps.clock.now(), heartbeat: 0, state: 'alive', nodeStatus: this.deps.node.status },
+      { nodeId, url: this.selfUrl, incarnation: this.deps.clock.now(), heartbeat: 0, state: 'alive', nodeStatus: this.deps.node.status, storeId: this.storeId },
       this.deps.settings,
     );
     await this.refreshSeeds();
@@ -159,9 +161,13 @@ export class Gossip {
   private refreshSelf(): void {
     const m = this.table;
     if (m === null) return;
-    if (m.self.nodeStatus !== this.deps.node.status || m.self.url !== this.selfUrl) {
-      m.updateSelf({ nodeStatus: this.deps.node.status, url: this.selfUrl });
+    if (m.self.nodeStatus !== this.deps.node.status || m.self.url !== this.selfUrl || m.self.storeId !== this.storeId) {
+      m.updateSelf({ nodeStatus: this.deps.node.status, url: this.selfUrl, storeId: this.storeId });
     }
+  }
+
+  private get storeId(): string {
+    return this.deps.storeId?.() ?? '';
   }
 
   private report(events: MembershipEvent[]): void {

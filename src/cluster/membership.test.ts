@@ -13,7 +13,7 @@ function status(url: string, s: ServiceNodeStatus['status'] = 'up'): ServiceNode
 
 function rec(nodeId: string, incarnation: number, heartbeat: number, state: MemberState = 'alive'): MemberRecord {
   const url = `http://${nodeId}:8080`;
-  return { nodeId, url, incarnation, heartbeat, state, nodeStatus: status(url) };
+  return { nodeId, url, incarnation, heartbeat, state, nodeStatus: status(url), storeId: '' };
 }
 
 const stateOf = (m: Membership, id: string) => m.get(id)?.state;
@@ -123,5 +123,16 @@ describe('Membership', () => {
     expect(m.get('b')).toBeUndefined();
     m.merge([rec('b', 5, 1, 'dead')], 13_004); // a slower peer still gossips it as dead
     expect(m.get('b')).toBeUndefined();
+  });
+
+  it('carries each member\'s store identity, from the record and from later heartbeats', () => {
+    const m = new Membership(rec('a', 1, 0), SETTINGS);
+    expect(readMemberRecord({ ...rec('b', 1, 1), storeId: 'store-1' })?.storeId).toBe('store-1');
+    expect(readMemberRecord({ ...rec('b', 1, 1), storeId: 42 })?.storeId).toBe('');
+    m.merge([{ ...rec('b', 1, 1), storeId: 'store-1' }], 1_000);
+    expect(m.get('b')?.storeId).toBe('store-1');
+    m.merge([{ ...rec('b', 1, 2), storeId: 'store-2' }], 1_100);
+    expect(m.get('b')?.storeId).toBe('store-2');
+    expect(m.records().find((r) => r.nodeId === 'b')?.storeId).toBe('store-2');
   });
 });

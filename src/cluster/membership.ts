@@ -14,6 +14,8 @@ export interface MemberRecord {
   state: MemberState;
   /** The member's own Java-compatible status (starting, up, down) and zone. */
   nodeStatus: ServiceNodeStatus;
+  /** The identity of the member's management store ('' while unknown, or from a build without it). */
+  storeId: string;
 }
 
 /** A record plus what this node observed locally. */
@@ -76,6 +78,7 @@ export function readMemberRecord(value: unknown): MemberRecord | null {
   return {
     nodeId,
     url,
+    storeId: text(r['storeId'], 128) ?? '',
     incarnation: r['incarnation'] as number,
     heartbeat: r['heartbeat'] as number,
     state: state as MemberState,
@@ -113,7 +116,7 @@ export class Membership {
   }
 
   /** Updates this node's own record (status, url); `heartbeat` is raised by `tick`. */
-  updateSelf(patch: Partial<Pick<MemberRecord, 'url' | 'nodeStatus' | 'state'>>): void {
+  updateSelf(patch: Partial<Pick<MemberRecord, 'url' | 'nodeStatus' | 'state' | 'storeId'>>): void {
     this.selfRecord = { ...this.selfRecord, ...patch };
   }
 
@@ -135,7 +138,7 @@ export class Membership {
   records(): MemberRecord[] {
     const out: MemberRecord[] = [this.selfRecord];
     for (const m of this.members.values()) {
-      out.push({ nodeId: m.nodeId, url: m.url, incarnation: m.incarnation, heartbeat: m.heartbeat, state: m.state, nodeStatus: m.nodeStatus });
+      out.push({ nodeId: m.nodeId, url: m.url, incarnation: m.incarnation, heartbeat: m.heartbeat, state: m.state, nodeStatus: m.nodeStatus, storeId: m.storeId });
     }
     return out;
   }
@@ -169,6 +172,7 @@ export class Membership {
         local.state = r.state;
         local.url = r.url;
         local.nodeStatus = r.nodeStatus;
+        local.storeId = r.storeId;
         if (r.heartbeat !== local.heartbeat) local.lastHeardAt = now;
         local.heartbeat = r.heartbeat;
         if (r.state === 'alive' || r.state === 'suspect') {
@@ -180,6 +184,7 @@ export class Membership {
       } else if (r.incarnation === local.incarnation && r.heartbeat > local.heartbeat) {
         local.heartbeat = r.heartbeat;
         local.nodeStatus = r.nodeStatus;
+        local.storeId = r.storeId;
         local.url = r.url;
         if (local.state === 'alive' || local.state === 'suspect') local.lastHeardAt = now;
       }
