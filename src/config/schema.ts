@@ -79,8 +79,12 @@ export const configSchema = z.strictObject({
     .prefault({}),
   store: z
     .strictObject({
-      url: z.string().default('').describe('Management store: empty for SQLite in dataDir, redis://host:port/db for a cluster, or mysql://user:pass@host:port/db for the Java schema.'),
+      url: z.string().default('').describe('Management store: empty for SQLite in dataDir; redis://host:port/db, redis+sentinel://host:port,host:port/<master>[/db] or redis+cluster://host:port,host:port for a cluster; mysql://user:pass@host:port/db for the Java schema.'),
       keyPrefix: z.string().min(1).default('artemis:').describe('Prefix of every Redis key of this cluster.'),
+      timeoutMs: int(50, 600_000).default(2_000).describe('Redis: time allowed for one store command or connection attempt; a store that does not answer within it counts as unavailable, and management writes answer service-unavailable at once until it answers again.'),
+      minReplicas: int(0, 100).default(0).describe('Redis: a management write is acknowledged only once this many replicas have it (WAIT); 0 = once the primary has it.'),
+      replicaTimeoutMs: int(1, 600_000).default(1_000).describe('Redis: how long a management write waits for store.minReplicas replicas before it fails with service-unavailable.'),
+      nodeLocal: z.boolean().default(false).describe('This node keeps management state of its own on purpose: a store that differs from its peers\' is still reported, but does not make the node unready or refuse management writes.'),
     })
     .prefault({}),
   management: z

@@ -20,6 +20,15 @@ export const REQUEST_NULL = RegistryFailures.requestNull;
 export const CANARY_IPS_NULL = 'canaryIps is null';
 export const ZONE_OPERATIONS_EMPTY = 'zoneOperationsList has no operation to apply';
 
+// ---- the management store (every write, before anything else is checked) ----
+
+/** The store cannot be reached: management writes are refused at once, as `service-unavailable`. */
+export const STORE_UNAVAILABLE = 'The management store is unavailable; management writes are refused until it answers again.';
+/** The store of this node is not the one its peers use: a write here would reach only some nodes. */
+export const STORE_DIFFERS = "This node's management store differs from its peers'; management writes are refused, since they would not reach every node (store.nodeLocal allows node-local state).";
+/** A write reached the store's primary but not enough replicas in time (store.minReplicas). */
+export const STORE_UNREPLICATED = 'The management write was not confirmed by enough store replicas; it is not acknowledged.';
+
 // ---- route rules and their groups ----
 
 export const INSERT_ROUTE_RULES_FAILED = 'insert route-rules failed.';

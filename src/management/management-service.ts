@@ -12,7 +12,11 @@ import { ManagementState } from './management-state.js';
 import { bool, checkLengths, list, obj, requireFields, str } from './requests.js';
 import { downTransitions } from './state-diff.js';
 import { canaryBatch } from './canary.js';
-import { OPERATE_ZONE_OPERATIONS_FAILED, UPDATE_CANARY_IPS_FAILED, UPDATE_INSTANCE_FAILED, UPDATE_SERVER_FAILED, REQUEST_NULL, ZONE_OPERATIONS_EMPTY } from './failures.js';
+import {
+  OPERATE_ZONE_OPERATIONS_FAILED, UPDATE_CANARY_IPS_FAILED, UPDATE_INSTANCE_FAILED, UPDATE_SERVER_FAILED, REQUEST_NULL, ZONE_OPERATIONS_EMPTY,
+  STORE_DIFFERS, STORE_UNAVAILABLE, STORE_UNREPLICATED,
+} from './failures.js';
+import { StoreReplicationError, StoreUnavailableError } from '../store/store-errors.js';
 import { loadRecords } from './routing/routing-records.js';
 import { RoutingState } from './routing/routing-state.js';
 
@@ -61,6 +65,12 @@ export interface ManagementDeps {
   onCommitted?: (batch: WriteBatch) => void;
   /** A reload from the store succeeded (after an outage: the store answers again). */
   onLoaded?: () => void;
+  /**
+   * Peers that use another management store than this node (each described, e.g. "node-2 at
+   * http://… uses store <id>"); empty when they all share it or this node is node-local by choice.
+   * While any is listed, management writes are refused.
+   */
+  peersWithOtherStore?: () => string[];
 }
 
 /** What distinguishes instance from server operations: the key object, its fields, log table and failure text. */
@@ -207,21 +217,35 @@ export class ManagementService {
     );
   }
 
-  /** The node-up guard and the null-request check of a write; returns the request object. */
+  /** Refuses a write at once while the store cannot take it everywhere: unreachable, or not the peers' store. */
+  private storeGuard(): void {
+    const availability = this.deps.store.availability();
+    if (!availability.available) throw new ServiceUnavailableError(`${STORE_UNAVAILABLE} ${availability.reason}`.trim());
+    const others = this.deps.peersWithOtherStore?.() ?? [];
+    if (others.length > 0) throw new ServiceUnavailableError(`${STORE_DIFFERS} This node uses store ${this.deps.store.identity()}; ${others.join('; ')}.`);
+  }
+
+  /** The node-up guard, the store guard and the null-request check of a write; returns the request object. */
   request(body: unknown): JsonObject {
     this.guard();
+    this.storeGuard();
     const req = readObject(body, 'request');
     if (req === null) throw new BadRequestError(REQUEST_NULL);
     return req;
   }
 
-  /** Writes a batch atomically, then reloads; a store failure becomes `internal-service-error` with `failure`. */
+  /**
+   * Writes a batch atomically, then reloads. An unreachable store or a write its replicas did not
+   * confirm becomes `service-unavailable`; any other store failure `internal-service-error` with `failure`.
+   */
   async commit(batch: WriteBatch, failure: string): Promise<void> {
     let revision: number;
     try {
       revision = await this.deps.store.write(batch);
     } catch (err) {
       this.deps.onError(err, failure);
+      if (err instanceof StoreReplicationError) throw new ServiceUnavailableError(`${STORE_UNREPLICATED} ${err.message}`);
+      if (err instanceof StoreUnavailableError) throw new ServiceUnavailableError(`${STORE_UNAVAILABLE} ${err.message}`);
       throw new WriteFailed(failure, err);
     }
     this.deps.onCommitted?.(batch);

@@ -3,6 +3,7 @@ import type { TaskScheduler } from '../core/scheduler.js';
 import type { ManagementStore } from './management-store.js';
 import { MysqlStore } from './mysql/mysql-store.js';
 import { RedisStore } from './redis/redis-store.js';
+import { REDIS_SCHEMES } from './redis/redis-url.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import { StoreInputError } from './store-errors.js';
 
@@ -19,7 +20,8 @@ export const SQLITE_FILE_NAME = 'artemis.db';
 export interface StoreSpec {
   /**
    * Empty for SQLite at `<dataDir>/artemis.db`; `sqlite:<path>` (or `sqlite:///abs/path`) for another
-   * SQLite file, `sqlite::memory:` for a private in-memory one; `redis://…` or `rediss://…` for Redis;
+   * SQLite file, `sqlite::memory:` for a private in-memory one; `redis://…` or `rediss://…` for Redis,
+   * `redis+sentinel://h:p,h:p/<master>[/db]` for a Sentinel-watched primary, `redis+cluster://h:p,h:p` for a Redis Cluster;
    * `mysql://user:pass@host:port/db` for the Java registry's MySQL schema (tuning in query parameters).
    * @defaultValue ''
    */
@@ -31,6 +33,21 @@ export interface StoreSpec {
    * @defaultValue 'artemis:'
    */
   keyPrefix?: string;
+  /**
+   * Redis: time allowed for one command and for connecting; a store that does not answer within it counts as unavailable.
+   * @defaultValue 5000
+   */
+  timeoutMs?: number;
+  /**
+   * Redis: replicas that must have a write before it is acknowledged (`WAIT`).
+   * @defaultValue 0
+   */
+  minReplicas?: number;
+  /**
+   * Redis: how long a write waits for `minReplicas` replicas.
+   * @defaultValue 1000
+   */
+  replicaTimeoutMs?: number;
   /** Receives lost connections, failed change polls and what watch listeners throw. */
   onError?: (err: unknown) => void;
   /** Runs the SQLite revision poll and the MySQL change poll (the node's scheduler); by default the store runs its own. */
@@ -57,7 +74,10 @@ export function createStore(spec: StoreSpec): ManagementStore {
   if (url === '') return new SqliteStore(join(spec.dataDir, SQLITE_FILE_NAME), { onError, scheduler });
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
   if (scheme === 'sqlite') return new SqliteStore(sqlitePath(url), { onError, scheduler });
-  if (scheme === 'redis' || scheme === 'rediss') return new RedisStore(url, { keyPrefix: spec.keyPrefix, onError });
+  if (scheme !== undefined && (REDIS_SCHEMES as readonly string[]).includes(scheme)) {
+    const { keyPrefix, timeoutMs, minReplicas, replicaTimeoutMs } = spec;
+    return new RedisStore(url, { keyPrefix, onError, connectTimeoutMs: timeoutMs, commandTimeoutMs: timeoutMs, minReplicas, replicaTimeoutMs });
+  }
   if (scheme === 'mysql') return new MysqlStore(url, { onError, scheduler });
-  throw new StoreInputError(`store.url must be empty, sqlite:<path>, redis://…, rediss://… or mysql://…; got a "${scheme ?? url}" URL.`);
+  throw new StoreInputError(`store.url must be empty, sqlite:<path>, redis://…, rediss://…, redis+sentinel://…, redis+cluster://… or mysql://…; got a "${scheme ?? url}" URL.`);
 }

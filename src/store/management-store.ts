@@ -169,6 +169,27 @@ export interface ManagementStore {
   entityRevision(): Promise<number>;
   /** Closes connections; idempotent. */
   close(): Promise<void>;
+
+  // ---- one store per cluster, and whether it answers (see StoreIdentity, StoreAvailability) ----
+
+  /**
+   * The identity written into the store when it was first initialised (a random UUID), the same
+   * for every node that shares the data. Known once `init()` resolved.
+   * @throws StoreNotInitializedError before that.
+   */
+  identity(): string;
+  /** Whether the store answers, as this adapter last saw it; cheap, no I/O. */
+  availability(): StoreAvailability;
+}
+
+/** What {@link ManagementStore.availability} tells. */
+export interface StoreAvailability {
+  /** False while the store cannot be reached (connection lost, commands failing or timing out). */
+  available: boolean;
+  /** Epoch ms since when it is unavailable; 0 while available. */
+  since: number;
+  /** The last failure seen (no secrets), '' when none. */
+  reason: string;
 }
 
 /** The identity of an operation row: kind, its key fields and operation, lower-cased. */

@@ -1,5 +1,5 @@
 /** What went wrong in a management store, for callers that branch on it. */
-export type StoreErrorCode = 'store-unavailable' | 'store-closed' | 'store-not-initialized' | 'store-invalid-input' | 'store-schema';
+export type StoreErrorCode = 'store-unavailable' | 'store-closed' | 'store-not-initialized' | 'store-invalid-input' | 'store-schema' | 'store-unreplicated';
 
 /** Base of every error a management store raises itself; the driver's error, if any, is the `cause`. */
 export class StoreError extends Error {
@@ -44,5 +44,15 @@ export class StoreInputError extends StoreError {
 export class StoreSchemaError extends StoreError {
   constructor(message: string) {
     super('store-schema', message);
+  }
+}
+
+/**
+ * A write was applied on the primary but not confirmed by as many replicas as required in time:
+ * the caller must treat it as not acknowledged (it may be lost in a failover, or be there).
+ */
+export class StoreReplicationError extends StoreError {
+  constructor(message: string) {
+    super('store-unreplicated', message);
   }
 }

@@ -94,3 +94,10 @@ export async function bumpRevision(conn: PoolConnection, before: MetaState, enti
 }
 
 export const sameFingerprint = (a: Fingerprint, b: Fingerprint): boolean => a.operations === b.operations && a.entities === b.entities;
+
+/** The store's identity: the `store_id` row of `artemis_meta`, written with `fresh` by the first opener. */
+export async function readIdentity(db: Db, fresh: string): Promise<string> {
+  await db.query("INSERT IGNORE INTO artemis_meta (name, value, note) VALUES ('store_id', 0, ?)", [fresh]);
+  const [rows] = await db.query<RowDataPacket[]>("SELECT note FROM artemis_meta WHERE name = 'store_id'");
+  return String(rows[0]?.note ?? '');
+}

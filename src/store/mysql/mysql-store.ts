@@ -10,13 +10,15 @@ import type {
   LogTable,
   ManagementStore,
   OperationRow,
+  StoreAvailability,
   StoreChange,
   WriteBatch,
 } from '../management-store.js';
+import { AvailabilityTracker, newStoreIdentity } from '../store-availability.js';
 import { StoreClosedError, StoreError, StoreInputError, StoreNotInitializedError, StoreUnavailableError } from '../store-errors.js';
 import { checkBatch, checkEntityKind, checkEntityWrites, checkLimit, checkLogTable, checkTime, filterEntries, storedLogFields } from '../store-input.js';
 import { EntityWriter, listEntities } from './mysql-entities.js';
-import { bumpRevision, ensureMeta, readFingerprint, readMeta, sameFingerprint } from './mysql-feed.js';
+import { bumpRevision, ensureMeta, readFingerprint, readIdentity, readMeta, sameFingerprint } from './mysql-feed.js';
 import { appendLog, lastLogId, pruneLogs, queryLogs } from './mysql-logs.js';
 import { applyCanaries, applyOperations, readCanaries, readOperations } from './mysql-operations.js';
 import { prepareSchema } from './mysql-schema-check.js';
@@ -73,6 +75,8 @@ export class MysqlStore implements ManagementStore {
   /** The scheduler of the change poll when none was given. */
   private readonly ownScheduler: Scheduler | undefined;
   private pollFailed = false;
+  private storeId = '';
+  private readonly health = new AvailabilityTracker();
   /** Whether init created the 20 Java tables in an empty database. */
   createdJavaTables = false;
 
@@ -175,6 +179,15 @@ export class MysqlStore implements ManagementStore {
     return this.call('read', async (pool) => (await readMeta(pool)).entityRevision);
   }
 
+  identity(): string {
+    this.ready();
+    return this.storeId;
+  }
+
+  availability(): StoreAvailability {
+    return this.health.get();
+  }
+
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
@@ -200,6 +213,7 @@ export class MysqlStore implements ManagementStore {
     const outcome = await prepareSchema(pool, database);
     this.createdJavaTables = outcome.createdJavaTables;
     await ensureMeta(pool);
+    this.storeId = await readIdentity(pool, newStoreIdentity());
     if (this.closing !== undefined) throw new StoreClosedError(this.kind);
     this.notifier.seen((await readMeta(pool)).revision);
     this.ownScheduler?.start();
@@ -223,10 +237,18 @@ export class MysqlStore implements ManagementStore {
   private async call<T>(what: string, fn: (pool: Pool) => Promise<T>): Promise<T> {
     const pool = this.ready();
     try {
-      return await fn(pool);
+      const result = await fn(pool);
+      this.health.up();
+      return result;
     } catch (err) {
-      throw storeFailure(err, what);
+      throw this.failed(storeFailure(err, what));
     }
+  }
+
+  /** Marks the store unavailable when `err` says the database cannot be reached; returns `err`. */
+  private failed(err: unknown): unknown {
+    if (err instanceof StoreUnavailableError) this.health.down(err.message);
+    return err;
   }
 
   /** Runs `fn` in one transaction, again on a deadlock; anything thrown rolls it back. */
@@ -238,12 +260,13 @@ export class MysqlStore implements ManagementStore {
         await conn.beginTransaction();
         const result = await fn(conn);
         await conn.commit();
+        this.health.up();
         return result;
       } catch (err) {
         await conn?.rollback().catch(() => undefined);
         const errno = (err as { errno?: unknown }).errno;
         if (attempt < ATTEMPTS && typeof errno === 'number' && RETRYABLE.has(errno)) continue;
-        throw storeFailure(err, what);
+        throw this.failed(storeFailure(err, what));
       } finally {
         conn?.release();
       }
@@ -265,6 +288,7 @@ export class MysqlStore implements ManagementStore {
           return bumpRevision(conn, locked, false);
         });
       }
+      this.health.up();
       if (this.pollFailed) {
         this.pollFailed = false;
         this.notifier.resync(revision);
@@ -273,7 +297,7 @@ export class MysqlStore implements ManagementStore {
       }
     } catch (err) {
       this.pollFailed = true;
-      this.onError(storeFailure(err, 'change poll'));
+      this.onError(this.failed(storeFailure(err, 'change poll')));
     }
   }
 

@@ -1,33 +1,69 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { StoreUnavailableError } from '../store-errors.js';
+import type { RedisTarget } from './redis-url.js';
+
+/** A connection to one server, a Sentinel-watched primary, or a Redis Cluster. */
+export type RedisClient = Redis | Cluster;
 
 /** How a {@link RedisStore} connects. */
 export interface RedisConnectionSettings {
   /** Time allowed for `init()` as a whole and for each later connection attempt. */
   connectTimeoutMs: number;
-  /** Reconnection attempts a command waits through before it fails. */
-  maxRetriesPerRequest: number;
+  /** A command without an answer after this long fails (the store then counts as unavailable). */
+  commandTimeoutMs: number;
   /** Shown in `CLIENT LIST`. */
   connectionName: string;
 }
 
+/** Back off up to 2 s: quick to recover from a restart or a failover, gentle on a server that is down. */
+const retryStrategy = (attempt: number): number => Math.min(attempt * 100, 2_000);
 
 /**
- * A connection that does no I/O until `connect()`. A command sent before a lost connection came
- * back is failed rather than sent again: a write batch must not be applied twice (its log rows
- * and revision are not idempotent), and the caller learns the outcome is unknown.
+ * A connection that does no I/O until `connect()`. Commands are never queued while it is down:
+ * they fail at once, so that a management write answers `service-unavailable` without waiting for
+ * a reconnection. A command sent before a lost connection came back is failed rather than sent
+ * again: a write batch must not be applied twice (its log rows and revision are not idempotent),
+ * and the caller learns the outcome is unknown.
  */
-export function createConnection(url: string, settings: RedisConnectionSettings, extra: RedisOptions = {}): Redis {
-  return new Redis(url, {
-    lazyConnect: true,
+export function createConnection(target: RedisTarget, settings: RedisConnectionSettings, extra: RedisOptions = {}): RedisClient {
+  const common: RedisOptions = {
     connectTimeout: settings.connectTimeoutMs,
-    maxRetriesPerRequest: settings.maxRetriesPerRequest,
+    commandTimeout: settings.commandTimeoutMs,
+    maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
-    // Back off up to 2 s: quick to recover from a restart, gentle on a server that is down.
-    retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
     connectionName: settings.connectionName.replace(/[^A-Za-z0-9:._-]/g, '_'),
     ...extra,
-  });
+  };
+  switch (target.mode) {
+    case 'standalone':
+      return new Redis(target.url, { ...common, lazyConnect: true, enableOfflineQueue: false, retryStrategy });
+    case 'sentinel':
+      return new Redis({
+        ...common,
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        retryStrategy,
+        sentinels: target.sentinels,
+        name: target.masterName,
+        db: target.db,
+        username: target.username,
+        password: target.password,
+        sentinelPassword: target.sentinelPassword,
+        sentinelRetryStrategy: retryStrategy,
+        // Subscribes to the sentinels' +switch-master, so a failover is followed at once.
+        failoverDetector: true,
+        ...(target.tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
+      });
+    case 'cluster': {
+      const options: ClusterOptions = {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        clusterRetryStrategy: retryStrategy,
+        redisOptions: { ...common, username: target.username, password: target.password, ...(target.tls ? { tls: {} } : {}) },
+      };
+      return new Cluster(target.nodes, options);
+    }
+  }
 }
 
 /** Resolves as `promise` does, or rejects with {@link StoreUnavailableError} after `ms`. */
@@ -44,7 +80,7 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
 }
 
 /** Ends a connection: a polite QUIT when it is up (bounded), then a hard disconnect in any case. */
-export async function quitQuietly(connection: Redis, ms: number): Promise<void> {
+export async function quitQuietly(connection: RedisClient, ms: number): Promise<void> {
   try {
     if (connection.status === 'ready') await withTimeout(connection.quit(), ms, 'Redis QUIT');
   } catch {

@@ -36,6 +36,8 @@ export interface RedisKeys {
   entityRevision: string;
   /** Layout version. */
   schema: string;
+  /** The store's identity, set once by the first node that opens it. */
+  storeId: string;
   /** Pub/sub channel that carries the revision after each write batch. */
   channel: string;
   /** Stream of one log table; entry ids carry the Redis server time of the write. */
@@ -59,6 +61,7 @@ export function redisKeys(prefix: string): RedisKeys {
     entitySeq: `${prefix}entity-seq`,
     entityRevision: `${prefix}entity-revision`,
     schema: `${prefix}schema`,
+    storeId: `${prefix}store-id`,
     channel: `${prefix}changes`,
     log: (table) => `${prefix}log:${table}`,
     entities: (kind) => `${prefix}entity:${kind}`,

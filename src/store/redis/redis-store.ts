@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { ChangeNotifier } from '../change-notifier.js';
 import {
   LOG_TABLES,
@@ -10,12 +9,15 @@ import {
   type LogTable,
   type ManagementStore,
   type OperationRow,
+  type StoreAvailability,
   type StoreChange,
   type WriteBatch,
 } from '../management-store.js';
-import { StoreClosedError, StoreError, StoreInputError, StoreNotInitializedError, StoreSchemaError, StoreUnavailableError } from '../store-errors.js';
+import { AvailabilityTracker, newStoreIdentity } from '../store-availability.js';
+import { StoreClosedError, StoreError, StoreInputError, StoreNotInitializedError, StoreReplicationError, StoreSchemaError, StoreUnavailableError } from '../store-errors.js';
 import { checkBatch, checkEntityKind, checkLimit, checkLogTable, checkTime, filterEntries, logMatches, storedLogFields } from '../store-input.js';
-import { createConnection, quitQuietly, withTimeout, type RedisConnectionSettings } from './redis-connection.js';
+import { createConnection, quitQuietly, withTimeout, type RedisClient, type RedisConnectionSettings } from './redis-connection.js';
+import { parseRedisUrl, type RedisTarget } from './redis-url.js';
 import { redactStoreUrl } from '../store-url.js';
 import { REDIS_SCHEMA_VERSION, WRITE_SCRIPT, decodeCanary, decodeEntities, decodeLogEntry, decodeOperation, encodeBatch, redisKeys, type RedisKeys } from './redis-layout.js';
 
@@ -55,10 +57,22 @@ export interface RedisStoreOptions {
    */
   connectTimeoutMs?: number;
   /**
-   * Reconnection attempts a command waits through while Redis is down before it fails.
-   * @defaultValue 2
+   * A command without an answer after this long fails, and the store counts as unavailable until
+   * one succeeds again. Commands are never queued while the connection is down: they fail at once.
+   * @defaultValue 5000
    */
-  maxRetriesPerRequest?: number;
+  commandTimeoutMs?: number;
+  /**
+   * A write is acknowledged only once this many replicas have it (`WAIT`); 0 acknowledges it as soon
+   * as the primary applied it.
+   * @defaultValue 0
+   */
+  minReplicas?: number;
+  /**
+   * How long a write waits for `minReplicas` replicas before it fails with StoreReplicationError.
+   * @defaultValue 1000
+   */
+  replicaTimeoutMs?: number;
   /**
    * Receives lost connections and what a watch listener throws.
    * @defaultValue errors are dropped
@@ -72,8 +86,12 @@ const LOG_PAGE = 500;
 /**
  * Management state in Redis, shared by every node that uses the same URL and key prefix. Each write
  * batch is one Lua script (atomic), which ends by publishing the new revision on `<prefix>changes`;
- * a second connection subscribes to it for `watch()`. Durability is Redis's: run it with
- * `appendonly yes` and `appendfsync always` for a write to survive a Redis crash once acknowledged.
+ * a second connection subscribes to it for `watch()`, and after every reconnection (a failover
+ * included) subscribes again and tells listeners to reload. Durability is Redis's: run it with
+ * `appendonly yes` and `appendfsync always` for a write to survive a Redis crash once acknowledged,
+ * and with replicas and `minReplicas` for it to survive the loss of the primary. The URL names one
+ * server, a Sentinel-watched primary or a Redis Cluster (redis-url.ts); on a Cluster every key
+ * shares one hash slot (the prefix is a hash tag), since a batch is one script.
  */
 export class RedisStore implements ManagementStore {
   readonly kind = 'redis';
@@ -82,29 +100,35 @@ export class RedisStore implements ManagementStore {
   private readonly settings: RedisConnectionSettings;
   private readonly onError: (err: unknown) => void;
   private readonly notifier: ChangeNotifier;
-  private client: Redis | undefined;
-  private subscriber: Redis | undefined;
+  private client: RedisClient | undefined;
+  private subscriber: RedisClient | undefined;
   private initializing: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
+  private readonly target: RedisTarget;
+  private readonly minReplicas: number;
+  private readonly replicaTimeoutMs: number;
+  private readonly health = new AvailabilityTracker();
+  private storeId = '';
 
-  /** @param url - `redis://[user:password@]host:port[/db]` or `rediss://…`. */
+  /** @param url - `redis://[user:password@]host:port[/db]`, `rediss://…`, `redis+sentinel://…` or `redis+cluster://…` (see parseRedisUrl). */
   constructor(
     private readonly url: string,
     options: RedisStoreOptions = {},
   ) {
-    let protocol = '';
-    try {
-      protocol = new URL(url).protocol;
-    } catch {
-      // reported below
-    }
-    if (protocol !== 'redis:' && protocol !== 'rediss:') throw new StoreInputError(`Not a Redis URL: ${redactStoreUrl(url)}`);
-    this.keyPrefix = options.keyPrefix ?? 'artemis:';
-    if (this.keyPrefix === '') throw new StoreInputError('The Redis key prefix must not be empty.');
+    this.target = parseRedisUrl(url);
+    const prefix = options.keyPrefix ?? 'artemis:';
+    if (prefix === '') throw new StoreInputError('The Redis key prefix must not be empty.');
+    // On a Redis Cluster a script may touch the keys of one hash slot only: the prefix becomes a hash tag.
+    this.keyPrefix = this.target.mode === 'cluster' && !/\{[^}]+\}/.test(prefix) ? `{${prefix}}` : prefix;
     this.keys = redisKeys(this.keyPrefix);
+    this.minReplicas = options.minReplicas ?? 0;
+    this.replicaTimeoutMs = options.replicaTimeoutMs ?? 1_000;
+    if (!Number.isSafeInteger(this.minReplicas) || this.minReplicas < 0) throw new StoreInputError('minReplicas must be a whole number of at least 0.');
+    const commandTimeoutMs = options.commandTimeoutMs ?? 5_000;
     this.settings = {
       connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
-      maxRetriesPerRequest: options.maxRetriesPerRequest ?? 2,
+      // WAIT blocks for up to replicaTimeoutMs on top of the command itself.
+      commandTimeoutMs: commandTimeoutMs + (this.minReplicas > 0 ? this.replicaTimeoutMs : 0),
       connectionName: `${this.keyPrefix}store`,
     };
     this.onError = options.onError ?? (() => undefined);
@@ -124,8 +148,26 @@ export class RedisStore implements ManagementStore {
     this.ready();
     checkBatch(batch);
     const { keys, args } = encodeBatch(this.keys, batch);
-    const revision = Number(await this.call('write', (c) => c.eval(WRITE_SCRIPT, keys.length, ...keys, ...args)));
+    if (this.minReplicas === 0) {
+      const revision = Number(await this.call('write', (c) => c.eval(WRITE_SCRIPT, keys.length, ...keys, ...args)));
+      this.notifier.changed(revision);
+      return revision;
+    }
+    // The script and WAIT in one pipeline: on one connection (on a Cluster, to the node of the
+    // keys' slot), so WAIT counts the replicas that have this batch.
+    const results = await this.call('write', (c) =>
+      c.pipeline().eval(WRITE_SCRIPT, keys.length, ...keys, ...args).call('WAIT', String(this.minReplicas), String(this.replicaTimeoutMs)).exec(),
+    );
+    const [[scriptErr, reply] = [null, null], [waitErr, acked] = [null, null]] = results ?? [];
+    if (scriptErr !== null) throw this.failed(new StoreUnavailableError(`Redis write failed: ${scriptErr.message}`, { cause: scriptErr }));
+    const revision = Number(reply);
     this.notifier.changed(revision);
+    if (waitErr !== null || Number(acked) < this.minReplicas) {
+      const got = waitErr === null ? `${Number(acked)} of them confirmed it` : `WAIT failed: ${waitErr.message}`;
+      throw new StoreReplicationError(
+        `The write (revision ${revision}) reached the Redis primary, but store.minReplicas is ${this.minReplicas} and ${got} within ${this.replicaTimeoutMs} ms: it may be lost if the primary fails.`,
+      );
+    }
     return revision;
   }
 
@@ -207,14 +249,24 @@ export class RedisStore implements ManagementStore {
     return Number((await this.call('read', (c) => c.get(this.keys.entityRevision))) ?? 0);
   }
 
+  identity(): string {
+    this.ready();
+    return this.storeId;
+  }
+
+  availability(): StoreAvailability {
+    return this.health.get();
+  }
+
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
   }
 
   private async connect(): Promise<void> {
-    const client = createConnection(this.url, this.settings);
-    const subscriber = createConnection(this.url, { ...this.settings, connectionName: `${this.keyPrefix}subscriber` }, { autoResubscribe: false });
+    const client = createConnection(this.target, this.settings);
+    const subscriber = createConnection(this.target, { ...this.settings, connectionName: `${this.keyPrefix}subscriber` }, { autoResubscribe: false });
+    this.trackAvailability(client);
     this.reportLoss(client);
     this.reportLoss(subscriber);
     subscriber.on('message', (channel: string, message: string) => {
@@ -234,7 +286,7 @@ export class RedisStore implements ManagementStore {
     subscriber.on('ready', () => void this.resubscribe(subscriber));
   }
 
-  private async handshake(client: Redis, subscriber: Redis): Promise<void> {
+  private async handshake(client: RedisClient, subscriber: RedisClient): Promise<void> {
     await Promise.all([client.connect(), subscriber.connect()]);
     await subscriber.subscribe(this.keys.channel);
     await client.set(this.keys.schema, String(REDIS_SCHEMA_VERSION), 'NX');
@@ -242,11 +294,26 @@ export class RedisStore implements ManagementStore {
     if (version !== REDIS_SCHEMA_VERSION) {
       throw new StoreSchemaError(`Keys under ${this.keyPrefix} have layout version ${version}; this build uses ${REDIS_SCHEMA_VERSION}.`);
     }
+    await client.set(this.keys.storeId, newStoreIdentity(), 'NX');
+    this.storeId = String(await client.get(this.keys.storeId));
     this.notifier.seen(Number((await client.get(this.keys.revision)) ?? 0));
   }
 
+  /** The main connection decides availability: lost → unavailable; ready again → available. */
+  private trackAvailability(connection: RedisClient): void {
+    let lastError = '';
+    connection.on('error', (err: Error) => {
+      lastError = err.message;
+      if (connection.status !== 'ready' && this.closing === undefined) this.health.down(`Redis at ${redactStoreUrl(this.url)} is unreachable: ${lastError}`);
+    });
+    connection.on('close', () => {
+      if (this.closing === undefined) this.health.down(`Lost the connection to Redis at ${redactStoreUrl(this.url)}${lastError === '' ? '' : `: ${lastError}`}`);
+    });
+    connection.on('ready', () => this.health.up());
+  }
+
   /** After a reconnection: subscribe again, then tell listeners that they may have missed changes. */
-  private async resubscribe(subscriber: Redis): Promise<void> {
+  private async resubscribe(subscriber: RedisClient): Promise<void> {
     if (this.subscriber !== subscriber || this.closing !== undefined) return;
     try {
       await subscriber.subscribe(this.keys.channel);
@@ -259,7 +326,7 @@ export class RedisStore implements ManagementStore {
   }
 
   /** Reports the first error after each successful connection, not every failed reconnection attempt. */
-  private reportLoss(connection: Redis): void {
+  private reportLoss(connection: RedisClient): void {
     let healthy = false;
     connection.on('ready', () => {
       healthy = true;
@@ -274,26 +341,35 @@ export class RedisStore implements ManagementStore {
   private async shutdown(): Promise<void> {
     this.notifier.clear();
     await this.initializing?.catch(() => undefined);
-    const connections = [this.client, this.subscriber].filter((c): c is Redis => c !== undefined);
+    const connections = [this.client, this.subscriber].filter((c): c is RedisClient => c !== undefined);
     this.client = undefined;
     this.subscriber = undefined;
     await Promise.all(connections.map((c) => quitQuietly(c, 1_000)));
   }
 
-  private ready(): Redis {
+  private ready(): RedisClient {
     if (this.closing !== undefined) throw new StoreClosedError(this.kind);
     if (this.client === undefined) throw new StoreNotInitializedError(this.kind);
     return this.client;
   }
 
-  /** Runs one command; a driver failure becomes {@link StoreUnavailableError}. */
-  private async call<T>(what: string, fn: (client: Redis) => Promise<T>): Promise<T> {
+  /** Runs one command; a driver failure becomes {@link StoreUnavailableError} and marks the store unavailable. */
+  private async call<T>(what: string, fn: (client: RedisClient) => Promise<T>): Promise<T> {
     const client = this.ready();
     try {
-      return await fn(client);
+      const result = await fn(client);
+      if (client.status === 'ready') this.health.up();
+      return result;
     } catch (err) {
       if (err instanceof StoreError) throw err;
-      throw new StoreUnavailableError(`Redis ${what} failed: ${(err as Error).message}`, { cause: err });
+      throw this.failed(new StoreUnavailableError(`Redis ${what} failed: ${(err as Error).message}`, { cause: err }));
     }
+  }
+
+  /** Marks the store unavailable, unless the failure is a script's own (the server answered). */
+  private failed(err: StoreUnavailableError): StoreUnavailableError {
+    const cause = err.cause as { name?: unknown } | undefined;
+    if (cause?.name !== 'ReplyError') this.health.down(err.message);
+    return err;
   }
 }

@@ -62,6 +62,10 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE entity_seq (kind TEXT PRIMARY KEY, last_id INTEGER NOT NULL);
   INSERT OR IGNORE INTO meta (name, value) VALUES ('entity_revision', 0);
   `,
+  // 3: the store's identity (one row, written once by readIdentity).
+  `
+  CREATE TABLE store_identity (id TEXT NOT NULL);
+  `,
 ];
 
 /** The schema version this build writes. */
@@ -84,4 +88,10 @@ export function migrate(db: Database): void {
     if (row === undefined) db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(SCHEMA_VERSION);
     else db.prepare('UPDATE schema_version SET version = ?').run(SCHEMA_VERSION);
   }).immediate();
+}
+
+/** The store's identity: the one row of `store_identity`, written with `fresh` by the first opener. */
+export function readIdentity(db: Database, fresh: string): string {
+  db.prepare('INSERT INTO store_identity (id) SELECT ? WHERE NOT EXISTS (SELECT 1 FROM store_identity)').run(fresh);
+  return (db.prepare('SELECT id FROM store_identity LIMIT 1').get() as { id: string }).id;
 }

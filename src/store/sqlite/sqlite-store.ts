@@ -4,11 +4,12 @@ import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { Scheduler, type TaskScheduler } from '../../core/scheduler.js';
 import { ChangeNotifier } from '../change-notifier.js';
-import type { CanaryRow, EntityKind, EntityRecord, LogFilter, LogRecord, LogTable, ManagementStore, OperationRow, StoreChange, WriteBatch } from '../management-store.js';
+import type { CanaryRow, EntityKind, EntityRecord, LogFilter, LogRecord, LogTable, ManagementStore, OperationRow, StoreAvailability, StoreChange, WriteBatch } from '../management-store.js';
+import { AvailabilityTracker, newStoreIdentity } from '../store-availability.js';
 import { StoreClosedError, StoreError, StoreInputError, StoreNotInitializedError, StoreUnavailableError } from '../store-errors.js';
 import { checkLimit, checkLogTable, checkTime, filterEntries, foldCase } from '../store-input.js';
 import { FOLD_FUNCTION } from './sqlite-logs.js';
-import { migrate } from './sqlite-schema.js';
+import { migrate, readIdentity } from './sqlite-schema.js';
 import { SqliteTables } from './sqlite-tables.js';
 
 /** Tuning of a {@link SqliteStore}. */
@@ -75,6 +76,8 @@ export class SqliteStore implements ManagementStore {
   private closing: Promise<void> | undefined;
   /** The scheduler of the revision poll when none was given. */
   private readonly ownScheduler: Scheduler | undefined;
+  private storeId = '';
+  private readonly health = new AvailabilityTracker();
 
   /**
    * @param path - the database file (its folder is created at init), or `':memory:'` for a private in-memory database.
@@ -150,6 +153,15 @@ export class SqliteStore implements ManagementStore {
     return this.call('read', (tables) => tables.entityRevision());
   }
 
+  identity(): string {
+    this.ready();
+    return this.storeId;
+  }
+
+  availability(): StoreAvailability {
+    return this.health.get();
+  }
+
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
@@ -164,6 +176,7 @@ export class SqliteStore implements ManagementStore {
       db.pragma('synchronous = FULL');
       db.function(FOLD_FUNCTION, { deterministic: true }, (v: unknown) => (typeof v === 'string' ? foldCase(v) : v));
       migrate(db);
+      this.storeId = readIdentity(db, newStoreIdentity());
       this.tables = new SqliteTables(db);
       this.db = db;
     } catch (err) {
@@ -198,8 +211,11 @@ export class SqliteStore implements ManagementStore {
       const tables = this.ready();
       try {
         resolve(fn(tables));
+        this.health.up();
       } catch (err) {
-        throw storeFailure(err, what);
+        const failure = storeFailure(err, what);
+        if (failure instanceof StoreUnavailableError) this.health.down(failure.message);
+        throw failure;
       }
     });
   }
