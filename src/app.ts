@@ -12,6 +12,7 @@ import { DiscoveryService } from './discovery/discovery-service.js';
 import { createManagement, type ManagementModule } from './management/index.js';
 import { createClusterParts } from './node/cluster-parts.js';
 import { HttpServer } from './node/http-server.js';
+import { StoreHealth } from './node/store-health.js';
 import { createRegistryCore } from './node/registry-core.js';
 import { ChangeBus } from './registry/change-bus.js';
 import type { RegistryRepository } from './registry/registry-repository.js';
@@ -85,7 +86,7 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
   const { tables, repository, state, limiters, clientLimiter, registry } = createRegistryCore(config, { clock, logger, metrics, bus, scheduler });
 
   const nodeId = () => effectiveNodeId(config, server.port);
-  const { peerHttp, cluster, transport } = createClusterParts(config, { ...overrides, state, clock, scheduler, logger, metrics, nodeId });
+  const { peerHttp, cluster, transport } = createClusterParts(config, { ...overrides, state, clock, scheduler, logger, metrics, nodeId, storeId: () => storeHealth.identity() });
   const replication = createReplication({
     settings: config.replication, regionId: config.regionId, maxInstancesPerRequest: config.limits.maxInstancesPerRequest,
     registry, repository, bus, clock, logger, scheduler, metricsRegistry: metrics.registry,
@@ -105,13 +106,17 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
   const outages = new StoreOutageLog(logger, () => store.kind, () => clock.now());
   const store = overrides.store ?? createStore({
     url: config.store.url, dataDir: config.dataDir, keyPrefix: config.store.keyPrefix, scheduler,
+    timeoutMs: config.store.timeoutMs, minReplicas: config.store.minReplicas, replicaTimeoutMs: config.store.replicaTimeoutMs,
     onError: (err) => {
       logger.warn(errorFields(err), 'management store trouble');
       if (err instanceof StoreUnavailableError) outages.failed(err, 'store');
     },
   });
+  const storeHealth = new StoreHealth({
+    store, members: () => cluster.memberStores(), nodeLocal: config.store.nodeLocal, logger, metrics, scheduler, checkIntervalMs: 1_000,
+  });
   const management = createManagement({
-    store, repository, bus, clock, scheduler, discovery, node: () => state.status,
+    store, repository, bus, clock, scheduler, discovery, node: () => state.status, peersWithOtherStore: () => storeHealth.writeBlockers(),
     settings: { ...config.management, maxFieldLength: config.limits.maxFieldLength },
     groupLimiter: limiters.group,
     onError: (err, what) => {
@@ -140,6 +145,7 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
     config, logger, metrics, tracing, configOrigins: overrides.configOrigins ?? new Map(),
     version: VERSION, registry, clientLimiter, limiters, leaseTables: tables, repository, state, discovery, cluster, replication, management, store, websocket,
     readiness: () => readiness,
+    storeHealth,
     listenPort: () => server.port,
   });
   const server = new HttpServer({

@@ -27,6 +27,8 @@ export interface ManagementModuleDeps {
   onError: (err: unknown, what: string) => void;
   onCommitted?: ManagementDeps['onCommitted'];
   onLoaded?: ManagementDeps['onLoaded'];
+  /** Peers on another management store (see ManagementDeps.peersWithOtherStore). */
+  peersWithOtherStore?: () => string[];
 }
 
 export interface ManagementModule extends Lifecycle {

@@ -20,6 +20,8 @@ export interface ClusterPartsDeps {
   peerFilter?: PeerLinkFilter | undefined;
   seedResolver?: SeedResolver | undefined;
   replicationTransport?: ReplicationTransport | undefined;
+  /** This node's management store identity, gossiped to peers. */
+  storeId?: () => string;
 }
 
 /** Calls to peers (secret, link filter), the membership with its metrics, and the replication transport over the same link rules. */
@@ -34,7 +36,7 @@ export function createClusterParts(config: Config, deps: ClusterPartsDeps) {
   });
   const cluster = new ClusterManager({
     settings: config.cluster, node: deps.state, clock: deps.clock, scheduler: deps.scheduler, http: peerHttp, logger: deps.logger,
-    nodeId: deps.nodeId, resolver: deps.seedResolver, onEvent: (e) => changes.inc({ to: e.to }),
+    nodeId: deps.nodeId, resolver: deps.seedResolver, onEvent: (e) => changes.inc({ to: e.to }), storeId: deps.storeId,
   });
   new Gauge({
     name: 'artemis_cluster_members',

@@ -1,5 +1,6 @@
 import { describe } from 'vitest';
 import { entityCases } from './contract/entities.contract.js';
+import { identityCases } from './contract/identity.contract.js';
 import { logCases } from './contract/logs.contract.js';
 import { atomicityCases, canaryCases, operationCases } from './contract/operations.contract.js';
 import { useStore, type StoreFactory } from './contract/harness.js';
@@ -28,5 +29,6 @@ export function describeManagementStore(name: string, factory: StoreFactory): vo
     logCases(harness);
     watchCases(harness);
     lifecycleCases(harness);
+    identityCases(harness);
   });
 }

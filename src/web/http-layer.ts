@@ -29,6 +29,7 @@ import { opsEndpoints, swaggerAssetEndpoints, type Readiness } from './api/ops.j
 import { registryEndpoints } from './api/registry.js';
 import { replicationEndpoints } from './api/replication.js';
 import { statusEndpoints } from './api/status.js';
+import { storeStatusEndpoints, type StoreStatusView } from './api/store-status.js';
 import type { ApiRouter } from './api-router.js';
 import { withAccessLog } from './access-log.js';
 import { createDirectPath, DIRECT_OPERATIONS } from './direct-path.js';
@@ -57,6 +58,8 @@ export interface HttpLayerDeps {
   store: ManagementStore;
   websocket: WebSocketLayer;
   readiness: () => Readiness;
+  /** The management store check: its status endpoint, and why a started node is not ready. */
+  storeHealth: { status(): StoreStatusView; notReadyReason(): string | null };
   listenPort: () => number;
 }
 
@@ -96,7 +99,11 @@ export function createHttpLayer(deps: HttpLayerDeps): HttpLayer {
     limits,
   );
   const openApi = () => openApiDocument({ version: deps.version, contextPath: config.contextPath, endpoints: router.endpoints });
-  router.mount(opsEndpoints({ readiness: deps.readiness, metrics, openApi, connections: () => websocket.gateway.connections() }), limits);
+  router.mount(storeStatusEndpoints({ status: () => deps.storeHealth.status() }), limits);
+  router.mount(
+    opsEndpoints({ readiness: deps.readiness, notReadyReason: () => deps.storeHealth.notReadyReason(), metrics, openApi, connections: () => websocket.gateway.connections() }),
+    limits,
+  );
   router.mount(swaggerAssetEndpoints(), limits);
   router.mount(consoleEndpoints({ version: deps.version }), limits);
 

@@ -3,8 +3,12 @@ import type { NodeOverrides } from '../../src/app.js';
 import { startTestNode, type ConfigFlags, type RunningNode } from './node.js';
 import { getJson } from './node.js';
 
-/** Fast gossip and repair settings so cluster tests finish in seconds. */
+/**
+ * Fast gossip and repair settings so cluster tests finish in seconds. Each node keeps its own
+ * SQLite store, on purpose (store.nodeLocal); tests of shared management state give a store.url.
+ */
 export const FAST_CLUSTER: ConfigFlags = {
+  'store.nodeLocal': true,
   'cluster.gossipIntervalMs': 100,
   'cluster.gossipTimeoutMs': 300,
   'cluster.suspectAfterMs': 600,

@@ -27,6 +27,8 @@ const TIMING = [
   'replication.batchDelayMs=5',
   'replication.antiEntropyIntervalMs=500',
   'discovery.coalesceMs=0',
+  // every process keeps its own SQLite store, on purpose
+  'store.nodeLocal=true',
 ];
 
 interface Proc {

@@ -9,6 +9,8 @@ export type Readiness = 'starting' | 'ready' | 'stopping';
 
 export interface OpsEndpointsDeps {
   readiness: () => Readiness;
+  /** Why a started node is not ready after all (its management store differs from its peers'), or null. */
+  notReadyReason?: () => string | null;
   metrics: NodeMetrics;
   openApi: () => object;
   connections: () => { registry: number; discovery: number };
@@ -63,9 +65,13 @@ export function opsEndpoints(deps: OpsEndpointsDeps): Endpoint[] {
       response: ReadyResponse,
       responseDescription: 'Node is ready.',
       responseExample: { status: 'ready' },
-      extraResponses: { '503': { description: 'Node is starting or stopping.', schema: ReadyResponse, example: { status: 'starting' } } },
+      extraResponses: {
+        '503': { description: "Node is starting or stopping, or its management store differs from its peers' (not-ready, with the reason).", schema: ReadyResponse, example: { status: 'starting' } },
+      },
       handle: () => {
         const r = deps.readiness();
+        const reason = r === 'ready' ? (deps.notReadyReason?.() ?? null) : null;
+        if (reason !== null) return wire({ status: 'not-ready', reason }, 503);
         return wire({ status: r }, r === 'ready' ? 200 : 503);
       },
     },

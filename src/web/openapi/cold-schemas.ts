@@ -81,7 +81,12 @@ export const ConnectionsResponse = named(
 export const HealthResponse = named('HealthResponse', z.object({ status: z.enum(['ok']).describe('Always "ok".') }).describe('Liveness.'));
 export const ReadyResponse = named(
   'ReadyResponse',
-  z.object({ status: z.enum(['ready', 'starting', 'stopping']).describe('Readiness state.') }).describe('Readiness.'),
+  z
+    .object({
+      status: z.enum(['ready', 'starting', 'stopping', 'not-ready']).describe('Readiness state; not-ready: started, but its management store differs from its peers\'.'),
+      reason: z.string().optional().describe('Why the node is not ready (not-ready only).'),
+    })
+    .describe('Readiness.'),
 );
 export const OpenApiDocument = named('OpenApiDocument', z.object({}).loose().describe('An OpenAPI 3.1 document.'));
 

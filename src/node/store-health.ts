@@ -1,0 +1,117 @@
+import { Gauge } from 'prom-client';
+import type { TaskScheduler } from '../core/scheduler.js';
+import type { ManagementStore } from '../store/management-store.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { NodeMetrics } from '../telemetry/metrics.js';
+import type { MemberStore, StoreStatusView } from '../web/api/store-status.js';
+
+
+export interface StoreHealthDeps {
+  store: ManagementStore;
+  /** Live gossip members and their store identities. */
+  members: () => MemberStore[];
+  nodeLocal: boolean;
+  logger: Logger;
+  metrics: NodeMetrics;
+  scheduler: TaskScheduler;
+  /** How often outages and split stores are checked for their log lines. */
+  checkIntervalMs: number;
+}
+
+/**
+ * One management state per cluster, checked: this node's store identity against the ones its
+ * live peers gossip, and whether the store answers. A peer on another store makes the node
+ * unready and refuses management writes (unless store.nodeLocal); an unreachable store refuses
+ * management writes only, since registry and discovery go on from memory. Both show in
+ * `/api/status/store.json`, in the metrics `artemis_store_available` and
+ * `artemis_store_peers_on_other_store`, and in a log line when they change.
+ */
+export class StoreHealth {
+  private loggedAvailable = true;
+  private loggedSplit = '';
+
+  constructor(private readonly deps: StoreHealthDeps) {
+    const health = this;
+    new Gauge({
+      name: 'artemis_store_available',
+      help: '1 while the management store answers, 0 during an outage (management writes are refused).',
+      registers: [deps.metrics.registry],
+      collect() {
+        this.set(deps.store.availability().available ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'artemis_store_peers_on_other_store',
+      help: 'Live peers that announce another management store than this node (not ready while above 0, unless store.nodeLocal).',
+      registers: [deps.metrics.registry],
+      collect() {
+        this.set(health.peersOnOtherStore().length);
+      },
+    });
+    deps.scheduler.add({ name: 'store.health', intervalMs: deps.checkIntervalMs, run: () => this.check() });
+  }
+
+  /** This node's store identity, '' until the store is open. */
+  identity(): string {
+    try {
+      return this.deps.store.identity();
+    } catch {
+      return '';
+    }
+  }
+
+  /** Live peers whose announced store differs from this node's (peers that announce none are left out). */
+  peersOnOtherStore(): MemberStore[] {
+    const own = this.identity();
+    if (own === '') return [];
+    return this.deps.members().filter((m) => m.storeId !== '' && m.storeId !== own);
+  }
+
+  /** The peers on another store, described, when they should stop management writes (empty with store.nodeLocal). */
+  writeBlockers(): string[] {
+    if (this.deps.nodeLocal) return [];
+    return this.peersOnOtherStore().map((m) => `${m.nodeId} at ${m.url} uses store ${m.storeId}`);
+  }
+
+  /** Why the node should not report ready, or null. */
+  notReadyReason(): string | null {
+    const others = this.writeBlockers();
+    if (others.length === 0) return null;
+    return `management store ${this.identity()} differs from the peers': ${others.join('; ')} (set store.nodeLocal to run with node-local management state)`;
+  }
+
+  status(): StoreStatusView {
+    const own = this.identity();
+    const a = this.deps.store.availability();
+    const notReadyReason = this.notReadyReason();
+    return {
+      kind: this.deps.store.kind,
+      storeId: own,
+      available: a.available,
+      unavailableSince: a.since,
+      lastError: a.reason,
+      nodeLocal: this.deps.nodeLocal,
+      acceptsWrites: a.available && notReadyReason === null,
+      notReadyReason,
+      peers: this.deps.members().map((m) => ({ ...m, sameStore: m.storeId === own })),
+    };
+  }
+
+  /** Logs a change of availability or of the peers on another store. */
+  check(): void {
+    const a = this.deps.store.availability();
+    if (a.available !== this.loggedAvailable) {
+      this.loggedAvailable = a.available;
+      if (a.available) this.deps.logger.info({ store: this.deps.store.kind }, 'management store available again');
+      else this.deps.logger.warn({ store: this.deps.store.kind, reason: a.reason, since: a.since }, 'management store unavailable: management writes are refused, registry and discovery go on from memory');
+    }
+    const others = this.peersOnOtherStore();
+    const split = others.map((m) => `${m.nodeId}=${m.storeId}`).sort().join(',');
+    if (split !== this.loggedSplit) {
+      this.loggedSplit = split;
+      const fields = { storeId: this.identity(), nodeLocal: this.deps.nodeLocal, peers: others };
+      if (split === '') this.deps.logger.info(fields, 'management store shared with every live peer');
+      else this.deps.logger.warn(fields, this.deps.nodeLocal ? 'peers use another management store (node-local by store.nodeLocal)' : 'peers use another management store: not ready, management writes refused');
+    }
+  }
+}
