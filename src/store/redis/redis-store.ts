@@ -102,6 +102,11 @@ export class RedisStore implements ManagementStore {
   private readonly notifier: ChangeNotifier;
   private client: RedisClient | undefined;
   private subscriber: RedisClient | undefined;
+  /**
+   * With minReplicas > 0, the connection of writes: WAIT blocks the connection it is sent on until
+   * the replicas answer, so reads (and the availability they show) must not queue behind it.
+   */
+  private writer: RedisClient | undefined;
   private initializing: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private readonly target: RedisTarget;
@@ -124,11 +129,9 @@ export class RedisStore implements ManagementStore {
     this.minReplicas = options.minReplicas ?? 0;
     this.replicaTimeoutMs = options.replicaTimeoutMs ?? 1_000;
     if (!Number.isSafeInteger(this.minReplicas) || this.minReplicas < 0) throw new StoreInputError('minReplicas must be a whole number of at least 0.');
-    const commandTimeoutMs = options.commandTimeoutMs ?? 5_000;
     this.settings = {
       connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
-      // WAIT blocks for up to replicaTimeoutMs on top of the command itself.
-      commandTimeoutMs: commandTimeoutMs + (this.minReplicas > 0 ? this.replicaTimeoutMs : 0),
+      commandTimeoutMs: options.commandTimeoutMs ?? 5_000,
       connectionName: `${this.keyPrefix}store`,
     };
     this.onError = options.onError ?? (() => undefined);
@@ -155,8 +158,10 @@ export class RedisStore implements ManagementStore {
     }
     // The script and WAIT in one pipeline: on one connection (on a Cluster, to the node of the
     // keys' slot), so WAIT counts the replicas that have this batch.
-    const results = await this.call('write', (c) =>
-      c.pipeline().eval(WRITE_SCRIPT, keys.length, ...keys, ...args).call('WAIT', String(this.minReplicas), String(this.replicaTimeoutMs)).exec(),
+    const results = await this.call(
+      'write',
+      (c) => c.pipeline().eval(WRITE_SCRIPT, keys.length, ...keys, ...args).call('WAIT', String(this.minReplicas), String(this.replicaTimeoutMs)).exec(),
+      this.writer,
     );
     const [[scriptErr, reply] = [null, null], [waitErr, acked] = [null, null]] = results ?? [];
     if (scriptErr !== null) throw this.failed(new StoreUnavailableError(`Redis write failed: ${scriptErr.message}`, { cause: scriptErr }));
@@ -266,23 +271,35 @@ export class RedisStore implements ManagementStore {
   private async connect(): Promise<void> {
     const client = createConnection(this.target, this.settings);
     const subscriber = createConnection(this.target, { ...this.settings, connectionName: `${this.keyPrefix}subscriber` }, { autoResubscribe: false });
+    // WAIT blocks for up to replicaTimeoutMs on top of the command itself.
+    const writer =
+      this.minReplicas === 0
+        ? undefined
+        : createConnection(this.target, { ...this.settings, commandTimeoutMs: this.settings.commandTimeoutMs + this.replicaTimeoutMs, connectionName: `${this.keyPrefix}writer` });
     this.trackAvailability(client);
+    if (writer !== undefined) this.reportLoss(writer);
     this.reportLoss(client);
     this.reportLoss(subscriber);
     subscriber.on('message', (channel: string, message: string) => {
       if (channel === this.keys.channel) this.notifier.changed(Number(message));
     });
     try {
-      await withTimeout(this.handshake(client, subscriber), this.settings.connectTimeoutMs, `Connecting to Redis at ${redactStoreUrl(this.url)}`);
+      await withTimeout(
+        Promise.all([this.handshake(client, subscriber), writer?.connect()]),
+        this.settings.connectTimeoutMs,
+        `Connecting to Redis at ${redactStoreUrl(this.url)}`,
+      );
       if (this.closing !== undefined) throw new StoreClosedError(this.kind);
     } catch (err) {
       client.disconnect();
       subscriber.disconnect();
+      writer?.disconnect();
       if (err instanceof StoreError) throw err;
       throw new StoreUnavailableError(`Redis at ${redactStoreUrl(this.url)} is unreachable: ${(err as Error).message}`, { cause: err });
     }
     this.client = client;
     this.subscriber = subscriber;
+    this.writer = writer;
     subscriber.on('ready', () => void this.resubscribe(subscriber));
   }
 
@@ -341,9 +358,10 @@ export class RedisStore implements ManagementStore {
   private async shutdown(): Promise<void> {
     this.notifier.clear();
     await this.initializing?.catch(() => undefined);
-    const connections = [this.client, this.subscriber].filter((c): c is RedisClient => c !== undefined);
+    const connections = [this.client, this.subscriber, this.writer].filter((c): c is RedisClient => c !== undefined);
     this.client = undefined;
     this.subscriber = undefined;
+    this.writer = undefined;
     await Promise.all(connections.map((c) => quitQuietly(c, 1_000)));
   }
 
@@ -353,9 +371,10 @@ export class RedisStore implements ManagementStore {
     return this.client;
   }
 
-  /** Runs one command; a driver failure becomes {@link StoreUnavailableError} and marks the store unavailable. */
-  private async call<T>(what: string, fn: (client: RedisClient) => Promise<T>): Promise<T> {
-    const client = this.ready();
+  /** Runs one command (on `connection`, by default the main one); a driver failure becomes {@link StoreUnavailableError} and marks the store unavailable. */
+  private async call<T>(what: string, fn: (client: RedisClient) => Promise<T>, connection?: RedisClient): Promise<T> {
+    const client = connection ?? this.ready();
+    this.ready();
     try {
       const result = await fn(client);
       if (client.status === 'ready') this.health.up();

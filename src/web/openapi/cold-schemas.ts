@@ -103,6 +103,7 @@ const ClusterMember = named(
       heartbeat: int64('Raised by the member every gossip round.'),
       state: z.enum(MEMBER_STATES).describe('Membership state as the sender sees it.'),
       nodeStatus: component('ServiceNodeStatus'),
+      storeId: z.string().optional().describe("Identity of the member's management store ('' while unknown); peers on another store make a node not ready."),
     })
     .describe('One member as gossiped between nodes.'),
 );
