@@ -7,10 +7,17 @@
 #   --dry-run    print the node commands and exit; nothing is built or started
 #   -- ...       extra flags for every node, e.g. -- --log-level debug --set registry.lease.ttlMs=30000
 #
+# Management state is shared: unless ARTEMIS_STORE_URL names a store, start.sh starts a local
+# redis-server (append-only, fsync always; data in CLUSTER_DATA_DIR/redis) on CLUSTER_REDIS_PORT
+# (6380), or uses the Redis already answering there, and gives it to every node.
+# CLUSTER_STORE=node-local gives each node its own SQLite store instead (store.nodeLocal: a
+# pull-out then reaches only the node it was made on).
+#
 # Environment: CLUSTER_HOST (127.0.0.1), CLUSTER_BASE_PORT (8081), CLUSTER_RUN_DIR (cluster/run:
 # pid files and logs), CLUSTER_DATA_DIR (cluster/data: one directory per node),
-# CLUSTER_WAIT_SECONDS (30: how long to wait for every node's /health). ARTEMIS_* variables
-# reach every node as configuration, e.g. ARTEMIS_CLUSTER_SECRET.
+# CLUSTER_WAIT_SECONDS (30: how long to wait for every node's /health), CLUSTER_REDIS_PORT
+# (6380), CLUSTER_STORE (redis or node-local). ARTEMIS_* variables reach every node as
+# configuration, e.g. ARTEMIS_CLUSTER_SECRET or ARTEMIS_STORE_URL.
 # Stop the cluster with cluster/stop.sh.
 set -euo pipefail
 
@@ -53,6 +60,8 @@ base_port=${CLUSTER_BASE_PORT:-8081}
 run_dir=${CLUSTER_RUN_DIR:-cluster/run}
 data_root=${CLUSTER_DATA_DIR:-cluster/data}
 wait_seconds=${CLUSTER_WAIT_SECONDS:-30}
+redis_port=${CLUSTER_REDIS_PORT:-6380}
+store_mode=${CLUSTER_STORE:-redis}
 main=dist/src/cli/main.js
 
 if ((nodes < 1 || base_port < 1 || base_port + nodes - 1 > 65535)); then
@@ -62,6 +71,23 @@ fi
 
 url_of() { echo "http://$host:$((base_port + $1 - 1))"; }
 
+# Which management store the nodes share (flags of every node), and whether start.sh runs its Redis.
+store_args=()
+start_redis=false
+given_store=false
+for arg in ${extra[@]+"${extra[@]}"}; do [[ $arg == --store || $arg == --store=* ]] && given_store=true; done
+if [[ -n ${ARTEMIS_STORE_URL:-} ]] || $given_store; then
+  : # every node reads the store from the environment or from the extra flags
+elif [[ $store_mode == node-local ]]; then
+  store_args=(--set store.nodeLocal=true)
+elif [[ $store_mode == redis ]]; then
+  store_args=(--store "redis://$host:$redis_port/0")
+  start_redis=true
+else
+  echo "start.sh: CLUSTER_STORE must be redis or node-local, not $store_mode" >&2
+  exit 2
+fi
+
 seeds=$(url_of 1)
 for ((i = 2; i <= nodes; i++)); do seeds+=",$(url_of "$i")"; done
 
@@ -70,7 +96,7 @@ node_args() {
   local port=$((base_port + $1 - 1))
   printf '%s\n' server --host "$host" --port "$port" --node-id "node-$1" \
     --advertise-url "$(url_of "$1")" --seeds "$seeds" --data-dir "$data_root/node-$1" \
-    ${extra[@]+"${extra[@]}"}
+    ${store_args[@]+"${store_args[@]}"} ${extra[@]+"${extra[@]}"}
 }
 
 if $dry_run; then
@@ -106,6 +132,42 @@ fi
 if [[ ! -f $main ]]; then
   echo "start.sh: $main not found; run without --no-build" >&2
   exit 1
+fi
+
+# Whether a Redis answers PING on $host:$redis_port.
+redis_answers() {
+  if command -v redis-cli >/dev/null; then
+    [[ $(redis-cli -h "$host" -p "$redis_port" ping 2>/dev/null) == PONG ]]
+  else
+    node -e '
+      const s = require("node:net").connect(Number(process.argv[2]), process.argv[1], () => s.write("PING\r\n"));
+      s.setTimeout(1000, () => process.exit(1)).on("error", () => process.exit(1));
+      s.on("data", (d) => process.exit(String(d).startsWith("+PONG") ? 0 : 1));
+    ' "$host" "$redis_port"
+  fi
+}
+
+if $start_redis; then
+  if redis_answers; then
+    echo "management store: the Redis already answering on $host:$redis_port"
+  elif ! command -v redis-server >/dev/null; then
+    echo "start.sh: the nodes share a Redis management store, but redis-server is not installed." >&2
+    echo "  Install it (apt-get install redis-server), name a store (ARTEMIS_STORE_URL=redis://host:6379/0)," >&2
+    echo "  or give every node a store of its own (CLUSTER_STORE=node-local)." >&2
+    exit 1
+  else
+    mkdir -p "$data_root/redis"
+    redis_dir=$(cd "$data_root/redis" && pwd)
+    abs_run=$(cd "$run_dir" && pwd)
+    redis-server --port "$redis_port" --bind "$host" --dir "$redis_dir" --appendonly yes --appendfsync always --save '' \
+      --daemonize yes --pidfile "$abs_run/redis.pid" --logfile "$abs_run/redis.log"
+    for _ in $(seq 1 50); do redis_answers && break; sleep 0.1; done
+    if ! redis_answers; then
+      echo "start.sh: redis-server did not answer on $host:$redis_port; see $run_dir/redis.log" >&2
+      exit 1
+    fi
+    echo "management store: redis-server on $host:$redis_port (pid $(<"$abs_run/redis.pid"), data in $data_root/redis)"
+  fi
 fi
 
 for ((i = 1; i <= nodes; i++)); do

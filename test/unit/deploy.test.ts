@@ -619,6 +619,16 @@ describe.runIf(mustRender)('k8s/ rendered with kubectl kustomize', () => {
     const config = renderedPodConfig(docs, 'artemis-0', 's3cret');
     expect(config.nodeUrl).toBe(`http://artemis-0.artemis-headless.team-a.svc.cluster.local:${config.port}`);
     expect(config.cluster.seeds).toEqual([`dns://artemis-headless.team-a.svc.cluster.local:${config.port}`]);
+    // one pod has no peer to share a store with: SQLite in its volume
+    expect(config.store.url).toBe('');
+  });
+
+  it('base: every pod takes the one management store of the Secret artemis-store', () => {
+    const c = stsOf(rendered()[K8S_BASE]!).spec.template.spec.containers[0] as Obj;
+    const store = (c.env as Obj[]).filter((e) => e.name === envNameOf(['store', 'url']));
+    expect(store.map((e) => e.valueFrom?.secretKeyRef)).toEqual([{ name: 'artemis-store', key: 'url' }]);
+    const sentinel = 'redis+sentinel://s1:26379,s2:26379/mymaster/0';
+    expect(renderedPodConfig(rendered()[K8S_BASE]!, 'artemis-2', sentinel).store).toMatchObject({ url: sentinel, nodeLocal: false });
   });
 
   it('production: three pods spread over zones, the management store from the Secret artemis-store, a larger volume', () => {
@@ -630,6 +640,7 @@ describe.runIf(mustRender)('k8s/ rendered with kubectl kustomize', () => {
     const store = (c.env as Obj[]).find((e) => e.name === envNameOf(['store', 'url'])) as Obj;
     expect(store.valueFrom.secretKeyRef).toEqual({ name: 'artemis-store', key: 'url' });
     expect(renderedPodConfig(docs, 'artemis-1', 'redis://redis.team-a:6379/0').store.url).toBe('redis://redis.team-a:6379/0');
+    expect((c.env as Obj[]).filter((e) => e.name === envNameOf(['store', 'url']))).toHaveLength(1);
     expect((c.env as Obj[]).filter((e) => e.name === 'NODE_OPTIONS')).toHaveLength(1);
     expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('10Gi');
     expect(docs.find((d) => d.kind === 'PodDisruptionBudget')?.spec.maxUnavailable).toBe(1);
@@ -645,8 +656,8 @@ if (!mustRender) {
 // ---------------------------------------------------------------------------------------------
 // cluster/
 
-function dryRun(args: string[]): string[][] {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CLUSTER_')));
+function dryRun(args: string[], extraEnv: Record<string, string> = {}): string[][] {
+  const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CLUSTER_') && !k.startsWith('ARTEMIS_'))), ...extraEnv };
   const res = spawnSync('bash', [join(root, 'cluster/start.sh'), '--dry-run', ...args], { encoding: 'utf8', env, timeout: 20_000 });
   expect(res.stderr).toBe('');
   expect(res.status).toBe(0);
@@ -678,8 +689,20 @@ describe('cluster/', () => {
 
   it('start.sh starts the same three nodes as the config files', () => {
     const configs = dryRun([]).map((args) => serverConfig(args));
-    const pick = (c: Config) => ({ host: c.host, port: c.port, nodeId: c.nodeId, nodeUrl: c.nodeUrl, seeds: c.cluster.seeds, dataDir: c.dataDir });
+    const pick = (c: Config) => ({ host: c.host, port: c.port, nodeId: c.nodeId, nodeUrl: c.nodeUrl, seeds: c.cluster.seeds, dataDir: c.dataDir, store: c.store.url });
     expect(configs.map(pick)).toEqual(fileConfigs().map(pick));
+  });
+
+  it('start.sh gives every node one shared Redis store by default, the one ARTEMIS_STORE_URL names, or node-local stores on request', () => {
+    const stores = (env: Record<string, string> = {}) => dryRun([], env).map((args) => serverConfig(args, { env })).map((c) => [c.store.url, c.store.nodeLocal]);
+    expect(stores()).toEqual(Array(3).fill(['redis://127.0.0.1:6380/0', false]));
+    expect(stores({ CLUSTER_REDIS_PORT: '7000' })).toEqual(Array(3).fill(['redis://127.0.0.1:7000/0', false]));
+    const sentinel = 'redis+sentinel://127.0.0.1:26379,127.0.0.1:26380/artemis';
+    expect(stores({ ARTEMIS_STORE_URL: sentinel })).toEqual(Array(3).fill([sentinel, false]));
+    expect(stores({ CLUSTER_STORE: 'node-local' })).toEqual(Array(3).fill(['', true]));
+    const start = read('cluster/start.sh');
+    expect(start).toContain('redis-server --port "$redis_port"');
+    expect(read('cluster/stop.sh')).toContain('redis.pid');
   });
 
   it('start.sh starts N nodes on consecutive ports and passes extra flags to each', () => {
