@@ -4,7 +4,7 @@ import { waitFor } from '../helpers/wait.js';
 import type { StoreChange } from '../../src/store/management-store.js';
 import { describeManagementStore } from '../../src/store/management-store.contract.js';
 import { RedisStore } from '../../src/store/redis/redis-store.js';
-import { StoreSchemaError, StoreUnavailableError } from '../../src/store/store-errors.js';
+import { StoreReplicationError, StoreSchemaError, StoreUnavailableError } from '../../src/store/store-errors.js';
 import { deleteKeysWithPrefix, redisUrlForTests, stopTestRedis, testRedisClient, uniqueKeyPrefix } from '../helpers/redis.js';
 
 const url = await redisUrlForTests();
@@ -103,6 +103,23 @@ if (url === undefined) {
       }
     });
 
+    it('fails a write that fewer than minReplicas replicas confirm within replicaTimeoutMs, with the reason', async () => {
+      const keyPrefix = prefix();
+      const store = new RedisStore(redisUrl, { keyPrefix, minReplicas: 5, replicaTimeoutMs: 50 });
+      await store.init();
+      try {
+        const failure = await store.write({ upsert: [{ kind: 'group', regionId: '', serviceId: '', instanceId: '', serverId: '', zoneId: '', groupId: 'g', operation: 'o', operatorId: 'a', token: 't' }] }).catch((e: unknown) => e);
+        expect(failure).toBeInstanceOf(StoreReplicationError);
+        expect((failure as Error).message).toMatch(/store\.minReplicas is 5 and \d of them confirmed it within 50 ms/);
+        // the primary has it: the write is unacknowledged, not undone
+        expect(await store.operations()).toHaveLength(1);
+        expect(store.availability().available).toBe(true);
+      } finally {
+        await store.close();
+        await deleteKeysWithPrefix(redisUrl, keyPrefix);
+      }
+    });
+
     it('refuses keys written with another layout version', async () => {
       const keyPrefix = prefix();
       const admin = testRedisClient(redisUrl);
@@ -127,7 +144,7 @@ if (url === undefined) {
           canary: [{ serviceId: 's', appId: 'a', regionId: 'r', ips: [] }],
           logs: [{ table: 'route-rule', fields: { name: 'n' } }],
         });
-        const suffixes = ['canaries', 'log-seq', 'log:route-rule', 'operations', 'revision', 'schema'];
+        const suffixes = ['canaries', 'log-seq', 'log:route-rule', 'operations', 'revision', 'schema', 'store-id'];
         expect(await deleteKeysWithPrefix(redisUrl, keyPrefix)).toBe(suffixes.length);
       } finally {
         await store.close();
