@@ -31,7 +31,7 @@ export class StoreHealth {
   private loggedSplit = '';
 
   constructor(private readonly deps: StoreHealthDeps) {
-    const health = this;
+    const onOtherStore = () => this.peersOnOtherStore().length;
     new Gauge({
       name: 'artemis_store_available',
       help: '1 while the management store answers, 0 during an outage (management writes are refused).',
@@ -45,7 +45,7 @@ export class StoreHealth {
       help: 'Live peers that announce another management store than this node (not ready while above 0, unless store.nodeLocal).',
       registers: [deps.metrics.registry],
       collect() {
-        this.set(health.peersOnOtherStore().length);
+        this.set(onOtherStore());
       },
     });
     deps.scheduler.add({ name: 'store.health', intervalMs: deps.checkIntervalMs, run: () => this.check() });

@@ -28,7 +28,7 @@ async function open(keyPrefix: string): Promise<RedisStore> {
 
 describeManagementStore('redis cluster', async () => {
   const keyPrefix = `artemis-cluster-test:${++count}:`;
-  return { store: await open(keyPrefix), openPeer: () => open(keyPrefix), cleanup: async () => undefined };
+  return { store: await open(keyPrefix), openPeer: () => open(keyPrefix), cleanup: () => Promise.resolve() };
 });
 
 describe('RedisStore on a Redis Cluster', () => {

@@ -626,7 +626,7 @@ describe.runIf(mustRender)('k8s/ rendered with kubectl kustomize', () => {
   it('base: every pod takes the one management store of the Secret artemis-store', () => {
     const c = stsOf(rendered()[K8S_BASE]!).spec.template.spec.containers[0] as Obj;
     const store = (c.env as Obj[]).filter((e) => e.name === envNameOf(['store', 'url']));
-    expect(store.map((e) => e.valueFrom?.secretKeyRef)).toEqual([{ name: 'artemis-store', key: 'url' }]);
+    expect(store.map((e) => e.valueFrom?.secretKeyRef as unknown)).toEqual([{ name: 'artemis-store', key: 'url' }]);
     const sentinel = 'redis+sentinel://s1:26379,s2:26379/mymaster/0';
     expect(renderedPodConfig(rendered()[K8S_BASE]!, 'artemis-2', sentinel).store).toMatchObject({ url: sentinel, nodeLocal: false });
   });
