@@ -12,9 +12,11 @@ import { waitFor } from '../helpers/wait.js';
  * Redis high availability with real processes: a primary, two replicas and three sentinels
  * (redis-server and redis-server --sentinel on spare ports). Two nodes share the store through
  * the sentinels and acknowledge a management write only once a replica has it
- * (store.minReplicas = 1). The primary is SIGKILLed during 1,000 pull-outs, each retried until it
- * is acknowledged, as an operator's tool would: afterwards every acknowledged write is in the
- * promoted primary, and both nodes show exactly what the store holds.
+ * (store.minReplicas = 1); a third only watches. The primary is SIGKILLed during 1,000 pull-outs,
+ * each retried until it is acknowledged, as an operator's tool would: afterwards every
+ * acknowledged write is in the promoted primary, and every node shows exactly what the store
+ * holds. The periodic full reload is off, so the watching node learns of writes only through
+ * the change feed, which must have subscribed again on the promoted primary.
  */
 
 const WRITES = 1_000;
@@ -49,8 +51,9 @@ describe('a Sentinel failover during management writes', () => {
     const set: SentinelSet = await startSentinelSet(dir, { replicaCount: 2, downAfterMs: 1_000 });
     const setUpMs = Date.now() - t0;
     cleanups.push(() => set.stop());
-    const nodes: RunningNode[] = await startCluster(2, {
+    const nodes: RunningNode[] = await startCluster(3, {
       'store.url': set.url,
+      'management.refreshIntervalMs': 3_600_000,
       'store.nodeLocal': false,
       'store.minReplicas': 1,
       'store.replicaTimeoutMs': 1_000,
@@ -60,6 +63,8 @@ describe('a Sentinel failover during management writes', () => {
     const before = await set.currentPrimary();
     expect(before.port).toBe(set.primary.port);
 
+    const writers = nodes.slice(0, 2);
+    const observer = nodes[2] as RunningNode;
     const writesStarted = Date.now();
     const acknowledged = new Set<number>();
     const refusals = new Map<string, number>();
@@ -69,7 +74,7 @@ describe('a Sentinel failover during management writes', () => {
     const deadline = Date.now() + 25_000;
     const worker = async () => {
       for (let i = next++; i < WRITES; i = next++) {
-        const url = (nodes[i % nodes.length] as RunningNode).url;
+        const url = (writers[i % writers.length] as RunningNode).url;
         for (;;) {
           const sentAt = Date.now();
           const res = await postJson(`${url}/api/management/operate-instance.json`, operate(i));
@@ -112,5 +117,8 @@ describe('a Sentinel failover during management writes', () => {
     for (const n of nodes) {
       await waitFor(() => nodeView(n.url), { until: (view) => JSON.stringify(view) === JSON.stringify(stored), message: `${n.url} to show the store's ${stored.length} operations`, timeoutMs: 10_000, intervalMs: 100 });
     }
+    // one more write after the failover reaches the watching node through the change feed
+    expect((await postJson(`${(writers[0] as RunningNode).url}/api/management/operate-instance.json`, operate(WRITES))).body.responseStatus.status).toBe('success');
+    await waitFor(async () => (await nodeView(observer.url)).includes(`i-${WRITES}`), { message: 'the watching node to see the write made after the failover', timeoutMs: 5_000 });
   }, 60_000);
 });
