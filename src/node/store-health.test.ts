@@ -42,8 +42,8 @@ describe('StoreHealth', () => {
     expect(h.notReadyReason()).toMatch(/^management store [0-9a-f-]{36} differs from the peers': n2 at http:\/\/n2 uses store other-store/);
     expect(h.status()).toMatchObject({ acceptsWrites: false, peers: [{ nodeId: 'n2', sameStore: false }] });
     expect(await metrics.text()).toMatch(/^artemis_store_peers_on_other_store 1$/m);
-    h.check();
-    h.check();
+    await h.check();
+    await h.check();
     expect(lines).toEqual([['warn', 'peers use another management store: not ready, management writes refused']]);
 
     const local = await health(other, true);

@@ -97,8 +97,13 @@ export class StoreHealth {
     };
   }
 
-  /** Logs a change of availability or of the peers on another store. */
-  check(): void {
+  /**
+   * Logs a change of availability or of the peers on another store. While the store is
+   * unavailable, it is asked for its revision once a round, so that an outage ends as soon as the
+   * store answers, also when nothing else asks it (a hung server whose connection stayed open).
+   */
+  async check(): Promise<void> {
+    if (!this.deps.store.availability().available) await this.deps.store.revision().catch(() => undefined);
     const a = this.deps.store.availability();
     if (a.available !== this.loggedAvailable) {
       this.loggedAvailable = a.available;

@@ -45,7 +45,7 @@ describe('a Redis store outage', () => {
     const port = await freePort();
     let redis: RedisServerProcess = await startRedisServer(dir, port);
     cleanups.push(() => redis.kill());
-    const node: RunningNode = await startTestNode({ 'store.url': redis.url, 'store.timeoutMs': 300, 'discovery.coalesceMs': 0 });
+    const node: RunningNode = await startTestNode({ 'store.url': redis.url, 'store.timeoutMs': 300, 'discovery.coalesceMs': 0, 'management.refreshIntervalMs': 3_600_000 });
     cleanups.push(() => node.stop());
     const { url } = node;
 
@@ -85,5 +85,23 @@ describe('a Redis store outage', () => {
     expect((await postJson(`${url}/api/management/operate-instance.json`, operate('b', true))).body.responseStatus.status).toBe('success');
     expect((await postJson(`${url}/api/management/operate-instance.json`, operate('c', false))).body.responseStatus.status).toBe('success');
     expect(await lookupIds(url, 'demo.outage')).toEqual(['a', 'b']);
+
+    // A server that hangs (SIGSTOP) rather than closing: a read times out after store.timeoutMs,
+    // writes are refused at once from then on, and the outage ends by itself once the store
+    // answers (the periodic reload is off, and no write is left pending to announce itself).
+    redis.child.kill('SIGSTOP');
+    try {
+      const first = await postJson(`${url}/api/management/log/instance-operation-logs.json`, { instanceId: 'a' });
+      expect(first.body.responseStatus.status).toBe('fail');
+      expect((await storeStatus(url)).available).toBe(false);
+      const next = await postJson(`${url}/api/management/operate-instance.json`, operate('a', false));
+      expect(next.body.responseStatus).toMatchObject({ status: 'fail', errorCode: 'service-unavailable' });
+      expect(await lookupIds(url, 'demo.outage')).toEqual(['a', 'b']);
+    } finally {
+      redis.child.kill('SIGCONT');
+    }
+    await waitFor(async () => (await storeStatus(url)).available || undefined, { message: 'the store to answer again after SIGCONT', timeoutMs: 10_000 });
+    expect((await postJson(`${url}/api/management/operate-instance.json`, operate('a', false))).body.responseStatus.status).toBe('success');
+    expect(await lookupIds(url, 'demo.outage')).toEqual(['b']);
   }, 40_000);
 });
