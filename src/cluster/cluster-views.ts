@@ -17,6 +17,8 @@ export interface MemberView {
   heartbeat: number | null;
   /** Milliseconds since the member was last heard from; null for this node and static peers. */
   silentMs: number | null;
+  /** The management store the member announces ('' unknown); null for static peers. */
+  storeId: string | null;
 }
 
 /** What the views read: this node, the gossip table, the static peers and their polled status. */
@@ -81,14 +83,14 @@ export function memberViews(src: ClusterViewSource, now: number): MemberView[] {
     {
       nodeId: self?.nodeId ?? null, url: src.selfUrl, source: 'self', state: self?.state ?? 'alive', status: status.status,
       regionId: status.node.zone.regionId, zoneId: status.node.zone.zoneId,
-      incarnation: self?.incarnation ?? null, heartbeat: self?.heartbeat ?? null, silentMs: null,
+      incarnation: self?.incarnation ?? null, heartbeat: self?.heartbeat ?? null, silentMs: null, storeId: self?.storeId ?? null,
     },
   ];
   for (const x of src.membership?.others() ?? []) {
     out.push({
       nodeId: x.nodeId, url: x.url, source: 'gossip', state: x.state, status: x.nodeStatus.status,
       regionId: x.nodeStatus.node.zone.regionId, zoneId: x.nodeStatus.node.zone.zoneId,
-      incarnation: x.incarnation, heartbeat: x.heartbeat, silentMs: Math.max(0, now - x.lastHeardAt),
+      incarnation: x.incarnation, heartbeat: x.heartbeat, silentMs: Math.max(0, now - x.lastHeardAt), storeId: x.storeId,
     });
   }
   for (const url of src.staticPeers.peers()) {
@@ -96,7 +98,7 @@ export function memberViews(src: ClusterViewSource, now: number): MemberView[] {
     out.push({
       nodeId: null, url, source: 'static', state: polled === null ? 'unknown' : 'polled', status: polled?.status ?? 'unknown',
       regionId: polled?.node.zone.regionId ?? null, zoneId: polled?.node.zone.zoneId ?? null,
-      incarnation: null, heartbeat: null, silentMs: null,
+      incarnation: null, heartbeat: null, silentMs: null, storeId: null,
     });
   }
   return out;

@@ -120,6 +120,15 @@ describe.runIf(redisUrl !== undefined)('three node processes and their managemen
     }
     const ids = await Promise.all(urls.map(async (u) => (await getJson(`${u}/api/status/store.json`)).body.storeId as string));
     expect(new Set(ids).size).toBe(1);
+    // and every node's member table shows the same store for everyone
+    for (const u of urls) {
+      const { body } = await getJson(`${u}/api/cluster/members.json`);
+      await waitFor(async () => {
+        const members = ((await getJson(`${u}/api/cluster/members.json`)).body.members as Array<{ storeId: string | null }>).map((m) => m.storeId);
+        return members.length === 3 && members.every((m) => m === ids[0]);
+      }, { message: `${u} to show one store for all members` });
+      expect(body.responseStatus.status).toBe('success');
+    }
     const [one, two, three] = urls as [string, string, string];
     await postJson(`${one}/api/registry/register.json`, { instances: [instance({ instanceId: 'p-1', serviceId: SERVICE })] });
     for (const u of urls) await waitFor(async () => (await lookupIds(u, SERVICE)).includes('p-1'), { message: `${u} to list p-1` });

@@ -129,6 +129,7 @@ const MemberView = named(
       heartbeat: int64('Heartbeat counter (gossip members only).').nullable(),
       silentMs: int64('Milliseconds since the member was last heard from.').nullable(),
       replicationQueue: int32('Replication tasks queued for the member.').nullable(),
+      storeId: z.string().nullable().optional().describe("The management store the member announces ('' unknown; null for static peers)."),
     })
     .describe('One row of the member table.'),
 );
