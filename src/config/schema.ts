@@ -151,7 +151,7 @@ export const configSchema = z.strictObject({
       taskTtlMs: int(100, 3_600_000).default(30_000).describe('A replication task not acknowledged this long after the client write is dropped.'),
       startupSyncTimeoutMs: int(0, 600_000).default(5_000).describe('Start-up copy from peers: wait this long for a peer, then start empty.'),
       antiEntropyIntervalMs: int(0, 3_600_000).default(1_000).describe('Registry digests are compared with every live peer this often; services that differ in two rounds in a row are repaired. 0 = off.'),
-      tombstoneTtlMs: int(1_000, 86_400_000).default(120_000).describe('How long an unregistered instance is remembered so anti-entropy does not bring it back.'),
+      tombstoneTtlMs: int(1_000, 86_400_000).default(120_000).describe('How long an unregistration is remembered (a tombstone), so no stale heartbeat, replicated write, start-up copy or anti-entropy repair brings the instance back.'),
     })
     .prefault({}),
   tracing: z

@@ -7,6 +7,11 @@ export interface Lease {
   readonly key: string;
   readonly instance: Instance;
   readonly creationTime: number;
+  /**
+   * Order stamp of the registration this lease belongs to (HybridClock of the node that took it
+   * from the client, carried along by replication and copies); 0 when unknown.
+   */
+  readonly incarnation: number;
   renewalTime: number;
   /** 0 while not unregistered. */
   evictionTime: number;
@@ -60,9 +65,9 @@ export class LeaseManager {
   }
 
   /** Creates a fresh lease, replacing any lease of the same identity. */
-  put(key: string, instance: Instance): Lease {
+  put(key: string, instance: Instance, incarnation = 0): Lease {
     const now = this.clock.now();
-    const lease: Lease = { key, instance, creationTime: now, renewalTime: now, evictionTime: 0, expired: false };
+    const lease: Lease = { key, instance, creationTime: now, incarnation, renewalTime: now, evictionTime: 0, expired: false };
     this.leases.set(key, lease);
     return lease;
   }
@@ -102,6 +107,17 @@ export class LeaseManager {
   /** Removes unregistered leases, and expired ones unless self-preservation says unsafe. */
   sweep(): number {
     const now = this.clock.now();
+    const grace = this.safety.startupGraceMs();
+    if (grace !== null) {
+      let live = 0;
+      let renewing = 0;
+      for (const lease of this.leases.values()) {
+        if (lease.evictionTime > 0) continue;
+        live++;
+        if (now - lease.renewalTime <= grace) renewing++;
+      }
+      this.safety.judgeStartup(renewing, live);
+    }
     const safe = this.safety.isSafe;
     let removed = 0;
     for (const lease of this.leases.values()) {

@@ -42,6 +42,9 @@ export class SelfPreservation {
   private lastCheck: number | undefined;
   private noRaiseUntil = 0;
   private protectUntil = 0;
+  /** After a start-up copy with a known renewal rate: the first window is judged lease by lease. */
+  private seeded: { until: number; graceMs: number } | undefined;
+  private seededSafe = true;
 
   constructor(
     private readonly settings: SelfPreservationSettings,
@@ -57,7 +60,58 @@ export class SelfPreservation {
 
   /** Safe to expire leases: the state is safe (and not held protective), or the checker is disabled. */
   get isSafe(): boolean {
-    return !this.settings.enabled || (this.safe && this.clock.now() >= this.protectUntil);
+    if (!this.settings.enabled) return true;
+    const now = this.clock.now();
+    if (this.seeded !== undefined && now < this.seeded.until) return this.seededSafe && now >= this.protectUntil;
+    return this.safe && now >= this.protectUntil;
+  }
+
+  /**
+   * Renewals per lease per second this table sees (its baseline, or the current count when that
+   * is higher), for a peer that copies the registry at start; null when there is nothing to go by.
+   */
+  renewalRate(leases: number): number | null {
+    const count = Math.max(this.maxCount, this.counter.total(this.clock.now()));
+    if (leases <= 0 || count <= 0) return null;
+    return count / leases / (this.settings.windowMs / 1_000);
+  }
+
+  /**
+   * A node that just copied `leases` leases from peers that renew each `rate` times a second
+   * takes its baseline from that copy: the expected count of a full window. Its own counter is
+   * still filling during the first window, so meanwhile the table is judged lease by lease
+   * (`judgeStartup`): a lease counts as renewing while it was renewed within two renewal
+   * intervals (plus a second of replication delay). Without a rate (a Java peer answered the
+   * copy) the table stays protective for its first window instead.
+   */
+  seedBaseline(rate: number | null, leases: number): void {
+    const now = this.clock.now();
+    const window = this.settings.windowMs;
+    if (rate === null || !(rate > 0) || leases <= 0) {
+      if (leases > 0) this.protectFor(window);
+      return;
+    }
+    const expected = rate * leases * (window / 1_000);
+    if (expected > this.maxCount) {
+      this.maxCount = expected;
+      this.maxCountUpdateTime = now;
+    }
+    this.seeded = { until: now + window, graceMs: 2_000 / rate + 1_000 };
+    this.seededSafe = true;
+  }
+
+  /** During the first window after `seedBaseline`: how long a lease may go unrenewed and still count as renewing; null otherwise. */
+  startupGraceMs(): number | null {
+    return this.seeded !== undefined && this.clock.now() < this.seeded.until ? this.seeded.graceMs : null;
+  }
+
+  /** The sweep's count during the first window: `renewing` of `leases` were renewed within the grace. */
+  judgeStartup(renewing: number, leases: number): void {
+    if (leases === 0 || this.maxCount < this.settings.maxCountThreshold) {
+      this.seededSafe = true;
+      return;
+    }
+    this.seededSafe = Math.floor((renewing * 100) / leases) >= this.settings.percentageThreshold;
   }
 
   /**
@@ -108,6 +162,8 @@ export class SelfPreservation {
       return;
     }
     if (this.maxCount === 0 || this.maxCount < this.settings.maxCountThreshold) return;
+    // The first window after a seeded start is judged by the sweep, lease by lease.
+    if (this.seeded !== undefined && now < this.seeded.until) return;
     const percentage = Math.floor((count * 100) / this.maxCount);
     if (percentage < this.settings.percentageThreshold) {
       this.safe = false;

@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import type { TaskScheduler } from '../core/scheduler.js';
 import { NodeState } from '../cluster/node-state.js';
+import { HybridClock } from '../lease/hybrid-clock.js';
 import { LeaseManager } from '../lease/lease-manager.js';
 import { SelfPreservation } from '../lease/self-preservation.js';
 import { StatusLimiters } from '../ratelimit/operator-limit.js';
@@ -9,6 +10,7 @@ import { ClientRateLimiter, RateLimiter } from '../ratelimit/rate-limiter.js';
 import type { ChangeBus } from '../registry/change-bus.js';
 import { RegistryRepository } from '../registry/registry-repository.js';
 import { RegistryService } from '../registry/registry-service.js';
+import { Tombstones } from '../registry/tombstones.js';
 import { errorFields, type Logger } from '../telemetry/logger.js';
 import { logLeaseRemovals, registrationLogger, selfPreservationCheck, summariseRejections } from './operator-log.js';
 import type { NodeMetrics } from '../telemetry/metrics.js';
@@ -37,7 +39,8 @@ export function createRegistryCore(config: Config, { clock, logger, metrics, bus
     scheduler.add({ name: `${table.name}.lease-sweep`, intervalMs: lease.sweepIntervalMs, run: () => void table.sweep() });
     scheduler.add({ name: `${table.name}.self-preservation`, intervalMs: sp.checkIntervalMs, run: selfPreservationCheck(table, logger) });
   }
-  const repository = new RegistryRepository(tables.normal, tables.legacy, bus, clock);
+  const tombstones = new Tombstones(clock, config.replication.tombstoneTtlMs);
+  const repository = new RegistryRepository(tables.normal, tables.legacy, bus, clock, new HybridClock(clock), tombstones);
   metrics.bind({
     leases: (t) => (t === 'instance' ? tables.normal.size : tables.legacy.size),
     instances: () => repository.instanceCount,

@@ -1,8 +1,13 @@
 import type { Clock } from '../core/clock.js';
 import { instanceKey, internSharedFields, isLegacyInstance, serviceKey, type Instance } from '../core/wire/instance.js';
 import type { ChangeType } from '../core/wire/service.js';
+import { HybridClock } from '../lease/hybrid-clock.js';
 import type { Lease, LeaseManager, LeaseRemovalReason } from '../lease/lease-manager.js';
 import type { ChangeBus } from './change-bus.js';
+import { Tombstones } from './tombstones.js';
+
+/** How long tombstones last when the node does not say (`replication.tombstoneTtlMs`). */
+const DEFAULT_TOMBSTONE_TTL_MS = 120_000;
 
 /** The instances of one service, keyed by canonical instance identity. */
 export interface ServiceEntry {
@@ -15,6 +20,11 @@ export interface ServiceEntry {
  * The in-memory registry of a node: two lease tables (normal and legacy `java_registry`
  * instances) and one service index, all keyed by the same canonical lower-cased identity while
  * instance data keeps its original spelling. Every change is published on the bus.
+ *
+ * Every registration carries an order stamp (`order`, a HybridClock): a client registration gets
+ * a fresh one, a replicated or copied one keeps its origin's. An unregistration leaves a
+ * tombstone naming the last registration it ended, and writes of that registration or an older
+ * one (a heartbeat queued before the unregistration, a stale copy) no longer bring it back.
  */
 export class RegistryRepository {
   private readonly services = new Map<string, ServiceEntry>();
@@ -23,7 +33,9 @@ export class RegistryRepository {
     readonly normal: LeaseManager,
     readonly legacy: LeaseManager,
     private readonly bus: ChangeBus,
-    private readonly clock: Clock,
+    readonly clock: Clock,
+    readonly order: HybridClock = new HybridClock(clock),
+    readonly tombstones: Tombstones = new Tombstones(clock, DEFAULT_TOMBSTONE_TTL_MS),
   ) {
     normal.onRemoval(this.onLeaseRemoved);
     legacy.onRemoval(this.onLeaseRemoved);
@@ -34,14 +46,31 @@ export class RegistryRepository {
     return isLegacyInstance(instance) ? this.legacy : this.normal;
   }
 
-  /** Creates or replaces the lease of the instance and publishes `new`. */
-  register(instance: Instance): void {
+  /** The lease of the instance in either table. */
+  lease(key: string): Lease | undefined {
+    return this.normal.get(key) ?? this.legacy.get(key);
+  }
+
+  /**
+   * Creates or replaces the lease of the instance and publishes `new`. `stamp` is the order stamp
+   * of a registration made elsewhere; a client registration here gets a fresh one. Returns the
+   * stamp of the new lease.
+   */
+  register(instance: Instance, stamp?: number): number {
     internSharedFields(instance);
     const key = instanceKey(instance);
+    let incarnation: number;
+    if (stamp === undefined) incarnation = this.order.tick();
+    else {
+      this.order.observe(stamp);
+      incarnation = stamp;
+    }
+    const tomb = this.tombstones.get(key);
+    if (tomb !== undefined && tomb.stamp < incarnation) this.tombstones.drop(key);
     const manager = this.managerFor(instance);
     const other = manager === this.normal ? this.legacy : this.normal;
     other.discard(key);
-    const lease = manager.put(key, instance);
+    const lease = manager.put(key, instance, incarnation);
     const sKey = serviceKey(instance.serviceId as string);
     let entry = this.services.get(sKey);
     if (entry === undefined) {
@@ -52,6 +81,49 @@ export class RegistryRepository {
     }
     entry.leases.set(key, lease);
     this.emit('new', instance);
+    return incarnation;
+  }
+
+  /**
+   * A registration a peer forwarded (or a copy): applied unless this node knows of a later
+   * registration or of an unregistration that ended it. False when it was stale.
+   */
+  registerReplicated(instance: Instance, stamp: number | undefined): boolean {
+    if (stamp !== undefined) {
+      const key = instanceKey(instance);
+      this.order.observe(stamp);
+      if (this.tombstones.covers(key, stamp)) return false;
+      const local = this.lease(key);
+      if (local !== undefined && local.evictionTime === 0 && local.incarnation > stamp) return false;
+    }
+    this.register(instance, stamp);
+    return true;
+  }
+
+  /**
+   * A heartbeat a peer forwarded (spec 3.4): renews the lease, or registers the instance it
+   * carries when the lease is missing or expired, unless a tombstone says that registration is
+   * over. A heartbeat of a later registration than the one held here replaces it (its register
+   * was missed). A heartbeat without a stamp (Java peer) never outweighs a tombstone.
+   */
+  heartbeatReplicated(instance: Instance, stamp: number | undefined): void {
+    const key = instanceKey(instance);
+    if (stamp !== undefined) {
+      this.order.observe(stamp);
+      const local = this.lease(key);
+      if (local !== undefined && local.evictionTime === 0 && stamp > local.incarnation && !local.expired) {
+        this.register(instance, stamp);
+        return;
+      }
+    }
+    if (this.renew(instance)) return;
+    if (this.tombstones.covers(key, stamp)) return;
+    this.register(instance, stamp);
+  }
+
+  /** The order stamp of the instance's current lease; 0 when there is none. */
+  stampOf(instance: Instance): number {
+    return this.lease(instanceKey(instance))?.incarnation ?? 0;
   }
 
   /** Renews the lease; false when the instance must re-register. */
@@ -69,14 +141,24 @@ export class RegistryRepository {
     if (lease !== undefined && lease.evictionTime === 0 && renewedAt < lease.renewalTime) lease.renewalTime = renewedAt;
   }
 
-  /** Marks the lease unregistered (removed and published as `delete` by the next sweep). */
-  unregister(instance: Instance): void {
+  /**
+   * Marks the lease unregistered (removed and published as `delete` by the next sweep) and
+   * leaves a tombstone. `stamp` names the registration a peer's unregistration ended: a lease of
+   * a later registration is kept. Without it the registration held here is ended (or, when there
+   * is none, every registration stamped before now). Returns the tombstone's stamp, or 0 when a
+   * later registration kept the lease.
+   */
+  unregister(instance: Instance, stamp?: number): number {
     const key = instanceKey(instance);
-    if (!this.managerFor(instance).evict(key)) {
-      // The instance may sit in the other table if its metadata changed since it registered.
-      const other = this.managerFor(instance) === this.normal ? this.legacy : this.normal;
-      other.evict(key);
-    }
+    if (stamp !== undefined) this.order.observe(stamp);
+    // The instance may sit in the other table if its metadata changed since it registered.
+    const local = this.lease(key);
+    const live = local !== undefined && local.evictionTime === 0 ? local : undefined;
+    if (stamp !== undefined && live !== undefined && live.incarnation > stamp) return 0;
+    const ended = Math.max(stamp ?? 0, local?.incarnation ?? 0) || this.order.tick();
+    if (local !== undefined) (this.normal.get(key) === local ? this.normal : this.legacy).evict(key);
+    this.tombstones.record(key, local?.instance ?? instance, ended);
+    return ended;
   }
 
   /** Removes from the index, and publishes `delete` for, every lease a sweep removed. */

@@ -438,7 +438,7 @@ describe('RegistryService', () => {
       const original = repository.register.bind(repository);
       vi.spyOn(repository, 'register').mockImplementation((i: Instance) => {
         if (i.instanceId === 'boom') throw new Error('disk on fire');
-        original(i);
+        return original(i);
       });
       const res = service.handle('register', body(inst({ instanceId: 'a' }), inst({ instanceId: 'boom' }), inst({ instanceId: 'c' })));
       expect(res.responseStatus).toEqual({ errorCode: 'partial_fail', message: '', status: 'partial_fail' });

@@ -13,13 +13,26 @@ import {
 import { PARTIAL_FAIL, RATE_LIMITED, SUCCESS, failStatus, toResponseStatus, type UnexpectedErrorSink } from '../core/response-status.js';
 import type { ServiceNodeStatus } from '../core/wire/cluster.js';
 import type { RateLimiter } from '../ratelimit/rate-limiter.js';
+import { isStamp } from '../lease/hybrid-clock.js';
 import type { RegistryRepository } from './registry-repository.js';
 import { checkInstanceLimits, type InstanceLimits } from './instance-limits.js';
 
 export type RegistryOperation = 'register' | 'heartbeat' | 'unregister';
 
-/** Called after each instance an operation applied successfully (replication hooks in here). */
-export type AppliedListener = (operation: RegistryOperation, instance: Instance) => void;
+/**
+ * Called after each instance an operation applied successfully (replication hooks in here), with
+ * the order stamp of the registration it concerns (for an unregistration: the one it ended).
+ */
+export type AppliedListener = (operation: RegistryOperation, instance: Instance, stamp: number) => void;
+
+/**
+ * Order stamps of a replicated batch: `stamps` beside `instances` in the request body, one per
+ * instance (null or missing where unknown). Java peers send none and ignore them.
+ */
+export function readStamps(body: unknown): ReadonlyArray<unknown> | null {
+  const stamps = body !== null && typeof body === 'object' ? (body as { stamps?: unknown }).stamps : undefined;
+  return Array.isArray(stamps) ? stamps : null;
+}
 
 /** What the registry needs to know of its node: its region, zone and live status. */
 export interface NodeGate {
@@ -119,10 +132,13 @@ export class RegistryService {
         failStatus(ErrorCodes.serviceUnavailable, `${F.notUp}${nodeStatusText(status)}`),
       );
     }
+    const stamps = replicated ? readStamps(body) : null;
     let failed: FailedInstance[] | null = null;
-    for (const instance of instances) {
-      if (instance === null) continue;
-      const failure = this.apply(operation, instance, replicated);
+    for (let i = 0; i < instances.length; i++) {
+      const instance = instances[i];
+      if (instance === null || instance === undefined) continue;
+      const stamp = stamps?.[i];
+      const failure = this.apply(operation, instance, replicated, isStamp(stamp) ? stamp : undefined);
       this.deps.onInstanceResult?.(operation, failure === null ? 'ok' : failure.errorCode);
       if (failure === null) continue;
       (failed ??= []).push({
@@ -134,7 +150,7 @@ export class RegistryService {
     return failed === null ? SUCCESS_RESPONSE : registryResponse(PARTIAL_FAIL, failed);
   }
 
-  private apply(operation: RegistryOperation, instance: Instance, replicated: boolean): InstanceFailure | null {
+  private apply(operation: RegistryOperation, instance: Instance, replicated: boolean, stamp?: number): InstanceFailure | null {
     const { node } = this.deps;
     const region = instance.regionId;
     if (isBlank(region) || region?.toLowerCase() !== node.regionId.toLowerCase()) {
@@ -157,13 +173,18 @@ export class RegistryService {
     const limitProblem = checkInstanceLimits(instance, this.deps.limits);
     if (limitProblem !== null) return new InstanceFailure(ErrorCodes.badRequest, limitProblem);
     try {
+      const { repository } = this.deps;
       if (replicated) {
-        if (operation === 'heartbeat' && !this.deps.repository.renew(instance)) this.deps.repository.register(instance);
-        else if (operation !== 'heartbeat') this.operate(operation, instance);
+        // Stale writes (older than a known unregistration or registration) are answered with
+        // success and dropped: the sender has nothing to retry.
+        if (operation === 'heartbeat') repository.heartbeatReplicated(instance, stamp);
+        else if (operation === 'register') repository.registerReplicated(instance, stamp);
+        else repository.unregister(instance, stamp);
         return null;
       }
-      if (!this.operate(operation, instance)) return new InstanceFailure(ErrorCodes.dataNotFound, F.instanceNotFound);
-      for (const l of this.applied) l(operation, instance);
+      const applied = this.operate(operation, instance);
+      if (applied === 0) return new InstanceFailure(ErrorCodes.dataNotFound, F.instanceNotFound);
+      for (const l of this.applied) l(operation, instance, applied);
     } catch (err) {
       const id = randomUUID();
       this.deps.onUnexpected(err, id);
@@ -172,18 +193,16 @@ export class RegistryService {
     return null;
   }
 
-  /** Applies the operation; false when a heartbeat finds no live lease. */
-  private operate(operation: RegistryOperation, instance: Instance): boolean {
+  /** Applies the operation; returns the registration's order stamp, 0 when a heartbeat finds no live lease. */
+  private operate(operation: RegistryOperation, instance: Instance): number {
     const { repository } = this.deps;
     switch (operation) {
       case 'register':
-        repository.register(instance);
-        return true;
+        return repository.register(instance);
       case 'heartbeat':
-        return repository.renew(instance);
+        return repository.renew(instance) ? repository.stampOf(instance) : 0;
       case 'unregister':
-        repository.unregister(instance);
-        return true;
+        return repository.unregister(instance);
     }
   }
 }

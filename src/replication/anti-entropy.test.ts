@@ -6,7 +6,9 @@ import { SelfPreservation, type SelfPreservationSettings } from '../lease/self-p
 import { ChangeBus } from '../registry/change-bus.js';
 import { RegistryRepository } from '../registry/registry-repository.js';
 import { instance } from '../../test/helpers/node.js';
-import { RegistryDigest } from './anti-entropy.js';
+import { HybridClock } from '../lease/hybrid-clock.js';
+import { Tombstones } from '../registry/tombstones.js';
+import { RegistryDigest, type RepairPlan } from './anti-entropy.js';
 
 const sp: SelfPreservationSettings = {
   enabled: false, windowMs: 10_000, percentageThreshold: 85, maxCountThreshold: 50, maxCountResetIntervalMs: 600_000,
@@ -22,15 +24,14 @@ function node(clock: { t: number }) {
     new LeaseManager('legacy-instance', { ttlMs: 90_000 }, c, new SelfPreservation(sp, c)),
     bus,
     c,
+    new HybridClock(c),
+    new Tombstones(c, 60_000),
   );
-  const digest = new RegistryDigest(repo, bus, c, 60_000);
+  const digest = new RegistryDigest(repo, bus, c);
   /** Applies a repair plan the way the replication pipeline would. */
-  const apply = (plan: { register: Array<{ instance: Instance; renewedAgoMs: number }>; unregister: Instance[] }) => {
-    for (const { instance: i, renewedAgoMs } of plan.register) {
-      repo.register(i);
-      repo.backdate(i, clock.t - renewedAgoMs);
-    }
-    for (const i of plan.unregister) repo.unregister(i);
+  const apply = (plan: RepairPlan) => {
+    for (const { instance: i, stamp, renewedAgoMs } of plan.register) if (repo.registerReplicated(i, stamp)) repo.backdate(i, clock.t - renewedAgoMs);
+    for (const { instance: i, stamp } of plan.unregister) repo.unregister(i, stamp);
     repo.normal.sweep();
   };
   return { repo, digest, apply };

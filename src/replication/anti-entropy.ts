@@ -1,18 +1,18 @@
 import type { Registry } from 'prom-client';
 import { Counter } from 'prom-client';
-import type { Instance } from '../core/wire/instance.js';
 import { errorFields, type Logger } from '../telemetry/logger.js';
 import { PeerCallError, type PeerHttp } from '../cluster/peer-http.js';
 import type { PeerSource } from './peers.js';
-import type { RegistryDigest, ServiceDiff, StampedInstance } from './registry-digest.js';
+import type { RegistryDigest, RepairPlan, ServiceDiff, StampedInstance } from './registry-digest.js';
 
-export { RegistryDigest, type ServiceDiff, type StampedInstance } from './registry-digest.js';
+export { RegistryDigest, type RepairPlan, type ServiceDiff, type StampedInstance } from './registry-digest.js';
 
-/** Applies repairs through the replication pipeline (validated, never forwarded). */
+/** Applies repairs through the replication pipeline (validated, ordered by stamp, never forwarded). */
 export interface RepairSink {
   /** Registers copies; each lease is then back-dated to the sender's last renewal. */
-  register(copies: ReadonlyArray<{ instance: Instance; renewedAgoMs: number }>): void;
-  unregister(instances: Instance[]): void;
+  register(copies: RepairPlan['register']): void;
+  /** Unregistrations with the stamp of the registration they ended. */
+  unregister(tombstones: RepairPlan['unregister']): void;
 }
 
 /** Calls to a peer's anti-entropy endpoints. */

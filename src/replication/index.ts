@@ -75,24 +75,29 @@ export function createReplication(deps: ReplicationDeps): Replication {
   const logger = deps.logger.child({ component: 'replication' });
   const manager = new ReplicationManager({ ...deps, logger, config: settings });
   const repairing = settings.antiEntropyIntervalMs > 0;
-  const digest = new RegistryDigest(deps.repository, deps.bus, deps.clock, settings.tombstoneTtlMs, repairing);
+  const digest = new RegistryDigest(deps.repository, deps.bus, deps.clock);
   const chunk = deps.maxInstancesPerRequest;
-  const apply = (operation: 'register' | 'unregister', instances: readonly unknown[]) => {
+  const apply = (operation: 'register' | 'unregister', instances: readonly unknown[], stamps?: ReadonlyArray<number | undefined>) => {
     for (let i = 0; i < instances.length; i += chunk) {
-      const answer = registry.handleReplicated(operation, { instances: instances.slice(i, i + chunk) });
+      const body = { instances: instances.slice(i, i + chunk), stamps: stamps?.slice(i, i + chunk) };
+      const answer = registry.handleReplicated(operation, body);
       if (answer.responseStatus.status !== 'success') logger.warn({ operation, status: answer.responseStatus }, 'peer data partly refused');
     }
   };
-  const repair = (copies: ReadonlyArray<{ instance: Instance; renewedAgoMs: number }>) => {
-    apply('register', copies.map((c) => c.instance));
+  /** Registers copies (stale ones are refused), then gives each lease the age it had on the sender. */
+  const registerCopies = (copies: ReadonlyArray<{ instance: unknown; stamp?: number | undefined; renewedAgoMs?: number | undefined }>) => {
+    apply('register', copies.map((c) => c.instance), copies.map((c) => c.stamp));
     const now = deps.clock.now();
-    for (const c of copies) deps.repository.backdate(c.instance, now - c.renewedAgoMs);
+    for (const c of copies) if (c.renewedAgoMs !== undefined) deps.repository.backdate(c.instance as Instance, now - c.renewedAgoMs);
   };
   const antiEntropy = new AntiEntropy({
     digest,
     peers: deps.peers,
     client: httpAntiEntropyClient(deps.http, settings.timeoutMs),
-    sink: { register: repair, unregister: (list) => apply('unregister', list) },
+    sink: {
+      register: registerCopies,
+      unregister: (list) => apply('unregister', list.map((t) => t.instance), list.map((t) => t.stamp)),
+    },
     logger,
     metricsRegistry: deps.metricsRegistry,
   });
@@ -109,7 +114,13 @@ export function createReplication(deps: ReplicationDeps): Replication {
         timeoutMs: settings.startupSyncTimeoutMs,
         headers: deps.http.headers(),
         allows: (url) => deps.http.allows(url),
-        apply: (instances) => apply('register', instances),
+        apply: (copy) => {
+          registerCopies(copy.instances);
+          apply('unregister', copy.tombstones.map((t) => t.instance), copy.tombstones.map((t) => t.stamp));
+          // The baseline of self-preservation comes from the copy: what its peers' renewal rate
+          // means for the leases it now holds.
+          for (const table of [deps.repository.normal, deps.repository.legacy]) table.safety.seedBaseline(copy.renewalRates[table.name] ?? null, table.size);
+        },
         logger,
       });
       copied = true;

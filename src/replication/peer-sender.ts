@@ -122,7 +122,8 @@ export class PeerSender {
     let outcome;
     try {
       const headers = span === undefined ? undefined : tracing?.injectHeaders(span);
-      outcome = classifyAnswer(await transport.send(this.peer, operation, tasks.map((t) => t.instance), timeoutMs, headers), tasks);
+      const stamps = tasks.map((t) => t.stamp ?? 0);
+      outcome = classifyAnswer(await transport.send(this.peer, operation, tasks.map((t) => t.instance), timeoutMs, headers, stamps), tasks);
     } catch (err) {
       if (span !== undefined) {
         failSpan(span, err);

@@ -4,7 +4,11 @@ import type { Lease } from '../lease/lease-manager.js';
 import type { ChangeBus } from '../registry/change-bus.js';
 import type { RegistryRepository } from '../registry/registry-repository.js';
 
-/** An instance with the local time its registration (or its unregistration) happened. */
+/**
+ * An instance with the order stamp of its registration (a tombstone: of the registration it
+ * ended). Stamps come from the origin's HybridClock, so they order writes across nodes whose
+ * wall clocks disagree; lease ages travel relative to the sender's own clock.
+ */
 export interface StampedInstance {
   instance: Instance;
   stamp: number;
@@ -18,6 +22,12 @@ export interface ServiceDiff {
   instances: StampedInstance[];
   /** Instances unregistered recently, so the peer does not bring them back. */
   tombstones: StampedInstance[];
+}
+
+/** The repairs a peer's diff calls for. */
+export interface RepairPlan {
+  register: Array<{ instance: Instance; stamp: number; renewedAgoMs: number }>;
+  unregister: Array<{ instance: Instance; stamp: number }>;
 }
 
 function fnv1a(text: string, basis: number): number {
@@ -38,9 +48,10 @@ interface InstanceHash {
  * Compact per-service digests of the registry and the repair that follows a mismatch. A digest
  * is the instance count plus two order-independent sums of per-instance content hashes, so two
  * nodes holding the same instances with the same data agree whatever the order of arrival.
- * Unregistrations are remembered as tombstones for `tombstoneTtlMs`, so an instance removed on
- * one node is not copied back from a peer that missed the removal: the later of registration and
- * tombstone wins.
+ * Which copy wins is decided by order stamps (the registration's HybridClock stamp, carried from
+ * its origin), never by comparing two nodes' wall clocks: a later registration replaces an older
+ * one, and a tombstone (the repository's, kept `replication.tombstoneTtlMs`) beats every copy of
+ * the registration it ended or of an older one.
  */
 export class RegistryDigest {
   private readonly hashes = new WeakMap<Instance, InstanceHash>();
@@ -49,35 +60,16 @@ export class RegistryDigest {
   private allDirty = true;
   private rootA = 0;
   private rootB = 0;
-  private readonly tombstones = new Map<string, StampedInstance & { serviceKey: string }>();
-  /** Tombstone keys per service key, so a diff reads only the services asked for. */
-  private readonly tombstonesByService = new Map<string, Set<string>>();
 
   constructor(
     private readonly repository: RegistryRepository,
     bus: ChangeBus,
     private readonly clock: Clock,
-    private readonly tombstoneTtlMs: number,
-    /** False when anti-entropy is off: no tombstones are kept. */
-    private readonly keepTombstones = true,
   ) {
     bus.subscribe((change) => {
       const id = change.instance.serviceId;
       if (typeof id === 'string') this.dirty.add(serviceKey(id));
-      // A registration supersedes any earlier unregistration of the same instance.
-      if (change.changeType === 'new') this.dropTombstone(instanceKey(change.instance));
     });
-    for (const table of [repository.normal, repository.legacy]) {
-      table.onRemoval((lease, reason) => {
-        if (reason !== 'unregistered' || !this.keepTombstones) return;
-        const sKey = serviceKey(lease.instance.serviceId as string);
-        this.dropTombstone(lease.key);
-        this.tombstones.set(lease.key, { instance: lease.instance, stamp: lease.evictionTime, serviceKey: sKey });
-        let keys = this.tombstonesByService.get(sKey);
-        if (keys === undefined) this.tombstonesByService.set(sKey, (keys = new Set()));
-        keys.add(lease.key);
-      });
-    }
   }
 
   private hash(instance: Instance): InstanceHash {
@@ -149,49 +141,31 @@ export class RegistryDigest {
     return Object.fromEntries(this.cache);
   }
 
-  private dropTombstone(key: string): void {
-    const t = this.tombstones.get(key);
-    if (t === undefined) return;
-    this.tombstones.delete(key);
-    const keys = this.tombstonesByService.get(t.serviceKey);
-    keys?.delete(key);
-    if (keys?.size === 0) this.tombstonesByService.delete(t.serviceKey);
-  }
-
-  /** Drops tombstones older than the TTL. */
+  /** Drops tombstones older than their TTL. */
   prune(): void {
-    const oldest = this.clock.now() - this.tombstoneTtlMs;
-    for (const [key, t] of this.tombstones) if (t.stamp < oldest) this.dropTombstone(key);
+    this.repository.tombstones.prune();
   }
 
   /**
-   * What this node holds of the given services: every lease the digest counts (with how long ago
-   * it was renewed), and tombstones, including unregistrations the sweep has not removed yet.
+   * What this node holds of the given services: every lease the digest counts (with its stamp
+   * and how long ago it was renewed here) and the tombstones.
    */
   diff(serviceKeys: readonly string[]): ServiceDiff[] {
     this.prune();
     const wanted = new Set(serviceKeys.map(serviceKey));
     const out = new Map<string, ServiceDiff>();
     const now = this.clock.now();
+    const { tombstones } = this.repository;
     for (const key of wanted) {
       const entry = this.repository.service(key);
-      if (entry === undefined) continue;
       const instances: StampedInstance[] = [];
-      const tombstones: StampedInstance[] = [];
-      for (const lease of entry.leases.values()) {
-        if (lease.evictionTime > 0) tombstones.push({ instance: lease.instance, stamp: lease.evictionTime });
-        else instances.push({ instance: lease.instance, stamp: lease.creationTime, renewedAgoMs: Math.max(0, now - lease.renewalTime) });
+      for (const lease of entry?.leases.values() ?? []) {
+        if (lease.evictionTime === 0) instances.push({ instance: lease.instance, stamp: lease.incarnation, renewedAgoMs: Math.max(0, now - lease.renewalTime) });
       }
-      out.set(key, { serviceId: entry.serviceId, instances, tombstones });
-    }
-    for (const sKey of wanted) {
-      for (const key of this.tombstonesByService.get(sKey) ?? []) {
-        const t = this.tombstones.get(key);
-        if (t === undefined) continue;
-        let d = out.get(t.serviceKey);
-        if (d === undefined) out.set(t.serviceKey, (d = { serviceId: t.instance.serviceId as string, instances: [], tombstones: [] }));
-        d.tombstones.push({ instance: t.instance, stamp: t.stamp });
-      }
+      const dead: StampedInstance[] = [];
+      for (const t of tombstones.forService(key)) dead.push({ instance: t.instance, stamp: t.stamp });
+      if (entry === undefined && dead.length === 0) continue;
+      out.set(key, { serviceId: entry?.serviceId ?? (dead[0]!.instance.serviceId as string), instances, tombstones: dead });
     }
     return [...out.values()];
   }
@@ -206,43 +180,44 @@ export class RegistryDigest {
   }
 
   /**
-   * Decides the repairs a peer's diff calls for: instances this node lacks (unless its own
-   * tombstone is newer) or holds with older different data, and removals the peer made after
-   * this node's registration.
+   * Decides the repairs a peer's diff calls for, by order stamps only: an instance this node
+   * lacks is copied unless a tombstone here ended that registration (or a later one); one held
+   * here is replaced only by a later registration; a peer's tombstone removes the registration
+   * it ended (or an older one) and is adopted, so stale writes lose here too. A copy no longer
+   * renewed for half a lease TTL on the sender is dying there and is not taken.
    */
-  plan(diffs: readonly ServiceDiff[]): { register: Array<{ instance: Instance; renewedAgoMs: number }>; unregister: Instance[] } {
-    const register: Array<{ instance: Instance; renewedAgoMs: number }> = [];
-    const unregister: Instance[] = [];
+  plan(diffs: readonly ServiceDiff[]): RepairPlan {
+    const register: RepairPlan['register'] = [];
+    const unregister: RepairPlan['unregister'] = [];
     const now = this.clock.now();
+    const { tombstones } = this.repository;
     for (const d of diffs) {
       const listed = new Set<string>();
       for (const { instance, stamp, renewedAgoMs = 0 } of d.instances) {
         const key = instanceKey(instance);
         listed.add(key);
-        const local = this.repository.normal.get(key) ?? this.repository.legacy.get(key);
-        const table = local === undefined ? null : this.repository.managerFor(local.instance);
-        // A copy no longer renewed for half a lease TTL is dying on the sender: not copied.
-        if (table !== null && renewedAgoMs > table.ttlMs / 2) continue;
-        if (table === null && renewedAgoMs > this.repository.normal.ttlMs / 2) continue;
-        if (local !== undefined && local.evictionTime > 0) {
-          // Unregistered here and not swept yet: that counts as a tombstone.
-          if (local.evictionTime >= stamp) continue;
-        } else if (local !== undefined && table?.isExpired(local, now) === false) {
+        if (tombstones.covers(key, stamp)) continue;
+        const local = this.repository.lease(key);
+        const table = this.repository.managerFor(local?.instance ?? instance);
+        if (renewedAgoMs > table.ttlMs / 2) continue;
+        if (local !== undefined && local.evictionTime === 0 && !table.isExpired(local, now)) {
           const same = this.hash(local.instance);
           const theirs = this.hash(instance);
-          if ((same.a !== theirs.a || same.b !== theirs.b) && stamp > local.creationTime) register.push({ instance, renewedAgoMs });
+          if ((same.a !== theirs.a || same.b !== theirs.b) && stamp > local.incarnation) register.push({ instance, stamp, renewedAgoMs });
           continue;
         }
-        const tomb = this.tombstones.get(key);
-        if (tomb !== undefined && tomb.stamp >= stamp) continue;
-        register.push({ instance, renewedAgoMs });
+        register.push({ instance, stamp, renewedAgoMs });
       }
       for (const { instance, stamp } of d.tombstones) {
         const key = instanceKey(instance);
         // The sender lists the instance live too (registered again): its tombstone is stale.
         if (listed.has(key)) continue;
-        const local = this.repository.normal.get(key) ?? this.repository.legacy.get(key);
-        if (local !== undefined && local.evictionTime === 0 && local.creationTime < stamp) unregister.push(local.instance);
+        const local = this.repository.lease(key);
+        // A later registration here outlives the peer's tombstone.
+        if (local !== undefined && local.incarnation > stamp) continue;
+        const known = tombstones.get(key);
+        const live = local !== undefined && local.evictionTime === 0;
+        if (live || known === undefined || known.stamp < stamp) unregister.push({ instance, stamp });
       }
     }
     return { register, unregister };

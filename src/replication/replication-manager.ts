@@ -39,7 +39,7 @@ export class ReplicationManager {
 
   constructor(private readonly deps: ReplicationManagerDeps) {
     this.metrics = new ReplicationMetrics(deps.metricsRegistry, () => this.queueDepths());
-    deps.registry.onApplied((operation, instance) => this.replicate(operation, instance));
+    deps.registry.onApplied((operation, instance, stamp) => this.replicate(operation, instance, stamp));
     deps.peers.onChange(() => this.syncPeers());
   }
 
@@ -54,13 +54,13 @@ export class ReplicationManager {
     return new Map(Array.from(this.senders, ([peer, s]) => [peer, s.queue.size]));
   }
 
-  /** Queues one applied client write for every peer. */
-  replicate(operation: RegistryOperation, instance: Instance): void {
+  /** Queues one applied client write for every peer; `stamp` orders it against unregistrations. */
+  replicate(operation: RegistryOperation, instance: Instance, stamp = 0): void {
     if (!this.running || this.senders.size === 0) return;
     const writtenAt = this.deps.clock.now();
     // Called synchronously from the client request's handler, so its span is the current one.
     const spanContext = this.deps.tracing?.enabled === true ? this.deps.tracing.currentSpanContext() : undefined;
-    const task = { operation, instance, key: instanceKey(instance), writtenAt, expiresAt: writtenAt + this.deps.config.taskTtlMs, spanContext };
+    const task = { operation, instance, key: instanceKey(instance), stamp, writtenAt, expiresAt: writtenAt + this.deps.config.taskTtlMs, spanContext };
     for (const sender of this.senders.values()) sender.enqueue(task);
   }
 

@@ -41,7 +41,7 @@ describe('start-up copy', () => {
       regionId: 'SHA',
       timeoutMs,
       logger: silentLogger,
-      apply: (chunk) => applied.push(...chunk.map((i) => (i as { instanceId: string }).instanceId)),
+      apply: (copy) => applied.push(...copy.instances.map((c) => (c.instance as { instanceId: string }).instanceId)),
     });
     return { result, applied, urls };
   }

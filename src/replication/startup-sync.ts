@@ -9,9 +9,25 @@ export interface StartupSyncDeps {
   headers?: Record<string, string>;
   /** False for peers whose link is cut (tests). */
   allows?: (url: string) => boolean;
-  /** Registers a chunk of copied instances locally without forwarding them. */
-  apply(instances: unknown[]): void;
+  /** Applies the merged copy locally without forwarding it. */
+  apply(copy: RegistryCopy): void;
   logger: Logger;
+}
+
+/** One copied instance: its registration's order stamp and lease age when the peer told them. */
+export interface CopiedInstance {
+  instance: unknown;
+  stamp?: number;
+  renewedAgoMs?: number;
+}
+
+/** The union of the peers' registries, merged by order stamp. */
+export interface RegistryCopy {
+  instances: CopiedInstance[];
+  /** Unregistrations the peers know of: [instance, stamp of the registration it ended]. */
+  tombstones: Array<{ instance: unknown; stamp: number }>;
+  /** Renewals per lease per second by lease table name, from the peers that told it (highest). */
+  renewalRates: Record<string, number>;
 }
 
 /** Result of the start-up copy: the peer copied from (null when none answered) and the instance count. */
@@ -20,23 +36,89 @@ export interface StartupSyncResult {
   instances: number;
 }
 
-const CHUNK = 1_000;
-
-async function fetchServices(peer: string, regionId: string, signal: AbortSignal, headers: Record<string, string>): Promise<{ peer: string; services: unknown[] }> {
-  const url = `${peer}/api/replication/registry/services.json?regionId=${encodeURIComponent(regionId)}`;
-  const res = await fetch(url, { signal, headers: { accept: 'application/json', 'accept-encoding': 'gzip', ...headers } });
-  if (!res.ok) throw new Error(`${peer} answered HTTP ${res.status}`);
-  const body = (await res.json()) as { responseStatus?: { status?: unknown }; services?: unknown };
-  if (body.responseStatus?.status !== 'success' || !Array.isArray(body.services)) throw new Error(`${peer} refused the copy`);
-  return { peer, services: body.services };
+interface PeerAnswer {
+  peer: string;
+  services: unknown[];
+  leaseState: LeaseState | null;
 }
 
-function applyServices(services: unknown[], apply: (instances: unknown[]) => void): void {
-  for (const service of services) {
-    const instances = (service as { instances?: unknown } | null)?.instances;
-    if (!Array.isArray(instances)) continue;
-    for (let i = 0; i < instances.length; i += CHUNK) apply(instances.slice(i, i + CHUNK));
+/** The optional `leaseState` of a copy answer (our nodes send it when asked; Java peers never do). */
+interface LeaseState {
+  services: unknown[];
+  tombstones: unknown[];
+  renewalRates: Record<string, unknown>;
+}
+
+function readLeaseState(value: unknown): LeaseState | null {
+  const v = value as Partial<LeaseState> | null | undefined;
+  if (v === null || typeof v !== 'object' || !Array.isArray(v.services)) return null;
+  const rates = v.renewalRates !== null && typeof v.renewalRates === 'object' ? v.renewalRates : {};
+  return { services: v.services, tombstones: Array.isArray(v.tombstones) ? v.tombstones : [], renewalRates: rates };
+}
+
+async function fetchServices(peer: string, regionId: string, signal: AbortSignal, headers: Record<string, string>): Promise<PeerAnswer> {
+  const url = `${peer}/api/replication/registry/services.json?regionId=${encodeURIComponent(regionId)}&leaseState=true`;
+  const res = await fetch(url, { signal, headers: { accept: 'application/json', 'accept-encoding': 'gzip', ...headers } });
+  if (!res.ok) throw new Error(`${peer} answered HTTP ${res.status}`);
+  const body = (await res.json()) as { responseStatus?: { status?: unknown }; services?: unknown; leaseState?: unknown };
+  if (body.responseStatus?.status !== 'success' || !Array.isArray(body.services)) throw new Error(`${peer} refused the copy`);
+  return { peer, services: body.services, leaseState: readLeaseState(body.leaseState) };
+}
+
+const identity = (i: unknown): string => {
+  const o = i as { serviceId?: unknown; instanceId?: unknown } | null;
+  return `${String(o?.serviceId).toLowerCase()}\u0000${String(o?.instanceId).toLowerCase()}`;
+};
+
+const isStampValue = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+
+/**
+ * Merges the peers' answers: per instance the copy of the latest registration (by order stamp;
+ * an unstamped copy from a Java peer only where no stamped one exists), with the most recent
+ * renewal any peer saw of that registration; a tombstone removes every copy of the registration
+ * it ended or of an older one.
+ */
+export function mergeCopies(answers: readonly PeerAnswer[]): RegistryCopy {
+  const live = new Map<string, CopiedInstance>();
+  const dead = new Map<string, { instance: unknown; stamp: number }>();
+  const renewalRates: Record<string, number> = {};
+  for (const { services, leaseState } of answers) {
+    for (const [table, rate] of Object.entries(leaseState?.renewalRates ?? {})) {
+      if (typeof rate === 'number' && rate > 0) renewalRates[table] = Math.max(renewalRates[table] ?? 0, rate);
+    }
+    for (const t of leaseState?.tombstones ?? []) {
+      const { instance, stamp } = (t ?? {}) as { instance?: unknown; stamp?: unknown };
+      if (instance === null || typeof instance !== 'object' || !isStampValue(stamp)) continue;
+      const key = identity(instance);
+      if ((dead.get(key)?.stamp ?? 0) < stamp) dead.set(key, { instance, stamp });
+    }
+    services.forEach((service, i) => {
+      const instances = (service as { instances?: unknown } | null)?.instances;
+      if (!Array.isArray(instances)) return;
+      const states = leaseState === null ? null : leaseState.services[i];
+      instances.forEach((instance, j) => {
+        const state = Array.isArray(states) ? (states[j] as unknown) : undefined;
+        // null: unregistered on the peer, not removed yet (its tombstone is in the list).
+        if (state === null) return;
+        const [stamp, age] = Array.isArray(state) ? (state as unknown[]) : [];
+        const copy: CopiedInstance = { instance };
+        if (isStampValue(stamp)) copy.stamp = stamp;
+        if (typeof age === 'number' && age >= 0) copy.renewedAgoMs = age;
+        const key = identity(instance);
+        const held = live.get(key);
+        const newer = held === undefined || (copy.stamp ?? 0) > (held.stamp ?? 0);
+        if (newer) live.set(key, copy);
+        else if (copy.stamp === held.stamp && copy.renewedAgoMs !== undefined) {
+          held.renewedAgoMs = Math.min(held.renewedAgoMs ?? Infinity, copy.renewedAgoMs);
+        }
+      });
+    });
   }
+  for (const [key, t] of dead) {
+    const held = live.get(key);
+    if (held !== undefined && (held.stamp === undefined || held.stamp <= t.stamp)) live.delete(key);
+  }
+  return { instances: [...live.values()], tombstones: [...dead.values()], renewalRates };
 }
 
 /** How long the other peers may take to answer once the first has, before the copy is applied. */
@@ -55,7 +137,7 @@ export async function copyRegistryFromPeers(deps: StartupSyncDeps): Promise<Star
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), deps.timeoutMs);
   timer.unref();
-  const answered: Array<{ peer: string; services: unknown[] }> = [];
+  const answered: PeerAnswer[] = [];
   const calls = peers.map((p) => fetchServices(p, deps.regionId, controller.signal, deps.headers ?? {}).then((r) => void answered.push(r)));
   try {
     await Promise.any(calls);
@@ -69,18 +151,12 @@ export async function copyRegistryFromPeers(deps: StartupSyncDeps): Promise<Star
     clearTimeout(timer);
     controller.abort();
   }
-  const copied = [...answered];
-  const distinct = new Set<string>();
-  for (const { services } of copied) {
-    applyServices(services, (chunk) => {
-      for (const i of chunk) {
-        const o = i as { serviceId?: unknown; instanceId?: unknown } | null;
-        distinct.add(`${String(o?.serviceId).toLowerCase()}\u0000${String(o?.instanceId).toLowerCase()}`);
-      }
-      deps.apply(chunk);
-    });
-  }
-  const first = copied[0]!.peer;
-  deps.logger.info({ peer: first, peers: copied.map((c) => c.peer), instances: distinct.size }, 'copied the registry from peers');
-  return { peer: first, instances: distinct.size };
+  const copy = mergeCopies(answered);
+  deps.apply(copy);
+  const first = answered[0]!.peer;
+  deps.logger.info(
+    { peer: first, peers: answered.map((c) => c.peer), instances: copy.instances.length, tombstones: copy.tombstones.length },
+    'copied the registry from peers',
+  );
+  return { peer: first, instances: copy.instances.length };
 }

@@ -8,6 +8,8 @@ export interface ReplicationTask {
   readonly instance: Instance;
   /** Canonical instance identity. */
   readonly key: string;
+  /** Order stamp of the registration the write concerns (sent beside the instance as `stamps`); 0 when unknown. */
+  readonly stamp?: number;
   /** When the client write was applied locally (Clock ms). */
   readonly writtenAt: number;
   /** After this (Clock ms) the task is dropped. */

@@ -17,7 +17,9 @@ export interface PeerAnswer {
 
 /**
  * Sends one replication request; rejects on network errors, timeouts and HTTP errors.
- * `headers` are extra request headers (`traceparent` when tracing is on).
+ * `headers` are extra request headers (`traceparent` when tracing is on). `stamps` are the order
+ * stamps of the instances' registrations, sent beside them as `stamps` (Java peers ignore the
+ * field; 0 = unknown, sent as null).
  */
 export interface ReplicationTransport {
   send(
@@ -26,7 +28,14 @@ export interface ReplicationTransport {
     instances: readonly Instance[],
     timeoutMs: number,
     headers?: Readonly<Record<string, string>>,
+    stamps?: readonly number[],
   ): Promise<PeerAnswer>;
+}
+
+/** The replication request body: `instances`, and `stamps` beside them when any is known. */
+export function replicationBody(instances: readonly Instance[], stamps?: readonly number[]): string {
+  if (stamps === undefined || !stamps.some((s) => s > 0)) return JSON.stringify({ instances });
+  return JSON.stringify({ instances, stamps: stamps.map((s) => (s > 0 ? s : null)) });
 }
 
 function text(value: unknown, fallback: string): string {
@@ -51,8 +60,8 @@ export function readPeerAnswer(body: unknown): PeerAnswer {
 
 /** The Java replication endpoints over HTTP: gzip JSON POSTs, keep-alive connections. */
 export const httpTransport: ReplicationTransport = {
-  async send(peer, operation, instances, timeoutMs, extraHeaders) {
-    const body = await gzipAsync(JSON.stringify({ instances }));
+  async send(peer, operation, instances, timeoutMs, extraHeaders, stamps) {
+    const body = await gzipAsync(replicationBody(instances, stamps));
     const res = await fetch(`${peer}/api/replication/registry/${operation}.json`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', accept: 'application/json', ...extraHeaders },
@@ -70,7 +79,9 @@ export const httpTransport: ReplicationTransport = {
 /** A transport that adds `fixed` headers (the cluster secret) to every request of `inner`. */
 export function withHeaders(inner: ReplicationTransport, fixed: Readonly<Record<string, string>>): ReplicationTransport {
   if (Object.keys(fixed).length === 0) return inner;
-  return { send: (peer, operation, instances, timeoutMs, headers) => inner.send(peer, operation, instances, timeoutMs, { ...fixed, ...headers }) };
+  return {
+    send: (peer, operation, instances, timeoutMs, headers, stamps) => inner.send(peer, operation, instances, timeoutMs, { ...fixed, ...headers }, stamps),
+  };
 }
 
 /** How the tasks of one request fared. */

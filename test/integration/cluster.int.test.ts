@@ -31,10 +31,10 @@ describe('a three-node cluster joined through seeds', () => {
   /** While set, A's replication batches are acknowledged without ever reaching the peer. */
   let loseBatches = false;
   const lossy: ReplicationTransport = {
-    send: (peer, operation, instances, timeoutMs, headers) =>
+    send: (peer, operation, instances, timeoutMs, headers, stamps) =>
       loseBatches
         ? Promise.resolve({ status: 'success', errorCode: 'success', failed: [] })
-        : httpTransport.send(peer, operation, instances, timeoutMs, headers),
+        : httpTransport.send(peer, operation, instances, timeoutMs, headers, stamps),
   };
 
   beforeAll(async () => {

@@ -73,7 +73,7 @@ function manager(tracing: Tracing) {
     tracing,
   });
   m.start();
-  return { m, headers, write: () => applied('register', instance()) };
+  return { m, headers, write: () => applied('register', instance(), 1) };
 }
 
 describe('tracing switched off', () => {

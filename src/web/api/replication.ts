@@ -63,12 +63,17 @@ export function replicationEndpoints(deps: ReplicationEndpointsDeps): Endpoint[]
       path: '/api/replication/registry/services.json',
       methods: ['GET', 'POST'],
       summary: 'Copy every registered service (used by starting peers).',
-      query: [{ name: 'regionId', description: 'Region of the caller; must equal the node region.', required: true }, ZONE_QUERY],
+      query: [
+        { name: 'regionId', description: 'Region of the caller; must equal the node region.', required: true },
+        ZONE_QUERY,
+        { name: 'leaseState', description: 'true: the answer also carries leaseState (order stamps, lease ages, tombstones, renewal rates).' },
+      ],
       request: 'ReplicationGetServicesRequest',
       response: 'ReplicationGetServicesResponse',
       failures: [F.regionMismatch],
       rateLimit: 'replication',
-      handle: async (input) => encoded(new EncodedBody(Buffer.from(registryCopy(deps, await zoneRequest(input))))),
+      handle: async (input) =>
+        encoded(new EncodedBody(Buffer.from(registryCopy(deps, await zoneRequest(input), input.query('leaseState') === 'true')))),
     },
   ];
 }

@@ -10,7 +10,18 @@ const regionZone = (): Json => ({
 function registryMessages(): Json {
   const out: Json = {};
   for (const op of ['Register', 'Heartbeat', 'Unregister']) {
-    out[`${op}Request`] = obj(`${op} request.`, { instances: arr(ref('Instance')) }, ['instances']);
+    out[`${op}Request`] = obj(
+      `${op} request.`,
+      {
+        instances: arr(ref('Instance')),
+        stamps: arr(
+          int('int64', undefined, true),
+          false,
+          'Replication only (ignored by Java peers and on client endpoints): the order stamp of each instance\'s registration, beside it.',
+        ),
+      },
+      ['instances'],
+    );
     out[`${op}Response`] = envelope(`${op} response.`, {
       failedInstances: arr(ref('FailedInstance'), true, 'Null when every instance succeeded.'),
     });
@@ -46,14 +57,41 @@ function discoveryMessages(): Json {
 function replicationAndClusterMessages(): Json {
   return {
     ReplicationGetServicesRequest: obj('Copy of the registry; regionId must equal the node region.', regionZone()),
-    ReplicationGetServicesResponse: envelope('Every service with at least one lease, unfiltered.', {
-      services: arr(ref('Service'), true),
-    }),
+    ReplicationGetServicesResponse: withLeaseState(
+      envelope('Every service with at least one lease, unfiltered.', {
+        services: arr(ref('Service'), true),
+      }),
+    ),
     GetServiceNodesRequest: obj('The caller region and zone.', regionZone()),
     GetServiceNodesResponse: envelope('Nodes; null with data-not-found when none is usable.', {
       nodes: arr(ref('ServiceNode'), true),
     }),
   };
+}
+
+/** The optional `leaseState` of a registry copy (asked for with `leaseState=true`; Java peers never ask). */
+function withLeaseState(response: Json): Json {
+  const leaseState = obj(
+    'Lease state of the copy: what a copy needs so that lease ages and finished unregistrations survive it.',
+    {
+      renewalRates: map(
+        { type: ['number', 'null'] },
+        false,
+        'Per lease table (instance, legacy-instance): renewals per lease per second on the answering node; null when unknown.',
+      ),
+      services: arr(
+        arr({ type: ['array', 'null'], items: { type: 'integer' } }),
+        false,
+        'Beside services[i].instances[j]: [order stamp of the registration, ms since the last renewal], or null for an instance unregistered and not removed yet.',
+      ),
+      tombstones: arr(
+        obj('A finished unregistration.', { instance: ref('Instance'), stamp: int('int64', 'Order stamp of the registration it ended.') }, ['instance', 'stamp']),
+      ),
+    },
+    ['renewalRates', 'services', 'tombstones'],
+  );
+  const properties = { leaseState, ...(response['properties'] as Json) };
+  return { ...response, properties };
 }
 
 export function messageSchemas(): Json {
