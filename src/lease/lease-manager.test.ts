@@ -221,6 +221,66 @@ describe('SelfPreservation', () => {
       expect(safety.isSafe).toBe(true);
     });
 
+    describe('a node that starts with a copied registry', () => {
+      /** `n` leases as a start-up copy leaves them: renewed `ageMs` ago on the peer. */
+      function copied(manager: LeaseManager, keys: string[], ageMs: (k: string) => number) {
+        for (const k of keys) manager.put(k, inst(k)).renewalTime = Date.now() - ageMs(k);
+      }
+
+      it('expires an instance silent for 12 s before the restart at its original deadline', () => {
+        const { manager, safety, removed } = setup(20_000);
+        const keys = fleet(40);
+        copied(manager, keys, (k) => (k === 'k0' ? 12_000 : 500));
+        safety.seedBaseline(1, manager.size); // the peers saw one renewal per lease per second
+        expect(safety.stats().maxCount).toBe(400);
+        const start = Date.now();
+        run(manager, safety, keys.slice(1), 7);
+        expect(removed).toEqual([]);
+        run(manager, safety, keys.slice(1), 2);
+        expect(removed).toEqual([['k0', 'expired']]);
+        // deadline: 20 s after the last renewal, 12 s of which passed before the restart
+        expect(Date.now() - start).toBeGreaterThanOrEqual(8_000);
+        expect(Date.now() - start).toBeLessThanOrEqual(9_000);
+        run(manager, safety, keys.slice(1), 30);
+        expect(safety.isSafe).toBe(true);
+      });
+
+      it('keeps everything when a third of the copied fleet stops renewing during its first window', () => {
+        const { manager, safety, removed } = setup(20_000);
+        const keys = fleet(280);
+        copied(manager, keys, () => 500);
+        safety.seedBaseline(1, manager.size);
+        // the heartbeats of 96 instances went through a peer that is now cut off
+        run(manager, safety, keys.slice(96), 60);
+        expect(safety.isSafe).toBe(false);
+        expect(removed).toEqual([]);
+        expect(manager.size).toBe(280);
+      });
+
+      it('stays protective for its first window when the copy told no renewal rate (a Java peer)', () => {
+        const { manager, safety, removed } = setup(5_000);
+        copied(manager, ['a', 'b'], (k) => (k === 'a' ? 4_000 : 0));
+        safety.seedBaseline(null, manager.size);
+        run(manager, safety, ['b'], 5);
+        expect(removed).toEqual([]);
+        run(manager, safety, ['b'], 6);
+        expect(removed).toEqual([['a', 'expired']]);
+      });
+    });
+
+    it('a sweep that runs before the check after a pause expires nothing', () => {
+      const { manager, safety, removed } = setup(20_000, { checkIntervalMs: 1_000 });
+      const keys = fleet(100);
+      for (const k of keys) manager.put(k, inst(k));
+      run(manager, safety, keys, 15);
+      // SIGSTOP for 30 s: on resume the sweep's timer fires first
+      vi.advanceTimersByTime(30_000);
+      expect(manager.sweep()).toBe(0);
+      safety.check();
+      expect(manager.sweep()).toBe(0);
+      expect(removed).toEqual([]);
+    });
+
     it('protectFor keeps expired leases for a while whatever the counts say', () => {
       const { manager, safety, removed } = setup(1_000);
       manager.put('a', inst('a'));

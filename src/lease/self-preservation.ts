@@ -62,6 +62,10 @@ export class SelfPreservation {
   get isSafe(): boolean {
     if (!this.settings.enabled) return true;
     const now = this.clock.now();
+    // A check long overdue means the process was paused (or starved): until the next check has
+    // looked at the counts, expiring is not safe (a sweep right after a pause would otherwise
+    // remove every lease whose renewals are still waiting in the socket buffers).
+    if (this.lastCheck !== undefined && now - this.lastCheck > 3 * (this.settings.checkIntervalMs ?? 1_000)) return false;
     if (this.seeded !== undefined && now < this.seeded.until) return this.seededSafe && now >= this.protectUntil;
     return this.safe && now >= this.protectUntil;
   }

@@ -14,8 +14,8 @@ const sp: SelfPreservationSettings = {
   enabled: false, windowMs: 10_000, percentageThreshold: 85, maxCountThreshold: 50, maxCountResetIntervalMs: 600_000,
 };
 
-function node(clock: { t: number }) {
-  const c: Clock = { now: () => clock.t };
+function node(clock: { t: number }, skewMs = 0) {
+  const c: Clock = { now: () => clock.t + skewMs };
   const bus = new ChangeBus((err) => {
     throw err;
   });
@@ -30,7 +30,7 @@ function node(clock: { t: number }) {
   const digest = new RegistryDigest(repo, bus, c);
   /** Applies a repair plan the way the replication pipeline would. */
   const apply = (plan: RepairPlan) => {
-    for (const { instance: i, stamp, renewedAgoMs } of plan.register) if (repo.registerReplicated(i, stamp)) repo.backdate(i, clock.t - renewedAgoMs);
+    for (const { instance: i, stamp, renewedAgoMs } of plan.register) if (repo.registerReplicated(i, stamp)) repo.backdate(i, c.now() - renewedAgoMs);
     for (const { instance: i, stamp } of plan.unregister) repo.unregister(i, stamp);
     repo.normal.sweep();
   };
@@ -151,6 +151,30 @@ describe('RegistryDigest', () => {
     const c = node(t);
     pull(c, a);
     expect(c.repo.service('svc.a')).toBeUndefined();
+  });
+
+  it('a node whose clock runs 90 s ahead takes the unregistrations of the others and does not bring them back', () => {
+    const t = { t: 1_000_000 };
+    const a = node(t);
+    const c = node(t, 90_000);
+    for (const id of ['x', 'y']) {
+      const stamp = a.repo.register(inst(id));
+      c.repo.registerReplicated(inst(id), stamp); // replicated before the partition
+    }
+    // Partition: A unregisters x; C registers its own instance.
+    t.t += 3_000;
+    a.repo.unregister(inst('x'));
+    a.repo.normal.sweep();
+    c.repo.register(inst('c-only'));
+    t.t += 3_000;
+    for (let round = 0; round < 2; round++) {
+      pull(c, a);
+      pull(a, c);
+    }
+    const ids = (n: ReturnType<typeof node>) => [...(n.repo.service('svc.a')?.leases.keys() ?? [])].map((k) => k.split('.').pop()).sort();
+    expect(ids(c)).toEqual(['c-only', 'y']);
+    expect(ids(a)).toEqual(['c-only', 'y']);
+    expect(a.digest.root()).toBe(c.digest.root());
   });
 
   it('keeps a root digest that equals on equal registries and follows every change', () => {

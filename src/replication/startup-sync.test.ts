@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../telemetry/logger.js';
-import { copyRegistryFromPeers } from './startup-sync.js';
+import { copyRegistryFromPeers, mergeCopies } from './startup-sync.js';
 
 const inst = (instanceId: string) => ({ serviceId: 'demo', instanceId, regionId: 'SHA', url: `http://x/${instanceId}` });
 
@@ -71,5 +71,34 @@ describe('start-up copy', () => {
     const { result, applied } = await copy([[null, 0]], 300);
     expect(result).toEqual({ peer: null, instances: 0 });
     expect(applied).toEqual([]);
+  });
+});
+
+describe('merging the peers’ copies', () => {
+  const answer = (peer: string, rows: Array<[string, [number, number] | null]>, tombstones: Array<[string, number]> = [], rate: number | null = 2) => ({
+    peer,
+    services: [{ serviceId: 'demo', instances: rows.map(([id]) => inst(id)) }],
+    leaseState: {
+      services: [rows.map(([, state]) => state)],
+      tombstones: tombstones.map(([id, stamp]) => ({ instance: inst(id), stamp })),
+      renewalRates: { instance: rate },
+    },
+  });
+
+  it('keeps the latest registration and its most recent renewal; a tombstone removes what it ended on any peer', () => {
+    const copy = mergeCopies([
+      answer('a', [['x', [10, 4_000]], ['y', [20, 100]], ['gone', null]], [['gone', 30]]),
+      answer('b', [['x', [10, 1_500]], ['y', [25, 9_000]], ['gone', [30, 200]], ['later', [50, 0]]], [['later', 40]], 3),
+    ]);
+    const byId = Object.fromEntries(copy.instances.map((c) => [(c.instance as { instanceId: string }).instanceId, [c.stamp, c.renewedAgoMs]]));
+    expect(byId).toEqual({ x: [10, 1_500], y: [25, 9_000], later: [50, 0] });
+    expect(copy.tombstones.map((t) => [(t.instance as { instanceId: string }).instanceId, t.stamp]).sort()).toEqual([['gone', 30], ['later', 40]]);
+    expect(copy.renewalRates).toEqual({ instance: 3 });
+  });
+
+  it('takes a Java peer’s answer (no lease state) as unstamped copies', () => {
+    const copy = mergeCopies([{ peer: 'java', services: [{ serviceId: 'demo', instances: [inst('j')] }], leaseState: null }]);
+    expect(copy.instances).toEqual([{ instance: inst('j') }]);
+    expect(copy.renewalRates).toEqual({});
   });
 });
