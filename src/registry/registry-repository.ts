@@ -23,8 +23,8 @@ export interface ServiceEntry {
  *
  * Every registration carries an order stamp (`order`, a HybridClock): a client registration gets
  * a fresh one, a replicated or copied one keeps its origin's. An unregistration leaves a
- * tombstone naming the last registration it ended, and writes of that registration or an older
- * one (a heartbeat queued before the unregistration, a stale copy) no longer bring it back.
+ * tombstone with a stamp of its own, and writes of registrations stamped before it (a heartbeat
+ * queued before the unregistration, a stale copy) no longer bring the instance back.
  */
 export class RegistryRepository {
   private readonly services = new Map<string, ServiceEntry>();
@@ -143,10 +143,11 @@ export class RegistryRepository {
 
   /**
    * Marks the lease unregistered (removed and published as `delete` by the next sweep) and
-   * leaves a tombstone. `stamp` names the registration a peer's unregistration ended: a lease of
-   * a later registration is kept. Without it the registration held here is ended (or, when there
-   * is none, every registration stamped before now). Returns the tombstone's stamp, or 0 when a
-   * later registration kept the lease.
+   * leaves a tombstone. The tombstone is stamped with the unregistration itself: a fresh stamp
+   * here, or `stamp`, the one its origin gave it. Every registration stamped before it is over
+   * (also one made on another node and still on its way here); a lease of a registration
+   * stamped after it is kept. Returns the tombstone's stamp, or 0 when a later registration
+   * kept the lease.
    */
   unregister(instance: Instance, stamp?: number): number {
     const key = instanceKey(instance);
@@ -155,7 +156,7 @@ export class RegistryRepository {
     const local = this.lease(key);
     const live = local !== undefined && local.evictionTime === 0 ? local : undefined;
     if (stamp !== undefined && live !== undefined && live.incarnation > stamp) return 0;
-    const ended = Math.max(stamp ?? 0, local?.incarnation ?? 0) || this.order.tick();
+    const ended = stamp ?? this.order.tick();
     if (local !== undefined) (this.normal.get(key) === local ? this.normal : this.legacy).evict(key);
     this.tombstones.record(key, local?.instance ?? instance, ended);
     return ended;

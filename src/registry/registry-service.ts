@@ -21,7 +21,7 @@ export type RegistryOperation = 'register' | 'heartbeat' | 'unregister';
 
 /**
  * Called after each instance an operation applied successfully (replication hooks in here), with
- * the order stamp of the registration it concerns (for an unregistration: the one it ended).
+ * the order stamp of the registration it concerns (for an unregistration: its own).
  */
 export type AppliedListener = (operation: RegistryOperation, instance: Instance, stamp: number) => void;
 

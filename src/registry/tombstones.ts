@@ -6,7 +6,7 @@ export interface Tombstone {
   readonly key: string;
   readonly serviceKey: string;
   readonly instance: Instance;
-  /** Registrations of the instance with an order stamp up to this one are over. */
+  /** Order stamp of the unregistration: registrations stamped up to it are over. */
   readonly stamp: number;
   /** When this node learnt of it (its own clock): for expiry only, never for ordering. */
   readonly recordedAt: number;

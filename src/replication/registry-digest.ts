@@ -5,8 +5,8 @@ import type { ChangeBus } from '../registry/change-bus.js';
 import type { RegistryRepository } from '../registry/registry-repository.js';
 
 /**
- * An instance with the order stamp of its registration (a tombstone: of the registration it
- * ended). Stamps come from the origin's HybridClock, so they order writes across nodes whose
+ * An instance with the order stamp of its registration (a tombstone: of the unregistration).
+ * Stamps come from the origin's HybridClock, so they order writes across nodes whose
  * wall clocks disagree; lease ages travel relative to the sender's own clock.
  */
 export interface StampedInstance {
@@ -50,8 +50,8 @@ interface InstanceHash {
  * nodes holding the same instances with the same data agree whatever the order of arrival.
  * Which copy wins is decided by order stamps (the registration's HybridClock stamp, carried from
  * its origin), never by comparing two nodes' wall clocks: a later registration replaces an older
- * one, and a tombstone (the repository's, kept `replication.tombstoneTtlMs`) beats every copy of
- * the registration it ended or of an older one.
+ * one, and a tombstone (the repository's, kept `replication.tombstoneTtlMs`, stamped with the
+ * unregistration) beats every copy of a registration stamped before it.
  */
 export class RegistryDigest {
   private readonly hashes = new WeakMap<Instance, InstanceHash>();
@@ -181,9 +181,9 @@ export class RegistryDigest {
 
   /**
    * Decides the repairs a peer's diff calls for, by order stamps only: an instance this node
-   * lacks is copied unless a tombstone here ended that registration (or a later one); one held
-   * here is replaced only by a later registration; a peer's tombstone removes the registration
-   * it ended (or an older one) and is adopted, so stale writes lose here too. A copy no longer
+   * lacks is copied unless a tombstone here is stamped after that registration; one held here
+   * is replaced only by a later registration; a peer's tombstone removes a registration stamped
+   * before it and is adopted, so stale writes lose here too. A copy no longer
    * renewed for half a lease TTL on the sender is dying there and is not taken.
    */
   plan(diffs: readonly ServiceDiff[]): RepairPlan {

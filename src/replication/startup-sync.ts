@@ -24,7 +24,7 @@ export interface CopiedInstance {
 /** The union of the peers' registries, merged by order stamp. */
 export interface RegistryCopy {
   instances: CopiedInstance[];
-  /** Unregistrations the peers know of: [instance, stamp of the registration it ended]. */
+  /** Unregistrations the peers know of: [instance, stamp of the unregistration]. */
   tombstones: Array<{ instance: unknown; stamp: number }>;
   /** Renewals per lease per second by lease table name, from the peers that told it (highest). */
   renewalRates: Record<string, number>;
@@ -76,7 +76,7 @@ const isStampValue = (v: unknown): v is number => typeof v === 'number' && Numbe
  * Merges the peers' answers: per instance the copy of the latest registration (by order stamp;
  * an unstamped copy from a Java peer only where no stamped one exists), with the most recent
  * renewal any peer saw of that registration; a tombstone removes every copy of the registration
- * it ended or of an older one.
+ * stamped up to it.
  */
 export function mergeCopies(answers: readonly PeerAnswer[]): RegistryCopy {
   const live = new Map<string, CopiedInstance>();

@@ -157,10 +157,10 @@ const StampedInstance = named(
   z
     .object({
       instance: component('Instance'),
-      stamp: int64('Epoch milliseconds.'),
+      stamp: int64('Order stamp (hybrid logical clock of the origin: epoch ms × 1000 plus a counter) of the registration; of the unregistration for a tombstone.'),
       renewedAgoMs: int64('Live instances only: milliseconds since the lease was last renewed on the sender.').optional(),
     })
-    .describe('An instance with the local time of its registration or unregistration.'),
+    .describe('An instance with the order stamp of its registration or unregistration.'),
 );
 const ServiceDiff = named(
   'ServiceDiff',

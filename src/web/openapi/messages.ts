@@ -85,7 +85,7 @@ function withLeaseState(response: Json): Json {
         'Beside services[i].instances[j]: [order stamp of the registration, ms since the last renewal], or null for an instance unregistered and not removed yet.',
       ),
       tombstones: arr(
-        obj('A finished unregistration.', { instance: ref('Instance'), stamp: int('int64', 'Order stamp of the registration it ended.') }, ['instance', 'stamp']),
+        obj('A finished unregistration.', { instance: ref('Instance'), stamp: int('int64', 'Order stamp of the unregistration: registrations stamped up to it are over.') }, ['instance', 'stamp']),
       ),
     },
     ['renewalRates', 'services', 'tombstones'],
