@@ -121,10 +121,13 @@ export class RegistryRepository {
     this.register(instance, stamp);
   }
 
-  /** The order stamp of the instance's current lease; 0 when there is none. */
-  stampOf(instance: Instance): number {
-    return this.lease(instanceKey(instance))?.incarnation ?? 0;
+  /** Renews the lease; returns its registration's order stamp, null when the instance must re-register. */
+  renewStamped(instance: Instance): number | null {
+    const manager = this.managerFor(instance);
+    const key = instanceKey(instance);
+    return manager.renew(key) ? (manager.get(key)?.incarnation ?? 0) : null;
   }
+
 
   /** Renews the lease; false when the instance must re-register. */
   renew(instance: Instance): boolean {

@@ -182,9 +182,9 @@ export class RegistryService {
         else repository.unregister(instance, stamp);
         return null;
       }
-      const applied = this.operate(operation, instance);
-      if (applied === 0) return new InstanceFailure(ErrorCodes.dataNotFound, F.instanceNotFound);
-      for (const l of this.applied) l(operation, instance, applied);
+      const forwarded = this.operate(operation, instance);
+      if (forwarded === null) return new InstanceFailure(ErrorCodes.dataNotFound, F.instanceNotFound);
+      for (const l of this.applied) l(operation, instance, forwarded);
     } catch (err) {
       const id = randomUUID();
       this.deps.onUnexpected(err, id);
@@ -193,14 +193,14 @@ export class RegistryService {
     return null;
   }
 
-  /** Applies the operation; returns the registration's order stamp, 0 when a heartbeat finds no live lease. */
-  private operate(operation: RegistryOperation, instance: Instance): number {
+  /** Applies the operation; returns the order stamp to forward it with, null when a heartbeat finds no live lease. */
+  private operate(operation: RegistryOperation, instance: Instance): number | null {
     const { repository } = this.deps;
     switch (operation) {
       case 'register':
         return repository.register(instance);
       case 'heartbeat':
-        return repository.renew(instance) ? repository.stampOf(instance) : 0;
+        return repository.renewStamped(instance);
       case 'unregister':
         return repository.unregister(instance);
     }

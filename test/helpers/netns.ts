@@ -11,11 +11,12 @@ function ip(...args: string[]): void {
   execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-/** True when this process may make network namespaces (root with iproute2). */
+/** True when this process may make network namespaces (root with iproute2) and run a Redis server. */
 export function canUseNetns(): boolean {
   if (process.getuid?.() !== 0) return false;
   try {
     execFileSync('ip', ['netns', 'list'], { stdio: 'ignore' });
+    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
