@@ -136,12 +136,14 @@ export class RegistryRepository {
 
   /**
    * Moves a live lease's last renewal back to `renewedAt` (never forward): a copy taken from a
-   * peer keeps the age it had there, so it expires when the original does.
+   * peer keeps the age it had there, so it expires when the original does. With `stamp`, only a
+   * lease of that registration is touched (a copy refused as stale leaves the newer lease alone).
    */
-  backdate(instance: Instance, renewedAt: number): void {
-    const key = instanceKey(instance);
-    const lease = this.normal.get(key) ?? this.legacy.get(key);
-    if (lease !== undefined && lease.evictionTime === 0 && renewedAt < lease.renewalTime) lease.renewalTime = renewedAt;
+  backdate(instance: Instance, renewedAt: number, stamp?: number): void {
+    const lease = this.lease(instanceKey(instance));
+    if (lease === undefined || lease.evictionTime > 0 || renewedAt >= lease.renewalTime) return;
+    if (stamp !== undefined && lease.incarnation !== stamp) return;
+    lease.renewalTime = renewedAt;
   }
 
   /**

@@ -30,7 +30,7 @@ function node(clock: { t: number }, skewMs = 0) {
   const digest = new RegistryDigest(repo, bus, c);
   /** Applies a repair plan the way the replication pipeline would. */
   const apply = (plan: RepairPlan) => {
-    for (const { instance: i, stamp, renewedAgoMs } of plan.register) if (repo.registerReplicated(i, stamp)) repo.backdate(i, c.now() - renewedAgoMs);
+    for (const { instance: i, stamp, renewedAgoMs } of plan.register) if (repo.registerReplicated(i, stamp)) repo.backdate(i, c.now() - renewedAgoMs, stamp);
     for (const { instance: i, stamp } of plan.unregister) repo.unregister(i, stamp);
     repo.normal.sweep();
   };

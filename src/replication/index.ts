@@ -88,7 +88,7 @@ export function createReplication(deps: ReplicationDeps): Replication {
   const registerCopies = (copies: ReadonlyArray<{ instance: unknown; stamp?: number | undefined; renewedAgoMs?: number | undefined }>) => {
     apply('register', copies.map((c) => c.instance), copies.map((c) => c.stamp));
     const now = deps.clock.now();
-    for (const c of copies) if (c.renewedAgoMs !== undefined) deps.repository.backdate(c.instance as Instance, now - c.renewedAgoMs);
+    for (const c of copies) if (c.renewedAgoMs !== undefined) deps.repository.backdate(c.instance as Instance, now - c.renewedAgoMs, c.stamp);
   };
   const antiEntropy = new AntiEntropy({
     digest,

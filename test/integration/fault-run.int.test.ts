@@ -149,6 +149,7 @@ describe.skipIf(!canUseNetns())(`randomised faults on three node processes (seed
     /** Management: acknowledged pull-out state per managed instance. */
     const pulledOut = new Map<string, boolean>();
     let churned = 0;
+    const began = Date.now();
     let running = true;
     let churning = true;
 
@@ -249,7 +250,12 @@ describe.skipIf(!canUseNetns())(`randomised faults on three node processes (seed
             if (at >= asked) continue;
             if (!all.has(id)) seenGone[i]!.add(id);
             else if (seenGone[i]!.has(id)) {
-              reappeared.push(`${id} on node ${i} ${asked - at} ms after its unregistration on node ${ackedOn.get(id)}`);
+              reappeared.push(`${id} on node ${i} at ${asked - began}ms, ${asked - at} ms after its unregistration on node ${ackedOn.get(id)}`);
+              void Promise.all(nodes.map((_, j) => post(`${url(j)}/api/replication/registry/diff.json`, { serviceIds: [SERVICES.churn] }))).then((diffs) =>
+                console.log(`${id}: ${JSON.stringify(diffs.map((d: any) => d?.services?.[0] === undefined ? null : {
+                  live: d.services[0].instances.filter((x: any) => x.instance.instanceId === id).map((x: any) => [x.stamp, x.renewedAgoMs]),
+                  dead: d.services[0].tombstones.filter((x: any) => x.instance.instanceId === id).map((x: any) => x.stamp),
+                }))}`));
               seenGone[i]!.delete(id);
             }
           }
@@ -264,13 +270,13 @@ describe.skipIf(!canUseNetns())(`randomised faults on three node processes (seed
 
     // The fault schedule.
     const faults: string[] = [];
-    const end = Date.now() + SECONDS * 1_000;
+    const end = began + SECONDS * 1_000;
     while (Date.now() < end) {
       await sleep(1_500 + random() * 1_500);
       const kind = pick(['isolate', 'cut', 'kill', 'pause'] as const);
       const i = Math.floor(random() * N);
       const hold = 2_000 + random() * 5_000;
-      faults.push(`${kind} ${i} ${Math.round(hold)}ms`);
+      faults.push(`${kind} ${i} ${Math.round(hold)}ms at ${Date.now() - began}ms`);
       if (kind === 'isolate' || kind === 'cut') {
         const others = kind === 'isolate' ? [0, 1, 2].filter((j) => j !== i) : [(i + 1 + Math.floor(random() * 2)) % N];
         const touched = [i, ...others].map((j) => nodes[j]!);
