@@ -69,6 +69,13 @@ interface Client {
   busy: boolean;
 }
 
+/** An entry of a peer's diff.json answer. */
+interface Stamped {
+  instance: { instanceId: string };
+  stamp: number;
+  renewedAgoMs?: number;
+}
+
 interface NodeState {
   child: ChildProcess | null;
   /** Up and answering (not killed, not paused). */
@@ -253,8 +260,8 @@ describe.skipIf(!canUseNetns())(`randomised faults on three node processes (seed
               reappeared.push(`${id} on node ${i} at ${asked - began}ms, ${asked - at} ms after its unregistration on node ${ackedOn.get(id)}`);
               void Promise.all(nodes.map((_, j) => post(`${url(j)}/api/replication/registry/diff.json`, { serviceIds: [SERVICES.churn] }))).then((diffs) =>
                 console.log(`${id}: ${JSON.stringify(diffs.map((d: any) => d?.services?.[0] === undefined ? null : {
-                  live: d.services[0].instances.filter((x: any) => x.instance.instanceId === id).map((x: any) => [x.stamp, x.renewedAgoMs]),
-                  dead: d.services[0].tombstones.filter((x: any) => x.instance.instanceId === id).map((x: any) => x.stamp),
+                  live: (d.services[0].instances as Stamped[]).filter((x) => x.instance.instanceId === id).map((x) => [x.stamp, x.renewedAgoMs]),
+                  dead: (d.services[0].tombstones as Stamped[]).filter((x) => x.instance.instanceId === id).map((x) => x.stamp),
                 }))}`));
               seenGone[i]!.delete(id);
             }
