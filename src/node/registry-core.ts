@@ -72,6 +72,13 @@ export function createRegistryCore(config: Config, { clock, logger, metrics, bus
   };
   const clientLimiter = new ClientRateLimiter(rl.perClient, rl.windowMs, clock);
 
+  // The stall guard: a task notes the time every quarter of the guard; a client write seen while
+  // the last note is older than the guard waited through a stall (its client has given up).
+  const guardMs = config.registry.resumeGuardMs;
+  let lastTick: number | undefined;
+  if (guardMs > 0) scheduler.add({ name: 'registry.stall-guard', intervalMs: Math.max(10, Math.floor(guardMs / 4)), run: () => void (lastTick = performance.now()) });
+  const resuming = () => lastTick !== undefined && performance.now() - lastTick > guardMs;
+
   const operationCounters = new Map<string, { inc(): void }>();
   const registry = new RegistryService({
     repository,
@@ -87,6 +94,7 @@ export function createRegistryCore(config: Config, { clock, logger, metrics, bus
       child.inc();
     },
     replicationLimiter: limiters.replication,
+    resuming,
   });
   // a listener on every registry write: installed only when its debug lines are written
   if (config.logLevel === 'debug' || config.logLevel === 'trace') registry.onApplied(registrationLogger(logger));

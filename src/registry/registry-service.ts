@@ -50,6 +50,8 @@ export interface RegistryServiceDeps {
   onInstanceResult?: (operation: RegistryOperation, result: string) => void;
   /** Limiter of the peer replication endpoints (`artemis.service.registry.replication`). */
   replicationLimiter?: RateLimiter;
+  /** True while the node works off requests that waited through a stall of its event loop. */
+  resuming?: () => boolean;
 }
 
 /** Shared answer for a fully successful request; its JSON is serialised once. */
@@ -66,6 +68,7 @@ export const RegistryFailures = {
   zoneMismatch: 'zoneId is not the same as the registry node.',
   requestNull: 'request is null',
   instancesEmpty: 'request.instances is null or empty.',
+  resuming: 'The node is resuming from a stall; the request waited through it. Try again.',
 } as const;
 const F = RegistryFailures;
 
@@ -127,6 +130,7 @@ export class RegistryService {
     const instances = request.instances;
     if (instances === null || instances.length === 0) throw new BadRequestError(F.instancesEmpty);
     const status = this.deps.node.status;
+    if (!replicated && this.deps.resuming?.() === true) return registryResponse(failStatus(ErrorCodes.serviceUnavailable, F.resuming));
     if (!replicated && !canServeRegistry(status)) {
       return registryResponse(
         failStatus(ErrorCodes.serviceUnavailable, `${F.notUp}${nodeStatusText(status)}`),

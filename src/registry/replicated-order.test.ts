@@ -23,7 +23,7 @@ const up: ServiceNodeStatus = {
 };
 
 /** One node's registry: `t.ms` is its wall clock (nodes of one test may disagree). */
-function node(t: { ms: number }) {
+function node(t: { ms: number }, resuming = () => false) {
   const clock: Clock = { now: () => t.ms };
   const normal = new LeaseManager('instance', { ttlMs: 20_000 }, clock, new SelfPreservation(sp, clock));
   const legacy = new LeaseManager('legacy-instance', { ttlMs: 90_000 }, clock, new SelfPreservation(sp, clock));
@@ -40,6 +40,7 @@ function node(t: { ms: number }) {
     onUnexpected: (err) => {
       throw err;
     },
+    resuming,
   });
   service.onApplied((op, i, stamp) => applied.push([op, i.instanceId as string, stamp]));
   const ids = () => [...(repository.service('demo.order')?.leases.values() ?? [])].filter((l) => l.evictionTime === 0).map((l) => l.instance.instanceId);
@@ -163,6 +164,19 @@ describe('replicated writes are ordered by the origin, not by arrival', () => {
     b.replicated('heartbeat', 'x', 5);
     b.replicated('heartbeat', 'x');
     expect(b.normal.safety.stats().countInWindow).toBe(2);
+  });
+});
+
+describe('a node resuming from a stall', () => {
+  it('answers the client writes that waited through it with service-unavailable, and still applies peers’ writes', () => {
+    let stalled = true;
+    const b = node({ ms: 1_000_000 }, () => stalled);
+    expect(b.client('register', 'late').responseStatus).toMatchObject({ status: 'fail', errorCode: 'service-unavailable' });
+    expect(b.ids()).toEqual([]);
+    b.replicated('register', 'peer', 7);
+    expect(b.ids()).toEqual(['peer']);
+    stalled = false;
+    expect(b.client('register', 'late').responseStatus.status).toBe('success');
   });
 });
 

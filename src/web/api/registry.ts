@@ -26,7 +26,7 @@ export function registryAnswer(response: RegistryResponse): Answer {
 
 const F = RegistryFailures;
 /** Failure texts of the client-facing registry writes. */
-export const REGISTRY_WRITE_FAILURES = [F.requestNull, F.instancesEmpty, F.notUp, F.regionMismatch, F.zoneMismatch] as const;
+export const REGISTRY_WRITE_FAILURES = [F.requestNull, F.instancesEmpty, F.notUp, F.resuming, F.regionMismatch, F.zoneMismatch] as const;
 
 const OPERATIONS: ReadonlyArray<{ operation: RegistryOperation; type: string; summary: string; failures: readonly string[] }> = [
   { operation: 'register', type: 'Register', summary: 'Register instances and create fresh leases.', failures: REGISTRY_WRITE_FAILURES },
