@@ -40,7 +40,8 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # dataDir defaults to ./data, i.e. /app/data: the SQLite management store and other node files.
-RUN mkdir -p /app/data && chown 1000:1000 /app/data
+# /app/keys: where docker-compose.yml's cluster-key service writes the cluster key.
+RUN mkdir -p /app/data /app/keys && chown 1000:1000 /app/data /app/keys
 VOLUME ["/app/data"]
 USER 1000:1000
 EXPOSE 8080

@@ -17,7 +17,10 @@
 # pid files and logs), CLUSTER_DATA_DIR (cluster/data: one directory per node),
 # CLUSTER_WAIT_SECONDS (30: how long to wait for every node's /health), CLUSTER_REDIS_PORT
 # (6380), CLUSTER_STORE (redis or node-local). ARTEMIS_* variables reach every node as
-# configuration, e.g. ARTEMIS_CLUSTER_SECRET or ARTEMIS_STORE_URL.
+# configuration, e.g. ARTEMIS_STORE_URL.
+# The nodes sign their peer calls with the cluster key in $CLUSTER_DATA_DIR/cluster.key, made
+# (random, mode 0600) on the first start; ARTEMIS_CLUSTER_KEY or ARTEMIS_CLUSTER_KEY_FILE
+# given in the environment is used instead.
 # Stop the cluster with cluster/stop.sh.
 set -euo pipefail
 
@@ -87,6 +90,9 @@ else
   echo "start.sh: CLUSTER_STORE must be redis or node-local, not $store_mode" >&2
   exit 2
 fi
+# The key file every node reads, unless the environment names a key.
+key_file=
+if [[ -z ${ARTEMIS_CLUSTER_KEY:-} && -z ${ARTEMIS_CLUSTER_KEY_FILE:-} ]]; then key_file=$data_root/cluster.key; fi
 
 seeds=$(url_of 1)
 for ((i = 2; i <= nodes; i++)); do seeds+=",$(url_of "$i")"; done
@@ -96,7 +102,7 @@ node_args() {
   local port=$((base_port + $1 - 1))
   printf '%s\n' server --host "$host" --port "$port" --node-id "node-$1" \
     --advertise-url "$(url_of "$1")" --seeds "$seeds" --data-dir "$data_root/node-$1" \
-    ${store_args[@]+"${store_args[@]}"} ${extra[@]+"${extra[@]}"}
+    ${store_args[@]+"${store_args[@]}"} ${key_file:+--cluster-key-file "$key_file"} ${extra[@]+"${extra[@]}"}
 }
 
 if $dry_run; then
@@ -168,6 +174,12 @@ if $start_redis; then
     fi
     echo "management store: redis-server on $host:$redis_port (pid $(<"$abs_run/redis.pid"), data in $data_root/redis)"
   fi
+fi
+
+if [[ -n $key_file && ! -s $key_file ]]; then
+  mkdir -p "$data_root"
+  (umask 077 && node -e 'process.stdout.write(require("node:crypto").randomBytes(32).toString("hex") + "\n")' >"$key_file")
+  echo "made a cluster key in $key_file"
 fi
 
 for ((i = 1; i <= nodes; i++)); do

@@ -86,7 +86,7 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
   const { tables, repository, state, limiters, clientLimiter, registry } = createRegistryCore(config, { clock, logger, metrics, bus, scheduler });
 
   const nodeId = () => effectiveNodeId(config, server.port);
-  const { peerHttp, cluster, transport } = createClusterParts(config, { ...overrides, state, clock, scheduler, logger, metrics, nodeId, storeId: () => storeHealth.identity() });
+  const { peerHttp, peerVerifier, cluster, transport } = createClusterParts(config, { ...overrides, state, clock, scheduler, logger, metrics, nodeId, storeId: () => storeHealth.identity() });
   const replication = createReplication({
     settings: config.replication, regionId: config.regionId, maxInstancesPerRequest: config.limits.maxInstancesPerRequest,
     registry, repository, bus, clock, logger, scheduler, metricsRegistry: metrics.registry,
@@ -147,6 +147,7 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
     readiness: () => readiness,
     storeHealth,
     listenPort: () => server.port,
+    peerVerifier,
   });
   const server = new HttpServer({
     host: config.host, port: config.port, settings: config.http, listener: http.listener, upgrades: websocket, logger,

@@ -6,7 +6,7 @@ import { conversionYaml, convertProperties, nodesByZone } from './config-convert
 describe('config convert: Java cluster node lists', () => {
   it('keeps a node URL given without a zone whole', () => {
     const result = convertProperties('artemis.service.cluster.nodes=http://127.0.0.1:8080/artemis-service/\n');
-    expect(result.values).toEqual({ cluster: { peers: ['http://127.0.0.1:8080/artemis-service/'] } });
+    expect(result.values).toEqual({ cluster: { peers: ['http://127.0.0.1:8080/artemis-service/'], keyFile: 'cluster.key' } });
     expect(result.peerZones).toEqual([{ zoneId: null, urls: ['http://127.0.0.1:8080/artemis-service/'] }]);
     expect(loadConfig({ file: { path: 'x.yaml', values: result.values } }).config.cluster.peers).toEqual(['http://127.0.0.1:8080/artemis-service/']);
   });
@@ -25,6 +25,6 @@ describe('config convert: Java cluster node lists', () => {
     expect(yaml).toContain('# sha-z1: http://10.0.0.5:8080/artemis-service/\n');
     expect(yaml).toContain('# sha-z2: http://10.0.1.5:8080/artemis-service/\n');
     expect(parse(yaml)).toEqual(result.values);
-    expect(result.values).toEqual({ cluster: { peers: ['http://10.0.0.5:8080/artemis-service/', 'http://10.0.1.5:8080/artemis-service/'] } });
+    expect(result.values).toEqual({ cluster: { peers: ['http://10.0.0.5:8080/artemis-service/', 'http://10.0.1.5:8080/artemis-service/'], keyFile: 'cluster.key' } });
   });
 });

@@ -163,8 +163,13 @@ export function convertProperties(text: string): Conversion {
       if (javaKey === 'artemis.service.cluster.nodes') result.peerZones.push(...nodesByZone(value));
     }
   }
+  // A node with peers signs its calls: the key is read from a file the operator creates.
+  if (result.peerZones.length > 0) setPath(result.values, 'cluster.keyFile', CONVERTED_KEY_FILE);
   return result;
 }
+
+/** Where a converted config with peers reads its cluster key from. */
+export const CONVERTED_KEY_FILE = 'cluster.key';
 
 /**
  * The conversion as a YAML config file. The zones of the Java node list stay visible as a
@@ -177,6 +182,14 @@ export function conversionYaml(result: Conversion): string {
   if (isScalar(peers) && result.peerZones.length > 0) {
     const zones = result.peerZones.map((z) => ` ${z.zoneId ?? '(no zone)'}: ${z.urls.join(', ')}`);
     peers.commentBefore = [' Java artemis.service.cluster.nodes by zone (each peer reports its zone at status/node.json):', ...zones].join('\n');
+  }
+  const keyFile = isMap(cluster) ? cluster.items.find((p) => isScalar(p.key) && p.key.value === 'keyFile')?.key : undefined;
+  if (isScalar(keyFile)) {
+    keyFile.commentBefore = [
+      ' The cluster key that signs peer calls, the same on every node of this registry, e.g.',
+      `   (umask 077; openssl rand -hex 32 > ${CONVERTED_KEY_FILE})`,
+      ' Java peers cannot sign: list their addresses in cluster.trustedAddresses.',
+    ].join('\n');
   }
   return doc.toString();
 }

@@ -21,7 +21,7 @@ Options:
   --advertise-url <url>  same as --node-url
   --seeds <list>         gossip seeds: URLs, dns://name:port or srv://name (comma-separated)
   --peers <list>         static peers that do not gossip, e.g. Java nodes (comma-separated)
-  --cluster-secret <s>   shared secret of gossip and replication calls
+  --cluster-key-file <f> file with the cluster key that signs peer calls (or ARTEMIS_CLUSTER_KEY)
   --data-dir <dir>       directory for this node's files                 [./data]
   --log-level <level>    fatal|error|warn|info|debug|trace|silent        [info]
   --log-format <format>  json|pretty|auto (pretty on a terminal)         [auto]
@@ -41,7 +41,7 @@ export const FLAG_KEYS: Record<string, string> = {
   'advertise-url': 'nodeUrl',
   seeds: 'cluster.seeds',
   peers: 'cluster.peers',
-  'cluster-secret': 'cluster.secret',
+  'cluster-key-file': 'cluster.keyFile',
   'data-dir': 'dataDir',
   'log-level': 'logLevel',
   'log-format': 'log.format',

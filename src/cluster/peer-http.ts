@@ -1,5 +1,4 @@
-/** Header that carries the shared cluster secret on gossip and replication calls. */
-export const CLUSTER_SECRET_HEADER = 'x-artemis-cluster-secret';
+import type { PeerSigner } from './peer-signature.js';
 
 /** Decides whether a call to `url` may go out; tests cut links with it. */
 export type PeerLinkFilter = (url: string) => boolean;
@@ -17,21 +16,19 @@ export class PeerCallError extends Error {
 }
 
 export interface PeerHttpOptions {
-  /** Shared cluster secret sent with every call ('' = none). */
-  secret: string;
+  /** Signs every call with the cluster key (peer-signature.ts). */
+  signer: PeerSigner;
   /** When given and false for a URL, the call fails at once as if the link were down. */
   filter?: PeerLinkFilter | undefined;
 }
 
-/** JSON calls between nodes (gossip, status polling, anti-entropy, start-up copy). */
+/** JSON calls between nodes (gossip, status polling, anti-entropy, start-up copy), each one signed. */
 export class PeerHttp {
   constructor(private readonly options: PeerHttpOptions) {}
 
-  /** Headers every peer call carries. */
-  headers(extra: Record<string, string> = {}): Record<string, string> {
-    const h: Record<string, string> = { accept: 'application/json', 'accept-encoding': 'gzip', ...extra };
-    if (this.options.secret !== '') h[CLUSTER_SECRET_HEADER] = this.options.secret;
-    return h;
+  /** Headers of one call of `method` to `url` with the body bytes `body`: JSON, gzip accepted, the signature. */
+  headers(method: string, url: string, body: Uint8Array | string | null = null): Record<string, string> {
+    return { accept: 'application/json', 'accept-encoding': 'gzip', ...this.options.signer.headers(method, url, body) };
   }
 
   /** True when the link to `url` is not cut by the filter. */
@@ -42,12 +39,13 @@ export class PeerHttp {
   /** POSTs `body` as JSON and returns the parsed JSON answer. */
   async postJson(url: string, body: unknown, timeoutMs: number): Promise<unknown> {
     if (!this.allows(url)) throw new PeerCallError(url, 'link is cut');
+    const text = JSON.stringify(body);
     let res: Response;
     try {
       res = await fetch(url, {
         method: 'POST',
-        headers: this.headers({ 'content-type': 'application/json' }),
-        body: JSON.stringify(body),
+        headers: { ...this.headers('POST', url, text), 'content-type': 'application/json' },
+        body: text,
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {

@@ -177,9 +177,32 @@ describe('loadConfig: environment variable names', () => {
       else if (typeof cur === 'string') env[leaf.envName] = ENUM_SAMPLES[leaf.path.join('.')] ?? `v-${leaf.envName.toLowerCase()}`;
       else if (Array.isArray(cur)) env[leaf.envName] = '10.0.0.1,10.0.0.2';
     }
+    // Cluster keys have a least length, and a key excludes a key file.
+    Object.assign(env, { ARTEMIS_CLUSTER_KEY: 'k'.repeat(32), ARTEMIS_CLUSTER_KEY_FILE: '', ARTEMIS_CLUSTER_PREVIOUS_KEYS: `${'a'.repeat(32)},${'b'.repeat(32)}` });
     const { origins, warnings } = loadConfig({ env });
     expect(warnings).toEqual([]);
     for (const leaf of configLeaves) expect(origins.get(leaf.path.join('.')), leaf.envName).toBe('env');
+  });
+});
+
+describe('loadConfig: the cluster key', () => {
+  const key = 'k'.repeat(32);
+  const load = (flags: Record<string, unknown>) => () => loadConfig({ flags });
+
+  it('is required once the node has seeds or static peers, unless cluster.insecure is set', () => {
+    expect(load({})).not.toThrow();
+    for (const peers of [{ 'cluster.seeds': 'http://10.0.0.2:8080' }, { 'cluster.seeds': 'dns://artemis-headless:8080' }, { 'cluster.peers': 'http://10.0.0.3:8080' }]) {
+      expect(load(peers)).toThrow(/cluster\.key: a node with cluster\.seeds or cluster\.peers needs a cluster key/);
+      expect(load({ ...peers, 'cluster.key': key })).not.toThrow();
+      expect(load({ ...peers, 'cluster.keyFile': '/run/secrets/artemis-key' })).not.toThrow();
+      expect(load({ ...peers, 'cluster.insecure': true })).not.toThrow();
+    }
+  });
+
+  it('needs 32 characters, and one of key and keyFile', () => {
+    expect(load({ 'cluster.key': 'short' })).toThrow(/at least 32 characters/);
+    expect(load({ 'cluster.previousKeys': 'short' })).toThrow(/cluster\.previousKeys/);
+    expect(load({ 'cluster.key': key, 'cluster.keyFile': '/k' })).toThrow(/not both/);
   });
 });
 
@@ -352,20 +375,23 @@ describe('loadConfig: result', () => {
 });
 
 describe('redaction', () => {
-  it('masks the cluster secret and URL passwords, and nothing else', async () => {
+  it('masks the cluster keys and URL passwords, and nothing else', async () => {
     const { redactedValue, redactedConfig } = await import('./load.js');
-    expect(redactedValue('cluster.secret', 's3cret')).toBe('***');
-    expect(redactedValue('cluster.secret', '')).toBe('');
+    expect(redactedValue('cluster.key', 's3cret')).toBe('***');
+    expect(redactedValue('cluster.key', '')).toBe('');
+    expect(redactedValue('cluster.previousKeys', ['a', 'b'])).toEqual(['***', '***']);
     expect(redactedValue('store.url', 'redis://:pw@redis:6379/0')).toBe('redis://:***@redis:6379/0');
     expect(redactedValue('store.url', 'redis://user:pw@redis:6379/0')).toBe('redis://user:***@redis:6379/0');
     expect(redactedValue('store.url', 'redis://redis:6379/0')).toBe('redis://redis:6379/0');
     expect(redactedValue('cluster.peers', ['http://u:pw@10.0.0.2:8080', 'http://10.0.0.3:8080'])).toEqual(['http://u:***@10.0.0.2:8080', 'http://10.0.0.3:8080']);
-    const { config } = loadConfig({ flags: { 'cluster.secret': 'xyz', 'store.url': 'redis://:pw@h:1/0', 'cluster.seeds': 'http://u:pw2@h:1' } });
+    const key = 'xyz'.repeat(11);
+    const { config } = loadConfig({ flags: { 'cluster.key': key, 'store.url': 'redis://:pw@h:1/0', 'cluster.seeds': 'http://u:pw2@h:1' } });
     const shown = JSON.stringify(redactedConfig(config));
     expect(shown).not.toContain('xyz');
+    expect(shown).toContain('"key":"***"');
     expect(shown).not.toContain('pw@');
     expect(shown).not.toContain('pw2');
     expect(shown).toContain('http://u:***@h:1');
-    expect(config.cluster.secret).toBe('xyz');
+    expect(config.cluster.key).toBe(key);
   });
 });

@@ -216,11 +216,11 @@ export function configValue(config: Config, path: readonly string[]): unknown {
 }
 
 /** Keys whose values are never shown (config.json, logs). */
-const SECRET_KEYS = new Set(['cluster.secret']);
+const SECRET_KEYS = new Set(['cluster.key', 'cluster.previousKeys']);
 
 /** A value safe to show: secrets masked, passwords in URLs (`redis://:pw@host`) hidden, in lists too. */
 export function redactedValue(key: string, value: unknown): unknown {
-  if (SECRET_KEYS.has(key)) return value === '' ? '' : '***';
+  if (SECRET_KEYS.has(key)) return Array.isArray(value) ? value.map(() => '***') : value === '' ? '' : '***';
   if (Array.isArray(value)) return value.map((v: unknown) => redactedValue(key, v));
   if (typeof value === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(value)) {
     return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1:***@');

@@ -130,8 +130,14 @@ export const configSchema = z.strictObject({
     .strictObject({
       seeds: z.array(z.string()).default([]).describe('Gossip seeds: peer URLs (this node\'s own may be listed), dns://name:port[/path] for every A record, or srv://_name._tcp.domain for SRV records.'),
       peers: z.array(z.string()).default([]).describe('Static peers that do not gossip (e.g. Java Artemis nodes): followed by polling their status/node.json and replicated to.'),
-      secret: z.string().default('').describe('Shared cluster secret; when set, gossip and replication calls without it are refused with no-permission.'),
-      trustedAddresses: z.array(z.string()).default([]).describe('Peer addresses allowed on gossip and replication endpoints without the secret (Java static peers).'),
+      key: z.string().default('').describe('Cluster key (at least 32 characters, e.g. `openssl rand -hex 32`): every peer call is signed with it (HMAC-SHA256) and unsigned ones are refused. Required once the node has seeds or peers.'),
+      keyFile: z.string().default('').describe('File holding the cluster key (read at start, surrounding whitespace ignored), instead of cluster.key.'),
+      previousKeys: z.array(z.string().min(32)).default([]).describe('Keys still accepted besides cluster.key while a new key is rolled out.'),
+      insecure: z.boolean().default(false).describe('Development only: lets a node with seeds or peers run without a cluster key; peer calls are then neither signed nor checked. Logs a warning at every start.'),
+      maxClockSkewMs: int(1_000, 600_000).default(30_000).describe('Signed peer calls whose timestamp is further than this from the node\'s clock are refused; their nonces are remembered twice as long.'),
+      nonceCacheSize: int(1_000, 10_000_000).default(200_000).describe('Most peer-call nonces remembered at once; while it is full of unexpired ones, peer calls are refused with 503.'),
+      aliases: z.array(z.string()).default([]).describe('Extra host[:port] names peers may address this node by (e.g. a load balancer), besides its advertised URL and the address a call arrives on.'),
+      trustedAddresses: z.array(z.string()).default([]).describe('Addresses whose unsigned calls are accepted on the replication endpoints Java peers call (register, heartbeat, unregister, services); never on gossip or anti-entropy.'),
       gossipIntervalMs: int(50, 60_000).default(1_000).describe('Period of a gossip round.'),
       gossipFanout: int(1, 100).default(3).describe('Members contacted per gossip round.'),
       gossipTimeoutMs: int(10, 60_000).default(1_000).describe('Timeout of one gossip exchange.'),
@@ -141,6 +147,17 @@ export const configSchema = z.strictObject({
       seedRefreshMs: int(1_000, 3_600_000).default(30_000).describe('DNS seeds are resolved again this often.'),
       joinTimeoutMs: int(0, 600_000).default(3_000).describe('At start, wait this long for a seed to answer before starting alone.'),
       statusPollIntervalMs: int(100, 600_000).default(5_000).describe('Static peers\' status/node.json is polled this often.'),
+    })
+    .superRefine((c, ctx) => {
+      if (c.key !== '' && c.key.length < 32) ctx.addIssue({ code: 'custom', path: ['key'], message: 'a cluster key needs at least 32 characters (e.g. `openssl rand -hex 32`)' });
+      if (c.key !== '' && c.keyFile !== '') ctx.addIssue({ code: 'custom', path: ['keyFile'], message: 'set cluster.key or cluster.keyFile, not both' });
+      if (c.seeds.length + c.peers.length > 0 && c.key === '' && c.keyFile === '' && !c.insecure) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['key'],
+          message: 'a node with cluster.seeds or cluster.peers needs a cluster key to sign peer calls: set cluster.key (or cluster.keyFile) to the same random value on every node, e.g. `openssl rand -hex 32`; cluster.insecure=true runs without one, for development only',
+        });
+      }
     })
     .prefault({}),
   replication: z

@@ -1,12 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { Counter, Gauge } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import type { TaskScheduler } from '../core/scheduler.js';
 import { ClusterManager } from '../cluster/cluster-manager.js';
 import type { NodeState } from '../cluster/node-state.js';
-import { CLUSTER_SECRET_HEADER, PeerHttp, type PeerLinkFilter } from '../cluster/peer-http.js';
+import { PeerHttp, type PeerLinkFilter } from '../cluster/peer-http.js';
+import { keyBytes, PeerSigner, PeerVerifier } from '../cluster/peer-signature.js';
 import type { SeedResolver } from '../cluster/seeds.js';
-import { httpTransport, withHeaders, type ReplicationTransport } from '../replication/transport.js';
+import { createHttpTransport, type ReplicationTransport } from '../replication/transport.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { NodeMetrics } from '../telemetry/metrics.js';
 
@@ -24,10 +26,34 @@ export interface ClusterPartsDeps {
   storeId?: () => string;
 }
 
-/** Calls to peers (secret, link filter), the membership with its metrics, and the replication transport over the same link rules. */
+/** The cluster key: cluster.key, or the contents of cluster.keyFile; '' for none. */
+export function clusterKey(config: Config): string {
+  const { key, keyFile } = config.cluster;
+  if (keyFile === '') return key;
+  let text: string;
+  try {
+    text = readFileSync(keyFile, 'utf8').trim();
+  } catch (err) {
+    throw new Error(`cluster.keyFile ${keyFile} cannot be read: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  if (text.length < 32) throw new Error(`cluster.keyFile ${keyFile}: a cluster key needs at least 32 characters`);
+  return text;
+}
+
+/**
+ * Calls to peers (signed with the cluster key, link filter), the check of incoming peer calls,
+ * the membership with its metrics, and the replication transport over the same link rules.
+ */
 export function createClusterParts(config: Config, deps: ClusterPartsDeps) {
   const { metrics, peerFilter: filter } = deps;
-  const peerHttp = new PeerHttp({ secret: config.cluster.secret, filter });
+  const key = clusterKey(config);
+  const signer = new PeerSigner(key === '' ? null : keyBytes(key), deps.clock);
+  const { maxClockSkewMs, nonceCacheSize, previousKeys } = config.cluster;
+  const peerVerifier = key === '' ? null : new PeerVerifier({ keys: [key, ...previousKeys].map(keyBytes), maxClockSkewMs, nonceCacheSize }, deps.clock);
+  if (key === '' && config.cluster.insecure) {
+    deps.logger.warn({ key: 'cluster.insecure' }, 'cluster.insecure is set and there is no cluster key: peer calls are neither signed nor checked, so anyone who reaches this node can write to its registry and membership (development only)');
+  }
+  const peerHttp = new PeerHttp({ signer, filter });
   const changes = new Counter({
     name: 'artemis_cluster_member_changes_total',
     help: 'Cluster member state changes seen by this node, by new state.',
@@ -48,13 +74,13 @@ export function createClusterParts(config: Config, deps: ClusterPartsDeps) {
       for (const m of cluster.members()) this.inc({ state: m.state });
     },
   });
-  let transport = deps.replicationTransport ?? httpTransport;
-  if (config.cluster.secret !== '') transport = withHeaders(transport, { [CLUSTER_SECRET_HEADER]: config.cluster.secret });
+  // One signature per request, i.e. per operation of a batch, over its gzip bytes.
+  let transport = deps.replicationTransport ?? createHttpTransport((method, url, body) => signer.headers(method, url, body));
   if (filter !== undefined) {
     const inner = transport;
     transport = {
       send: (peer, ...rest) => (filter(peer) ? inner.send(peer, ...rest) : Promise.reject(new Error(`${peer}: link is cut`))),
     };
   }
-  return { peerHttp, cluster, transport };
+  return { peerHttp, peerVerifier, cluster, transport };
 }

@@ -64,7 +64,7 @@ export interface ReplicationDeps {
   /** Peers worth copying the registry from at start. */
   copySources: () => string[];
   http: PeerHttp;
-  transport?: ReplicationTransport | undefined;
+  transport: ReplicationTransport;
   /** With tracing on, replication requests carry the trace of the client writes they forward. */
   tracing?: Tracing;
 }
@@ -112,7 +112,7 @@ export function createReplication(deps: ReplicationDeps): Replication {
         peers: deps.copySources(),
         regionId: deps.regionId,
         timeoutMs: settings.startupSyncTimeoutMs,
-        headers: deps.http.headers(),
+        headers: (url) => deps.http.headers('GET', url),
         allows: (url) => deps.http.allows(url),
         apply: (copy) => {
           registerCopies(copy.instances);

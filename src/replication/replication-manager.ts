@@ -8,7 +8,7 @@ import type { Tracing } from '../telemetry/tracing.js';
 import { PeerSender } from './peer-sender.js';
 import type { PeerSource } from './peers.js';
 import { ReplicationMetrics } from './replication-metrics.js';
-import { httpTransport, type ReplicationTransport } from './transport.js';
+import type { ReplicationTransport } from './transport.js';
 
 /** What the manager needs to be built. */
 export interface ReplicationManagerDeps {
@@ -20,7 +20,8 @@ export interface ReplicationManagerDeps {
   /** The node's prom-client registry. */
   metricsRegistry: Registry;
   logger: Logger;
-  transport?: ReplicationTransport;
+  /** How requests reach peers (signed HTTP in a node: createHttpTransport). */
+  transport: ReplicationTransport;
   baseBackoffMs?: number;
   maxBackoffMs?: number;
   /** With tracing on, each task keeps the span of the client request that made it. */
@@ -75,7 +76,7 @@ export class ReplicationManager {
     for (const peer of wanted) {
       if (this.senders.has(peer)) continue;
       const { config, clock, metrics, logger } = { ...this.deps, metrics: this.metrics };
-      const transport = this.deps.transport ?? httpTransport;
+      const transport = this.deps.transport;
       const backoff = { baseBackoffMs: this.deps.baseBackoffMs, maxBackoffMs: this.deps.maxBackoffMs };
       this.senders.set(peer, new PeerSender(peer, { config, clock, transport, metrics, logger, ...backoff, tracing: this.deps.tracing }));
     }

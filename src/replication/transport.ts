@@ -58,29 +58,30 @@ export function readPeerAnswer(body: unknown): PeerAnswer {
   return { status: text(status['status'], 'unknown'), errorCode: text(status['errorCode'], ErrorCodes.unknown), failed };
 }
 
-/** The Java replication endpoints over HTTP: gzip JSON POSTs, keep-alive connections. */
-export const httpTransport: ReplicationTransport = {
-  async send(peer, operation, instances, timeoutMs, extraHeaders, stamps) {
-    const body = await gzipAsync(replicationBody(instances, stamps));
-    const res = await fetch(`${peer}/api/replication/registry/${operation}.json`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', accept: 'application/json', ...extraHeaders },
-      body,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    if (!res.ok) {
-      await res.body?.cancel();
-      throw new Error(`peer answered HTTP ${res.status}`);
-    }
-    return readPeerAnswer(await res.json());
-  },
-};
+/** Signature headers of one request: method, URL and the exact body bytes sent. */
+export type SignRequest = (method: string, url: string, body: Uint8Array) => Record<string, string>;
 
-/** A transport that adds `fixed` headers (the cluster secret) to every request of `inner`. */
-export function withHeaders(inner: ReplicationTransport, fixed: Readonly<Record<string, string>>): ReplicationTransport {
-  if (Object.keys(fixed).length === 0) return inner;
+/**
+ * The Java replication endpoints over HTTP: gzip JSON POSTs, keep-alive connections. With
+ * `sign`, each request (one per operation and batch) is signed once, over its gzip bytes.
+ */
+export function createHttpTransport(sign?: SignRequest): ReplicationTransport {
   return {
-    send: (peer, operation, instances, timeoutMs, headers, stamps) => inner.send(peer, operation, instances, timeoutMs, { ...fixed, ...headers }, stamps),
+    async send(peer, operation, instances, timeoutMs, extraHeaders, stamps) {
+      const body = await gzipAsync(replicationBody(instances, stamps));
+      const url = `${peer}/api/replication/registry/${operation}.json`;
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', accept: 'application/json', ...extraHeaders, ...sign?.('POST', url, body) },
+        body,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (!res.ok) {
+        await res.body?.cancel();
+        throw new Error(`peer answered HTTP ${res.status}`);
+      }
+      return readPeerAnswer(await res.json());
+    },
   };
 }
 

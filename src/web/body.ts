@@ -74,15 +74,17 @@ export function readIncomingCapped(req: IncomingMessage, maxBytes: number): Prom
 }
 
 /** Where a request body comes from: the Node request, or a web stream (in-process `app.request`); null for none. */
-export type BodySource = IncomingMessage | ReadableStream<Uint8Array> | null;
+export type BodySource = IncomingMessage | ReadableStream<Uint8Array> | Buffer | null;
 
-function isIncoming(source: IncomingMessage | ReadableStream<Uint8Array>): source is IncomingMessage {
-  return typeof (source as IncomingMessage).on === 'function';
+function isIncoming(source: IncomingMessage | ReadableStream<Uint8Array> | Buffer): source is IncomingMessage {
+  return !Buffer.isBuffer(source) && typeof (source as IncomingMessage).on === 'function';
 }
 
 /** The body's bytes from `source`, at most `maxBytes`; null without a body. */
 function readBodyBytes(source: BodySource, maxBytes: number): Promise<Buffer> | null {
   if (source === null) return null;
+  // Bytes read already (the peer check reads them first).
+  if (Buffer.isBuffer(source)) return Promise.resolve(source);
   if (isIncoming(source)) return source.readableEnded ? Promise.resolve(Buffer.alloc(0)) : readIncomingCapped(source, maxBytes);
   return readStreamCapped(source, maxBytes);
 }
@@ -138,12 +140,24 @@ export async function readJsonFrom(header: (name: string) => string | undefined,
   const gzipped = encoding === 'gzip' || encoding === 'x-gzip';
   if (!gzipped && encoding !== '' && encoding !== 'identity') {
     // An unread Node request body is drained by node:http once the answer is sent.
-    if (source !== null && !isIncoming(source)) await source.cancel();
+    if (source !== null && !Buffer.isBuffer(source) && !isIncoming(source)) await source.cancel();
     throw new UnsupportedMediaTypeError(`Content-Encoding ${encoding}`);
   }
   const bytes = readBodyBytes(source, maxBytes);
   if (bytes === null) return null;
   return gzipped ? decodeJsonBytes(await bytes, true, maxBytes) : parseJsonBytes(await bytes);
+}
+
+/**
+ * The raw body bytes of a Hono request, at most `maxBytes` (as declared and as read), for checks
+ * over the bytes as sent (the peer signature) before they are decoded; empty when there is none.
+ * @throws PayloadTooLargeError (413), BadRequestError (400)
+ */
+export async function readRawBody(c: Context, maxBytes: number): Promise<Buffer> {
+  const declared = Number(c.req.header('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) throw new PayloadTooLargeError(maxBytes);
+  const incoming = (c.env as NodeBindings | undefined)?.incoming;
+  return (await readBodyBytes(incoming ?? c.req.raw.body, maxBytes)) ?? Buffer.alloc(0);
 }
 
 /** `readJsonFrom` for a Hono request: the Node request when there is one, else the web request's stream. */

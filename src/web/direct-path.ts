@@ -195,6 +195,8 @@ export function createDirectPath(deps: DirectPathDeps): DirectPath {
     const mounted = deps.router.mounted(operationId);
     if (mounted === undefined) throw new Error(`direct path: ${operationId} is not in the route table`);
     const { endpoint, limits } = mounted;
+    // Peer calls are checked over their raw body where the records are mounted: never here.
+    if (endpoint.access === 'peer-only') throw new Error(`direct path: ${operationId} is peer-only`);
     for (const method of endpoint.methods) {
       for (const v of deps.router.prefixedVariants(endpoint.path)) (method === 'GET' ? gets : posts).set(v.path, new DirectRoute(endpoint, method, v.prefix, limits, deps, v.path));
     }

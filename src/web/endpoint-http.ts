@@ -1,9 +1,11 @@
 import type { Context, Handler } from 'hono';
 import type { EncodedBody } from '../cache/encoded-body.js';
 import { BadRequestError } from '../core/errors.js';
-import { readJsonBody } from './body.js';
+import { readJsonBody, readJsonFrom, readRawBody } from './body.js';
 import { clientAddress } from './client-address.js';
 import type { Answer, Endpoint, EndpointInput, HttpMethod } from './endpoint.js';
+import { refusalResponse } from './middleware.js';
+import type { PeerCallRequest, PeerCheck } from './peer-auth.js';
 import { JSON_CONTENT_TYPE, sendBytes, sendJsonBytes } from './respond.js';
 
 /** Limits every mounted endpoint shares. */
@@ -11,6 +13,30 @@ export interface EndpointLimits {
   maxBodyBytes: number;
   /** Prepared bodies larger than this are gzip-compressed for callers that accept gzip. */
   gzipMinBytes: number;
+  /**
+   * Checks every call of an `access: 'peer-only'` endpoint over its raw body bytes before the
+   * handler runs (peer-auth.ts); such endpoints cannot be mounted without it.
+   */
+  peerCheck?: PeerCheck;
+}
+
+interface NodeBindings {
+  incoming?: { url?: string; socket?: { localAddress?: string; localPort?: number } };
+}
+
+/** A Hono request as the peer check reads it. */
+function peerCallOf(c: Context): PeerCallRequest {
+  const incoming = (c.env as NodeBindings | undefined)?.incoming;
+  const url = new URL(c.req.url);
+  return {
+    method: c.req.method,
+    // The request line as sent (what the sender signed), else the parsed URL's path and query.
+    target: incoming?.url ?? `${url.pathname}${url.search}`,
+    header: (name) => c.req.header(name),
+    remoteAddress: clientAddress(c),
+    localAddress: incoming?.socket?.localAddress,
+    localPort: incoming?.socket?.localPort,
+  };
 }
 
 export function acceptsGzip(header: string | undefined): boolean {
@@ -108,6 +134,8 @@ class ContextInput implements EndpointInput {
     private readonly c: Context,
     private readonly maxBodyBytes: number,
     readonly prefix: string,
+    /** The body bytes, when the peer check has read them already. */
+    private readonly raw?: Buffer,
   ) {
     this.method = c.req.method as HttpMethod;
   }
@@ -131,6 +159,7 @@ class ContextInput implements EndpointInput {
   }
 
   body(): Promise<unknown> {
+    if (this.raw !== undefined) return readJsonFrom((name) => this.c.req.header(name), this.raw, this.maxBodyBytes);
     return readJsonBody(this.c, this.maxBodyBytes);
   }
 
@@ -152,6 +181,7 @@ function send(c: Context, reply: Reply): Response {
  */
 export function endpointHandler(endpoint: Endpoint, limits: EndpointLimits, prefix: string): Handler {
   const { maxBodyBytes, gzipMinBytes } = limits;
+  if (endpoint.access === 'peer-only') return peerHandler(endpoint, limits, prefix);
   return (c) => {
     const input = new ContextInput(c, maxBodyBytes, prefix);
     const answer = endpoint.handle(input);
@@ -163,5 +193,20 @@ export function endpointHandler(endpoint: Endpoint, limits: EndpointLimits, pref
     }
     const reply = replyOf(answer, input, gzipMinBytes);
     return isPromise(reply) ? reply.then((r) => send(c, r)) : send(c, reply);
+  };
+}
+
+/** The handler of a peer-only endpoint: the raw body is read (capped) and checked first. */
+function peerHandler(endpoint: Endpoint, limits: EndpointLimits, prefix: string): Handler {
+  const check = limits.peerCheck;
+  if (check === undefined) throw new Error(`${endpoint.path} is peer-only: mount it with a peer check`);
+  const javaPeer = endpoint.javaPeer === true;
+  return async (c) => {
+    // The signature covers the body as sent, so it is read before anything else.
+    const raw = await readRawBody(c, limits.maxBodyBytes);
+    const refused = check(peerCallOf(c), raw, javaPeer);
+    if (refused !== undefined) return refusalResponse(c, refused);
+    const input = new ContextInput(c, limits.maxBodyBytes, prefix, raw);
+    return send(c, await replyOf(await endpoint.handle(input), input, limits.gzipMinBytes));
   };
 }

@@ -43,8 +43,8 @@ export type HttpMethod = 'GET' | 'POST';
 export type Tag = 'registry' | 'discovery' | 'replication' | 'cluster' | 'status' | 'management' | 'operations';
 
 /**
- * Who may call an endpoint. Declared for every endpoint; enforcement is separate
- * (peer-auth.ts checks the cluster secret for peer paths).
+ * Who may call an endpoint. Declared for every endpoint; `peer-only` calls are checked where the
+ * records are mounted (endpoint-http.ts: the signature over the raw body, peer-auth.ts).
  */
 export type AccessClass = 'public' | 'peer-only' | 'management-write';
 
@@ -98,6 +98,11 @@ export interface Endpoint {
   failures?: readonly string[];
   rateLimit: RateLimitClass;
   access: AccessClass;
+  /**
+   * A `peer-only` endpoint that Java Artemis peers call: they cannot sign, so their unsigned
+   * calls are accepted from cluster.trustedAddresses.
+   */
+  javaPeer?: boolean;
   handle: (input: EndpointInput) => Answer | Promise<Answer>;
 }
 

@@ -3,6 +3,7 @@ import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { ClusterManager } from '../cluster/cluster-manager.js';
 import type { NodeState } from '../cluster/node-state.js';
+import type { PeerVerifier } from '../cluster/peer-signature.js';
 import type { ConfigSourceName } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { DiscoveryService } from '../discovery/discovery-service.js';
@@ -61,6 +62,17 @@ export interface HttpLayerDeps {
   /** The management store check: its status endpoint, and why a started node is not ready. */
   storeHealth: { status(): StoreStatusView; notReadyReason(): string | null };
   listenPort: () => number;
+  /** Checks signed peer calls; null without a cluster key. */
+  peerVerifier: PeerVerifier | null;
+}
+
+/** The `host[:port]` of a URL, '' when it is none. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '';
+  }
 }
 
 export interface HttpLayer {
@@ -74,12 +86,17 @@ export interface HttpLayer {
 export function createHttpLayer(deps: HttpLayerDeps): HttpLayer {
   const { config, logger, metrics, tracing, registry, clientLimiter, limiters, repository, state, discovery, cluster, replication, management, store, websocket } = deps;
   const isStopping = () => deps.readiness() === 'stopping';
-  const peers = peerAuth({ secret: config.cluster.secret, trustedAddresses: config.cluster.trustedAddresses, contextPath: config.contextPath });
-  const { app, router, guards } = createWebApp({ contextPath: config.contextPath, metrics, logger, isStopping, tracing, guards: [peers] });
+  const { app, router, guards } = createWebApp({ contextPath: config.contextPath, metrics, logger, isStopping, tracing });
   const maxBodyBytes = config.limits.maxBodyBytes;
   const gzipMinBytes = config.discovery.gzipMinBytes;
   const clusterStatuses = () => cluster.statuses();
-  const limits = { maxBodyBytes, gzipMinBytes };
+  const peerCheck = peerAuth({
+    verifier: deps.peerVerifier,
+    insecure: config.cluster.insecure,
+    trustedAddresses: config.cluster.trustedAddresses,
+    names: () => [hostOf(state.self.url), ...config.cluster.aliases],
+  });
+  const limits = { maxBodyBytes, gzipMinBytes, peerCheck };
   router.mount(registryEndpoints({ registry, clientLimiter }), limits);
   router.mount(discoveryEndpoints({ discovery }), limits);
   router.mount(replicationEndpoints({ registry, repository, node: state, limiter: limiters.replication, tracing }), limits);

@@ -1,51 +1,111 @@
-import { timingSafeEqual } from 'node:crypto';
-import { CLUSTER_SECRET_HEADER } from '../cluster/peer-http.js';
+import { PeerVerifier, type VerifyFailure } from '../cluster/peer-signature.js';
 import { ErrorCodes } from '../core/error-codes.js';
 import { failStatus } from '../core/response-status.js';
-import type { Guard, Refusal } from './middleware.js';
+import type { Refusal } from './middleware.js';
 import { errorBody } from './respond.js';
 
-export interface PeerAuthOptions {
-  secret: string;
-  /** Addresses allowed without the secret on the replication endpoints Java peers call. */
-  trustedAddresses: readonly string[];
-  contextPath: string;
-}
+/** Why a peer call was refused, once each. */
+export const PeerAuthFailures = {
+  noKey: 'This node has no cluster key, so it accepts no peer calls.',
+  unsigned: 'Peer call is not signed with the cluster key.',
+  malformed: 'Peer call signature headers are malformed.',
+  stale: 'Peer call timestamp is outside the allowed clock skew (cluster.maxClockSkewMs).',
+  badSignature: 'Peer call signature does not match the cluster key.',
+  replayed: 'Peer call was already received (replayed nonce).',
+  otherNode: 'Peer call is signed for another node (its Host is none of this node\'s names).',
+  busy: 'Too many peer calls within the clock-skew window; try again later.',
+} as const;
 
-function withoutContext(path: string, contextPath: string): string {
-  return contextPath !== '' && path.startsWith(`${contextPath}/`) ? path.slice(contextPath.length) : path;
-}
-
-/** True for the paths only peers call: gossip and the replication API. */
-export function isPeerPath(path: string, contextPath: string): boolean {
-  const p = withoutContext(path, contextPath);
-  return p.startsWith('/api/replication/') || p === '/api/cluster/gossip.json' || p === '/api/cluster/gossip';
-}
-
-/** What a Java peer calls: replicated writes and the start-up copy (not gossip or anti-entropy). */
-const JAVA_PEER_PATH = /^\/api\/replication\/registry\/(?:register|heartbeat|unregister|services)(?:\.json)?$/;
-
-function plainAddress(address: string): string {
-  return address.startsWith('::ffff:') ? address.slice(7) : address;
+/** What the check reads of a peer call, the same for every way in. */
+export interface PeerCallRequest {
+  readonly method: string;
+  /** Path and query as on the request line. */
+  readonly target: string;
+  header(name: string): string | undefined;
+  readonly remoteAddress: string;
+  /** Address and port the connection arrived on; undefined for in-process requests. */
+  readonly localAddress: string | undefined;
+  readonly localPort: number | undefined;
 }
 
 /**
- * With a cluster secret configured, gossip and replication calls must carry it (or come from a
- * trusted address); anything else is refused with `no-permission`, so nobody can inject
- * instances through the replication API. Without a secret every call passes. A guard of the
- * request pipeline, so it applies to every route.
+ * Checks one call of an `access: 'peer-only'` endpoint after its body bytes were read, before
+ * its handler runs; `javaPeer` for the endpoints Java peers call. A refusal answers the call.
  */
-export function peerAuth(options: PeerAuthOptions): Guard {
-  const expected = Buffer.from(options.secret);
+export type PeerCheck = (req: PeerCallRequest, body: Buffer, javaPeer: boolean) => Refusal | undefined;
+
+export interface PeerAuthOptions {
+  /** Null without a cluster key. */
+  verifier: PeerVerifier | null;
+  /** Without a key and with cluster.insecure, peer calls are accepted unchecked. */
+  insecure: boolean;
+  /** Addresses whose unsigned calls are accepted on the endpoints Java peers call. */
+  trustedAddresses: readonly string[];
+  /** `host[:port]` names of this node besides the address a call arrives on: its advertised URL's, cluster.aliases. */
+  names: () => readonly string[];
+}
+
+function plainAddress(address: string): string {
+  const a = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
+  return (a.startsWith('::ffff:') ? a.slice(7) : a).toLowerCase();
+}
+
+function isLoopback(address: string): boolean {
+  return address === '::1' || address.startsWith('127.');
+}
+
+/** True when `host` (a Host header) names this node for a call that arrived on `req`'s socket. */
+export function isOwnHost(host: string, req: PeerCallRequest, names: readonly string[]): boolean {
+  const h = host.trim().toLowerCase();
+  if (names.some((n) => n.toLowerCase() === h)) return true;
+  if (req.localAddress === undefined || req.localPort === undefined) return false;
+  let parsed: URL;
+  try {
+    parsed = new URL(`http://${h}`);
+  } catch {
+    return false;
+  }
+  if ((parsed.port === '' ? 80 : Number(parsed.port)) !== req.localPort) return false;
+  const name = plainAddress(parsed.hostname);
+  const local = plainAddress(req.localAddress);
+  return name === local || (name === 'localhost' && isLoopback(local));
+}
+
+const FAILURE_TEXT: Record<VerifyFailure, string> = {
+  unsigned: PeerAuthFailures.unsigned,
+  malformed: PeerAuthFailures.malformed,
+  stale: PeerAuthFailures.stale,
+  'bad-signature': PeerAuthFailures.badSignature,
+  replayed: PeerAuthFailures.replayed,
+  busy: PeerAuthFailures.busy,
+};
+
+function refusal(text: string, status = 403): Refusal {
+  const code = status === 503 ? ErrorCodes.serviceUnavailable : ErrorCodes.noPermission;
+  return { status, body: errorBody(failStatus(code, text)) };
+}
+
+/**
+ * The check of every peer-only endpoint (gossip, replication, anti-entropy): the call must be
+ * signed with the cluster key (peer-signature.ts), fresh, new and addressed to this node. The
+ * one exception: an unsigned call from a trusted address to an endpoint Java peers call (they
+ * cannot sign). Without a key every peer call is refused, unless cluster.insecure is set.
+ */
+export function peerAuth(options: PeerAuthOptions): PeerCheck {
   const trusted = new Set(options.trustedAddresses.map(plainAddress));
-  const refusal: Refusal = { status: 403, body: errorBody(failStatus(ErrorCodes.noPermission, 'Peer call without the cluster secret.')) };
-  return (req) => {
-    if (options.secret === '' || !isPeerPath(req.path, options.contextPath)) return undefined;
-    const given = Buffer.from(req.header(CLUSTER_SECRET_HEADER) ?? '');
-    const ok = given.length === expected.length && timingSafeEqual(given, expected);
-    // A trusted address only gets what Java peers call: gossip would let it pose as a member
-    // and be sent the secret.
-    if (ok || (trusted.has(plainAddress(req.remoteAddress)) && JAVA_PEER_PATH.test(withoutContext(req.path, options.contextPath)))) return undefined;
-    return refusal;
+  const refused = Object.fromEntries(Object.entries(FAILURE_TEXT).map(([k, text]) => [k, refusal(text, k === 'busy' ? 503 : 403)])) as Record<VerifyFailure, Refusal>;
+  const noKey = refusal(PeerAuthFailures.noKey);
+  const otherNode = refusal(PeerAuthFailures.otherNode);
+  return (req, body, javaPeer) => {
+    const header = (name: string) => req.header(name);
+    if (javaPeer && !PeerVerifier.isSigned(header) && trusted.has(plainAddress(req.remoteAddress))) return undefined;
+    const verifier = options.verifier;
+    if (verifier === null) return options.insecure ? undefined : noKey;
+    const host = req.header('host') ?? '';
+    const failure = verifier.verify({ method: req.method, host, target: req.target, body }, header);
+    if (failure !== null) return refused[failure];
+    // Checked after the signature, which covers the Host: a call captured on its way to another
+    // node cannot be replayed here.
+    return isOwnHost(host, req, options.names()) ? undefined : otherNode;
   };
 }

@@ -11,6 +11,7 @@
  * buckets), counted once the registrations have been replicated.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -122,13 +123,15 @@ async function main(): Promise<void> {
   const ports = await Promise.all([freePort(), freePort(), freePort()]);
   const urls = ports.map((p) => `http://127.0.0.1:${p}`);
   const dir = mkdtempSync(join(tmpdir(), 'artemis-cluster-bench-'));
+  const key = randomBytes(32).toString('hex');
   const children: ChildProcess[] = urls.map((url, i) =>
     spawn(
       process.execPath,
       [...(useDist ? [dist] : ['--import', 'tsx', join(root, 'src/cli/main.ts')]), 'server', '--port', String(ports[i]), '--host', '127.0.0.1',
         '--advertise-url', url, '--node-id', `bench-${i}`, '--region', 'SHA', '--zone', 'z1', '--data-dir', join(dir, `n${i}`),
         '--seeds', urls.join(','), '--log-level', 'warn', ...values.set.flatMap((kv) => ['--set', kv])],
-      { stdio: ['ignore', 'ignore', 'inherit'] },
+      // Each run has a key of its own, as cluster/start.sh makes one.
+      { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ARTEMIS_CLUSTER_KEY: key } },
     ),
   );
   const stop = () => {

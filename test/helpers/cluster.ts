@@ -1,14 +1,22 @@
+import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import type { NodeOverrides } from '../../src/app.js';
 import { startTestNode, type ConfigFlags, type RunningNode } from './node.js';
-import { getJson } from './node.js';
+import { gzipSync } from 'node:zlib';
+import { keyBytes, PeerSigner } from '../../src/cluster/peer-signature.js';
+import { getJson, type JsonCall } from './node.js';
+
+/** The cluster key of test clusters. */
+export const TEST_CLUSTER_KEY = 'test-cluster-key-0123456789abcdef0123456789';
 
 /**
- * Fast gossip and repair settings so cluster tests finish in seconds. Each node keeps its own
- * SQLite store, on purpose (store.nodeLocal); tests of shared management state give a store.url.
+ * Fast gossip and repair settings so cluster tests finish in seconds, and the cluster key. Each
+ * node keeps its own SQLite store, on purpose (store.nodeLocal); tests of shared management
+ * state give a store.url.
  */
 export const FAST_CLUSTER: ConfigFlags = {
   'store.nodeLocal': true,
+  'cluster.key': TEST_CLUSTER_KEY,
   'cluster.gossipIntervalMs': 100,
   'cluster.gossipTimeoutMs': 300,
   'cluster.suspectAfterMs': 600,
@@ -67,4 +75,64 @@ export async function memberStates(url: string): Promise<Record<string, string>>
 export async function upRegistryNodes(url: string): Promise<string[]> {
   const { body } = await getJson(`${url}/api/cluster/up-registry-nodes.json?regionId=SHA&zoneId=sha-z1`);
   return ((body.nodes ?? []) as Array<{ url: string }>).map((n) => n.url).sort();
+}
+
+/** A signer with `key` (the test cluster key by default) on the real clock, or a given one. */
+export function testSigner(key = TEST_CLUSTER_KEY, clock = { now: () => Date.now() }): PeerSigner {
+  return new PeerSigner(keyBytes(key), clock);
+}
+
+export interface PeerCall {
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  body: Buffer | null;
+}
+
+/** A peer call as a node sends it: JSON (gzip with `gzip`), signed by `signer` (none: unsigned). */
+export function peerCall(url: string, body: unknown, opts: { signer?: PeerSigner | null; gzip?: boolean; method?: 'GET' | 'POST' } = {}): PeerCall {
+  const method = opts.method ?? 'POST';
+  let bytes: Buffer | null = null;
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (method === 'POST') {
+    bytes = Buffer.from(JSON.stringify(body));
+    headers['content-type'] = 'application/json';
+    if (opts.gzip === true) {
+      bytes = gzipSync(bytes);
+      headers['content-encoding'] = 'gzip';
+    }
+  }
+  const signer = opts.signer === undefined ? testSigner() : opts.signer;
+  if (signer !== null) Object.assign(headers, signer.headers(method, url, bytes));
+  return { method, url, headers, body: bytes };
+}
+
+/**
+ * Sends a peer call byte for byte as captured (its Host header included) to its URL, or to
+ * `to` (a replay at another node), and parses the answer.
+ */
+export async function sendPeerCall(call: PeerCall, opts: { to?: string; headers?: Record<string, string> } = {}): Promise<JsonCall> {
+  const target = new URL(opts.to ?? call.url);
+  const headers = { ...call.headers, host: new URL(call.url).host, ...opts.headers };
+  const { status, text, responseHeaders } = await new Promise<{ status: number; text: string; responseHeaders: Headers }>((resolve, reject) => {
+    const req = httpRequest({ host: target.hostname, port: target.port, method: call.method, path: `${target.pathname}${target.search}`, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h.set(k, v);
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), responseHeaders: h });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(call.body ?? undefined);
+  });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status, body: parsed, text, headers: responseHeaders };
 }

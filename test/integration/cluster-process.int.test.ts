@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePorts, memberStates, upRegistryNodes } from '../helpers/cluster.js';
+import { freePorts, memberStates, TEST_CLUSTER_KEY, upRegistryNodes } from '../helpers/cluster.js';
 import { getJson, instance, postJson } from '../helpers/node.js';
 import { noteNodeUnderTest } from '../helpers/openapi-responses.js';
 import { lookupIds, waitFor, waitForIds } from '../helpers/wait.js';
@@ -68,7 +68,10 @@ describe('a cluster of three node processes', () => {
     const args = ['server', '--port', String(port), '--host', '127.0.0.1', '--advertise-url', url, '--node-id', `node-${i}`,
       '--region', 'SHA', '--zone', 'sha-z1', '--data-dir', dataDir, '--seeds', urls.join(','), '--log-level', 'warn',
       ...TIMING.flatMap((kv) => ['--set', kv])];
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, ARTEMIS_CLUSTER_KEY: TEST_CLUSTER_KEY },
+    });
     const p = { url, port, dataDir, child };
     procs[i] = p;
     return p;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNode } from '../../src/app.js';
+import { TEST_CLUSTER_KEY } from '../helpers/cluster.js';
 import { instance, postJson, startTestNode, testConfig, type RunningNode } from '../helpers/node.js';
 import { lookupIds, waitForIds } from '../helpers/wait.js';
 
@@ -9,6 +10,7 @@ import { lookupIds, waitForIds } from '../helpers/wait.js';
  */
 
 const FLAGS = {
+  'cluster.key': TEST_CLUSTER_KEY,
   'registry.lease.ttlMs': 1_000,
   'registry.lease.sweepIntervalMs': 20,
   'discovery.coalesceMs': 0,

@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, instance, postJson, startTestNode, type RunningNode } from '../helpers/node.js';
 import { lookupIds, waitForIds } from '../helpers/wait.js';
 
-/** The peer replication write endpoints on one node (spec 3.4), spoken to as a Java peer would. */
+/**
+ * The peer replication write endpoints on one node (spec 3.4), spoken to as a Java peer would:
+ * unsigned, from an address in cluster.trustedAddresses.
+ */
 
 const SUCCESS = '{"failedInstances":null,"responseStatus":{"errorCode":"success","message":"","status":"success"}}';
 const r1 = instance({ instanceId: 'r1', ip: '10.0.0.1', url: 'http://10.0.0.1/r' });
@@ -14,6 +17,7 @@ describe('replication write endpoints', () => {
 
   beforeAll(async () => {
     n = await startTestNode({
+      'cluster.trustedAddresses': ['127.0.0.1'],
       'registry.allowFromOtherZone': false,
       'registry.lease.sweepIntervalMs': 20,
       'discovery.coalesceMs': 0,

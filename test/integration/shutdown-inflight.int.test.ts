@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createNode } from '../../src/app.js';
 import { operationRow, type OperationRow } from '../../src/store/management-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { TEST_CLUSTER_KEY } from '../helpers/cluster.js';
 import { tempDataDir, testConfig } from '../helpers/node.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -105,6 +106,7 @@ describe('shutdown with background work in flight', () => {
     const config = testConfig({
       dataDir,
       'cluster.peers': [peer.url],
+      'cluster.key': TEST_CLUSTER_KEY,
       'cluster.joinTimeoutMs': 2_000,
       'replication.antiEntropyIntervalMs': 50,
       'replication.timeoutMs': 10_000,

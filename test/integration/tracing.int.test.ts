@@ -3,6 +3,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Tracing } from '../../src/telemetry/tracing.js';
+import { TEST_CLUSTER_KEY } from '../helpers/cluster.js';
 import { instance, postJson, startTestNode, type RunningNode } from '../helpers/node.js';
 import { waitFor, waitForIds } from '../helpers/wait.js';
 
@@ -12,6 +13,7 @@ import { waitFor, waitForIds } from '../helpers/wait.js';
  */
 
 const FLAGS = {
+  'cluster.key': TEST_CLUSTER_KEY,
   'discovery.coalesceMs': 0,
   'replication.batchDelayMs': 400,
   'replication.antiEntropyIntervalMs': 0,

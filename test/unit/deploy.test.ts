@@ -300,7 +300,7 @@ describe('docker-compose.yml', () => {
     expectSeedsAreAllNodes(nodes().map((n) => n.config));
   });
 
-  it('shares one Redis with append-only persistence as management store, and one secret from the environment', () => {
+  it('shares one Redis with append-only persistence as management store, and one generated cluster key', () => {
     const urls = new Set(nodes().map((n) => n.config.store.url));
     expect(urls.size).toBe(1);
     const redisUrl = new URL([...urls][0] as string);
@@ -309,9 +309,20 @@ describe('docker-compose.yml', () => {
     expect(redis.image).toMatch(/^redis:7(\.|$)/);
     expect(redis.command.join(' ')).toContain('--appendonly yes');
     expect(redis.healthcheck.test).toContain('ping');
-    expect(new Set(nodes().map((n) => n.config.cluster.secret)).size).toBe(1);
-    expect(nodes()[0]?.config.cluster.secret).not.toBe('');
-    for (const { svc } of nodes()) expect(svc.environment.ARTEMIS_CLUSTER_SECRET).toMatch(/^\$\{ARTEMIS_CLUSTER_SECRET:-.+\}$/);
+    // Every node reads one key file, on a volume the cluster-key service writes it to first.
+    const keyFiles = new Set(nodes().map((n) => n.config.cluster.keyFile));
+    expect(keyFiles.size).toBe(1);
+    const keyFile = [...keyFiles][0] as string;
+    expect(nodes()[0]?.config.cluster.key).toBe('');
+    const keygen = services['cluster-key'] as Obj;
+    expect(keygen.entrypoint.join(' ')).toContain(keyFile);
+    expect(keygen.entrypoint.join(' ')).toContain('randomBytes(32)');
+    const [volume, mountPath] = (keygen.volumes[0] as string).split(':');
+    expect(keyFile.startsWith(`${mountPath}/`)).toBe(true);
+    for (const { svc } of nodes()) {
+      expect(svc.depends_on['cluster-key'].condition).toBe('service_completed_successfully');
+      expect(svc.volumes).toContain(`${volume}:${mountPath}:ro`);
+    }
   });
 
   it('publishes the nodes on host ports 8081-8083, keeps their data on volumes, and stops them after the shutdown timeout', () => {
@@ -413,8 +424,14 @@ function validateModel(doc: Obj): string {
   }
 }
 
-/** Values of the pod's env list as a container sees them: $(VAR) expanded, downward API and Secret filled in. */
-function podEnv(env: Obj[], pod: { name: string; namespace: string; secret: string }): Record<string, string> {
+/** A value for every key of every Secret a pod reads, by `<secret>/<key>`. */
+type SecretValues = Record<string, string>;
+
+/** The cluster key of the example Secret as the tests fill it in. */
+const TEST_KEY = 'k8s-test-cluster-key-0123456789abcdef';
+
+/** Values of the pod's env list as a container sees them: $(VAR) expanded, downward API and Secrets filled in. */
+function podEnv(env: Obj[], pod: { name: string; namespace: string; secrets: SecretValues }): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of env) {
     let value: string;
@@ -423,7 +440,12 @@ function podEnv(env: Obj[], pod: { name: string; namespace: string; secret: stri
       expect(value, `${e.name}: every $(VAR) is defined above it`).not.toMatch(/\$\(/);
     } else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.name') value = pod.name;
     else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') value = pod.namespace;
-    else if (e.valueFrom?.secretKeyRef !== undefined) value = pod.secret;
+    else if (e.valueFrom?.secretKeyRef !== undefined) {
+      const ref = e.valueFrom.secretKeyRef as Obj;
+      const given = pod.secrets[`${ref.name}/${ref.key}`];
+      if (given === undefined) throw new Error(`env ${e.name}: no value for Secret ${ref.name} key ${ref.key}`);
+      value = given;
+    }
     else throw new Error(`env ${e.name}: unsupported source`);
     out[e.name as string] = value;
   }
@@ -461,8 +483,8 @@ describe('k8s/base', () => {
     const text = configMap.data[path.slice(mount.mountPath.length + 1)] as string;
     return parseYaml(text) as Obj;
   });
-  const podConfig = (name: string, namespace: string) =>
-    serverConfig(container.args as string[], { file: configFile(), env: podEnv(container.env as Obj[], { name, namespace, secret: 'from-secret' }) });
+  const podConfig = (name: string, namespace: string, key = TEST_KEY) =>
+    serverConfig(container.args as string[], { file: configFile(), env: podEnv(container.env as Obj[], { name, namespace, secrets: { 'artemis-cluster/key': key, 'artemis-store/url': 'redis://from-secret:6379/0' } }) });
   const config = lazy(() => podConfig('artemis-0', 'team-a'));
 
   it('lists every manifest in kustomization.yaml (the Secret is an example, applied by hand)', () => {
@@ -516,11 +538,14 @@ describe('k8s/base', () => {
     for (const svc of [headless, client]) expect((svc.spec.ports as Obj[]).map((p) => String(p.targetPort))).toContain(port.name);
   });
 
-  it('takes the cluster secret from the Secret of the example, and only real ARTEMIS_* variables', () => {
-    expect(config().cluster.secret).toBe('from-secret');
-    const ref = (container.env as Obj[]).find((e) => e.name === envNameOf(['cluster', 'secret']))?.valueFrom.secretKeyRef as Obj;
+  it('takes the cluster key from the Secret of the example, and only real ARTEMIS_* variables', () => {
+    expect(config().cluster.key).toBe(TEST_KEY);
+    const ref = (container.env as Obj[]).find((e) => e.name === envNameOf(['cluster', 'key']))?.valueFrom.secretKeyRef as Obj;
     expect(ref.name).toBe(secret.metadata.name);
     expect(Object.keys(secret.stringData as Obj)).toContain(ref.key);
+    // The example publishes no key: applied unchanged, the nodes refuse to start.
+    expect((secret.stringData as Obj)[ref.key]).toBe('');
+    expect(() => podConfig('artemis-0', 'team-a', '')).toThrow(/needs a cluster key/);
     for (const e of container.env as Obj[]) if (String(e.name).startsWith('ARTEMIS_')) expect(envNames).toContain(e.name);
     // A Service named "artemis" would inject ARTEMIS_PORT=tcp://... through service links.
     expect(podSpec.enableServiceLinks).toBe(false);
@@ -574,7 +599,7 @@ function kustomize(dir: string): Obj[] {
 }
 
 /** The node configuration of pod `name` of a rendered StatefulSet, its ConfigMap file and env. */
-function renderedPodConfig(docs: Obj[], name: string, secret: string): Config {
+function renderedPodConfig(docs: Obj[], name: string, secrets: SecretValues = {}): Config {
   const sts = docs.find((d) => d.kind === 'StatefulSet') as Obj;
   const spec = sts.spec.template.spec as Obj;
   const c = spec.containers[0] as Obj;
@@ -583,7 +608,7 @@ function renderedPodConfig(docs: Obj[], name: string, secret: string): Config {
   const volume = (spec.volumes as Obj[]).find((v) => v.name === mount.name) as Obj;
   const configMap = docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name === volume.configMap.name) as Obj;
   const file = parseYaml(configMap.data[path.slice(mount.mountPath.length + 1)] as string) as Obj;
-  return serverConfig(c.args as string[], { file, env: podEnv(c.env as Obj[], { name, namespace: 'team-a', secret }) });
+  return serverConfig(c.args as string[], { file, env: podEnv(c.env as Obj[], { name, namespace: 'team-a', secrets: { 'artemis-cluster/key': TEST_KEY, 'artemis-store/url': '', ...secrets } }) });
 }
 
 const OVERLAYS = ['k8s/overlays/single-node', 'k8s/overlays/production'];
@@ -616,7 +641,7 @@ describe.runIf(mustRender)('k8s/ rendered with kubectl kustomize', () => {
     expect(stsOf(docs).spec.replicas).toBe(1);
     expect(stsOf(docs).spec.template.spec.containers[0].resources.requests).toEqual({ cpu: '100m', memory: '128Mi' });
     expect(docs.some((d) => d.kind === 'PodDisruptionBudget')).toBe(false);
-    const config = renderedPodConfig(docs, 'artemis-0', 's3cret');
+    const config = renderedPodConfig(docs, 'artemis-0');
     expect(config.nodeUrl).toBe(`http://artemis-0.artemis-headless.team-a.svc.cluster.local:${config.port}`);
     expect(config.cluster.seeds).toEqual([`dns://artemis-headless.team-a.svc.cluster.local:${config.port}`]);
     // one pod has no peer to share a store with: SQLite in its volume
@@ -628,7 +653,7 @@ describe.runIf(mustRender)('k8s/ rendered with kubectl kustomize', () => {
     const store = (c.env as Obj[]).filter((e) => e.name === envNameOf(['store', 'url']));
     expect(store.map((e) => e.valueFrom?.secretKeyRef as unknown)).toEqual([{ name: 'artemis-store', key: 'url' }]);
     const sentinel = 'redis+sentinel://s1:26379,s2:26379/mymaster/0';
-    expect(renderedPodConfig(rendered()[K8S_BASE]!, 'artemis-2', sentinel).store).toMatchObject({ url: sentinel, nodeLocal: false });
+    expect(renderedPodConfig(rendered()[K8S_BASE]!, 'artemis-2', { 'artemis-store/url': sentinel }).store).toMatchObject({ url: sentinel, nodeLocal: false });
   });
 
   it('production: three pods spread over zones, the management store from the Secret artemis-store, a larger volume', () => {
@@ -639,7 +664,7 @@ describe.runIf(mustRender)('k8s/ rendered with kubectl kustomize', () => {
     expect((sts.spec.template.spec.topologySpreadConstraints as Obj[]).map((t) => String(t.topologyKey))).toEqual(['topology.kubernetes.io/zone']);
     const store = (c.env as Obj[]).find((e) => e.name === envNameOf(['store', 'url'])) as Obj;
     expect(store.valueFrom.secretKeyRef).toEqual({ name: 'artemis-store', key: 'url' });
-    expect(renderedPodConfig(docs, 'artemis-1', 'redis://redis.team-a:6379/0').store.url).toBe('redis://redis.team-a:6379/0');
+    expect(renderedPodConfig(docs, 'artemis-1', { 'artemis-store/url': 'redis://redis.team-a:6379/0' }).store.url).toBe('redis://redis.team-a:6379/0');
     expect((c.env as Obj[]).filter((e) => e.name === envNameOf(['store', 'url']))).toHaveLength(1);
     expect((c.env as Obj[]).filter((e) => e.name === 'NODE_OPTIONS')).toHaveLength(1);
     expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('10Gi');
@@ -689,7 +714,7 @@ describe('cluster/', () => {
 
   it('start.sh starts the same three nodes as the config files', () => {
     const configs = dryRun([]).map((args) => serverConfig(args));
-    const pick = (c: Config) => ({ host: c.host, port: c.port, nodeId: c.nodeId, nodeUrl: c.nodeUrl, seeds: c.cluster.seeds, dataDir: c.dataDir, store: c.store.url });
+    const pick = (c: Config) => ({ host: c.host, port: c.port, nodeId: c.nodeId, nodeUrl: c.nodeUrl, seeds: c.cluster.seeds, keyFile: c.cluster.keyFile, dataDir: c.dataDir, store: c.store.url });
     expect(configs.map(pick)).toEqual(fileConfigs().map(pick));
   });
 

@@ -242,8 +242,11 @@ describe('replication wire: registry/services.json', () => {
   const PATH = '/api/replication/registry/services.json';
   const hideAll: DiscoveryFilter = { name: 'hide', dependsOnConfig: false, filter: (s) => void (s.instances = []) };
 
+  // Asked as a Java peer asks: unsigned, from a trusted address.
+  const JAVA_PEER = { 'cluster.trustedAddresses': ['127.0.0.1'] };
+
   it('lists raw instances without filters, with no node gate, checking the region only', async () => {
-    const { node } = clocked({ 'discovery.allowFromOtherZone': false }, 1_699_999_990_000, false);
+    const { node } = clocked({ ...JAVA_PEER, 'discovery.allowFromOtherZone': false }, 1_699_999_990_000, false);
     node.discovery.addFilter(hideAll);
     register(node, instance());
     expect(node.discovery.getServices().bytes.toString()).toContain('service-unavailable');
@@ -257,7 +260,7 @@ describe('replication wire: registry/services.json', () => {
   });
 
   it('GET without regionId is HTTP 400; the get-services limiter answers rate-limited', async () => {
-    const { node } = clocked({ 'rateLimit.replication.defaultLimit': 2 });
+    const { node } = clocked({ ...JAVA_PEER, 'rateLimit.replication.defaultLimit': 2 });
     expect((await get(node, PATH)).status).toBe(400);
     expect((await post(node, PATH, { regionId: 'SHA' })).text).toBe(`{"responseStatus":${SUCCESS},"services":[]}`);
     expect((await post(node, PATH, { regionId: 'SHA' })).text).toBe(`{"responseStatus":${SUCCESS},"services":[]}`);

@@ -42,7 +42,8 @@ export function replicationEndpoints(deps: ReplicationEndpointsDeps): Endpoint[]
       return answer;
     });
   };
-  const common = { tag: 'replication', access: 'peer-only' } as const;
+  // Java peers call all of these (unsigned, from cluster.trustedAddresses).
+  const common = { tag: 'replication', access: 'peer-only', javaPeer: true } as const;
   return [
     ...WRITES.map(({ operation, type, summary }): Endpoint => ({
       ...common,

@@ -57,7 +57,7 @@ function description(contextPath: string): string {
     'Property names are matched case-insensitively on input; responses carry every property, including nulls.',
     '',
     'Application errors are reported with HTTP 200 and a `responseStatus` object in the body.',
-    'Framework errors (400 bad JSON or shape, 403 peer call without the cluster secret, 405 method, 413 body too large,',
+    'Framework errors (400 bad JSON or shape, 403 peer call not signed with the cluster key, 405 method, 413 body too large,',
     '415 content type, 503 shutting down) carry a body `{"responseStatus":{...}}`.',
     '',
     'Each operation names its rate-limit class (`x-artemis-rate-limit`) and access class (`x-artemis-access`:',

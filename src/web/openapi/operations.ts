@@ -15,7 +15,7 @@ export const FRAMEWORK_ERRORS: Record<string, { name: string; description: strin
     name: 'BadRequest',
     description: 'Body is not valid JSON or has the wrong shape, or a required query parameter is missing.',
   },
-  '403': { name: 'Forbidden', description: 'Peer call without the cluster secret (only with cluster.secret set).' },
+  '403': { name: 'Forbidden', description: 'Peer call that is not signed with the cluster key, stale, replayed or addressed to another node.' },
   '405': { name: 'MethodNotAllowed', description: 'HTTP method not supported on this path.' },
   '413': { name: 'PayloadTooLarge', description: 'Request body (before or after gzip inflation) exceeds the limit.' },
   '415': {
@@ -37,7 +37,7 @@ export const RATE_LIMIT_CLASSES: Record<RateLimitClass, string> = {
 export const ACCESS_CLASSES: Record<AccessClass, string> = {
   public: 'Any caller.',
   'peer-only':
-    'Peer call: with cluster.secret set it needs the x-artemis-cluster-secret header (or a trusted address), else HTTP 403 no-permission.',
+    'Peer call: signed with the cluster key (x-artemis-peer-timestamp, x-artemis-peer-nonce, x-artemis-peer-signature: HMAC-SHA256 over method, Host, path and query, timestamp, nonce and body digest), else HTTP 403 no-permission; the endpoints Java peers call also accept unsigned calls from cluster.trustedAddresses.',
   'management-write': 'Management writes.',
 };
 
