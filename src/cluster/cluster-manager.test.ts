@@ -7,7 +7,7 @@ import type { PeerHttp } from './peer-http.js';
 
 const settings: ClusterSettings = {
   seeds: [], peers: [], gossipIntervalMs: 1_000, gossipFanout: 3, gossipTimeoutMs: 100, suspectAfterMs: 3_000,
-  deadAfterMs: 8_000, forgetAfterMs: 300_000, seedRefreshMs: 30_000, joinTimeoutMs: 500, statusPollIntervalMs: 5_000,
+  deadAfterMs: 8_000, forgetAfterMs: 300_000, seedRefreshMs: 30_000, joinTimeoutMs: 500, statusPollIntervalMs: 5_000, maxClockSkewMs: 30_000,
 };
 
 function statusOf(url: string, status: 'up' | 'down') {

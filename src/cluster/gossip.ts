@@ -130,7 +130,8 @@ export class Gossip {
         this.selfAliases.add(url);
         return;
       }
-      this.report(m.merge(records, this.deps.clock.now()));
+      // The answer's first record is the answering node's own.
+      this.report(m.merge(records, this.deps.clock.now(), records[0]?.nodeId));
       if (records[0] !== undefined) m.heardFrom(records[0].nodeId, this.deps.clock.now());
     } catch (err) {
       this.logger.debug({ ...errorFields(err), peer: url }, 'gossip exchange failed');
@@ -151,7 +152,8 @@ export class Gossip {
     if (records === null) return null;
     if (m === null) return { members: [] };
     const now = this.deps.clock.now();
-    this.report(m.merge(records, now));
+    // The caller's own record comes first.
+    this.report(m.merge(records, now, records[0]?.nodeId));
     if (records[0] !== undefined) m.heardFrom(records[0].nodeId, now);
     this.refreshSelf();
     this.deps.onMerged();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceNodeStatus } from '../core/wire/cluster.js';
-import { readMemberRecord, Membership, type MemberRecord, type MemberState } from './membership.js';
+import { INCARNATION_SLACK, readMemberRecord, Membership, type MemberRecord, type MemberState } from './membership.js';
 
-const SETTINGS = { suspectAfterMs: 1_000, deadAfterMs: 3_000, forgetAfterMs: 10_000 };
+const SETTINGS = { suspectAfterMs: 1_000, deadAfterMs: 3_000, forgetAfterMs: 10_000, maxClockSkewMs: 30_000 };
 
 function status(url: string, s: ServiceNodeStatus['status'] = 'up'): ServiceNodeStatus {
   return {
@@ -134,5 +134,66 @@ describe('Membership', () => {
     m.merge([{ ...rec('b', 1, 2), storeId: 'store-2' }], 1_100);
     expect(m.get('b')?.storeId).toBe('store-2');
     expect(m.records().find((r) => r.nodeId === 'b')?.storeId).toBe('store-2');
+  });
+
+  describe('what one gossip message can do to members', () => {
+    const NOW = 1_700_000_000_000;
+    const sender = rec('m', NOW, 1);
+
+    it('takes `left` only from the member itself', () => {
+      const a = new Membership(rec('a', NOW, 0), SETTINGS);
+      a.merge([rec('b', NOW - 5, 10)], NOW);
+      a.merge([sender, rec('b', NOW - 5, 11, 'left')], NOW + 1);
+      expect(stateOf(a, 'b')).toBe('alive');
+      a.merge([rec('b', NOW - 5, 12, 'left')], NOW + 2);
+      expect(stateOf(a, 'b')).toBe('left');
+    });
+
+    it('drops incarnations no owner could have produced, so a claim cannot lock a member out', () => {
+      const a = new Membership(rec('a', NOW, 0), SETTINGS);
+      a.merge([rec('b', NOW - 5, 10)], NOW);
+      const bound = NOW + SETTINGS.maxClockSkewMs + INCARNATION_SLACK;
+      a.merge([sender, rec('b', Number.MAX_SAFE_INTEGER, 0, 'dead'), rec('x', bound + 1, 0)], NOW);
+      expect(a.get('b')).toMatchObject({ state: 'alive', incarnation: NOW - 5 });
+      expect(a.get('x')).toBeUndefined();
+      a.merge([sender, rec('b', bound, 0, 'dead')], NOW);
+      expect(stateOf(a, 'b')).toBe('dead');
+    });
+
+    it('lets the owner refute any claim it accepts, and every node takes the refutation', () => {
+      const b = new Membership(rec('b', NOW, 0), SETTINGS);
+      // b's clock is behind a's by the whole skew: a accepts a claim b does not take up yet.
+      const a = new Membership(rec('a', NOW, 0), SETTINGS);
+      const aNow = NOW + SETTINGS.maxClockSkewMs;
+      const claim = rec('b', aNow + SETTINGS.maxClockSkewMs + INCARNATION_SLACK, 0, 'dead');
+      a.merge([rec('b', NOW, 1)], aNow);
+      a.merge([sender, claim], aNow);
+      expect(stateOf(a, 'b')).toBe('dead');
+      b.merge([rec('a', NOW, 1), claim], NOW);
+      expect(b.self.incarnation).toBe(NOW);
+      // As b's clock moves on, it takes the claim up and refutes it; a accepts the refutation.
+      const later = claim.incarnation - INCARNATION_SLACK;
+      b.merge([rec('a', NOW, 2), claim], later);
+      expect(b.self.incarnation).toBe(claim.incarnation + 1);
+      b.tick();
+      a.merge([b.self], later + SETTINGS.maxClockSkewMs);
+      expect(stateOf(a, 'b')).toBe('alive');
+      // A self-claim within bounds is refuted at once, and the result stays a safe integer.
+      const c = new Membership(rec('c', NOW, 0), SETTINGS);
+      c.merge([sender, rec('c', NOW + INCARNATION_SLACK, 0, 'suspect')], NOW);
+      expect(c.self.incarnation).toBe(NOW + INCARNATION_SLACK + 1);
+      expect(Number.isSafeInteger(c.self.incarnation)).toBe(true);
+    });
+
+    it("changes a known member's URL only when the member itself says so", () => {
+      const a = new Membership(rec('a', NOW, 0), SETTINGS);
+      a.merge([sender, rec('b', NOW - 5, 1)], NOW);
+      expect(a.get('b')?.url).toBe('http://b:8080');
+      a.merge([sender, { ...rec('b', NOW - 5, 2), url: 'http://evil:1' }], NOW + 1);
+      a.merge([sender, { ...rec('b', NOW - 4, 0, 'suspect'), url: 'http://evil:1' }], NOW + 2);
+      expect(a.get('b')).toMatchObject({ url: 'http://b:8080', incarnation: NOW - 4 });
+      a.merge([{ ...rec('b', NOW - 3, 0), url: 'http://b2:8080' }], NOW + 3);
+      expect(a.get('b')?.url).toBe('http://b2:8080');
+    });
   });
 });

@@ -30,7 +30,18 @@ export interface MembershipSettings {
   suspectAfterMs: number;
   deadAfterMs: number;
   forgetAfterMs: number;
+  /** How far another node's clock may be from this one's (cluster.maxClockSkewMs). */
+  maxClockSkewMs: number;
 }
+
+/**
+ * Refutations an owner may have made on top of its start time. An incarnation is the owner's
+ * wall clock (ms) when it started, plus one per refutation, so none above
+ * `now + maxClockSkewMs + INCARNATION_SLACK` can come from its owner: such records are dropped,
+ * which keeps every incarnation far below Number.MAX_SAFE_INTEGER and lets the owner refute
+ * any claim it is sent (also after a restart, which starts from its clock again).
+ */
+export const INCARNATION_SLACK = 1_000_000;
 
 /** What one merge or failure check changed, for logging and peer-list updates. */
 export interface MembershipEvent {
@@ -99,6 +110,13 @@ export function readMemberRecord(value: unknown): MemberRecord | null {
  * incarnation wins; within an incarnation the graver state wins (alive < suspect < dead < left)
  * and a higher heartbeat proves the member alive again only after it refutes with a new
  * incarnation, which only the member itself can do.
+ *
+ * What one gossip message can do to members, whoever sends it (`from`: the node whose own record
+ * comes first in the message):
+ * - `left` is accepted only from the member itself; others can only let it turn suspect and dead;
+ * - an incarnation above `now + maxClockSkewMs + INCARNATION_SLACK` is dropped (no owner made it);
+ * - a known member's URL changes only when the member itself sends it; a member learned from
+ *   another node keeps the URL it was first heard with until it says otherwise.
  */
 export class Membership {
   private readonly members = new Map<string, Member>();
@@ -149,14 +167,26 @@ export class Membership {
     if (m !== undefined && (m.state === 'alive' || m.state === 'suspect')) m.lastHeardAt = now;
   }
 
-  /** Merges gossiped records; returns the state changes. */
-  merge(records: readonly MemberRecord[], now: number): MembershipEvent[] {
+  /** The highest incarnation a record may carry at `now`. */
+  private bound(now: number): number {
+    return now + this.settings.maxClockSkewMs + INCARNATION_SLACK;
+  }
+
+  /**
+   * Merges the records of one gossip message sent by `from` (the node id of its first record,
+   * the sender's own); returns the state changes.
+   */
+  merge(records: readonly MemberRecord[], now: number, from: string | undefined = records[0]?.nodeId): MembershipEvent[] {
     const events: MembershipEvent[] = [];
     for (const r of records) {
+      if (r.incarnation > this.bound(now)) continue;
       if (r.nodeId === this.selfRecord.nodeId) {
-        this.refuteIfNeeded(r);
+        this.refuteIfNeeded(r, now);
         continue;
       }
+      const own = r.nodeId === from;
+      // Only a member announces its own leave.
+      if (r.state === 'left' && !own) continue;
       const local = this.members.get(r.nodeId);
       if (local === undefined) {
         // A member first heard of as dead or departed is not adopted: otherwise nodes that forget
@@ -170,7 +200,7 @@ export class Membership {
       if (r.incarnation > local.incarnation || (r.incarnation === local.incarnation && RANK[r.state] > RANK[local.state])) {
         local.incarnation = r.incarnation;
         local.state = r.state;
-        local.url = r.url;
+        if (own) local.url = r.url;
         local.nodeStatus = r.nodeStatus;
         local.storeId = r.storeId;
         if (r.heartbeat !== local.heartbeat) local.lastHeardAt = now;
@@ -185,7 +215,7 @@ export class Membership {
         local.heartbeat = r.heartbeat;
         local.nodeStatus = r.nodeStatus;
         local.storeId = r.storeId;
-        local.url = r.url;
+        if (own) local.url = r.url;
         if (local.state === 'alive' || local.state === 'suspect') local.lastHeardAt = now;
       }
       if (local.state !== before) events.push({ nodeId: local.nodeId, url: local.url, from: before, to: local.state });
@@ -193,10 +223,15 @@ export class Membership {
     return events;
   }
 
-  /** Someone gossips this node as suspect or dead: raise the incarnation so "alive" wins again. */
-  private refuteIfNeeded(r: MemberRecord): void {
+  /**
+   * Someone gossips this node as suspect or dead: raise the incarnation so "alive" wins again.
+   * Claims are taken up to `now + INCARNATION_SLACK` only (no skew), so the refutation stays
+   * within what every other node accepts (`bound`), whose clock may be behind by the skew.
+   */
+  private refuteIfNeeded(r: MemberRecord, now: number): void {
     const self = this.selfRecord;
     if (self.state === 'left') return;
+    if (r.incarnation > now + INCARNATION_SLACK) return;
     if ((r.state === 'suspect' || r.state === 'dead' || r.state === 'left') && r.incarnation >= self.incarnation) {
       this.selfRecord = { ...self, incarnation: r.incarnation + 1 };
     }

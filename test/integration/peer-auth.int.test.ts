@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PEER_HEADERS } from '../../src/cluster/peer-signature.js';
+import { INCARNATION_SLACK } from '../../src/cluster/membership.js';
 import { PeerAuthFailures } from '../../src/web/peer-auth.js';
 import { FAST_CLUSTER, freePorts, memberStates, peerCall, sendPeerCall, startCluster, testSigner, TEST_CLUSTER_KEY } from '../helpers/cluster.js';
 import { getJson, instance, postJson, startTestNode, type RunningNode } from '../helpers/node.js';
@@ -178,12 +179,43 @@ describe('a keyed two-node cluster', () => {
     const res = await postJson(`${a.url}/api/cluster/gossip.json`, forged);
     expect(res.status).toBe(403);
     expect(res.body).toEqual(refusal(PeerAuthFailures.unsigned));
+    // Among keyed peers, a third party cannot move a known member to its URL either.
+    const bRow = (await row(a.url, 'node-1'))!;
+    const moved = { members: [record('mallory', 'http://127.0.0.1:1', Date.now(), 1, 'alive', 'down'), record('node-1', evil.url, bRow.incarnation!, bRow.heartbeat! + 1_000)] };
+    expect((await sendPeerCall(peerCall(`${a.url}/api/cluster/gossip.json`, moved))).status).toBe(200);
     await postJson(`${a.url}/api/registry/register.json`, { instances: [inst('after-forgery', 'keyed.demo')] });
     await gossipRounds(b.url, 'node-0', 10);
     expect((await memberRows(a.url)).map((m) => m.url)).not.toContain(evil.url);
     expect(await discoveryNodes(a.url)).toEqual([a.url, b.url].sort());
     expect((await row(a.url, 'node-1'))?.url).toBe(b.url);
     expect(evil.hits()).toBe(0);
+  });
+
+  it('keeps a healthy node that forged gossip marks left or dead with a huge incarnation; it refutes and survives a restart', async () => {
+    // Before: the others dropped B, its refutation overflowed the safe-integer check, and it
+    // stayed evicted even after a restart.
+    const left = { members: [record('mallory', 'http://127.0.0.1:1', Date.now(), 1, 'alive', 'down'), record('node-1', b.url, Number.MAX_SAFE_INTEGER, 0, 'left')] };
+    expect((await postJson(`${a.url}/api/cluster/gossip.json`, left)).status).toBe(403);
+    // Signed by a keyed third party: `left` only counts from B itself, and no owner made that incarnation.
+    expect((await sendPeerCall(peerCall(`${a.url}/api/cluster/gossip.json`, left))).status).toBe(200);
+    const dead = { members: [left.members[0], { ...left.members[1], state: 'dead' }] };
+    expect((await sendPeerCall(peerCall(`${a.url}/api/cluster/gossip.json`, dead))).status).toBe(200);
+    expect((await row(a.url, 'node-1'))?.state).toBe('alive');
+    // A claim within the bound is taken, and B refutes it.
+    const claim = Date.now() + INCARNATION_SLACK / 2;
+    const suspect = { members: [left.members[0], record('node-1', b.url, claim, 0, 'dead')] };
+    await sendPeerCall(peerCall(`${a.url}/api/cluster/gossip.json`, suspect));
+    await waitFor(async () => ((await row(a.url, 'node-1'))?.incarnation ?? 0) > claim && (await row(a.url, 'node-1'))?.state === 'alive', { message: 'B to refute' });
+    expect(Number.isSafeInteger((await row(a.url, 'node-1'))?.incarnation)).toBe(true);
+    // B restarts on its port: A takes it back.
+    const port = Number(new URL(b.url).port);
+    await b.stop();
+    await waitFor(async () => (await row(a.url, 'node-1'))?.state === 'left', { message: 'B to leave' });
+    const again = await startTestNode({ ...FAST_CLUSTER, port, nodeUrl: b.url, nodeId: 'node-1', 'cluster.seeds': [a.url, b.url].join(',') });
+    nodes[1] = again;
+    b = again;
+    await waitFor(async () => (await row(a.url, 'node-1'))?.state === 'alive', { message: 'A to see B again' });
+    expect(await discoveryNodes(a.url)).toEqual([a.url, b.url].sort());
   });
 });
 
