@@ -14,6 +14,7 @@ import { createClusterParts } from './node/cluster-parts.js';
 import { HttpServer } from './node/http-server.js';
 import { StoreHealth } from './node/store-health.js';
 import { createRegistryCore } from './node/registry-core.js';
+import { createTls } from './node/tls.js';
 import { ChangeBus } from './registry/change-bus.js';
 import type { RegistryRepository } from './registry/registry-repository.js';
 import { RATE_LIMITED_RESPONSE_JSON, SUCCESS_RESPONSE, SUCCESS_RESPONSE_JSON, type RegistryService } from './registry/registry-service.js';
@@ -86,7 +87,8 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
   const { tables, repository, state, limiters, clientLimiter, registry } = createRegistryCore(config, { clock, logger, metrics, bus, scheduler });
 
   const nodeId = () => effectiveNodeId(config, server.port);
-  const { peerHttp, peerVerifier, cluster, transport } = createClusterParts(config, { ...overrides, state, clock, scheduler, logger, metrics, nodeId, storeId: () => storeHealth.identity() });
+  const tls = createTls(config.tls, { scheduler, logger });
+  const { peerHttp, peerVerifier, cluster, transport } = createClusterParts(config, { ...overrides, state, clock, scheduler, logger, metrics, nodeId, storeId: () => storeHealth.identity(), tls });
   const replication = createReplication({
     settings: config.replication, regionId: config.regionId, maxInstancesPerRequest: config.limits.maxInstancesPerRequest,
     registry, repository, bus, clock, logger, scheduler, metricsRegistry: metrics.registry,
@@ -150,7 +152,7 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
     peerVerifier,
   });
   const server = new HttpServer({
-    host: config.host, port: config.port, settings: config.http, listener: http.listener, upgrades: websocket, logger,
+    host: config.host, port: config.port, settings: config.http, listener: http.listener, upgrades: websocket, logger, tls,
     onListening: (port) => {
       // The node's own URL is known only now (port 0 picks one).
       state.setUrl(advertisedUrl(config, port));

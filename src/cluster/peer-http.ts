@@ -1,4 +1,15 @@
+import { Agent } from 'undici';
 import type { PeerSigner } from './peer-signature.js';
+
+/** What peer calls over TLS present and trust: the CA bundle, and for mutual TLS the node's certificate. */
+export interface PeerTls {
+  ca?: Buffer | undefined;
+  cert?: Buffer | undefined;
+  key?: Buffer | undefined;
+}
+
+/** A fetch as peer calls make it (the node's TLS agent, when it has one). */
+export type PeerFetch = (url: string, init: RequestInit) => Promise<Response>;
 
 /** Decides whether a call to `url` may go out; tests cut links with it. */
 export type PeerLinkFilter = (url: string) => boolean;
@@ -20,11 +31,31 @@ export interface PeerHttpOptions {
   signer: PeerSigner;
   /** When given and false for a URL, the call fails at once as if the link were down. */
   filter?: PeerLinkFilter | undefined;
+  /** TLS of peer calls; by default Node's (system CAs, no client certificate). */
+  tls?: PeerTls | undefined;
 }
 
 /** JSON calls between nodes (gossip, status polling, anti-entropy, start-up copy), each one signed. */
 export class PeerHttp {
-  constructor(private readonly options: PeerHttpOptions) {}
+  private agent: Agent | undefined;
+
+  constructor(private readonly options: PeerHttpOptions) {
+    if (options.tls !== undefined) this.setTls(options.tls);
+  }
+
+  /** Peer calls from now on use `tls` (a reloaded certificate or CA); calls in flight finish on the old one. */
+  setTls(tls: PeerTls): void {
+    const old = this.agent;
+    this.agent = new Agent({ connect: { ca: tls.ca, cert: tls.cert, key: tls.key } });
+    void old?.close();
+  }
+
+  /** Node's fetch over the peer TLS settings. */
+  readonly fetch: PeerFetch = (url, init) => {
+    const agent = this.agent;
+    // Node's fetch takes an undici dispatcher, which RequestInit does not declare.
+    return fetch(url, agent === undefined ? init : ({ ...init, dispatcher: agent } as unknown as RequestInit));
+  };
 
   /** Headers of one call of `method` to `url` with the body bytes `body`: JSON, gzip accepted, the signature. */
   headers(method: string, url: string, body: Uint8Array | string | null = null): Record<string, string> {
@@ -42,7 +73,7 @@ export class PeerHttp {
     const text = JSON.stringify(body);
     let res: Response;
     try {
-      res = await fetch(url, {
+      res = await this.fetch(url, {
         method: 'POST',
         headers: { ...this.headers('POST', url, text), 'content-type': 'application/json' },
         body: text,

@@ -206,6 +206,22 @@ describe('loadConfig: the cluster key', () => {
   });
 });
 
+describe('loadConfig: TLS', () => {
+  const load = (flags: Record<string, unknown>) => () => loadConfig({ flags });
+
+  it('takes certificate and key together, and mutual TLS only with a CA', () => {
+    expect(load({ 'tls.certFile': '/c.pem' })).toThrow(/set tls\.certFile and tls\.keyFile together/);
+    expect(load({ 'tls.certFile': '/c.pem', 'tls.keyFile': '/k.pem', 'tls.mutual': true })).toThrow(/mutual TLS needs/);
+    expect(load({ 'tls.certFile': '/c.pem', 'tls.keyFile': '/k.pem', 'tls.caFile': '/ca.pem', 'tls.mutual': true })).not.toThrow();
+  });
+
+  it('advertises https:// with a certificate', async () => {
+    const { advertisedUrl } = await import('./load.js');
+    expect(advertisedUrl(loadConfig({ flags: { host: '10.0.0.1', 'tls.certFile': '/c.pem', 'tls.keyFile': '/k.pem' } }).config, 8443)).toBe('https://10.0.0.1:8443');
+    expect(advertisedUrl(loadConfig({ flags: { host: '10.0.0.1' } }).config, 8080)).toBe('http://10.0.0.1:8080');
+  });
+});
+
 describe('loadConfig: --set style dotted flags', () => {
   it('converts raw strings to the leaf type and takes typed values as they are', () => {
     const { config, origins } = loadConfig({

@@ -135,11 +135,11 @@ export function deriveDefaults(c: ParsedConfig): ParsedConfig {
   return { ...c, contextPath: normaliseContextPath(c.contextPath), nodeUrl: c.nodeUrl.replace(/\/+$/, '') };
 }
 
-/** The URL a node announces: `nodeUrl` when set, else http://<host>:<port><contextPath>. */
+/** The URL a node announces: `nodeUrl` when set, else http(s)://<host>:<port><contextPath> (https with tls.certFile). */
 export function advertisedUrl(c: Config, port: number): string {
   if (c.nodeUrl !== '') return c.nodeUrl;
   const host = c.host === '0.0.0.0' || c.host === '::' ? hostname() : c.host;
-  return `http://${host}:${port}${c.contextPath}`;
+  return `${c.tls.certFile === '' ? 'http' : 'https'}://${host}:${port}${c.contextPath}`;
 }
 
 export function effectiveNodeId(c: Config, port: number): string {

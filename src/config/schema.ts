@@ -178,6 +178,19 @@ export const configSchema = z.strictObject({
       serviceName: z.string().min(1).default('artemis').describe('service.name of the spans, unless OTEL_SERVICE_NAME is set.'),
     })
     .prefault({}),
+  tls: z
+    .strictObject({
+      certFile: z.string().default('').describe('PEM certificate (chain) of the node: set with tls.keyFile, the node serves HTTPS and WSS only, and advertises https://.'),
+      keyFile: z.string().default('').describe('PEM private key of tls.certFile.'),
+      caFile: z.string().default('').describe('PEM CA bundle that peers\' certificates must chain to (the system CAs when empty); with tls.mutual, also their client certificates.'),
+      mutual: z.boolean().default(false).describe('Mutual TLS between peers: peer calls present tls.certFile, and peer-only endpoints refuse calls without a client certificate that chains to tls.caFile (clients need none).'),
+      reloadIntervalMs: int(100, 3_600_000).default(10_000).describe('The TLS files are checked this often; a changed certificate is taken without a restart.'),
+    })
+    .superRefine((t, ctx) => {
+      if ((t.certFile === '') !== (t.keyFile === '')) ctx.addIssue({ code: 'custom', path: ['keyFile'], message: 'set tls.certFile and tls.keyFile together' });
+      if (t.mutual && (t.certFile === '' || t.caFile === '')) ctx.addIssue({ code: 'custom', path: ['mutual'], message: 'mutual TLS needs tls.certFile, tls.keyFile and tls.caFile' });
+    })
+    .prefault({}),
   http: z
     .strictObject({
       keepAliveTimeoutMs: int(0, 600_000).default(65_000).describe('Idle keep-alive connection timeout.'),

@@ -10,6 +10,7 @@ import { keyBytes, PeerSigner, PeerVerifier } from '../cluster/peer-signature.js
 import type { SeedResolver } from '../cluster/seeds.js';
 import { createHttpTransport, type ReplicationTransport } from '../replication/transport.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { TlsFiles, TlsMaterial } from './tls.js';
 import type { NodeMetrics } from '../telemetry/metrics.js';
 
 export interface ClusterPartsDeps {
@@ -20,6 +21,8 @@ export interface ClusterPartsDeps {
   metrics: NodeMetrics;
   nodeId: () => string;
   peerFilter?: PeerLinkFilter | undefined;
+  /** The node's TLS files: peer calls trust their CA and, with mutual TLS, present their certificate. */
+  tls?: TlsFiles | null | undefined;
   seedResolver?: SeedResolver | undefined;
   replicationTransport?: ReplicationTransport | undefined;
   /** This node's management store identity, gossiped to peers. */
@@ -53,7 +56,10 @@ export function createClusterParts(config: Config, deps: ClusterPartsDeps) {
   if (key === '' && config.cluster.insecure) {
     deps.logger.warn({ key: 'cluster.insecure' }, 'cluster.insecure is set and there is no cluster key: peer calls are neither signed nor checked, so anyone who reaches this node can write to its registry and membership (development only)');
   }
-  const peerHttp = new PeerHttp({ signer, filter });
+  const tls = deps.tls ?? null;
+  const peerTls = (m: TlsMaterial) => (tls?.settings.mutual === true ? { ca: m.ca, cert: m.cert, key: m.key } : { ca: m.ca });
+  const peerHttp = new PeerHttp({ signer, filter, tls: tls === null ? undefined : peerTls(tls.material) });
+  tls?.onChange((m) => peerHttp.setTls(peerTls(m)));
   const changes = new Counter({
     name: 'artemis_cluster_member_changes_total',
     help: 'Cluster member state changes seen by this node, by new state.',
@@ -75,7 +81,7 @@ export function createClusterParts(config: Config, deps: ClusterPartsDeps) {
     },
   });
   // One signature per request, i.e. per operation of a batch, over its gzip bytes.
-  let transport = deps.replicationTransport ?? createHttpTransport((method, url, body) => signer.headers(method, url, body));
+  let transport = deps.replicationTransport ?? createHttpTransport((method, url, body) => signer.headers(method, url, body), peerHttp.fetch);
   if (filter !== undefined) {
     const inner = transport;
     transport = {

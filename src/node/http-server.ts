@@ -1,7 +1,10 @@
+import { constants } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { untilDeadline, type Lifecycle } from '../core/lifecycle.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { TlsFiles, TlsMaterial } from './tls.js';
 
 /** The `http.*` settings of the server. */
 export interface HttpServerSettings {
@@ -25,6 +28,12 @@ export interface HttpServerDeps {
   logger: Logger;
   /** Told the bound port once the server listens. */
   onListening: (port: number) => void;
+  /** With TLS files, HTTPS (and WSS) with their certificate, replaced when the files change. */
+  tls?: TlsFiles | null | undefined;
+}
+
+function secureContext(m: TlsMaterial) {
+  return m.ca === undefined ? { cert: m.cert, key: m.key } : { cert: m.cert, key: m.key, ca: m.ca };
 }
 
 /**
@@ -48,7 +57,9 @@ export class HttpServer implements Lifecycle {
 
   async start(): Promise<void> {
     if (this.server !== undefined) throw new Error('node already started');
-    const srv = createServer(this.deps.listener);
+    const tls = this.deps.tls ?? null;
+    // An HTTPS server emits the same request and upgrade events as an HTTP one.
+    const srv = tls === null ? createServer(this.deps.listener) : this.httpsServer(tls);
     this.server = srv;
     srv.keepAliveTimeout = this.deps.settings.keepAliveTimeoutMs;
     srv.requestTimeout = this.deps.settings.requestTimeoutMs;
@@ -62,6 +73,17 @@ export class HttpServer implements Lifecycle {
     this.boundPort = (srv.address() as AddressInfo).port;
     this.deps.onListening(this.boundPort);
     this.deps.upgrades.attach(srv);
+  }
+
+  private httpsServer(tls: TlsFiles): Server {
+    // With mutual TLS a client certificate is asked for but not required at the handshake:
+    // clients need none; the peer-only endpoints refuse calls without one (peer-auth.ts).
+    // No session resumption then: a resumed session would carry the authorisation of the
+    // connection that made it.
+    const mutual = tls.settings.mutual ? { requestCert: true, rejectUnauthorized: false, secureOptions: constants.SSL_OP_NO_TICKET } : {};
+    const srv = createHttpsServer({ ...secureContext(tls.material), ...mutual }, this.deps.listener);
+    tls.onChange((m) => srv.setSecureContext(secureContext(m)));
+    return srv;
   }
 
   async stop(deadline: number): Promise<void> {

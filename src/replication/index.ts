@@ -113,6 +113,7 @@ export function createReplication(deps: ReplicationDeps): Replication {
         regionId: deps.regionId,
         timeoutMs: settings.startupSyncTimeoutMs,
         headers: (url) => deps.http.headers('GET', url),
+        fetch: deps.http.fetch,
         allows: (url) => deps.http.allows(url),
         apply: (copy) => {
           registerCopies(copy.instances);

@@ -7,6 +7,8 @@ export interface StartupSyncDeps {
   timeoutMs: number;
   /** Headers of the GET of `url` (accept, the signature). */
   headers?: (url: string) => Record<string, string>;
+  /** How the calls are made (the node's peer TLS); Node's fetch by default. */
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
   /** False for peers whose link is cut (tests). */
   allows?: (url: string) => boolean;
   /** Applies the merged copy locally without forwarding it. */
@@ -56,9 +58,15 @@ function readLeaseState(value: unknown): LeaseState | null {
   return { services: v.services, tombstones: Array.isArray(v.tombstones) ? v.tombstones : [], renewalRates: rates };
 }
 
-async function fetchServices(peer: string, regionId: string, signal: AbortSignal, headers: (url: string) => Record<string, string>): Promise<PeerAnswer> {
+async function fetchServices(
+  peer: string,
+  regionId: string,
+  signal: AbortSignal,
+  headers: (url: string) => Record<string, string>,
+  fetchFn: (url: string, init: RequestInit) => Promise<Response>,
+): Promise<PeerAnswer> {
   const url = `${peer}/api/replication/registry/services.json?regionId=${encodeURIComponent(regionId)}&leaseState=true`;
-  const res = await fetch(url, { signal, headers: { accept: 'application/json', 'accept-encoding': 'gzip', ...headers(url) } });
+  const res = await fetchFn(url, { signal, headers: { accept: 'application/json', 'accept-encoding': 'gzip', ...headers(url) } });
   if (!res.ok) throw new Error(`${peer} answered HTTP ${res.status}`);
   const body = (await res.json()) as { responseStatus?: { status?: unknown }; services?: unknown; leaseState?: unknown };
   if (body.responseStatus?.status !== 'success' || !Array.isArray(body.services)) throw new Error(`${peer} refused the copy`);
@@ -138,7 +146,7 @@ export async function copyRegistryFromPeers(deps: StartupSyncDeps): Promise<Star
   const timer = setTimeout(() => controller.abort(), deps.timeoutMs);
   timer.unref();
   const answered: PeerAnswer[] = [];
-  const calls = peers.map((p) => fetchServices(p, deps.regionId, controller.signal, deps.headers ?? (() => ({}))).then((r) => void answered.push(r)));
+  const calls = peers.map((p) => fetchServices(p, deps.regionId, controller.signal, deps.headers ?? (() => ({})), deps.fetch ?? fetch).then((r) => void answered.push(r)));
   try {
     await Promise.any(calls);
     let grace: NodeJS.Timeout | undefined;

@@ -65,12 +65,12 @@ export type SignRequest = (method: string, url: string, body: Uint8Array) => Rec
  * The Java replication endpoints over HTTP: gzip JSON POSTs, keep-alive connections. With
  * `sign`, each request (one per operation and batch) is signed once, over its gzip bytes.
  */
-export function createHttpTransport(sign?: SignRequest): ReplicationTransport {
+export function createHttpTransport(sign?: SignRequest, fetchFn: (url: string, init: RequestInit) => Promise<Response> = fetch): ReplicationTransport {
   return {
     async send(peer, operation, instances, timeoutMs, extraHeaders, stamps) {
       const body = await gzipAsync(replicationBody(instances, stamps));
       const url = `${peer}/api/replication/registry/${operation}.json`;
-      const res = await fetch(url, {
+      const res = await fetchFn(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', accept: 'application/json', ...extraHeaders, ...sign?.('POST', url, body) },
         body,

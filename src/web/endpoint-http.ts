@@ -21,7 +21,7 @@ export interface EndpointLimits {
 }
 
 interface NodeBindings {
-  incoming?: { url?: string; socket?: { localAddress?: string; localPort?: number } };
+  incoming?: { url?: string; socket?: { localAddress?: string; localPort?: number; authorized?: boolean } };
 }
 
 /** A Hono request as the peer check reads it. */
@@ -36,6 +36,7 @@ function peerCallOf(c: Context): PeerCallRequest {
     remoteAddress: clientAddress(c),
     localAddress: incoming?.socket?.localAddress,
     localPort: incoming?.socket?.localPort,
+    clientCertAuthorized: incoming?.socket?.authorized === true,
   };
 }
 

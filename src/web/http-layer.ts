@@ -95,6 +95,7 @@ export function createHttpLayer(deps: HttpLayerDeps): HttpLayer {
     insecure: config.cluster.insecure,
     trustedAddresses: config.cluster.trustedAddresses,
     names: () => [hostOf(state.self.url), ...config.cluster.aliases],
+    requireClientCert: config.tls.mutual,
   });
   const limits = { maxBodyBytes, gzipMinBytes, peerCheck };
   router.mount(registryEndpoints({ registry, clientLimiter }), limits);

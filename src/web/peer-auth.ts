@@ -14,6 +14,7 @@ export const PeerAuthFailures = {
   replayed: 'Peer call was already received (replayed nonce).',
   otherNode: 'Peer call is signed for another node (its Host is none of this node\'s names).',
   busy: 'Too many peer calls within the clock-skew window; try again later.',
+  noClientCert: 'Peer call without a client certificate of the cluster CA (tls.mutual).',
 } as const;
 
 /** What the check reads of a peer call, the same for every way in. */
@@ -26,6 +27,8 @@ export interface PeerCallRequest {
   /** Address and port the connection arrived on; undefined for in-process requests. */
   readonly localAddress: string | undefined;
   readonly localPort: number | undefined;
+  /** Whether the connection presented a client certificate that chains to tls.caFile (TLS only). */
+  readonly clientCertAuthorized: boolean;
 }
 
 /**
@@ -43,6 +46,8 @@ export interface PeerAuthOptions {
   trustedAddresses: readonly string[];
   /** `host[:port]` names of this node besides the address a call arrives on: its advertised URL's, cluster.aliases. */
   names: () => readonly string[];
+  /** Mutual TLS: peer calls need a client certificate of the CA as well (unsigned Java calls from trusted addresses excepted). */
+  requireClientCert: boolean;
 }
 
 function plainAddress(address: string): string {
@@ -96,9 +101,11 @@ export function peerAuth(options: PeerAuthOptions): PeerCheck {
   const refused = Object.fromEntries(Object.entries(FAILURE_TEXT).map(([k, text]) => [k, refusal(text, k === 'busy' ? 503 : 403)])) as Record<VerifyFailure, Refusal>;
   const noKey = refusal(PeerAuthFailures.noKey);
   const otherNode = refusal(PeerAuthFailures.otherNode);
+  const noClientCert = refusal(PeerAuthFailures.noClientCert);
   return (req, body, javaPeer) => {
     const header = (name: string) => req.header(name);
     if (javaPeer && !PeerVerifier.isSigned(header) && trusted.has(plainAddress(req.remoteAddress))) return undefined;
+    if (options.requireClientCert && !req.clientCertAuthorized) return noClientCert;
     const verifier = options.verifier;
     if (verifier === null) return options.insecure ? undefined : noKey;
     const host = req.header('host') ?? '';
