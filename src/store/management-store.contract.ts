@@ -4,6 +4,7 @@ import { identityCases } from './contract/identity.contract.js';
 import { logCases } from './contract/logs.contract.js';
 import { atomicityCases, canaryCases, operationCases } from './contract/operations.contract.js';
 import { useStore, type StoreFactory } from './contract/harness.js';
+import { tokenCases } from './contract/tokens.contract.js';
 import { lifecycleCases, watchCases } from './contract/watch.contract.js';
 
 export type { StoreFactory, StoreUnderTest } from './contract/harness.js';
@@ -28,6 +29,7 @@ export function describeManagementStore(name: string, factory: StoreFactory): vo
     entityCases(harness);
     logCases(harness);
     watchCases(harness);
+    tokenCases(harness);
     lifecycleCases(harness);
     identityCases(harness);
   });

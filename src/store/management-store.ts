@@ -131,6 +131,24 @@ export interface StoreChange {
   resync: boolean;
 }
 
+/**
+ * An API token as the store keeps it: never the secret, only its SHA-256 (hex). Ids and names are
+ * unique; names compare ignoring letter case.
+ */
+export interface TokenRow {
+  /** Public identifier, e.g. `tk_3f9a0c1d2e4b`. */
+  id: string;
+  name: string;
+  /** Scope names (`read`, `register`, `operate`, `admin`). */
+  scopes: string[];
+  /** Lower-case hex SHA-256 of the secret. */
+  hash: string;
+  /** Label of the token (or `bootstrap`) that created this one. */
+  createdBy: string;
+  /** ms epoch. */
+  createTime: number;
+}
+
 export interface ManagementStore {
   /** 'sqlite', 'redis' or 'mysql', for logs and status. */
   readonly kind: string;
@@ -167,6 +185,15 @@ export interface ManagementStore {
    * loaded the entities at this revision can skip loading them again.
    */
   entityRevision(): Promise<number>;
+  /** Every token, oldest first. */
+  tokens(): Promise<TokenRow[]>;
+  /**
+   * Adds a token and takes a new revision (watchers on every node hear of it).
+   * @throws StoreInputError when its id or name (ignoring letter case) is taken, or a field is malformed.
+   */
+  addToken(row: TokenRow): Promise<number>;
+  /** Removes the token with `id` (taking a new revision); resolves false when there was none. */
+  removeToken(id: string): Promise<boolean>;
   /** Closes connections; idempotent. */
   close(): Promise<void>;
 

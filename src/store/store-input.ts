@@ -12,6 +12,7 @@ import {
   type LogTable,
   type LogValue,
   type OperationRow,
+  type TokenRow,
   type WriteBatch,
 } from './management-store.js';
 import { StoreInputError } from './store-errors.js';
@@ -216,4 +217,21 @@ export function logRecord(fields: LogFields, id: number, createTime: number): Lo
 /** The canary identity: service and application, ignoring letter case. */
 export function canaryIdentity(row: Pick<CanaryRow, 'serviceId' | 'appId'>): string {
   return `${foldCase(row.serviceId)}\u0000${foldCase(row.appId)}`;
+}
+
+/** Throws {@link StoreInputError} unless `row` is a well-formed token row; returns a copy of it. */
+export function checkTokenRow(row: TokenRow): TokenRow {
+  for (const key of ['id', 'name', 'hash', 'createdBy'] as const) {
+    if (typeof row[key] !== 'string' || row[key] === '' || row[key].length > 255 || LONE_SURROGATE.test(row[key])) throw new StoreInputError(`Token field ${key} must be a string of 1 to 255 characters.`);
+  }
+  if (!/^[0-9a-f]{64}$/.test(row.hash)) throw new StoreInputError('Token hash must be 64 lower-case hex digits (SHA-256).');
+  if (!Array.isArray(row.scopes) || !row.scopes.every((s) => typeof s === 'string' && /^[a-z]{1,32}$/.test(s))) throw new StoreInputError('Token scopes must be lower-case words.');
+  if (!Number.isSafeInteger(row.createTime) || row.createTime < 0) throw new StoreInputError('Token createTime must be a non-negative integer (ms epoch).');
+  return { id: row.id, name: row.name, scopes: [...row.scopes], hash: row.hash, createdBy: row.createdBy, createTime: row.createTime };
+}
+
+/** A token row from its stored JSON. */
+export function tokenFromJson(json: string): TokenRow {
+  const r = JSON.parse(json) as TokenRow;
+  return { id: r.id, name: r.name, scopes: r.scopes, hash: r.hash, createdBy: r.createdBy, createTime: r.createTime };
 }

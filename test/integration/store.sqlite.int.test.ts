@@ -60,7 +60,7 @@ describe('SqliteStore (sqlite only)', () => {
     await first.write({ upsert: [operationRow({ kind: 'instance', regionId: 'SHA', serviceId: 's', instanceId: 'i', operation: 'pullout' })] });
     await first.close();
     const db = new Database(join(dir, 'artemis.db'));
-    db.exec('DROP TABLE entity; DROP TABLE entity_seq; DROP TABLE store_identity; UPDATE schema_version SET version = 1');
+    db.exec('DROP TABLE entity; DROP TABLE entity_seq; DROP TABLE store_identity; DROP TABLE token; UPDATE schema_version SET version = 1');
     db.close();
 
     const store = await open();

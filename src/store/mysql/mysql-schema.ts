@@ -240,6 +240,10 @@ export const SIDE_TABLES: readonly string[] = [
     tbl varchar(64) NOT NULL, id bigint NOT NULL, fields longtext NOT NULL, create_ms bigint NULL,
     PRIMARY KEY (tbl, id)
   ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+  `CREATE TABLE IF NOT EXISTS artemis_token (
+    id varchar(255) NOT NULL PRIMARY KEY, name_hash binary(32) NOT NULL, body longtext NOT NULL, create_ms bigint NOT NULL,
+    UNIQUE KEY name_hash (name_hash)
+  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
 ];
 
-export const SIDE_TABLE_NAMES: readonly string[] = ['artemis_meta', 'artemis_canary', 'artemis_operation', 'artemis_entity', 'artemis_log_extra'];
+export const SIDE_TABLE_NAMES: readonly string[] = ['artemis_meta', 'artemis_canary', 'artemis_operation', 'artemis_entity', 'artemis_log_extra', 'artemis_token'];

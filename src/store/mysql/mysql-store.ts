@@ -12,6 +12,7 @@ import type {
   OperationRow,
   StoreAvailability,
   StoreChange,
+  TokenRow,
   WriteBatch,
 } from '../management-store.js';
 import { AvailabilityTracker, newStoreIdentity } from '../store-availability.js';
@@ -22,6 +23,7 @@ import { bumpRevision, ensureMeta, readFingerprint, readIdentity, readMeta, same
 import { appendLog, lastLogId, pruneLogs, queryLogs } from './mysql-logs.js';
 import { applyCanaries, applyOperations, readCanaries, readOperations } from './mysql-operations.js';
 import { prepareSchema } from './mysql-schema-check.js';
+import { deleteToken, insertToken, listTokens } from './mysql-tokens.js';
 import { parseMysqlUrl, type MysqlTarget, type MysqlTuning } from './mysql-url.js';
 import { redactStoreUrl } from '../store-url.js';
 
@@ -186,6 +188,31 @@ export class MysqlStore implements ManagementStore {
 
   availability(): StoreAvailability {
     return this.health.get();
+  }
+
+  tokens(): Promise<TokenRow[]> {
+    return this.call('read', (pool) => listTokens(pool));
+  }
+
+  async addToken(row: TokenRow): Promise<number> {
+    const pool = this.ready();
+    const revision = await this.transaction(pool, 'token write', async (conn) => {
+      const meta = await readMeta(conn, true);
+      await insertToken(conn, row);
+      return bumpRevision(conn, meta, false);
+    });
+    this.notifier.changed(revision);
+    return revision;
+  }
+
+  async removeToken(id: string): Promise<boolean> {
+    const pool = this.ready();
+    const revision = await this.transaction(pool, 'token write', async (conn) => {
+      const meta = await readMeta(conn, true);
+      return (await deleteToken(conn, String(id))) ? bumpRevision(conn, meta, false) : undefined;
+    });
+    if (revision !== undefined) this.notifier.changed(revision);
+    return revision !== undefined;
   }
 
   close(): Promise<void> {

@@ -11,6 +11,7 @@ import {
   type OperationRow,
   type StoreAvailability,
   type StoreChange,
+  type TokenRow,
   type WriteBatch,
 } from '../management-store.js';
 import { AvailabilityTracker, newStoreIdentity } from '../store-availability.js';
@@ -19,6 +20,7 @@ import { checkBatch, checkEntityKind, checkLimit, checkLogTable, checkTime, filt
 import { createConnection, quitQuietly, withTimeout, type RedisClient, type RedisConnectionSettings } from './redis-connection.js';
 import { parseRedisUrl, type RedisTarget } from './redis-url.js';
 import { redactStoreUrl } from '../store-url.js';
+import { addToken, listTokens, redisTokenKeys, removeToken, type RedisTokenKeys } from './redis-tokens.js';
 import { REDIS_SCHEMA_VERSION, WRITE_SCRIPT, decodeCanary, decodeEntities, decodeLogEntry, decodeOperation, encodeBatch, redisKeys, type RedisKeys } from './redis-layout.js';
 
 /**
@@ -97,6 +99,7 @@ export class RedisStore implements ManagementStore {
   readonly kind = 'redis';
   readonly keyPrefix: string;
   private readonly keys: RedisKeys;
+  private readonly tokenKeys: RedisTokenKeys;
   private readonly settings: RedisConnectionSettings;
   private readonly onError: (err: unknown) => void;
   private readonly notifier: ChangeNotifier;
@@ -129,6 +132,7 @@ export class RedisStore implements ManagementStore {
     this.minReplicas = options.minReplicas ?? 0;
     this.replicaTimeoutMs = options.replicaTimeoutMs ?? 1_000;
     if (!Number.isSafeInteger(this.minReplicas) || this.minReplicas < 0) throw new StoreInputError('minReplicas must be a whole number of at least 0.');
+    this.tokenKeys = redisTokenKeys(this.keyPrefix);
     this.settings = {
       connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
       commandTimeoutMs: options.commandTimeoutMs ?? 5_000,
@@ -261,6 +265,22 @@ export class RedisStore implements ManagementStore {
 
   availability(): StoreAvailability {
     return this.health.get();
+  }
+
+  tokens(): Promise<TokenRow[]> {
+    return this.call('read', (c) => listTokens(c, this.tokenKeys));
+  }
+
+  async addToken(row: TokenRow): Promise<number> {
+    const revision = await this.call('token write', (c) => addToken(c, this.tokenKeys, row));
+    this.notifier.changed(revision);
+    return revision;
+  }
+
+  async removeToken(id: string): Promise<boolean> {
+    const revision = await this.call('token write', (c) => removeToken(c, this.tokenKeys, String(id)));
+    if (revision !== undefined) this.notifier.changed(revision);
+    return revision !== undefined;
   }
 
   close(): Promise<void> {

@@ -66,6 +66,11 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE store_identity (id TEXT NOT NULL);
   `,
+  // 4: API tokens (only their hashes). name_key is the case-folded name, unique.
+  `
+  CREATE TABLE token (id TEXT PRIMARY KEY, name_key TEXT NOT NULL, body TEXT NOT NULL, create_time INTEGER NOT NULL);
+  CREATE UNIQUE INDEX token_name ON token (name_key);
+  `,
 ];
 
 /** The schema version this build writes. */

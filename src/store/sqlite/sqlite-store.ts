@@ -4,13 +4,14 @@ import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { Scheduler, type TaskScheduler } from '../../core/scheduler.js';
 import { ChangeNotifier } from '../change-notifier.js';
-import type { CanaryRow, EntityKind, EntityRecord, LogFilter, LogRecord, LogTable, ManagementStore, OperationRow, StoreAvailability, StoreChange, WriteBatch } from '../management-store.js';
+import type { CanaryRow, EntityKind, EntityRecord, LogFilter, LogRecord, LogTable, ManagementStore, OperationRow, StoreAvailability, StoreChange, TokenRow, WriteBatch } from '../management-store.js';
 import { AvailabilityTracker, newStoreIdentity } from '../store-availability.js';
 import { StoreClosedError, StoreError, StoreInputError, StoreNotInitializedError, StoreUnavailableError } from '../store-errors.js';
 import { checkLimit, checkLogTable, checkTime, filterEntries, foldCase } from '../store-input.js';
 import { FOLD_FUNCTION } from './sqlite-logs.js';
 import { migrate, readIdentity } from './sqlite-schema.js';
 import { SqliteTables } from './sqlite-tables.js';
+import { SqliteTokens } from './sqlite-tokens.js';
 
 /** Tuning of a {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -72,6 +73,7 @@ export class SqliteStore implements ManagementStore {
   private readonly notifier: ChangeNotifier;
   private db: Database.Database | undefined;
   private tables: SqliteTables | undefined;
+  private tokenTable: SqliteTokens | undefined;
   private initializing: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   /** The scheduler of the revision poll when none was given. */
@@ -162,6 +164,26 @@ export class SqliteStore implements ManagementStore {
     return this.health.get();
   }
 
+  tokens(): Promise<TokenRow[]> {
+    return this.call('read', () => this.readyTokens().list());
+  }
+
+  addToken(row: TokenRow): Promise<number> {
+    return this.call('token write', () => {
+      const revision = this.readyTokens().add(row);
+      this.notifier.changed(revision);
+      return revision;
+    });
+  }
+
+  removeToken(id: string): Promise<boolean> {
+    return this.call('token write', () => {
+      const revision = this.readyTokens().removeById(id);
+      if (revision !== undefined) this.notifier.changed(revision);
+      return revision !== undefined;
+    });
+  }
+
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
@@ -178,6 +200,7 @@ export class SqliteStore implements ManagementStore {
       migrate(db);
       this.storeId = readIdentity(db, newStoreIdentity());
       this.tables = new SqliteTables(db);
+      this.tokenTable = new SqliteTokens(db);
       this.db = db;
     } catch (err) {
       db.close();
@@ -196,6 +219,7 @@ export class SqliteStore implements ManagementStore {
     } finally {
       this.db = undefined;
       this.tables = undefined;
+      this.tokenTable = undefined;
     }
   }
 
@@ -203,6 +227,11 @@ export class SqliteStore implements ManagementStore {
     if (this.closing !== undefined) throw new StoreClosedError(this.kind);
     if (this.tables === undefined) throw new StoreNotInitializedError(this.kind);
     return this.tables;
+  }
+
+  private readyTokens(): SqliteTokens {
+    this.ready();
+    return this.tokenTable as SqliteTokens;
   }
 
   /** Runs one synchronous driver call; anything it throws becomes the promise's rejection. */

@@ -1,0 +1,61 @@
+import type { RedisClient } from './redis-connection.js';
+import type { TokenRow } from '../management-store.js';
+import { StoreInputError } from '../store-errors.js';
+import { checkTokenRow, foldCase, tokenFromJson } from '../store-input.js';
+
+/** The token keys of one prefix: id → row JSON, and case-folded name → id. */
+export interface RedisTokenKeys {
+  tokens: string;
+  names: string;
+  revision: string;
+  channel: string;
+}
+
+export const redisTokenKeys = (prefix: string): RedisTokenKeys => ({
+  tokens: `${prefix}tokens`,
+  names: `${prefix}token-names`,
+  revision: `${prefix}revision`,
+  channel: `${prefix}changes`,
+});
+
+/** KEYS 1 tokens, 2 names, 3 revision; ARGV 1 id, 2 name key, 3 row JSON, 4 channel. */
+const ADD_SCRIPT = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 or redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return -1 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
+local revision = redis.call('INCR', KEYS[3])
+redis.call('PUBLISH', ARGV[4], revision)
+return revision
+`;
+
+/** KEYS as ADD_SCRIPT; ARGV 1 id, 2 name key, 3 channel. Returns 0 when the token is gone. */
+const REMOVE_SCRIPT = `
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+if redis.call('HGET', KEYS[2], ARGV[2]) == ARGV[1] then redis.call('HDEL', KEYS[2], ARGV[2]) end
+local revision = redis.call('INCR', KEYS[3])
+redis.call('PUBLISH', ARGV[3], revision)
+return revision
+`;
+
+export async function listTokens(client: RedisClient, keys: RedisTokenKeys): Promise<TokenRow[]> {
+  const rows = (await client.hvals(keys.tokens)).map(tokenFromJson);
+  return rows.sort((a, b) => a.createTime - b.createTime || a.id.localeCompare(b.id));
+}
+
+/** Adds a token atomically; returns the new revision. */
+export async function addToken(client: RedisClient, keys: RedisTokenKeys, row: TokenRow): Promise<number> {
+  const checked = checkTokenRow(row);
+  const k = [keys.tokens, keys.names, keys.revision];
+  const revision = Number(await client.eval(ADD_SCRIPT, k.length, ...k, checked.id, foldCase(checked.name), JSON.stringify(checked), keys.channel));
+  if (revision < 0) throw new StoreInputError(`A token with id ${checked.id} or name ${checked.name} exists.`);
+  return revision;
+}
+
+/** Removes a token; returns the new revision, or undefined when there was none. */
+export async function removeToken(client: RedisClient, keys: RedisTokenKeys, id: string): Promise<number | undefined> {
+  const json = await client.hget(keys.tokens, id);
+  if (json === null) return undefined;
+  const k = [keys.tokens, keys.names, keys.revision];
+  const revision = Number(await client.eval(REMOVE_SCRIPT, k.length, ...k, id, foldCase(tokenFromJson(json).name), keys.channel));
+  return revision === 0 ? undefined : revision;
+}
