@@ -16,16 +16,18 @@ const LAYERS = {
   registry: ['core', 'lease', 'ratelimit'],
   discovery: ['core', 'lease', 'ratelimit', 'registry', 'cache'],
   store: ['core'],
+  // tokens and access checks over the management store
+  auth: ['core', 'store'],
   management: ['core', 'registry', 'ratelimit', 'discovery', 'store'],
   websocket: ['core', 'registry', 'telemetry'],
   cluster: ['core', 'telemetry'],
   // replication also serves the registry copy (services.json) as discovery answers: cache, limits, region checks
   replication: ['core', 'lease', 'ratelimit', 'cache', 'registry', 'discovery', 'cluster', 'telemetry'],
-  web: ['core', 'config', 'telemetry', 'lease', 'ratelimit', 'cache', 'registry', 'discovery', 'store', 'management', 'websocket', 'cluster', 'replication'],
+  web: ['core', 'config', 'telemetry', 'lease', 'ratelimit', 'cache', 'registry', 'discovery', 'store', 'management', 'websocket', 'cluster', 'replication', 'auth'],
   client: ['core'],
   // the composition root: app.ts and the parts it assembles a node from (src/node/)
-  node: ['core', 'config', 'telemetry', 'lease', 'ratelimit', 'cache', 'registry', 'discovery', 'store', 'management', 'websocket', 'cluster', 'replication', 'web'],
-  app: ['core', 'config', 'telemetry', 'lease', 'ratelimit', 'cache', 'registry', 'discovery', 'store', 'management', 'websocket', 'cluster', 'replication', 'web', 'node'],
+  node: ['core', 'config', 'telemetry', 'lease', 'ratelimit', 'cache', 'registry', 'discovery', 'store', 'management', 'websocket', 'cluster', 'replication', 'web', 'auth'],
+  app: ['core', 'config', 'telemetry', 'lease', 'ratelimit', 'cache', 'registry', 'discovery', 'store', 'management', 'websocket', 'cluster', 'replication', 'web', 'node', 'auth'],
 };
 // the CLI runs the server (through app.ts) and the client commands: it may know everything
 LAYERS.cli = Object.keys(LAYERS).filter((t) => t !== 'node');

@@ -13,6 +13,7 @@ import { createManagement, type ManagementModule } from './management/index.js';
 import { createClusterParts } from './node/cluster-parts.js';
 import { HttpServer } from './node/http-server.js';
 import { StoreHealth } from './node/store-health.js';
+import { createSecurityParts, type SecurityParts } from './node/security-parts.js';
 import { createRegistryCore } from './node/registry-core.js';
 import { createTls } from './node/tls.js';
 import { ChangeBus } from './registry/change-bus.js';
@@ -65,6 +66,8 @@ export interface ArtemisNode {
   readonly discovery: DiscoveryService;
   readonly websocket: WebSocketLayer;
   readonly management: ManagementModule;
+  /** API tokens and the access policy. */
+  readonly security: SecurityParts;
   /** Cluster membership (gossip and static peers) and the Java cluster views. */
   readonly cluster: ClusterManager;
   /** Peer replication; `replication.peers.set([...])` changes the static peers at run time. */
@@ -132,8 +135,11 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
     onLoaded: () => outages.ok(),
   });
 
+  const security = createSecurityParts(config, { store, clock, scheduler, logger, metrics });
+
   const websocket = createWebSocketLayer({
     config: config.websocket, contextPath: config.contextPath, clock, logger, registry: metrics.registry, scheduler, bus, discovery,
+    admit: security.admitUpgrade,
     isSuppressed: (instance) => management.service.state.isDown(instance),
     heartbeat: (body, address) => {
       if (!clientLimiter.tryAcquire(address)) return RATE_LIMITED_RESPONSE_JSON;
@@ -145,7 +151,7 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
   let readiness: Readiness = 'starting';
   const http = createHttpLayer({
     config, logger, metrics, tracing, configOrigins: overrides.configOrigins ?? new Map(),
-    version: VERSION, registry, clientLimiter, limiters, leaseTables: tables, repository, state, discovery, cluster, replication, management, store, websocket,
+    version: VERSION, registry, clientLimiter, limiters, leaseTables: tables, repository, state, discovery, cluster, replication, management, store, websocket, security,
     readiness: () => readiness,
     storeHealth,
     listenPort: () => server.port,
@@ -161,9 +167,10 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
   });
 
   // Started in this order, stopped in reverse: announce `left` → drain HTTP/WS → flush
-  // replication → scheduler (waits for runs in flight) → discovery → management and its store.
+  // replication → scheduler (waits for runs in flight) → discovery → management and its store → tokens.
   const share = Math.floor(config.http.shutdownTimeoutMs / 4);
   const parts: Lifecycle[] = [
+    security.part,
     management,
     { name: 'discovery', start: () => undefined, stop: () => discovery.stop() },
     scheduler,
@@ -202,7 +209,7 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
   }
 
   return {
-    config, app: http.app, router: http.router, metrics, scheduler, repository, registry, bus, state, discovery, websocket, management, cluster, replication,
+    config, app: http.app, router: http.router, metrics, scheduler, repository, registry, bus, state, discovery, websocket, management, cluster, replication, security,
     start,
     stop: () => (stopping ??= stopParts()),
     readiness: () => readiness,

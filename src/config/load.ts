@@ -216,7 +216,7 @@ export function configValue(config: Config, path: readonly string[]): unknown {
 }
 
 /** Keys whose values are never shown (config.json, logs). */
-const SECRET_KEYS = new Set(['cluster.key', 'cluster.previousKeys']);
+const SECRET_KEYS = new Set(['cluster.key', 'cluster.previousKeys', 'security.initialAdminToken']);
 
 /** A value safe to show: secrets masked, passwords in URLs (`redis://:pw@host`) hidden, in lists too. */
 export function redactedValue(key: string, value: unknown): unknown {

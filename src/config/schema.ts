@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -29,6 +30,27 @@ const limiterSchema = (defaultLimit: number, limits: Record<string, number> = {}
     enabled: z.boolean().default(true).describe('Whether this rate limiter is active.'),
     defaultLimit: int(1, 100_000_000).default(defaultLimit).describe('Requests allowed per window for an operation without its own limit.'),
     limits: z.record(z.string(), int(1, 100_000_000)).default(limits).describe('Per-operation limits, e.g. {"heartbeat": 50000}.'),
+  });
+
+/** `10.0.0.0/8`, `fd00::/8` or a single address. */
+function isAddressRange(text: string): boolean {
+  const [address = '', bits, ...rest] = text.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+const addressRanges = (what: string) =>
+  z
+    .array(z.string().refine(isAddressRange, 'expected an address range such as 10.0.0.0/8 or fd00::/8, or one address'))
+    .default([])
+    .describe(`When not empty, ${what} are answered only for callers whose address is in one of these ranges (CIDR); others get no-permission.`);
+
+const openScopeSchema = (what: string) =>
+  z.strictObject({
+    requireToken: z.boolean().default(false).describe(`${what[0]!.toUpperCase()}${what.slice(1)} need a token with this scope (Authorization: Bearer); off by default, as unchanged Java clients send none.`),
+    allowedCidrs: addressRanges(what),
   });
 
 export const configSchema = z.strictObject({
@@ -96,6 +118,23 @@ export const configSchema = z.strictObject({
       maxCanaryIps: int(1, 100_000).default(1_000).describe('Most canary IPs in one update-canary-ips request.'),
       maxZoneOperations: int(1, 100_000).default(1_000).describe('Most zone operations in one operate-zone-operations request.'),
       maxRoutingBatch: int(1, 100_000).default(1_000).describe('Most entries (groups, rules, links, tags, members, logical instances, group operations) in one group write.'),
+    })
+    .prefault({}),
+  security: z
+    .strictObject({
+      managementAuth: z
+        .boolean()
+        .default(true)
+        .describe('Management writes need a token with scope operate and token administration one with scope admin (Authorization: Bearer, or the Java request\'s token field); false turns these checks off and logs a warning at every start.'),
+      initialAdminToken: z
+        .string()
+        .refine((v) => v === '' || v.length >= 32, 'must be empty or at least 32 characters')
+        .default('')
+        .describe('Secret of the admin token a node creates when the store holds no token yet (written to <dataDir>/admin.token); empty: a random one.'),
+      read: openScopeSchema('discovery and management reads (HTTP and WebSocket)').prefault({}),
+      register: openScopeSchema('register, heartbeat and unregister calls (HTTP and WebSocket)').prefault({}),
+      operate: z.strictObject({ allowedCidrs: addressRanges('management writes') }).prefault({}),
+      admin: z.strictObject({ allowedCidrs: addressRanges('token administration calls') }).prefault({}),
     })
     .prefault({}),
   rateLimit: z
@@ -213,3 +252,4 @@ export type WebSocketConfig = ParsedConfig['websocket'];
 export type ReplicationConfig = ParsedConfig['replication'];
 export type ClusterConfig = ParsedConfig['cluster'];
 export type TracingConfig = ParsedConfig['tracing'];
+export type SecurityConfig = ParsedConfig['security'];

@@ -1,7 +1,8 @@
 import type { Context, Handler, Hono } from 'hono';
 import { ErrorCodes } from '../core/error-codes.js';
 import { failStatus } from '../core/response-status.js';
-import type { Endpoint, HttpMethod } from './endpoint.js';
+import { mountEnforced, type EndpointAuthorizer } from './access.js';
+import type { AccessClass, Endpoint, HttpMethod } from './endpoint.js';
 import { endpointHandler, type EndpointLimits } from './endpoint-http.js';
 import type { RequestPipeline } from './middleware.js';
 import { errorBody, sendJsonBytes } from './respond.js';
@@ -31,12 +32,24 @@ export class ApiRouter {
   /** Per path variant, the 405 answer to a method it does not have (run by the app's not-found fallback). */
   private readonly wrongMethod = new Map<string, (c: Context) => Response | Promise<Response>>();
   private readonly methodsOf = new Map<string, HttpMethod[]>();
+  /** The access class of every path variant mounted. */
+  private readonly access = new Map<string, AccessClass>();
 
+  /**
+   * @param authorize - wraps the handler of every management-write and admin record (see
+   *   web/access.ts); without it such records cannot be mounted.
+   */
   constructor(
     private readonly app: Hono,
     private readonly contextPath: string,
     private readonly pipeline: RequestPipeline,
+    private readonly authorize?: EndpointAuthorizer,
   ) {}
+
+  /** The access class of the endpoint a path (any variant) leads to. */
+  accessOf(path: string): AccessClass | undefined {
+    return this.access.get(path);
+  }
 
   /** The paths a canonical path answers on, each with the prefix ('' or the context path) it uses. */
   prefixedVariants(path: string): Array<{ path: string; prefix: string }> {
@@ -54,11 +67,14 @@ export class ApiRouter {
   /** Mounts endpoint records: each under its path variants, 405 for other methods. */
   mount(endpoints: readonly Endpoint[], limits: EndpointLimits): void {
     for (const endpoint of endpoints) {
+      // Served with its access check: both ways in (this app, and the direct path by operationId) get the checked handler.
+      const served = this.enforced(endpoint);
       this.endpoints.push(endpoint);
-      this.byOperation.set(endpoint.operationId, { endpoint, limits });
+      this.byOperation.set(endpoint.operationId, { endpoint: served, limits });
       this.record(endpoint.methods, endpoint.path);
       for (const v of this.prefixedVariants(endpoint.path)) {
-        this.app.on([...endpoint.methods], v.path, this.pipeline.route(v.path, endpointHandler(endpoint, limits, v.prefix)));
+        this.access.set(v.path, endpoint.access);
+        this.app.on([...endpoint.methods], v.path, this.pipeline.route(v.path, endpointHandler(served, limits, v.prefix)));
       }
       this.recordNotAllowed(endpoint.methods, endpoint.path);
     }
@@ -67,6 +83,13 @@ export class ApiRouter {
   /** The mounted endpoint with this operationId and its limits, if any. */
   mounted(operationId: string): { endpoint: Endpoint; limits: EndpointLimits } | undefined {
     return this.byOperation.get(operationId);
+  }
+
+  /** The record as served: management-write and admin handlers wrapped by the access check. */
+  private enforced(endpoint: Endpoint): Endpoint {
+    if (!mountEnforced(endpoint.access)) return endpoint;
+    if (this.authorize === undefined) throw new Error(`${endpoint.operationId} is ${endpoint.access} and this router has no access check`);
+    return { ...endpoint, handle: this.authorize(endpoint) };
   }
 
   private record(methods: readonly HttpMethod[], path: string): void {

@@ -40,13 +40,17 @@ export type SchemaRef = z.ZodType | string;
 export type HttpMethod = 'GET' | 'POST';
 
 /** API areas, one tag each in the document. */
-export type Tag = 'registry' | 'discovery' | 'replication' | 'cluster' | 'status' | 'management' | 'operations';
+export type Tag = 'registry' | 'discovery' | 'replication' | 'cluster' | 'status' | 'management' | 'operations' | 'auth';
 
 /**
- * Who may call an endpoint. Declared for every endpoint; `peer-only` calls are checked where the
- * records are mounted (endpoint-http.ts: the signature over the raw body, peer-auth.ts).
+ * Who may call an endpoint, declared for every endpoint and enforced from it: `peer-only` where
+ * the records are mounted (endpoint-http.ts: the signature over the raw body, peer-auth.ts);
+ * `management-write` (scope operate) and `admin` (scope admin) by the router's mount, after the
+ * body is read (a Java request carries its token there); `read` and `register` by the access
+ * guard, when the `security.read` / `security.register` settings ask for it (anonymous by
+ * default). `public` is never checked.
  */
-export type AccessClass = 'public' | 'peer-only' | 'management-write';
+export type AccessClass = 'public' | 'read' | 'register' | 'peer-only' | 'management-write' | 'admin';
 
 /** Which limiter guards an endpoint (config `rateLimit.*`). */
 export type RateLimitClass = 'none' | 'registry' | 'replication' | 'cluster' | 'status' | 'group';

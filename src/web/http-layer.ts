@@ -1,6 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
+import type { AccessPolicy } from '../auth/access-policy.js';
+import type { Scope } from '../auth/scopes.js';
+import type { TokenRegistry } from '../auth/token-registry.js';
 import type { ClusterManager } from '../cluster/cluster-manager.js';
 import type { NodeState } from '../cluster/node-state.js';
 import type { PeerVerifier } from '../cluster/peer-signature.js';
@@ -19,6 +22,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { NodeMetrics } from '../telemetry/metrics.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import type { WebSocketLayer } from '../websocket/websocket-layer.js';
+import { accessGuard, endpointAuthorizer } from './access.js';
 import { antiEntropyEndpoints } from './api/anti-entropy.js';
 import { clusterEndpoints } from './api/cluster.js';
 import { consoleEndpoints } from './api/console.js';
@@ -31,6 +35,7 @@ import { registryEndpoints } from './api/registry.js';
 import { replicationEndpoints } from './api/replication.js';
 import { statusEndpoints } from './api/status.js';
 import { storeStatusEndpoints, type StoreStatusView } from './api/store-status.js';
+import { tokenEndpoints } from './api/tokens.js';
 import type { ApiRouter } from './api-router.js';
 import { withAccessLog } from './access-log.js';
 import { createDirectPath, DIRECT_OPERATIONS } from './direct-path.js';
@@ -58,6 +63,8 @@ export interface HttpLayerDeps {
   management: ManagementModule;
   store: ManagementStore;
   websocket: WebSocketLayer;
+  /** Tokens and the access policy (node/security-parts.ts); `refused` counts refusals. */
+  security: { tokens: TokenRegistry; policy: AccessPolicy; refused: (scope: Scope) => void };
   readiness: () => Readiness;
   /** The management store check: its status endpoint, and why a started node is not ready. */
   storeHealth: { status(): StoreStatusView; notReadyReason(): string | null };
@@ -86,7 +93,13 @@ export interface HttpLayer {
 export function createHttpLayer(deps: HttpLayerDeps): HttpLayer {
   const { config, logger, metrics, tracing, registry, clientLimiter, limiters, repository, state, discovery, cluster, replication, management, store, websocket } = deps;
   const isStopping = () => deps.readiness() === 'stopping';
-  const { app, router, guards } = createWebApp({ contextPath: config.contextPath, metrics, logger, isStopping, tracing });
+  const { policy, refused } = deps.security;
+  // Read and register checks run as a guard (both ways in), only when the settings ask for them.
+  const mounted: { router?: ApiRouter } = {};
+  const access = accessGuard(policy, (path) => mounted.router?.accessOf(path), refused);
+  const authorize = endpointAuthorizer(policy, refused);
+  const { app, router, guards } = createWebApp({ contextPath: config.contextPath, metrics, logger, isStopping, tracing, guards: access === undefined ? [] : [access], authorize });
+  mounted.router = router;
   const maxBodyBytes = config.limits.maxBodyBytes;
   const gzipMinBytes = config.discovery.gzipMinBytes;
   const clusterStatuses = () => cluster.statuses();
@@ -116,6 +129,7 @@ export function createHttpLayer(deps: HttpLayerDeps): HttpLayer {
     }),
     limits,
   );
+  router.mount(tokenEndpoints({ tokens: deps.security.tokens, policy }), limits);
   const openApi = () => openApiDocument({ version: deps.version, contextPath: config.contextPath, endpoints: router.endpoints });
   router.mount(storeStatusEndpoints({ status: () => deps.storeHealth.status() }), limits);
   router.mount(

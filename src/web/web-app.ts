@@ -6,6 +6,7 @@ import type { Logger } from '../telemetry/logger.js';
 import { errorFields } from '../telemetry/logger.js';
 import type { NodeMetrics } from '../telemetry/metrics.js';
 import type { Tracing } from '../telemetry/tracing.js';
+import type { EndpointAuthorizer } from './access.js';
 import { ApiRouter } from './api-router.js';
 import { preflight, refuseWhileStopping, RequestPipeline, type Guard } from './middleware.js';
 import { errorBody, sendJsonBytes } from './respond.js';
@@ -19,6 +20,8 @@ export interface WebAppOptions {
   tracing?: Tracing;
   /** Checks every request passes after the shutdown gate, in order (see `Guard`). */
   guards?: readonly Guard[];
+  /** Enforces the access class of management-write and admin records (web/access.ts). */
+  authorize?: EndpointAuthorizer;
 }
 
 /** Status and body of the answer to a failed request. */
@@ -65,7 +68,7 @@ export function createWebApp(opts: WebAppOptions): { app: Hono; router: ApiRoute
   // Routes catch their own errors inside the pipeline; this only answers a failure of Hono itself.
   app.onError((err, c) => errorResponse(c, err));
 
-  const router = new ApiRouter(app, opts.contextPath, pipeline);
+  const router = new ApiRouter(app, opts.contextPath, pipeline, opts.authorize);
   const noEndpoint = pipeline.notFound('/*', (c) =>
     sendJsonBytes(c, errorBody(failStatus(ErrorCodes.badRequest, `No endpoint at ${c.req.method} ${c.req.path}.`)), 404),
   );

@@ -7,7 +7,7 @@ import type { ChangeBus } from '../registry/change-bus.js';
 import type { Logger } from '../telemetry/logger.js';
 import { ChangePublisher, type ChangeHistory } from './change-publisher.js';
 import { PushRelay, type VersionTicks } from './push-relay.js';
-import { WsGateway, type WebSocketSettings } from './ws-gateway.js';
+import { WsGateway, type WebSocketSettings, type WsGatewayDeps } from './ws-gateway.js';
 import { WsMetrics } from './ws-metrics.js';
 
 export interface WebSocketLayerDeps {
@@ -23,6 +23,8 @@ export interface WebSocketLayerDeps {
   bus: ChangeBus;
   discovery: VersionTicks & ChangeHistory;
   heartbeat(body: unknown, clientAddress: string): string | Buffer;
+  /** The access check of an upgrade; absent: every upgrade passes. */
+  admit?: WsGatewayDeps['admit'];
 }
 
 export interface WebSocketLayer {

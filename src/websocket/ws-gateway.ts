@@ -49,6 +49,8 @@ export interface WsGatewayDeps {
   publisher: ChangePublisher;
   /** Answers one heartbeat frame: the same pipeline as HTTP heartbeat. */
   heartbeat(body: unknown, clientAddress: string): string | Buffer;
+  /** The access check of an upgrade (tokens, address ranges); refused upgrades get 403. Absent: every upgrade passes. */
+  admit?: ((channel: Channel, req: IncomingMessage) => boolean) | undefined;
 }
 
 interface SessionInfo {
@@ -99,6 +101,7 @@ export class WsGateway {
     const address = req.socket.remoteAddress ?? '-';
     if (this.closing) return refuse(socket, 503, 'Service Unavailable');
     if (this.blacklist.has(address.toLowerCase())) return refuse(socket, 403, 'Forbidden');
+    if (this.deps.admit !== undefined && !this.deps.admit(channel, req)) return refuse(socket, 403, 'Forbidden');
     if (this.counts[channel] >= this.deps.config.maxSessions) {
       this.deps.metrics.refused.inc({ channel });
       return refuse(socket, 503, 'Service Unavailable');

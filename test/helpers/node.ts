@@ -14,10 +14,23 @@ export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'artemis-test-'));
 }
 
-/** A configuration for tests: port 0, loopback, region SHA / zone sha-z1, own data dir, plus dotted overrides. */
+/**
+ * The secret of the admin token every test node creates at its first start
+ * (`security.initialAdminToken`), and the header that sends it: management writes need it.
+ */
+export const TEST_ADMIN_TOKEN = 'art_test-admin-secret-0123456789abcdefghij';
+export const ADMIN_HEADERS: Readonly<Record<string, string>> = Object.freeze({ authorization: `Bearer ${TEST_ADMIN_TOKEN}` });
+
+/**
+ * A configuration for tests: port 0, loopback, region SHA / zone sha-z1, own data dir, the known
+ * first admin token (TEST_ADMIN_TOKEN), plus dotted overrides.
+ */
 export function testConfig(flags: ConfigFlags = {}) {
   return loadConfig({
-    flags: { port: 0, host: '127.0.0.1', regionId: 'SHA', zoneId: 'sha-z1', logLevel: 'silent', dataDir: tempDataDir(), ...flags },
+    flags: {
+      port: 0, host: '127.0.0.1', regionId: 'SHA', zoneId: 'sha-z1', logLevel: 'silent', dataDir: tempDataDir(),
+      'security.initialAdminToken': TEST_ADMIN_TOKEN, ...flags,
+    },
   }).config;
 }
 
@@ -49,6 +62,7 @@ export async function startTestNode(flags: ConfigFlags = {}, overrides: NodeOver
 /** A wired, not listening node whose management store is open, for in-process management tests. */
 export async function inProcessManagedNode(flags: ConfigFlags = {}, overrides: NodeOverrides = {}): Promise<ArtemisNode> {
   const node = inProcessNode(flags, overrides);
+  await node.security.part.start();
   await node.management.start();
   return node;
 }

@@ -2,7 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { instance, postJson, startTestNode, type RunningNode } from '../helpers/node.js';
+import { ADMIN_HEADERS, instance, postJson, startTestNode, type RunningNode } from '../helpers/node.js';
 import { waitFor } from '../helpers/wait.js';
 
 const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
@@ -160,7 +160,7 @@ describe('artemis CLI against a real node', () => {
       );
       expect((await postJson(`${n.url}/api/registry/register.json`, { instances })).body.responseStatus.status).toBe('success');
       const rule = { serviceId: 'demo', name: 'split', status: 'active', strategy: 'weighted-round-robin' };
-      const created = await postJson(`${n.url}${G}/create-route-rule.json`, { routeRule: rule, groups: [group('blue', 90), group('green', 10)], operation: 'create', ...audit });
+      const created = await postJson(`${n.url}${G}/create-route-rule.json`, { routeRule: rule, groups: [group('blue', 90), group('green', 10)], operation: 'create', ...audit }, { headers: ADMIN_HEADERS });
       expect(created.body.responseStatus.status).toBe('success');
       const rules = await postJson(`${n.url}${G}/get-all-route-rules.json`, {});
       ruleId = (rules.body.routeRules as Array<{ routeRuleId: number; serviceId: string }>).find((r) => r.serviceId === 'demo')!.routeRuleId;

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DiscoveryClient, RegistryClient, type RegistryEvents, type ServiceChangeEvent } from '../../src/client/index.js';
-import { getJson, startTestNode, type RunningNode } from '../helpers/node.js';
+import { ADMIN_HEADERS, getJson, startTestNode, type RunningNode } from '../helpers/node.js';
 import { waitFor } from '../helpers/wait.js';
 
 const LEASE = { 'registry.lease.ttlMs': 1_000, 'registry.lease.sweepIntervalMs': 50 };
@@ -187,7 +187,7 @@ describe('client SDK against a real node', () => {
   it('picks by route rule: groups in proportion to their released weights, default-route-rule otherwise', async () => {
     const node = await startTestNode();
     cleanup.push(() => node.stop());
-    const post = (path: string, body: unknown) => fetch(`${node.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (path: string, body: unknown) => fetch(`${node.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...ADMIN_HEADERS }, body: JSON.stringify(body) });
     const inst = (instanceId: string, groupId: string) => ({ regionId: 'SHA', zoneId: 'sha-z1', serviceId: 'demo.routed', instanceId, groupId, ip: '10.0.0.1', port: 80, url: `http://10.0.0.1/${instanceId}`, status: 'up' });
     await post('/api/registry/register.json', { instances: [inst('b1', 'blue'), inst('b2', 'blue'), inst('g1', 'green')] });
     const audit = { operation: 'release', operatorId: 'alice', token: 't' };

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { instance, postJson, startTestNode, tempDataDir, type RunningNode } from '../helpers/node.js';
+import { ADMIN_HEADERS, instance, postJson, startTestNode, tempDataDir, type RunningNode } from '../helpers/node.js';
 import { deleteKeysWithPrefix, redisUrlForTests, uniqueKeyPrefix } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 import { TestSocket, wsUrl } from '../helpers/ws.js';
@@ -53,16 +53,16 @@ describe('route rules and group pull-outs over HTTP and WebSocket (SQLite)', () 
     sub.send({ serviceId: 'demo.order' });
     await new Promise((r) => setTimeout(r, 20));
 
-    expect((await postJson(`${a.url}${G}/create-route-rule.json`, createRule)).body.responseStatus.status).toBe('success');
+    expect((await postJson(`${a.url}${G}/create-route-rule.json`, createRule, { headers: ADMIN_HEADERS })).body.responseStatus.status).toBe('success');
     const first = await nextOfType(sub, 'reload');
     expect([first.instance.serviceId, first.instance.instanceId]).toEqual(['demo.order', 'reload']);
     expect(weights(await lookup(a.url))).toEqual([5, 5]);
 
-    await postJson(`${a.url}${G}/release-route-rule-groups.json`, release);
+    await postJson(`${a.url}${G}/release-route-rule-groups.json`, release, { headers: ADMIN_HEADERS });
     await nextOfType(sub, 'reload');
     expect(weights(await lookup(a.url))).toEqual([80, 20]);
 
-    await postJson(`${a.url}${G}/operate-group-operations.json`, { groupOperationsList: [{ groupId: 2, operations: ['pullout'] }], ...AUDIT });
+    await postJson(`${a.url}${G}/operate-group-operations.json`, { groupOperationsList: [{ groupId: 2, operations: ['pullout'] }], ...AUDIT }, { headers: ADMIN_HEADERS });
     await nextOfType(sub, 'reload');
     expect(ids(await lookup(a.url))).toEqual(['blue-1']);
 
@@ -98,16 +98,16 @@ describe('logical instances (SQLite)', () => {
       serviceId: 'demo.order', instanceId: 'logic-1', ip: '10.9.9.9', machineName: 'host-l', metadata: {}, port: 80, protocol: 'http',
       regionId: 'SHA', zoneId: 'sha-z1', healthCheckUrl: 'http://10.9.9.9/health', url: 'http://10.9.9.9/', groupId: 'blue',
     };
-    await postJson(`${a.url}${G}/insert-service-instances.json`, { serviceInstances: [logical], ...AUDIT });
+    await postJson(`${a.url}${G}/insert-service-instances.json`, { serviceInstances: [logical], ...AUDIT }, { headers: ADMIN_HEADERS });
     await nextOfType(sub, 'reload');
     const logicIds = async () => ((await lookup(a.url)).logicInstances as Array<{ instanceId: string }>).map((i) => i.instanceId);
     expect(await logicIds()).toEqual(['logic-1']);
 
     const operate = (complete: boolean) => ({ instanceKey: { regionId: 'SHA', serviceId: 'demo.order', instanceId: 'logic-1' }, operation: 'pullout', operationComplete: complete, operatorId: 'alice', token: 't' });
-    await postJson(`${a.url}/api/management/operate-instance.json`, operate(false));
+    await postJson(`${a.url}/api/management/operate-instance.json`, operate(false), { headers: ADMIN_HEADERS });
     await nextOfType(sub, 'reload');
     expect(await logicIds()).toEqual([]);
-    await postJson(`${a.url}/api/management/operate-instance.json`, operate(true));
+    await postJson(`${a.url}/api/management/operate-instance.json`, operate(true), { headers: ADMIN_HEADERS });
     await nextOfType(sub, 'reload');
     expect(await logicIds()).toEqual(['logic-1']);
   });
@@ -128,8 +128,8 @@ describe('route rules shared through Redis', async () => {
     const b = await startTestNode(flags);
     nodes.push(a, b);
     await postJson(`${b.url}/api/registry/register.json`, { instances: [instance({ instanceId: 'blue-1', groupId: 'blue' })] });
-    await postJson(`${a.url}${G}/create-route-rule.json`, createRule);
-    await postJson(`${a.url}${G}/release-route-rule-groups.json`, release);
+    await postJson(`${a.url}${G}/create-route-rule.json`, createRule, { headers: ADMIN_HEADERS });
+    await postJson(`${a.url}${G}/release-route-rule-groups.json`, release, { headers: ADMIN_HEADERS });
     const acked = Date.now();
     const seen = await waitFor(async (): Promise<unknown> => {
       const service = await lookup(b.url);

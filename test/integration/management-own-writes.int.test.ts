@@ -5,7 +5,7 @@ import type { ArtemisNode } from '../../src/app.js';
 import { operationRow } from '../../src/store/management-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { request } from '../helpers/http.js';
-import { inProcessManagedNode, tempDataDir } from '../helpers/node.js';
+import { ADMIN_HEADERS, inProcessManagedNode, tempDataDir } from '../helpers/node.js';
 
 const pullOut = (instanceId: string) => ({ instanceKey: { regionId: 'SHA', serviceId: 'demo.order', instanceId }, operation: 'pullout', operatorId: 'alice', token: 't' });
 
@@ -29,7 +29,7 @@ describe('a node applies its own management writes in memory', () => {
   }
 
   const post = async (node: ArtemisNode, path: string, body: unknown) =>
-    (await request(node, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<{ allInstanceOperations: Array<{ instanceKey: { instanceId: string } }> }>;
+    (await request(node, path, { method: 'POST', headers: { 'content-type': 'application/json', ...ADMIN_HEADERS }, body: JSON.stringify(body) })).json() as Promise<{ allInstanceOperations: Array<{ instanceKey: { instanceId: string } }> }>;
   const pulledOut = async (node: ArtemisNode) => (await post(node, '/api/management/all-instance-operations.json', {})).allInstanceOperations.map((o) => o.instanceKey.instanceId).sort();
 
   it('shows its own writes at once without reading the store again', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { instance, postJson, startTestNode, tempDataDir, type RunningNode } from '../helpers/node.js';
+import { ADMIN_HEADERS, instance, postJson, startTestNode, tempDataDir, type RunningNode } from '../helpers/node.js';
 import { redisUrlForTests } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 import { TestSocket, wsUrl } from '../helpers/ws.js';
@@ -33,7 +33,7 @@ describe('pull-out and pull-in on one node (SQLite)', () => {
     await postJson(`${a.url}/api/registry/register.json`, { instances: [instance()] });
     expect((await sub.next()).changeType).toBe('new');
 
-    expect((await postJson(`${a.url}/api/management/operate-instance.json`, operate(false))).body.responseStatus.status).toBe('success');
+    expect((await postJson(`${a.url}/api/management/operate-instance.json`, operate(false), { headers: ADMIN_HEADERS })).body.responseStatus.status).toBe('success');
     expect(await lookupIds(a.url)).toEqual([]);
     const del = await sub.next();
     expect([del.changeType, del.instance.instanceId]).toEqual(['delete', '10.1.2.3:8080']);
@@ -48,7 +48,7 @@ describe('pull-out and pull-in on one node (SQLite)', () => {
     nodes.push(b);
     await postJson(`${b.url}/api/registry/register.json`, { instances: [instance()] });
     expect(await lookupIds(b.url)).toEqual([]);
-    expect((await postJson(`${b.url}/api/management/operate-instance.json`, operate(true))).body.responseStatus.status).toBe('success');
+    expect((await postJson(`${b.url}/api/management/operate-instance.json`, operate(true), { headers: ADMIN_HEADERS })).body.responseStatus.status).toBe('success');
     expect(await lookupIds(b.url)).toEqual(['10.1.2.3:8080']);
     const logs = await postJson(`${b.url}/api/management/log/instance-operation-logs.json`, { instanceId: '10.1.2.3:8080' });
     expect(logs.body.logs.map((l: { complete: boolean }) => l.complete)).toEqual([false, true]);
@@ -92,14 +92,14 @@ describe('two nodes sharing one Redis', async () => {
     await postJson(`${b.url}/api/registry/register.json`, { instances: [instance()] });
     expect(await lookupIds(b.url)).toEqual(['10.1.2.3:8080']);
     const started = Date.now();
-    await postJson(`${a.url}/api/management/operate-instance.json`, operate(false));
+    await postJson(`${a.url}/api/management/operate-instance.json`, operate(false), { headers: ADMIN_HEADERS });
     const acked = Date.now();
     const seen = await waitFor(() => lookupIds(b.url), { until: (ids) => ids.length === 0, timeoutMs: 2_000, intervalMs: 5, message: 'B to hide the instance' });
     const elapsed = Date.now() - acked;
     console.log(`pull-out on A: acknowledged in ${acked - started} ms, hidden on B ${elapsed} ms after the acknowledgement`);
     expect(seen).toEqual([]);
     expect(elapsed).toBeLessThan(200);
-    await postJson(`${a.url}/api/management/operate-instance.json`, operate(true));
+    await postJson(`${a.url}/api/management/operate-instance.json`, operate(true), { headers: ADMIN_HEADERS });
     expect(await waitFor(() => lookupIds(b.url), { until: (ids) => ids.length === 1, timeoutMs: 2_000, intervalMs: 5, message: 'B to list the instance again' })).toEqual(['10.1.2.3:8080']);
   });
 });

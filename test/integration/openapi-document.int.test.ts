@@ -59,7 +59,7 @@ describe('the generated OpenAPI document', () => {
     for (const [path, item] of Object.entries(doc['paths'] as Json)) {
       for (const [method, op] of Object.entries(item as Json)) {
         expect(['none', 'registry', 'replication', 'cluster', 'status', 'group'], `${method} ${path}`).toContain(op['x-artemis-rate-limit']);
-        expect(['public', 'peer-only', 'management-write'], `${method} ${path}`).toContain(op['x-artemis-access']);
+        expect(['public', 'read', 'register', 'peer-only', 'management-write', 'admin'], `${method} ${path}`).toContain(op['x-artemis-access']);
       }
     }
   });

@@ -33,7 +33,7 @@ function queryRequest(input: EndpointInput): GetServiceRequest {
 /** /api/discovery/{lookup,service,services,services-delta}.json (spec 3.3): prepared bytes of the discovery cache. */
 export function discoveryEndpoints(deps: DiscoveryEndpointsDeps): Endpoint[] {
   const { discovery } = deps;
-  const common = { tag: 'discovery', rateLimit: 'none', access: 'public' } as const;
+  const common = { tag: 'discovery', rateLimit: 'none', access: 'read' } as const;
   return [
     {
       ...common,

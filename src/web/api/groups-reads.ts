@@ -165,7 +165,7 @@ export function groupReadEndpoints(routing: RoutingService): Endpoint[] {
     response: r.response,
     ...(r.failure === undefined ? {} : { failures: [r.failure] }),
     rateLimit: r.limited === undefined ? 'none' : 'group',
-    access: 'public',
+    access: 'read',
     bareFailure: true,
     handle: async (input) => wire(await r.run(routing, await input.body())),
   }));

@@ -34,7 +34,7 @@ export function logEndpoints(deps: LogEndpointsDeps): Endpoint[] {
       request: `${name}LogsRequest`,
       response: `${name}LogsResponse`,
       rateLimit: 'none',
-      access: 'public',
+      access: 'read',
       bareFailure: true,
       handle: async (input) => {
         const body = await input.body();

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import * as groups from '../../core/wire/management-groups.js';
 import * as management from '../../core/wire/management.js';
+import * as tokens from '../../core/wire/tokens.js';
 
 /**
  * The OpenAPI components of the management API, generated from the zod schemas of
- * core/wire/management*.ts with `z.toJSONSchema`: one component per exported `…Schema` (named
+ * core/wire/management*.ts (and token administration's, core/wire/tokens.ts) with `z.toJSONSchema`: one component per exported `…Schema` (named
  * without the suffix) and, per log endpoint, its request, row and response. Instance, Service,
  * ServiceGroup and ResponseStatus are referenced, not generated: the discovery part of the
  * document declares them.
@@ -39,7 +40,7 @@ function logNote(path: string): string {
 
 function named(): Array<[string, z.ZodType]> {
   const out: Array<[string, z.ZodType]> = [];
-  for (const mod of [management, groups] as Array<Record<string, unknown>>) {
+  for (const mod of [management, groups, tokens] as Array<Record<string, unknown>>) {
     for (const [key, value] of Object.entries(mod)) {
       const name = key.replace(/Schema$/, '');
       if (key.endsWith('Schema') && value instanceof z.ZodType && !NOT_COMPONENTS.has(name)) out.push([name, value]);

@@ -208,5 +208,5 @@ function reads(deps: ManagementEndpointsDeps): Spec[] {
 
 /** The endpoints of instance, server and zone operations, canary IPs and the management views. */
 export function managementEndpoints(deps: ManagementEndpointsDeps): Endpoint[] {
-  return [...writes(deps).map((s) => endpoint(s, 'management-write')), ...reads(deps).map((s) => endpoint(s, 'public'))];
+  return [...writes(deps).map((s) => endpoint(s, 'management-write')), ...reads(deps).map((s) => endpoint(s, 'read'))];
 }

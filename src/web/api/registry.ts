@@ -48,7 +48,7 @@ export function registryEndpoints(deps: RegistryEndpointsDeps): Endpoint[] {
     requestExample: REGISTRY_REQUEST_EXAMPLE,
     failures,
     rateLimit: 'registry',
-    access: 'public',
+    access: 'register',
     handle: async (input) => {
       if (!deps.clientLimiter.tryAcquire(input.clientAddress)) return json(RATE_LIMITED_RESPONSE_JSON);
       return registryAnswer(deps.registry.handle(operation, await input.body(), true));

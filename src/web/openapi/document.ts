@@ -25,6 +25,7 @@ const TAGS: Array<[Tag, string]> = [
   ['status', 'Node, cluster, lease and configuration status.'],
   ['management', MANAGEMENT_TAG_DESCRIPTION],
   ['operations', 'Probes, metrics and API documentation.'],
+  ['auth', 'API tokens with scopes (read, register, operate, admin): create, list, revoke.'],
 ];
 
 const WEBSOCKET_DESCRIPTION = [
@@ -57,11 +58,11 @@ function description(contextPath: string): string {
     'Property names are matched case-insensitively on input; responses carry every property, including nulls.',
     '',
     'Application errors are reported with HTTP 200 and a `responseStatus` object in the body.',
-    'Framework errors (400 bad JSON or shape, 403 peer call not signed with the cluster key, 405 method, 413 body too large,',
+    'Framework errors (400 bad JSON or shape, 403 no permission: a peer call not signed with the cluster key or a call without the token its access class needs, 405 method, 413 body too large,',
     '415 content type, 503 shutting down) carry a body `{"responseStatus":{...}}`.',
     '',
     'Each operation names its rate-limit class (`x-artemis-rate-limit`) and access class (`x-artemis-access`:',
-    'public, peer-only, management-write).',
+    'public, read, register, peer-only, management-write, admin). Tokens travel as `Authorization: Bearer <token>`.',
     '',
     ...WEBSOCKET_DESCRIPTION,
   ].join('\n');
@@ -103,6 +104,7 @@ function components(): Json {
     schemas: componentSchemas(),
     responses: frameworkResponses(),
     headers: { ETag: { description: 'Entity tag of the response body.', schema: { type: 'string' } } },
+    securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API token secret (artemis token create; the first admin token is in <dataDir>/admin.token).' } },
     parameters: {
       IfNoneMatch: {
         name: 'If-None-Match',

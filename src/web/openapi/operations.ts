@@ -15,7 +15,11 @@ export const FRAMEWORK_ERRORS: Record<string, { name: string; description: strin
     name: 'BadRequest',
     description: 'Body is not valid JSON or has the wrong shape, or a required query parameter is missing.',
   },
-  '403': { name: 'Forbidden', description: 'Peer call that is not signed with the cluster key, stale, replayed or addressed to another node.' },
+  '403': {
+    name: 'Forbidden',
+    description:
+      'no-permission: a peer call that is not signed with the cluster key, stale, replayed or addressed to another node; or a call without a token granting the scope its access class needs, or from an address outside the ranges allowed for that scope.',
+  },
   '405': { name: 'MethodNotAllowed', description: 'HTTP method not supported on this path.' },
   '413': { name: 'PayloadTooLarge', description: 'Request body (before or after gzip inflation) exceeds the limit.' },
   '415': {
@@ -36,9 +40,14 @@ export const RATE_LIMIT_CLASSES: Record<RateLimitClass, string> = {
 
 export const ACCESS_CLASSES: Record<AccessClass, string> = {
   public: 'Any caller.',
+  read: 'Read: anonymous by default; with security.read.requireToken a token with scope read (Authorization: Bearer), with security.read.allowedCidrs only from those ranges, else HTTP 403 no-permission.',
+  register:
+    'Registry write: anonymous by default; with security.register.requireToken a token with scope register (Authorization: Bearer), with security.register.allowedCidrs only from those ranges, else HTTP 403 no-permission.',
   'peer-only':
     'Peer call: signed with the cluster key (x-artemis-peer-timestamp, x-artemis-peer-nonce, x-artemis-peer-signature: HMAC-SHA256 over method, Host, path and query, timestamp, nonce and body digest), else HTTP 403 no-permission; the endpoints Java peers call also accept unsigned calls from cluster.trustedAddresses.',
-  'management-write': 'Management writes.',
+  'management-write':
+    'Management write: needs a token with scope operate, as Authorization: Bearer <token> or in the request\'s token field (Java management clients), else HTTP 403 no-permission (unless security.managementAuth is false). The audit log records the token\'s name and id in place of the token field.',
+  admin: 'Token administration: needs a token with scope admin (Authorization: Bearer), else HTTP 403 no-permission (unless security.managementAuth is false).',
 };
 
 export const schemaRef = (schema: SchemaRef): Json => ({
@@ -50,7 +59,7 @@ export function jsonContent(schema: Json, example?: unknown): Json {
 }
 
 function errorRefs(e: Endpoint, list: string[]): Json {
-  const codes = e.access === 'peer-only' ? [...list, '403'].sort() : list;
+  const codes = e.access === 'public' ? list : [...list, '403'].sort();
   return Object.fromEntries(codes.map((code) => [code, { $ref: `#/components/responses/${FRAMEWORK_ERRORS[code]!.name}` }]));
 }
 
@@ -97,6 +106,13 @@ function extraResponses(e: Endpoint): Json {
   return out;
 }
 
+/** Tokens an operation takes: needed for management writes and administration, optional for reads and registry writes. */
+function security(access: AccessClass): Json {
+  if (access === 'management-write' || access === 'admin') return { security: [{ bearerAuth: [] }] };
+  if (access === 'read' || access === 'register') return { security: [{}, { bearerAuth: [] }] };
+  return {};
+}
+
 function common(e: Endpoint, operationId: string, summary: string): Json {
   return {
     tags: [e.tag],
@@ -105,6 +121,7 @@ function common(e: Endpoint, operationId: string, summary: string): Json {
     ...description(e),
     'x-artemis-rate-limit': e.rateLimit,
     'x-artemis-access': e.access,
+    ...security(e.access),
   };
 }
 

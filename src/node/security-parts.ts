@@ -1,0 +1,96 @@
+import type { IncomingMessage } from 'node:http';
+import { Counter, Gauge } from 'prom-client';
+import { AccessPolicy } from '../auth/access-policy.js';
+import { bootstrapAdminToken } from '../auth/bootstrap.js';
+import type { Scope } from '../auth/scopes.js';
+import { TokenRegistry } from '../auth/token-registry.js';
+import type { Config } from '../config/schema.js';
+import type { Clock } from '../core/clock.js';
+import type { Lifecycle } from '../core/lifecycle.js';
+import type { TaskScheduler } from '../core/scheduler.js';
+import type { ManagementStore } from '../store/management-store.js';
+import { errorFields, type Logger } from '../telemetry/logger.js';
+import type { NodeMetrics } from '../telemetry/metrics.js';
+import type { Channel } from '../websocket/ws-gateway.js';
+
+export interface SecurityPartsDeps {
+  store: ManagementStore;
+  clock: Clock;
+  scheduler: TaskScheduler;
+  logger: Logger;
+  metrics: NodeMetrics;
+}
+
+export interface SecurityParts {
+  readonly tokens: TokenRegistry;
+  readonly policy: AccessPolicy;
+  /** Counts a refused call of `scope`. */
+  readonly refused: (scope: Scope) => void;
+  /** The WebSocket upgrade check (register scope for heartbeats, read for discovery); undefined when neither is checked. */
+  readonly admitUpgrade: ((channel: Channel, req: IncomingMessage) => boolean) | undefined;
+  /** Loads the tokens (the store is open by then), warns when management auth is off, creates the first admin token. */
+  readonly part: Lifecycle;
+}
+
+/** Tokens, the access policy, their metrics and the start-up steps of management auth. */
+export function createSecurityParts(config: Config, deps: SecurityPartsDeps): SecurityParts {
+  const security = config.security;
+  const tokens = new TokenRegistry({
+    store: deps.store,
+    clock: deps.clock,
+    scheduler: deps.scheduler,
+    refreshIntervalMs: config.management.refreshIntervalMs,
+    onError: (err) => deps.logger.warn(errorFields(err), 'token reload failed'),
+  });
+  const policy = new AccessPolicy(security, tokens);
+  const registers = [deps.metrics.registry];
+  new Gauge({
+    name: 'artemis_security_management_auth_enabled',
+    help: '1 when management writes need a token (security.managementAuth), 0 when that check is off.',
+    registers,
+  }).set(security.managementAuth ? 1 : 0);
+  new Gauge({
+    name: 'artemis_security_tokens',
+    help: 'API tokens this node accepts (as last loaded from the management store).',
+    registers,
+    collect() {
+      this.set(tokens.size);
+    },
+  });
+  const refusals = new Counter({
+    name: 'artemis_security_refused_total',
+    help: 'Calls refused with no-permission for want of a token, a scope or an allowed address, by the scope they needed.',
+    labelNames: ['scope'],
+    registers,
+  });
+  const refused = (scope: Scope) => refusals.inc({ scope });
+
+  const scopeOfChannel = (channel: Channel): Scope => (channel === 'registry' ? 'register' : 'read');
+  const admitUpgrade =
+    policy.checks('read') || policy.checks('register')
+      ? (channel: Channel, req: IncomingMessage) => {
+          const scope = scopeOfChannel(channel);
+          const auth = req.headers.authorization;
+          const outcome = policy.check(scope, req.socket.remoteAddress ?? '', auth);
+          if (!outcome.ok) refused(scope);
+          return outcome.ok;
+        }
+      : undefined;
+
+  const part: Lifecycle = {
+    name: 'security',
+    start: async () => {
+      // First, so that management loads its state after the first admin token was written.
+      await deps.store.init();
+      await tokens.start();
+      if (!security.managementAuth) {
+        deps.logger.warn({ setting: 'security.managementAuth' }, 'management auth is off: anyone who reaches this node can pull out instances and rewrite routing');
+        return;
+      }
+      await bootstrapAdminToken({ tokens, dataDir: config.dataDir, secret: security.initialAdminToken, logger: deps.logger });
+    },
+    stop: () => tokens.stop(),
+  };
+  return { tokens, policy, refused, admitUpgrade, part };
+}
+
