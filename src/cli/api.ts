@@ -1,6 +1,7 @@
 import { ArtemisClientError } from '../client/errors.js';
 import { prop, type HttpAnswer } from '../client/http.js';
-import { ManagementClient } from '../client/management.js';
+import { authorizationHeaders, ManagementClient } from '../client/management.js';
+import { TokenClient } from '../client/tokens.js';
 import { ClientRuntime } from '../client/runtime.js';
 import { CALLER_HEADER, OPERATOR_CALLER } from '../ratelimit/operator-limit.js';
 import { CommandError, type CommonFlags } from './common.js';
@@ -32,16 +33,22 @@ export class Api {
   private zone: Promise<CallerZone> | undefined;
   /** The SDK's typed management calls, over the same transport. */
   readonly management: ManagementClient;
+  /** Token administration, over the same transport. */
+  readonly tokens: TokenClient;
+  private readonly headers: Record<string, string>;
 
   constructor(private readonly flags: CommonFlags) {
     this.runtime = new ClientRuntime({ urls: flags.urls, requestTimeoutMs: flags.timeoutMs, retryAttempts: Math.min(3, flags.urls.length + 1), retryDelayMs: 50 }, 'discovery', () => undefined);
-    this.management = new ManagementClient({ transport: this.runtime.http });
+    this.headers = { ...OPERATOR_HEADERS, ...authorizationHeaders(flags.token) };
+    const transport = { request: (req: Parameters<typeof this.runtime.http.request>[0]) => this.runtime.http.request({ ...req, headers: { ...this.headers, ...req.headers } }) };
+    this.management = new ManagementClient({ transport, token: flags.token });
+    this.tokens = new TokenClient({ transport, token: flags.token });
   }
 
   /** GET or POST; any answered status is returned. @throws CommandError when no node answered */
   async call(path: string, body?: unknown): Promise<HttpAnswer> {
     try {
-      const headers = OPERATOR_HEADERS;
+      const headers = this.headers;
       return await this.runtime.http.request(body === undefined ? { method: 'GET', path, headers } : { path, body, headers });
     } catch (err) {
       throw new CommandError(reason(err));

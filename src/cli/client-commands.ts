@@ -6,6 +6,7 @@ import { clusterStatus, instanceList, serviceGet, serviceList, status } from './
 import { WATCH_HELP, WATCH_OPTIONS, watch, type StopHook } from './watch-command.js';
 import { CONVERT_HELP, CONVERT_OPTIONS, configConvert, configShow } from './config-commands.js';
 import { BULK_HELP, BULK_OPTIONS, bulk, type BulkAction } from './bulk-command.js';
+import { TOKEN_CREATE_HELP, TOKEN_CREATE_OPTIONS, tokenCreate, tokenList, tokenRevoke } from './token-commands.js';
 import {
   GROUP_OPERATE_HELP,
   GROUP_OPERATE_OPTIONS,
@@ -83,6 +84,18 @@ const COMMANDS: Record<string, Command> = {
     positionals: ['routeRuleId', 'groupId', 'weight'],
     run: (api, p, c) => routeRuleSetWeight(api, p.flags, c.io, p.positionals, p.values, c.env),
   },
+  'token create': {
+    usage: `artemis token create <name> [--scope read,register,operate,admin] [options]\n\nCreates an API token and prints its secret (once).\n\n${TOKEN_CREATE_HELP}`,
+    options: TOKEN_CREATE_OPTIONS,
+    positionals: ['name'],
+    run: (api, p, c) => tokenCreate(api, p.flags, c.io, p.positionals[0]!, p.values),
+  },
+  'token list': { usage: 'artemis token list [options]\n\nLists the API tokens: id, name, scopes, when and by which token each was created (never secrets).', positionals: [], run: (api, p, c) => tokenList(api, p.flags, c.io) },
+  'token revoke': {
+    usage: 'artemis token revoke <id|name> [options]\n\nRevokes an API token; every node of the cluster refuses it from then on.',
+    positionals: ['token'],
+    run: (api, p, c) => tokenRevoke(api, p.flags, c.io, p.positionals[0]!),
+  },
   'bulk register': bulkCommand('register'),
   'bulk unregister': bulkCommand('unregister'),
   'bulk pull-out': bulkCommand('pull-out'),
@@ -140,6 +153,7 @@ export const CLIENT_GROUPS: Record<string, string[]> = {
   bulk: ['register', 'unregister', 'pull-out', 'pull-in'],
   group: ['list', 'pull-out', 'pull-in'],
   'route-rule': ['list', 'release', 'set-weight'],
+  token: ['create', 'list', 'revoke'],
 };
 
 /** The client commands' lines of `artemis --help`. */
@@ -159,6 +173,8 @@ export const CLIENT_USAGE = `  service list              list services
   route-rule list <serviceId>              route rules with pending and published weights
   route-rule set-weight <ruleId> <groupId> <weight>   stage a group's weight
   route-rule release <ruleId>              publish the staged weights of a rule
+  token create <name> [--scope s,...]      create an API token (prints its secret once)
+  token list | token revoke <id|name>      list or revoke API tokens
 `;
 
 function find(argv: string[]): { name: string; rest: string[] } {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** Where a command writes. */
@@ -22,6 +24,8 @@ export interface CommonFlags {
   zone: string | undefined;
   json: boolean;
   timeoutMs: number;
+  /** API token sent as Authorization: Bearer (see {@link resolveToken}). */
+  token: string | undefined;
 }
 
 /** Help text of the flags every client command accepts. */
@@ -29,6 +33,7 @@ export const COMMON_HELP = `Common options:
   --url <url>[,<url>...]  node(s) to talk to; also ARTEMIS_URL        [${DEFAULT_URL}]
   --region <id>           region of the caller; also ARTEMIS_REGION   [the node's]
   --zone <id>             zone of the caller; also ARTEMIS_ZONE       [the node's]
+  --token <secret>        API token; also ARTEMIS_TOKEN  [for a local node: <ARTEMIS_DATA_DIR or ./data>/admin.token]
   --json                  machine-readable JSON instead of tables
   --timeout <ms>          timeout of each HTTP attempt                [5000]
   -h, --help              show this help
@@ -45,6 +50,7 @@ export const COMMON_OPTIONS: OptionSpec = {
   zone: { type: 'string' },
   json: { type: 'boolean' },
   timeout: { type: 'string' },
+  token: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -138,8 +144,34 @@ export function parseCommand(argv: string[], options: OptionSpec, env: NodeJS.Pr
     zone: (v.zone as string | undefined) ?? env.ARTEMIS_ZONE,
     json: v.json === true,
     timeoutMs: v.timeout === undefined ? 5_000 : positiveInt('timeout', v.timeout as string),
+    token: resolveToken(v.token as string | undefined, env, urls),
   };
   return { flags, values: v, positionals: parsed.positionals, help: v.help === true };
+}
+
+/** The file in a node's data directory that holds its first admin token (auth/bootstrap.ts). */
+const ADMIN_TOKEN_FILE = 'admin.token';
+
+const isLocal = (url: string): boolean => {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+};
+
+/**
+ * The token a command sends: --token, else ARTEMIS_TOKEN, else, when every node is on this
+ * machine, the first admin token the node wrote to its data directory (ARTEMIS_DATA_DIR, the
+ * server's own setting, or ./data, its default).
+ */
+export function resolveToken(flag: string | undefined, env: NodeJS.ProcessEnv, urls: readonly string[]): string | undefined {
+  const given = flag ?? env.ARTEMIS_TOKEN;
+  if (given !== undefined && given.trim() !== '') return given.trim();
+  if (!urls.every(isLocal)) return undefined;
+  try {
+    const secret = readFileSync(join(env.ARTEMIS_DATA_DIR ?? './data', ADMIN_TOKEN_FILE), 'utf8').trim();
+    return secret === '' ? undefined : secret;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A required string flag. @throws UsageError when missing */

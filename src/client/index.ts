@@ -23,7 +23,9 @@ export type { HeartbeatFailure } from './heartbeats.js';
 export type { ClientOptions, SocketFactory, SocketLike } from './options.js';
 export type { NodeChange, NodeInfo } from './node-pool.js';
 export { ArtemisClientError, type ClientErrorCode } from './errors.js';
-export { ManagementCallError, ManagementClient, managementPath, type ManagementTransport } from './management.js';
+export { ManagementCallError, ManagementClient, managementPath, type ManagementTransport, type TokenOption } from './management.js';
+export { TokenClient, type TokenScope } from './tokens.js';
+export type { CreateTokenResponse, ListTokensResponse, RevokeTokenResponse, TokenInfo, WhoAmIResponse } from '../core/wire/tokens.js';
 export type {
   AllInstanceOperationsResponse,
   AllServerOperationsResponse,

@@ -41,6 +41,37 @@ export interface ManagementTransport {
   request(req: HttpRequest): Promise<HttpAnswer>;
 }
 
+/** Who the calls of a client are made as: an API token, sent as `Authorization: Bearer <token>`. */
+export interface TokenOption {
+  /** An API token secret (scope operate for management writes, admin for token administration). */
+  token?: string | undefined;
+}
+
+/** The headers that carry `token`, if any. */
+export function authorizationHeaders(token: string | undefined): Record<string, string> | undefined {
+  return token === undefined || token === '' ? undefined : { authorization: `Bearer ${token}` };
+}
+
+/**
+ * POSTs (or GETs) one call and resolves with the answer when its status is success.
+ * @throws ManagementCallError when the node answered another status, ArtemisClientError when none answered
+ */
+export async function checkedCall<T extends { responseStatus: ResponseStatus }>(
+  transport: ManagementTransport,
+  path: string,
+  body: object | undefined,
+  headers: Record<string, string> | undefined,
+): Promise<T> {
+  const req: HttpRequest = body === undefined ? { method: 'GET', path } : { path, body };
+  const answer = await transport.request(headers === undefined ? req : { ...req, headers });
+  const status = answer.responseStatus;
+  const result = answer.body ?? {};
+  if (status === null || status.status !== 'success') {
+    throw new ManagementCallError(path, status ?? { errorCode: 'bad-response', message: null, status: 'fail' }, result, answer.node);
+  }
+  return result as T;
+}
+
 /** The path of a management endpoint, e.g. `managementPath('group/get-all-groups')`. */
 export const managementPath = (name: string): string => `/api/management/${name}.json`;
 
@@ -71,7 +102,7 @@ export class ManagementCallError extends ArtemisClientError {
  * ```ts
  * import { ManagementClient } from '@artemis-registry/client';
  *
- * const management = new ManagementClient({ urls: 'http://127.0.0.1:8080' });
+ * const management = new ManagementClient({ urls: 'http://127.0.0.1:8080', token: process.env.ARTEMIS_TOKEN });
  * await management.operateInstance({
  *   instanceKey: { regionId: 'SHA', serviceId: 'demo.order', instanceId: 'i1' },
  *   operation: 'pullout', operationComplete: false, operatorId: 'alice', token: 'ticket-42',
@@ -83,9 +114,14 @@ export class ManagementCallError extends ArtemisClientError {
 export class ManagementClient {
   private readonly runtime: ClientRuntime | undefined;
   private readonly transport: ManagementTransport;
+  private readonly headers: Record<string, string> | undefined;
 
-  /** Either client options (the client then has its own transport, released by close()) or a transport to share. */
-  constructor(options: ClientOptions | { transport: ManagementTransport }) {
+  /**
+   * Either client options (the client then has its own transport, released by close()) or a
+   * transport to share; `token` is sent with every call (management writes need scope operate).
+   */
+  constructor(options: (ClientOptions | { transport: ManagementTransport }) & TokenOption) {
+    this.headers = authorizationHeaders(options.token);
     if ('transport' in options) {
       this.transport = options.transport;
     } else {
@@ -96,14 +132,7 @@ export class ManagementClient {
 
   /** POSTs `body` to `/api/management/<name>.json`. @throws ManagementCallError, ArtemisClientError */
   async call<T extends { responseStatus: ResponseStatus }>(name: string, body: object = {}): Promise<T> {
-    const path = managementPath(name);
-    const answer = await this.transport.request({ path, body });
-    const status = answer.responseStatus;
-    const result = answer.body ?? {};
-    if (status === null || status.status !== 'success') {
-      throw new ManagementCallError(path, status ?? { errorCode: 'bad-response', message: null, status: 'fail' }, result, answer.node);
-    }
-    return result as T;
+    return checkedCall<T>(this.transport, managementPath(name), body, this.headers);
   }
 
   // ---- instances and servers ----

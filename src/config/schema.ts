@@ -47,9 +47,9 @@ const addressRanges = (what: string) =>
     .default([])
     .describe(`When not empty, ${what} are answered only for callers whose address is in one of these ranges (CIDR); others get no-permission.`);
 
-const openScopeSchema = (what: string) =>
+const openScopeSchema = (scope: string, what: string) =>
   z.strictObject({
-    requireToken: z.boolean().default(false).describe(`${what[0]!.toUpperCase()}${what.slice(1)} need a token with this scope (Authorization: Bearer); off by default, as unchanged Java clients send none.`),
+    requireToken: z.boolean().default(false).describe(`${what[0]!.toUpperCase()}${what.slice(1)} need a token with scope ${scope} (Authorization: Bearer); off by default, as unchanged Java clients send none.`),
     allowedCidrs: addressRanges(what),
   });
 
@@ -131,8 +131,8 @@ export const configSchema = z.strictObject({
         .refine((v) => v === '' || v.length >= 32, 'must be empty or at least 32 characters')
         .default('')
         .describe('Secret of the admin token a node creates when the store holds no token yet (written to <dataDir>/admin.token); empty: a random one.'),
-      read: openScopeSchema('discovery and management reads (HTTP and WebSocket)').prefault({}),
-      register: openScopeSchema('register, heartbeat and unregister calls (HTTP and WebSocket)').prefault({}),
+      read: openScopeSchema('read', 'discovery and management reads (HTTP and WebSocket)').prefault({}),
+      register: openScopeSchema('register', 'register, heartbeat and unregister calls (HTTP and WebSocket)').prefault({}),
       operate: z.strictObject({ allowedCidrs: addressRanges('management writes') }).prefault({}),
       admin: z.strictObject({ allowedCidrs: addressRanges('token administration calls') }).prefault({}),
     })
