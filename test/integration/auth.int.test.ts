@@ -14,7 +14,7 @@ const lookupBody = { discoveryConfigs: [{ serviceId: 'demo.order' }], regionId: 
 
 async function discoverable(url: string): Promise<string[]> {
   const res = await postJson(`${url}/api/discovery/lookup.json`, lookupBody);
-  return (res.body.services[0]?.instances ?? []).map((i: { instanceId: string }) => i.instanceId);
+  return ((res.body.services[0]?.instances ?? []) as Array<{ instanceId: string }>).map((i) => i.instanceId);
 }
 
 async function createToken(url: string, name: string, scopes: string[], headers: Record<string, string> = ADMIN_HEADERS): Promise<string> {

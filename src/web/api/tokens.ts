@@ -7,7 +7,7 @@ import {
   TOKEN_TARGET_MISSING,
   TOKENS_UNAVAILABLE,
 } from '../../auth/failures.js';
-import { isScope, type Scope } from '../../auth/scopes.js';
+import { isScope } from '../../auth/scopes.js';
 import type { TokenRegistry, TokenView } from '../../auth/token-registry.js';
 import { ErrorCodes } from '../../core/error-codes.js';
 import { SUCCESS, failStatus } from '../../core/response-status.js';
@@ -67,7 +67,7 @@ export function tokenEndpoints(deps: TokenEndpointsDeps): Endpoint[] {
         if (typeof name !== 'string' || !NAME.test(name)) return wire(fail(failStatus(ErrorCodes.badRequest, TOKEN_NAME_INVALID)));
         if (!Array.isArray(scopes) || scopes.length === 0 || !scopes.every(isScope)) return wire(fail(failStatus(ErrorCodes.badRequest, TOKEN_SCOPES_INVALID)));
         return guarded(async () => {
-          const created = await deps.tokens.create({ name, scopes: scopes as Scope[], createdBy: input.caller?.label ?? 'anonymous' });
+          const created = await deps.tokens.create({ name, scopes, createdBy: input.caller?.label ?? 'anonymous' });
           return wire({ responseStatus: SUCCESS, secret: created.secret, token: info(created.token) });
         }, fail);
       },
