@@ -227,7 +227,7 @@ describe('read and register checks, when configured', () => {
       const reader = await createToken(n.url, 'reader', ['read']);
       for (const op of ['register', 'heartbeat', 'unregister']) {
         // plain JSON takes the direct path, gzip-less with a charset too; both run the guard
-        for (const headers of [{}, { 'content-type': 'application/json;charset=UTF-8' }, bearer(reader)]) {
+        for (const headers of [{}, { 'content-type': 'application/json;charset=UTF-8' }, bearer(reader)] as Array<Record<string, string>>) {
           const res = await postJson(`${n.url}/api/registry/${op}.json`, { instances: [instance()] }, { headers });
           expect(res.status, op).toBe(403);
           expect(res.body.responseStatus.errorCode).toBe('no-permission');
