@@ -31,7 +31,8 @@ async function finish(child: ChildProcessWithoutNullStreams, timeoutMs = 15_000)
 
 describe('artemis CLI against a real node', () => {
   let n: RunningNode;
-  const run = (...args: string[]) => finish(start(args, { ARTEMIS_URL: n.url, USER: 'cli-test' }));
+  // ARTEMIS_DATA_DIR names the node's data directory: the CLI takes the admin token from its admin.token
+  const run = (...args: string[]) => finish(start(args, { ARTEMIS_URL: n.url, USER: 'cli-test', ARTEMIS_DATA_DIR: n.node.config.dataDir }));
   const register = (id: string, ...more: string[]) =>
     run('instance', 'register', '--service', 'demo.cli', '--instance-id', id, '--instance-url', `http://10.1.0.${id.slice(1)}:80`, ...more);
 
@@ -141,6 +142,34 @@ describe('artemis CLI against a real node', () => {
     const back = await run('instance', 'pull-in', '--service', 'demo.cli', '--instance-id', 'i1', '--json');
     expect(back.code).toBe(0);
     expect(JSON.parse(back.out).responseStatus.status).toBe('success');
+  });
+
+  it('creates, lists and revokes tokens; commands use the local admin token, --token or ARTEMIS_TOKEN', async () => {
+    const created = await run('token', 'create', 'cli-bot', '--scope', 'operate');
+    expect(created.code).toBe(0);
+    const secret = created.out.trim();
+    expect(secret).toMatch(/^art_[A-Za-z0-9_-]{43}$/);
+    expect(created.err).toMatch(/^created token cli-bot \(tk_[0-9a-f]+\) with scopes operate; the secret above is shown only now\n$/);
+    const list = await run('token', 'list');
+    expect(list).toMatchObject({ code: 0, err: '' });
+    expect(list.out).toMatch(/^ID\s+NAME\s+SCOPES\s+CREATED\s+CREATED BY\n/);
+    expect(list.out).toMatch(/^tk_[0-9a-f]+\s+cli-bot\s+operate\s+\S+\s+admin \(tk_[0-9a-f]+\)$/m);
+    expect(list.out).not.toContain(secret);
+    // an operate token pulls out but cannot manage tokens
+    const withBot = (...args: string[]) => finish(start(args, { ARTEMIS_URL: n.url, USER: 'cli-test', ARTEMIS_TOKEN: secret }));
+    expect((await withBot('instance', 'pull-out', '--service', 'demo.cli', '--instance-id', 'i2')).code).toBe(0);
+    expect((await withBot('instance', 'pull-in', '--service', 'demo.cli', '--instance-id', 'i2')).code).toBe(0);
+    const denied = await withBot('token', 'list');
+    expect(denied.code).toBe(1);
+    expect(denied.err).toContain('no-permission: The token does not grant the admin scope that token administration needs.');
+    expect((await run('token', 'revoke', 'cli-bot')).out).toMatch(/^revoked token cli-bot \(tk_[0-9a-f]+\)\n$/);
+    const revoked = await finish(start(['instance', 'pull-out', '--service', 'demo.cli', '--instance-id', 'i2', '--token', secret], { ARTEMIS_URL: n.url }));
+    expect(revoked.code).toBe(1);
+    expect(revoked.err).toContain('The token is not valid: unknown or revoked.');
+    // no token at all: a data directory without admin.token
+    const none = await finish(start(['instance', 'pull-out', '--service', 'demo.cli', '--instance-id', 'i2'], { ARTEMIS_URL: n.url, ARTEMIS_DATA_DIR: join(n.node.config.dataDir, 'nothing-here') }));
+    expect(none.code).toBe(1);
+    expect(none.err).toContain('no-permission');
   });
 
   describe.concurrent('groups and route rules', () => {
