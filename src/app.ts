@@ -203,6 +203,7 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
     }
     state.markUp();
     readiness = 'ready';
+    security.announce();
     // Peers learn at once that this node is up.
     void scheduler.runNow('cluster.gossip');
     return { port: server.port, url: state.self.url };

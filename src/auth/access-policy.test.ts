@@ -18,7 +18,7 @@ const settings = (over: Partial<SecuritySettings> = {}): SecuritySettings => ({
 async function registry(): Promise<{ tokens: TokenRegistry; close: () => Promise<void> }> {
   const store = new SqliteStore(':memory:');
   await store.init();
-  const tokens = new TokenRegistry({ store, clock: { now: () => 1_000 }, scheduler: new Scheduler(), refreshIntervalMs: 60_000, onError: () => undefined });
+  const tokens = new TokenRegistry({ store, clock: { now: () => 1_000 }, scheduler: new Scheduler(() => undefined), refreshIntervalMs: 60_000, onError: () => undefined });
   await tokens.start();
   return { tokens, close: async () => (await tokens.stop(), await store.close()) };
 }

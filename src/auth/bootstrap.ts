@@ -15,12 +15,12 @@ export interface BootstrapLog {
 
 /**
  * On the first start (the store holds no token), creates the admin token and writes its secret
- * to `<dataDir>/admin.token` (mode 0600), logging where it is. Later starts find tokens and do
- * nothing. When every token was revoked but the file is still there, nothing is created either
+ * to `<dataDir>/admin.token` (mode 0600); the caller logs where it is, once the node serves.
+ * Later starts find tokens and do nothing. When every token was revoked but the file is still there, nothing is created either
  * (the file's token stays revoked): delete the file and restart to get a new admin token.
- * @returns the file written, or undefined.
+ * @returns the file written and the token's id, or undefined.
  */
-export async function bootstrapAdminToken(opts: { tokens: TokenRegistry; dataDir: string; secret: string; logger: BootstrapLog }): Promise<string | undefined> {
+export async function bootstrapAdminToken(opts: { tokens: TokenRegistry; dataDir: string; secret: string; logger: BootstrapLog }): Promise<{ file: string; tokenId: string } | undefined> {
   const { tokens, dataDir, logger } = opts;
   if (tokens.size > 0) return undefined;
   const file = join(dataDir, ADMIN_TOKEN_FILE);
@@ -46,6 +46,5 @@ export async function bootstrapAdminToken(opts: { tokens: TokenRegistry; dataDir
     await tokens.revoke(created.token.id);
     throw err;
   }
-  logger.info({ file, tokenId: created.token.id }, 'created the first admin token; its secret is in this file (mode 0600): use it as Authorization: Bearer <secret>');
-  return file;
+  return { file, tokenId: created.token.id };
 }

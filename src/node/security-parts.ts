@@ -28,8 +28,10 @@ export interface SecurityParts {
   readonly refused: (scope: Scope) => void;
   /** The WebSocket upgrade check (register scope for heartbeats, read for discovery); undefined when neither is checked. */
   readonly admitUpgrade: ((channel: Channel, req: IncomingMessage) => boolean) | undefined;
-  /** Loads the tokens (the store is open by then), warns when management auth is off, creates the first admin token. */
+  /** Opens the store, loads the tokens, warns when management auth is off, creates the first admin token. */
   readonly part: Lifecycle;
+  /** Logs where the first admin token is, when this start created it (called once the node serves). */
+  readonly announce: () => void;
 }
 
 /** Tokens, the access policy, their metrics and the start-up steps of management auth. */
@@ -77,6 +79,12 @@ export function createSecurityParts(config: Config, deps: SecurityPartsDeps): Se
         }
       : undefined;
 
+  let created: { file: string; tokenId: string } | undefined;
+  const announce = () => {
+    if (created === undefined) return;
+    deps.logger.info(created, 'created the first admin token; its secret is in this file (mode 0600): send it as Authorization: Bearer <secret>');
+    created = undefined;
+  };
   const part: Lifecycle = {
     name: 'security',
     start: async () => {
@@ -87,10 +95,10 @@ export function createSecurityParts(config: Config, deps: SecurityPartsDeps): Se
         deps.logger.warn({ setting: 'security.managementAuth' }, 'management auth is off: anyone who reaches this node can pull out instances and rewrite routing');
         return;
       }
-      await bootstrapAdminToken({ tokens, dataDir: config.dataDir, secret: security.initialAdminToken, logger: deps.logger });
+      created = await bootstrapAdminToken({ tokens, dataDir: config.dataDir, secret: security.initialAdminToken, logger: deps.logger });
     },
     stop: () => tokens.stop(),
   };
-  return { tokens, policy, refused, admitUpgrade, part };
+  return { tokens, policy, refused, admitUpgrade, part, announce };
 }
 

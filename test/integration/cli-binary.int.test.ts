@@ -115,7 +115,8 @@ describe('did you mean', () => {
 
 describe('against a real node', () => {
   let n: RunningNode;
-  const env = () => ({ ARTEMIS_URL: n.url, USER: 'cli-binary-test' });
+  // ARTEMIS_DATA_DIR names the node's data directory: management writes use the admin token there
+  const env = () => ({ ARTEMIS_URL: n.url, USER: 'cli-binary-test', ARTEMIS_DATA_DIR: n.node.config.dataDir });
   const run = (...args: string[]) => finish(start(args, env()));
   beforeAll(async () => {
     n = await startTestNode({ 'discovery.coalesceMs': 0 });

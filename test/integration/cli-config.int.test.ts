@@ -81,7 +81,8 @@ describe('artemis config show and bulk commands against a real node', () => {
     expect(reg.out).toContain('register: 25 of 26 succeeded, 1 failed');
     expect(reg.out).toContain('bad:');
     writeFileSync(file, JSON.stringify(instances.slice(0, 5)));
-    const out = await run(['bulk', 'pull-out', '--file', file, '--url', n.url, '--json']);
+    // pull-outs are management writes: the CLI takes the node's admin token from its data directory
+    const out = await run(['bulk', 'pull-out', '--file', file, '--url', n.url, '--json'], { ARTEMIS_DATA_DIR: n.node.config.dataDir });
     expect(out.code).toBe(0);
     expect(JSON.parse(out.out)).toMatchObject({ action: 'pull-out', total: 5, ok: 5, failed: [] });
     const lookup = await postJson(`${n.url}/api/discovery/lookup.json`, { discoveryConfigs: [{ serviceId: 'bulk.demo' }], regionId: 'SHA', zoneId: 'sha-z1' });
