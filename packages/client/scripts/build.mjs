@@ -16,7 +16,7 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const dist = join(root, 'dist');
 const src = join(root, '..', '..', 'src');
 /** Modules whose run-time part the SDK does not load: only their types are published. */
-const TYPE_ONLY = ['core/wire/management.ts', 'core/wire/management-groups.ts'];
+const TYPE_ONLY = ['core/wire/management.ts', 'core/wire/management-groups.ts', 'core/wire/tokens.ts'];
 
 function fail(diagnostics) {
   const host = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' };
