@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { Tracing } from '../../src/telemetry/tracing.js';
-import { instance, postJson, startTestNode, type RunningNode } from '../helpers/node.js';
+import { ADMIN_HEADERS, instance, postJson, startTestNode, type RunningNode } from '../helpers/node.js';
 import { freePort, startRedisServer, uniqueKeyPrefix, type RedisServerProcess } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -63,7 +63,7 @@ describe('operator log lines of a node', () => {
       operationComplete: false,
       operatorId: 'alice',
       token: 'ticket-1',
-    });
+    }, { headers: ADMIN_HEADERS });
     expect(pull.body.responseStatus.status).toBe('success');
     const write = await find((l) => l.event === 'management-write', 'the management write line');
     expect(write).toMatchObject({ level: 'info', msg: 'management write', table: 'instance-operation', operatorId: 'alice', operation: 'pullout', serviceId: 'demo.logs', instanceId: 'log-a', complete: false });
