@@ -57,14 +57,14 @@ describe('pull-out and pull-in on one node (SQLite)', () => {
   it('keeps the reason of an instance or server write in its log row, as extensions {"reason": …}', async () => {
     const a = await startTestNode();
     nodes.push(a);
-    await postJson(`${a.url}/api/management/operate-instance.json`, { ...operate(false), reason: 'kernel update' });
-    await postJson(`${a.url}/api/management/operate-instance.json`, operate(true));
-    await postJson(`${a.url}/api/management/operate-server.json`, { serverKey: { regionId: 'SHA', serverId: '10.1.2.3' }, operation: 'pullout', operatorId: 'alice', token: 't', reason: 'rack move' });
+    await postJson(`${a.url}/api/management/operate-instance.json`, { ...operate(false), reason: 'kernel update' }, { headers: ADMIN_HEADERS });
+    await postJson(`${a.url}/api/management/operate-instance.json`, operate(true), { headers: ADMIN_HEADERS });
+    await postJson(`${a.url}/api/management/operate-server.json`, { serverKey: { regionId: 'SHA', serverId: '10.1.2.3' }, operation: 'pullout', operatorId: 'alice', token: 't', reason: 'rack move' }, { headers: ADMIN_HEADERS });
     const instanceLogs = await postJson(`${a.url}/api/management/log/instance-operation-logs.json`, { instanceId: '10.1.2.3:8080' });
     expect(instanceLogs.body.logs.map((l: { extensions: string }) => JSON.parse(l.extensions) as unknown)).toEqual([{ reason: 'kernel update' }, {}]);
     const serverLogs = await postJson(`${a.url}/api/management/log/server-operation-logs.json`, { serverId: '10.1.2.3' });
     expect(serverLogs.body.logs.map((l: { extensions: string }) => JSON.parse(l.extensions) as unknown)).toEqual([{ reason: 'rack move' }]);
-    const tooLong = await postJson(`${a.url}/api/management/operate-instance.json`, { ...operate(false), reason: 'x'.repeat(100_000) });
+    const tooLong = await postJson(`${a.url}/api/management/operate-instance.json`, { ...operate(false), reason: 'x'.repeat(100_000) }, { headers: ADMIN_HEADERS });
     expect(tooLong.body.responseStatus.errorCode).toBe('bad-request');
   });
 });
