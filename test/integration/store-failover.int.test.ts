@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startCluster } from '../helpers/cluster.js';
-import { getJson, postJson, type RunningNode } from '../helpers/node.js';
+import { ADMIN_HEADERS, getJson, postJson, type RunningNode } from '../helpers/node.js';
 import { testRedisClient } from '../helpers/redis.js';
 import { startSentinelSet, type SentinelSet } from '../helpers/redis-sentinel.js';
 import { waitFor } from '../helpers/wait.js';
@@ -77,7 +77,7 @@ describe('a Sentinel failover during management writes', () => {
         const url = (writers[i % writers.length] as RunningNode).url;
         for (;;) {
           const sentAt = Date.now();
-          const res = await postJson(`${url}/api/management/operate-instance.json`, operate(i));
+          const res = await postJson(`${url}/api/management/operate-instance.json`, operate(i), { headers: ADMIN_HEADERS });
           const status = res.body.responseStatus as { status: string; errorCode?: string; message?: string };
           if (status.status === 'success') {
             acknowledged.add(i);
@@ -118,7 +118,7 @@ describe('a Sentinel failover during management writes', () => {
       await waitFor(() => nodeView(n.url), { until: (view) => JSON.stringify(view) === JSON.stringify(stored), message: `${n.url} to show the store's ${stored.length} operations`, timeoutMs: 10_000, intervalMs: 100 });
     }
     // one more write after the failover reaches the watching node through the change feed
-    expect((await postJson(`${(writers[0] as RunningNode).url}/api/management/operate-instance.json`, operate(WRITES))).body.responseStatus.status).toBe('success');
+    expect((await postJson(`${(writers[0] as RunningNode).url}/api/management/operate-instance.json`, operate(WRITES), { headers: ADMIN_HEADERS })).body.responseStatus.status).toBe('success');
     await waitFor(async () => (await nodeView(observer.url)).includes(`i-${WRITES}`), { message: 'the watching node to see the write made after the failover', timeoutMs: 5_000 });
   }, 60_000);
 });

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { getJson, instance, postJson, startTestNode, type RunningNode } from '../helpers/node.js';
+import { ADMIN_HEADERS, getJson, instance, postJson, startTestNode, type RunningNode } from '../helpers/node.js';
 import { freePort, startRedisServer, type RedisServerProcess } from '../helpers/redis.js';
 import { lookupIds, waitFor } from '../helpers/wait.js';
 
@@ -50,7 +50,7 @@ describe('a Redis store outage', () => {
     const { url } = node;
 
     await postJson(`${url}/api/registry/register.json`, { instances: [inst('a'), inst('b')] });
-    expect((await postJson(`${url}/api/management/operate-instance.json`, operate('b', false))).body.responseStatus.status).toBe('success');
+    expect((await postJson(`${url}/api/management/operate-instance.json`, operate('b', false), { headers: ADMIN_HEADERS })).body.responseStatus.status).toBe('success');
     expect(await lookupIds(url, 'demo.outage')).toEqual(['a']);
     const before = await storeStatus(url);
     expect(before).toMatchObject({ available: true, acceptsWrites: true });
@@ -61,7 +61,7 @@ describe('a Redis store outage', () => {
     // The first write after the loss may be the one that finds it out; from then on every write is refused before it reaches the store.
     await waitFor(async () => (await storeStatus(url)).available === false || undefined, { message: 'the outage to show', timeoutMs: 5_000 });
     for (const id of ['a', 'c']) {
-      const res = await postJson(`${url}/api/management/operate-instance.json`, operate(id, false));
+      const res = await postJson(`${url}/api/management/operate-instance.json`, operate(id, false), { headers: ADMIN_HEADERS });
       expect(res.status).toBe(200);
       expect(res.body.responseStatus).toMatchObject({ status: 'fail', errorCode: 'service-unavailable' });
       expect(res.body.responseStatus.message).toContain('management store is unavailable');
@@ -82,8 +82,8 @@ describe('a Redis store outage', () => {
     await waitFor(async () => (await storeStatus(url)).available || undefined, { message: 'the store to be back', timeoutMs: 10_000 });
     expect((await storeStatus(url)).storeId).toBe(before.storeId);
     expect(await metric(url, 'artemis_store_available')).toBe(1);
-    expect((await postJson(`${url}/api/management/operate-instance.json`, operate('b', true))).body.responseStatus.status).toBe('success');
-    expect((await postJson(`${url}/api/management/operate-instance.json`, operate('c', false))).body.responseStatus.status).toBe('success');
+    expect((await postJson(`${url}/api/management/operate-instance.json`, operate('b', true), { headers: ADMIN_HEADERS })).body.responseStatus.status).toBe('success');
+    expect((await postJson(`${url}/api/management/operate-instance.json`, operate('c', false), { headers: ADMIN_HEADERS })).body.responseStatus.status).toBe('success');
     expect(await lookupIds(url, 'demo.outage')).toEqual(['a', 'b']);
 
     // A server that hangs (SIGSTOP) rather than closing: a read times out after store.timeoutMs,
@@ -94,14 +94,14 @@ describe('a Redis store outage', () => {
       const first = await postJson(`${url}/api/management/log/instance-operation-logs.json`, { instanceId: 'a' });
       expect(first.body.responseStatus.status).toBe('fail');
       expect((await storeStatus(url)).available).toBe(false);
-      const next = await postJson(`${url}/api/management/operate-instance.json`, operate('a', false));
+      const next = await postJson(`${url}/api/management/operate-instance.json`, operate('a', false), { headers: ADMIN_HEADERS });
       expect(next.body.responseStatus).toMatchObject({ status: 'fail', errorCode: 'service-unavailable' });
       expect(await lookupIds(url, 'demo.outage')).toEqual(['a', 'b']);
     } finally {
       redis.child.kill('SIGCONT');
     }
     await waitFor(async () => (await storeStatus(url)).available || undefined, { message: 'the store to answer again after SIGCONT', timeoutMs: 10_000 });
-    expect((await postJson(`${url}/api/management/operate-instance.json`, operate('a', false))).body.responseStatus.status).toBe('success');
+    expect((await postJson(`${url}/api/management/operate-instance.json`, operate('a', false), { headers: ADMIN_HEADERS })).body.responseStatus.status).toBe('success');
     expect(await lookupIds(url, 'demo.outage')).toEqual(['b']);
   }, 40_000);
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePorts } from '../helpers/cluster.js';
-import { getJson, instance, postJson } from '../helpers/node.js';
+import { ADMIN_HEADERS, getJson, instance, postJson, TEST_ADMIN_TOKEN } from '../helpers/node.js';
 import { noteNodeUnderTest } from '../helpers/openapi-responses.js';
 import { deleteKeysWithPrefix, redisUrlForTests, stopTestRedis, uniqueKeyPrefix } from '../helpers/redis.js';
 import { lookupIds, waitFor } from '../helpers/wait.js';
@@ -41,7 +41,7 @@ describe.runIf(redisUrl !== undefined)('three node processes and their managemen
     children = ports.map((port, i) => {
       const args = ['server', '--port', String(port), '--host', '127.0.0.1', '--advertise-url', urls[i] as string, '--node-id', `node-${i + 1}`,
         '--region', 'SHA', '--zone', 'sha-z1', '--data-dir', join(root, `node-${i + 1}`), '--seeds', urls.join(','), '--log-level', 'warn',
-        ...TIMING.flatMap((kv) => ['--set', kv]), ...extra];
+        ...TIMING.flatMap((kv) => ['--set', kv]), '--set', `security.initialAdminToken=${TEST_ADMIN_TOKEN}`, ...extra];
       return spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
     });
   }
@@ -100,7 +100,7 @@ describe.runIf(redisUrl !== undefined)('three node processes and their managemen
     expect((status.peers as Array<{ sameStore: boolean }>).map((p) => p.sameStore)).toEqual([false, false]);
     const metrics = await (await fetch(`${urls[0]}/metrics`)).text();
     expect(metrics).toMatch(/^artemis_store_peers_on_other_store 2$/m);
-    const refused = await postJson(`${urls[0]}/api/management/operate-instance.json`, operate(false));
+    const refused = await postJson(`${urls[0]}/api/management/operate-instance.json`, operate(false), { headers: ADMIN_HEADERS });
     expect(refused.body.responseStatus).toMatchObject({ status: 'fail', errorCode: 'service-unavailable' });
     expect(refused.body.responseStatus.message).toContain("management store differs from its peers'");
   }
@@ -134,10 +134,10 @@ describe.runIf(redisUrl !== undefined)('three node processes and their managemen
     for (const u of urls) await waitFor(async () => (await lookupIds(u, SERVICE)).includes('p-1'), { message: `${u} to list p-1` });
 
     // a first write through each node's path (fresh processes compile it on first use)
-    for (const complete of [false, true]) expect((await postJson(`${one}/api/management/operate-instance.json`, operate(complete, 'warm-up'))).body.responseStatus.status).toBe('success');
+    for (const complete of [false, true]) expect((await postJson(`${one}/api/management/operate-instance.json`, operate(complete, 'warm-up'), { headers: ADMIN_HEADERS })).body.responseStatus.status).toBe('success');
 
     const t0 = performance.now();
-    expect((await postJson(`${one}/api/management/operate-instance.json`, operate(false))).body.responseStatus.status).toBe('success');
+    expect((await postJson(`${one}/api/management/operate-instance.json`, operate(false), { headers: ADMIN_HEADERS })).body.responseStatus.status).toBe('success');
     const acknowledgedAfter = performance.now() - t0;
     await Promise.all([one, two, three].map((u) => waitFor(async () => (await lookupIds(u, SERVICE)).length === 0, { message: `${u} to hide p-1`, timeoutMs: 200, intervalMs: 5 })));
     console.log(`pull-out on node 1 acknowledged after ${Math.round(acknowledgedAfter)} ms, hidden on all three ${Math.round(performance.now() - t0)} ms after the call was sent`);
