@@ -4,7 +4,7 @@ import { chromium, type Browser, type Locator, type Page } from 'playwright-core
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConsole } from '../../console/build.js';
 import { startCluster } from '../helpers/cluster.js';
-import { getJson, instance, postJson, startTestNode, type RunningNode } from '../helpers/node.js';
+import { getJson, instance, postJson, startTestNode, TEST_ADMIN_TOKEN, type RunningNode } from '../helpers/node.js';
 import { waitFor } from '../helpers/wait.js';
 
 /**
@@ -91,11 +91,11 @@ describe.skipIf(!haveBrowser)('console in Chromium', () => {
 
     // sign in: the token stays in this tab's sessionStorage
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByLabel('Token').fill('operator-token-1');
+    await page.getByLabel('Token').fill(TEST_ADMIN_TOKEN);
     await page.getByLabel('Operator name (for the audit log)').fill('alice');
     await page.getByRole('dialog').getByRole('button', { name: 'Sign in' }).click();
     await text(page.locator('.signin'), /Signed in as alice/);
-    expect(await page.evaluate("sessionStorage.getItem('artemis.console.token')")).toBe('operator-token-1');
+    expect(await page.evaluate("sessionStorage.getItem('artemis.console.token')")).toBe(TEST_ADMIN_TOKEN);
     expect(await page.evaluate('localStorage.length')).toBe(0);
 
     // pull i2 out by clicking: discovery stops serving it
@@ -158,7 +158,7 @@ describe.skipIf(!haveBrowser)('console in Chromium', () => {
       'management/group/release-route-rule-groups.json',
       'management/group/operate-group-operations.json',
     ]);
-    for (const w of writes) expect(w.authorization).toBe('Bearer operator-token-1');
+    for (const w of writes) expect(w.authorization).toBe(`Bearer ${TEST_ADMIN_TOKEN}`);
 
     // the operations log shows the pull-out with its operator
     await nav(page, 'Operations log').click();
