@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePorts } from '../helpers/cluster.js';
 import { canUseNetns, createNetnsCluster, type NetnsCluster } from '../helpers/netns.js';
 import { waitFor } from '../helpers/wait.js';
+import { ADMIN_HEADERS, TEST_ADMIN_TOKEN } from '../helpers/node.js';
 
 /**
  * A randomised fault run: three `artemis server` processes, each in a network namespace of its
@@ -49,7 +50,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function post(url: string, body: unknown, timeoutMs = 1_000): Promise<any> {
   try {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...ADMIN_HEADERS }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
     return res.ok ? await res.json() : null;
   } catch {
     return null;
@@ -101,7 +102,7 @@ describe.skipIf(!ASKED || !canUseNetns())(`randomised faults on three node proce
     const args = ['netns', 'exec', net.ns(i), process.execPath, '--import', 'tsx', CLI, 'server', '--port', String(PORT), '--host', '0.0.0.0',
       '--advertise-url', url(i), '--node-id', `node-${i}`, '--region', 'SHA', '--zone', 'sha-z1', '--data-dir', join(root, `node-${i}`),
       '--seeds', urls.join(','), '--log-level', 'error', '--set', `store.url=${storeUrl(i)}`, '--set', `store.keyPrefix=faults-${tag}:`,
-      ...SETTINGS.flatMap((kv) => ['--set', kv])];
+      '--set', `security.initialAdminToken=${TEST_ADMIN_TOKEN}`, ...SETTINGS.flatMap((kv) => ['--set', kv])];
     const child = spawn('ip', args, { stdio: ['ignore', 'ignore', 'inherit'] });
     nodes[i] = { child, running: false, stableSince: Date.now(), faulted: true };
   }
