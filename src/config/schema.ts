@@ -165,6 +165,11 @@ export const configSchema = z.strictObject({
       maxMetadataBytes: int(0, 1_048_576).default(16_384).describe('Largest total size of one instance metadata (keys and values).'),
     })
     .prefault({}),
+  cors: z
+    .strictObject({
+      allowedOrigins: z.array(z.string()).default([]).describe('Web origins (scheme://host[:port]) whose pages may call this node and read its answers; "*" for any (never with credentials). Empty: none, the node\'s own console is same-origin.'),
+    })
+    .prefault({}),
   cluster: z
     .strictObject({
       seeds: z.array(z.string()).default([]).describe('Gossip seeds: peer URLs (this node\'s own may be listed), dns://name:port[/path] for every A record, or srv://_name._tcp.domain for SRV records.'),

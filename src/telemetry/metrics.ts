@@ -71,6 +71,13 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly browserRefusals = new Counter({
+    name: `${PREFIX}browser_refusals_total`,
+    help: 'State-changing requests refused as a web page could send them: reason content-type (not JSON) or origin (not allowed by cors.allowedOrigins).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly leaseExpiries = new Counter({
     name: `${PREFIX}lease_expiries_total`,
     help: 'Leases removed by the sweep, by lease table and reason (expired or unregistered).',

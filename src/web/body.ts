@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../core/errors.js';
+import { isJsonContentType } from './browser-safety.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -89,15 +90,6 @@ function readBodyBytes(source: BodySource, maxBytes: number): Promise<Buffer> | 
   return readStreamCapped(source, maxBytes);
 }
 
-function isJsonContentType(contentType: string | undefined): boolean {
-  if (contentType === undefined || contentType === 'application/json' || contentType.trim() === '') return true;
-  // Java callers send the header twice; some stacks join duplicates with a comma.
-  return contentType.split(',').every((part) => {
-    const type = (part.split(';')[0] ?? '').trim().toLowerCase();
-    return type === 'application/json' || type.endsWith('+json') || type === 'text/json';
-  });
-}
-
 /**
  * Inflates (`gzip`, capped at `maxBytes` after inflation, so a small gzip bomb cannot blow up
  * memory) and parses a request body already read; an empty body reads as `null`.
@@ -133,7 +125,8 @@ export function parseJsonBytes(bytes: Buffer): unknown {
  */
 export async function readJsonFrom(header: (name: string) => string | undefined, source: BodySource, maxBytes: number): Promise<unknown> {
   const contentType = header('content-type');
-  if (!isJsonContentType(contentType)) throw new UnsupportedMediaTypeError(contentType ?? '');
+  // No type with a body was refused by the browser-safety guard; an empty body reads as null.
+  if (contentType !== undefined && contentType.trim() !== '' && !isJsonContentType(contentType)) throw new UnsupportedMediaTypeError(contentType);
   const declared = Number(header('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) throw new PayloadTooLargeError(maxBytes);
   const encoding = (header('content-encoding') ?? '').split(',')[0]?.trim().toLowerCase() ?? '';

@@ -5,8 +5,7 @@ import type { ApiRouter } from './api-router.js';
 import { readJsonFrom } from './body.js';
 import type { Answer, Endpoint, EndpointInput, HttpMethod } from './endpoint.js';
 import { JSON_ONLY, missingQuery, replyOf, type Reply } from './endpoint-http.js';
-import { firstRefusal, RouteMetrics, type Guard, type GuardRequest } from './middleware.js';
-import { CORS_HEADERS } from './respond.js';
+import { declaresBody, firstRefusal, RouteMetrics, type Guard, type GuardRequest } from './middleware.js';
 import type { ErrorAnswer } from './web-app.js';
 
 export interface DirectPathDeps {
@@ -16,6 +15,8 @@ export interface DirectPathDeps {
   operations: readonly string[];
   /** The guard chain of the request pipeline (`createWebApp`), run here for every request too. */
   guards: readonly Guard[];
+  /** True when some web origin is allowed: requests naming an Origin then go to the framework, which adds CORS. */
+  corsEnabled?: boolean;
   metrics: NodeMetrics;
   /** Maps an error to the answer the framework gives (the app's error mapper). */
   errorAnswer: (err: unknown, path: string) => ErrorAnswer;
@@ -27,16 +28,15 @@ export const DIRECT_OPERATIONS: readonly string[] = ['register', 'heartbeat', 'u
 /** Handles a request when it can; false hands it to the framework untouched. */
 export type DirectPath = (req: IncomingMessage, res: ServerResponse) => boolean;
 
-/** The CORS headers as a flat name/value list, and with the JSON content type. */
-const CORS_FLAT: readonly string[] = Object.entries(CORS_HEADERS).flat();
-const JSON_FLAT: readonly string[] = [...CORS_FLAT, ...Object.entries(JSON_ONLY).flat()];
+/** The JSON content type as a flat name/value list. */
+const JSON_FLAT: readonly string[] = Object.entries(JSON_ONLY).flat();
 
-/** Writes a reply with CORS, as one `writeHead` of a flat header list. */
+/** Writes a reply as one `writeHead` of a flat header list (no CORS: requests naming an Origin take the framework when CORS is on). */
 function write(res: ServerResponse, status: number, headers: Readonly<Record<string, string>>, body: string | Uint8Array | null): void {
   let flat: string[];
   if (headers === JSON_ONLY) flat = JSON_FLAT.slice();
   else {
-    flat = CORS_FLAT.slice();
+    flat = [];
     for (const name in headers) flat.push(name, headers[name]!);
   }
   if (body !== null) flat.push('content-length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
@@ -70,6 +70,10 @@ class NodeInput implements EndpointInput, GuardRequest {
 
   get clientAddress(): string {
     return this.remoteAddress;
+  }
+
+  hasBody(): boolean {
+    return declaresBody(this.req.headers['content-length'], this.req.headers['transfer-encoding']);
   }
 
   private searchParams(): URLSearchParams {
@@ -189,6 +193,7 @@ export function createDirectPath(deps: DirectPathDeps): DirectPath {
       served = 0;
     },
   });
+  const corsEnabled = deps.corsEnabled === true;
   const gets = new Map<string, DirectRoute>();
   const posts = new Map<string, DirectRoute>();
   for (const operationId of deps.operations) {
@@ -209,6 +214,7 @@ export function createDirectPath(deps: DirectPathDeps): DirectPath {
     const path = q < 0 ? url : url.slice(0, q);
     const route = routes.get(path);
     if (route === undefined) return false;
+    if (corsEnabled && req.headers.origin !== undefined) return false;
     served++;
     route.serve(req, res, path, q < 0 ? '' : url.slice(q + 1));
     return true;

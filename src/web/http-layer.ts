@@ -38,6 +38,7 @@ import { storeStatusEndpoints, type StoreStatusView } from './api/store-status.j
 import { tokenEndpoints } from './api/tokens.js';
 import type { ApiRouter } from './api-router.js';
 import { withAccessLog } from './access-log.js';
+import { browserSafety, CorsPolicy } from './browser-safety.js';
 import { createDirectPath, DIRECT_OPERATIONS } from './direct-path.js';
 import { openApiDocument } from './openapi/document.js';
 import { peerAuth } from './peer-auth.js';
@@ -98,7 +99,10 @@ export function createHttpLayer(deps: HttpLayerDeps): HttpLayer {
   const mounted: { router?: ApiRouter } = {};
   const access = accessGuard(policy, (path) => mounted.router?.accessOf(path), refused);
   const authorize = endpointAuthorizer(policy, refused);
-  const { app, router, guards } = createWebApp({ contextPath: config.contextPath, metrics, logger, isStopping, tracing, guards: access === undefined ? [] : [access], authorize });
+  const cors = new CorsPolicy(config.cors);
+  const browser = browserSafety(cors, (reason) => metrics.browserRefusals.inc({ reason }));
+  const guards0 = access === undefined ? [browser] : [browser, access];
+  const { app, router, guards } = createWebApp({ contextPath: config.contextPath, metrics, logger, isStopping, tracing, cors, guards: guards0, authorize });
   mounted.router = router;
   const maxBodyBytes = config.limits.maxBodyBytes;
   const gzipMinBytes = config.discovery.gzipMinBytes;
@@ -143,7 +147,9 @@ export function createHttpLayer(deps: HttpLayerDeps): HttpLayer {
   // The busiest endpoints take the direct way in, which runs the same guard chain and the same
   // endpoint handlers; with tracing on every request goes through the framework, which opens
   // the server spans.
-  const direct = tracing.enabled ? () => false : createDirectPath({ router, operations: DIRECT_OPERATIONS, guards, metrics, errorAnswer: errorAnswerer(logger) });
+  const direct = tracing.enabled
+    ? () => false
+    : createDirectPath({ router, operations: DIRECT_OPERATIONS, guards, corsEnabled: cors.enabled, metrics, errorAnswer: errorAnswerer(logger) });
   const serve = (req: IncomingMessage, res: ServerResponse): void => {
     if (!direct(req, res)) void framework(req, res);
   };

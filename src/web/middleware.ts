@@ -4,7 +4,8 @@ import { failStatus } from '../core/response-status.js';
 import type { NodeMetrics } from '../telemetry/metrics.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { clientAddress } from './client-address.js';
-import { CORS_HEADERS, JSON_CONTENT_TYPE, errorBody, isComplete, recordHeader, recordedHeaders, sendBytes, sendEmpty } from './respond.js';
+import type { CorsPolicy } from './browser-safety.js';
+import { JSON_CONTENT_TYPE, errorBody, isComplete, recordHeader, recordedHeaders, sendBytes, sendEmpty } from './respond.js';
 
 /** What a guard reads of a request: the same whether the framework or the direct path serves it. */
 export interface GuardRequest {
@@ -15,6 +16,14 @@ export interface GuardRequest {
   header(name: string): string | undefined;
   /** Remote address of the TCP connection; `local` for in-process requests. */
   readonly remoteAddress: string;
+  /** True when the request carries a body (a declared length above 0, or a chunked one). */
+  hasBody(): boolean;
+}
+
+/** `hasBody` of a request as node:http received it: a declared length above 0, or a chunked body. */
+export function declaresBody(contentLength: string | undefined, transferEncoding: string | undefined): boolean {
+  if (contentLength !== undefined) return contentLength.trim() !== '0';
+  return transferEncoding !== undefined;
 }
 
 /** The answer that refuses a request: a JSON body in the ResponseStatus format. */
@@ -56,6 +65,12 @@ class ContextRequest implements GuardRequest {
   get remoteAddress(): string {
     return clientAddress(this.c);
   }
+  hasBody(): boolean {
+    const incoming = (this.c.env as { incoming?: unknown } | undefined)?.incoming;
+    // in-process requests (tests) carry no length header: the web request tells
+    if (incoming === undefined) return this.c.req.raw.body !== null;
+    return declaresBody(this.c.req.header('content-length'), this.c.req.header('transfer-encoding'));
+  }
 }
 
 /** The response of a refusal, with CORS and the JSON content type. */
@@ -72,6 +87,8 @@ export interface PipelineOptions {
   guards: readonly Guard[];
   /** The answer to a handler that threw (the app's error mapper). */
   errorResponse: (c: Context, err: unknown) => Response;
+  /** Origins whose pages may read the answers (`cors.allowedOrigins`). */
+  cors: CorsPolicy;
 }
 
 /** Request counters and the latency histogram of one route and method, bound once. */
@@ -117,11 +134,19 @@ class MethodMetrics {
   }
 }
 
-/** Adds CORS and the headers recorded with `c.header` to a response built by Hono itself. */
+/** Adds the headers recorded with `c.header` (CORS among them) to a response built by Hono itself. */
 function complete(res: Response, recorded: Readonly<Record<string, string>> | undefined): void {
+  if (recorded === undefined) return;
   const headers = res.headers;
-  for (const name in CORS_HEADERS) headers.set(name, CORS_HEADERS[name]!);
-  if (recorded !== undefined) for (const name in recorded) headers.set(name, recorded[name]!);
+  for (const name in recorded) headers.set(name, recorded[name]!);
+}
+
+/** Records the CORS headers of an allowed origin for the answer (nothing when CORS is off). */
+function recordCors(c: Context, cors: CorsPolicy): Readonly<Record<string, string>> | undefined {
+  if (!cors.enabled) return undefined;
+  const allowed = cors.headersFor(c.req.header('origin'));
+  if (allowed !== undefined) for (const name in allowed) c.header(name, allowed[name]);
+  return allowed;
 }
 
 const isPromise = (value: unknown): value is Promise<unknown> => typeof (value as { then?: unknown } | null)?.then === 'function';
@@ -129,8 +154,8 @@ const NO_NEXT = (): Promise<void> => Promise.resolve();
 
 /**
  * The one request pipeline every route goes through: response headers kept as a plain record,
- * the guards (shutdown gate, peer authentication, ...: see `Guard`), then the handler, then CORS
- * on the answer and the request metrics under the route (the pattern, never the raw path).
+ * CORS for an allowed origin, the guards (shutdown gate, browser checks, peer authentication,
+ * ...: see `Guard`), then the handler, then the recorded headers on the answer and the metrics under the route (the pattern, never the raw path).
  *
  * It is not a Hono middleware: `route()` wraps each route's handler when the route is mounted,
  * with its metric children bound there, so every route has exactly one handler. Hono then calls
@@ -153,7 +178,7 @@ export class RequestPipeline {
   }
 
   private wrap(metrics: MethodMetrics, route: string, handler: Handler): Handler {
-    const { guards, errorResponse, tracing } = this.opts;
+    const { guards, errorResponse, tracing, cors } = this.opts;
     const done = (c: Context, res: Response, start: number): Response => {
       if (!isComplete(res)) complete(res, recordedHeaders(c));
       metrics.of(c.req.method).record(res.status, start);
@@ -161,6 +186,7 @@ export class RequestPipeline {
     };
     const run = (c: Context, start: number): Response | Promise<Response> => {
       (c as { header: unknown }).header = recordHeader;
+      recordCors(c, cors);
       if (guards.length > 0) {
         const refused = firstRefusal(guards, new ContextRequest(c));
         if (refused !== undefined) return done(c, refusalResponse(c, refused), start);
@@ -195,9 +221,19 @@ export class RequestPipeline {
   }
 }
 
-/** OPTIONS answered directly with 200, echoing the requested method and headers, as the reference's filter does. */
-export function preflight(c: Context): Response {
-  (c as { header: unknown }).header = recordHeader;
+/**
+ * OPTIONS answered directly with 200; for an allowed origin it echoes the requested method and
+ * headers (as the reference's filter does for every origin). A preflight from any other origin
+ * gets no CORS header, so the browser does not send the request.
+ */
+export function preflightFor(cors: CorsPolicy): (c: Context) => Response {
+  return (c) => {
+    (c as { header: unknown }).header = recordHeader;
+    return recordCors(c, cors) === undefined ? sendEmpty(c, 200) : preflight(c);
+  };
+}
+
+function preflight(c: Context): Response {
   const method = c.req.header('access-control-request-method');
   const headers = c.req.header('access-control-request-headers');
   if (method !== undefined) c.header('Access-Control-Allow-Methods', method);

@@ -3,16 +3,9 @@ import type { ResponseStatus } from '../core/response-status.js';
 
 export const JSON_CONTENT_TYPE = 'application/json;charset=UTF-8';
 
-/** Cross-origin headers every answer carries (the reference's CORS filter), lower-case names. */
-export const CORS_HEADERS: Readonly<Record<string, string>> = Object.freeze({
-  'access-control-allow-origin': '*',
-  'access-control-expose-headers': '*',
-  'access-control-allow-credentials': 'true',
-});
-
 /** Response headers a handler set with `c.header` during this request, as a plain record. */
 const HEADERS = Symbol('response headers');
-/** Marks a response built here: it already carries CORS and the recorded headers. */
+/** Marks a response built here: it already carries the recorded headers (CORS among them). */
 const COMPLETE = Symbol('complete response');
 
 interface Replying {
@@ -48,16 +41,16 @@ export function isComplete(res: Response): boolean {
 }
 
 /** The headers of a JSON answer without per-request headers, built once. */
-const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ ...CORS_HEADERS, 'content-type': JSON_CONTENT_TYPE });
+const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': JSON_CONTENT_TYPE });
 
 /**
- * Sends bytes with their headers as one plain object: CORS, the headers set with `c.header`,
- * then `headers`. @hono/node-server writes such a response with a single `writeHead`, without a
- * web `Headers` object on the way.
+ * Sends bytes with their headers as one plain object: the headers set with `c.header` (the
+ * pipeline records CORS there for an allowed origin), then `headers`. @hono/node-server writes
+ * such a response with a single `writeHead`, without a web `Headers` object on the way.
  */
 export function sendBytes(c: Context, body: string | Uint8Array | null, status: number, headers: Readonly<Record<string, string>>): Response {
   const recorded = recordedHeaders(c);
-  const init = { status, headers: recorded === undefined && headers === JSON_HEADERS ? JSON_HEADERS : { ...CORS_HEADERS, ...recorded, ...headers } };
+  const init = { status, headers: recorded === undefined ? headers : { ...recorded, ...headers } };
   const res = new Response(body, init);
   (res as unknown as Record<symbol, unknown>)[COMPLETE] = true;
   return res;
@@ -70,7 +63,7 @@ export function sendJsonBytes(c: Context, body: string | Uint8Array, status = 20
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
-/** An answer without a body (304, preflight), with CORS and the recorded headers. */
+/** An answer without a body (304, preflight), with the recorded headers. */
 export function sendEmpty(c: Context, status: number): Response {
   return sendBytes(c, null, status, NO_HEADERS);
 }

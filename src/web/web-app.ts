@@ -8,7 +8,8 @@ import type { NodeMetrics } from '../telemetry/metrics.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import type { EndpointAuthorizer } from './access.js';
 import { ApiRouter } from './api-router.js';
-import { preflight, refuseWhileStopping, RequestPipeline, type Guard } from './middleware.js';
+import { CorsPolicy } from './browser-safety.js';
+import { preflightFor, refuseWhileStopping, RequestPipeline, type Guard } from './middleware.js';
 import { errorBody, sendJsonBytes } from './respond.js';
 
 export interface WebAppOptions {
@@ -22,7 +23,11 @@ export interface WebAppOptions {
   guards?: readonly Guard[];
   /** Enforces the access class of management-write and admin records (web/access.ts). */
   authorize?: EndpointAuthorizer;
+  /** Origins whose pages may read the answers; none when absent. */
+  cors?: CorsPolicy;
 }
+
+const NO_CORS = new CorsPolicy({ allowedOrigins: [] });
 
 /** Status and body of the answer to a failed request. */
 export interface ErrorAnswer {
@@ -63,8 +68,9 @@ export function createWebApp(opts: WebAppOptions): { app: Hono; router: ApiRoute
     const { status, body } = answer(err, c.req.path);
     return sendJsonBytes(c, body, status);
   };
-  const pipeline = new RequestPipeline({ metrics: opts.metrics, tracing: opts.tracing, guards, errorResponse });
-  app.options('*', preflight);
+  const cors = opts.cors ?? NO_CORS;
+  const pipeline = new RequestPipeline({ metrics: opts.metrics, tracing: opts.tracing, guards, errorResponse, cors });
+  app.options('*', preflightFor(cors));
   // Routes catch their own errors inside the pipeline; this only answers a failure of Hono itself.
   app.onError((err, c) => errorResponse(c, err));
 

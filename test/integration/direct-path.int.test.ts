@@ -49,7 +49,7 @@ function cases(etag: string): Case[] {
     { name: 'register without .json', method: 'POST', path: '/api/registry/register', headers: ct, body: json({ instances: [inst('f3')] }) },
     { name: 'heartbeat, one unknown', method: 'POST', path: '/api/registry/heartbeat.json', headers: ct, body: json({ instances: [inst('f1'), inst('nope')] }) },
     { name: 'heartbeat gzip', method: 'POST', path: '/api/registry/heartbeat.json', headers: { ...ct, 'content-encoding': 'gzip' }, body: gzipSync(json({ instances: [inst('f1')] })) },
-    { name: 'heartbeat, no content type', method: 'POST', path: '/api/registry/heartbeat.json', body: Buffer.from(json({ instances: [inst('f2')] })) },
+    { name: 'heartbeat, no content type (a body needs one: 415)', method: 'POST', path: '/api/registry/heartbeat.json', body: Buffer.from(json({ instances: [inst('f2')] })) },
     { name: 'bad JSON', method: 'POST', path: '/api/registry/heartbeat.json', headers: ct, body: '{"instances":[' },
     { name: 'bad gzip', method: 'POST', path: '/api/registry/heartbeat.json', headers: { ...ct, 'content-encoding': 'gzip' }, body: 'not gzip' },
     { name: 'empty body', method: 'POST', path: '/api/registry/heartbeat.json', headers: ct, body: '' },

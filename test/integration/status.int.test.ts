@@ -191,43 +191,60 @@ describe('status endpoints', () => {
     expect(res.body.discovery).toMatch(/^\d+$/);
   });
 
-  it('CORS headers on every response, including errors', async () => {
-    for (const [path, status] of [
-      ['/api/status/node.json', 200],
-      ['/health', 200],
-      ['/no/such/path', 404],
-      ['/api/registry/register.json', 405],
-    ] as const) {
-      const res = await fetch(`${n.url}${path}`, { headers: { origin: 'http://console.example' } });
-      await res.arrayBuffer();
-      expect(res.status, path).toBe(status);
-      expect(res.headers.get('access-control-allow-origin'), path).toBe('*');
-      expect(res.headers.get('access-control-expose-headers'), path).toBe('*');
-      expect(res.headers.get('access-control-allow-credentials'), path).toBe('true');
+  it('CORS: an allowed origin (cors.allowedOrigins) is named on every response, including errors; others get none', async () => {
+    const cors = await startTestNode({ 'cors.allowedOrigins': ['http://console.example'] });
+    try {
+      for (const [path, status] of [
+        ['/api/status/node.json', 200],
+        ['/health', 200],
+        ['/no/such/path', 404],
+        ['/api/registry/register.json', 405],
+      ] as const) {
+        const res = await fetch(`${cors.url}${path}`, { headers: { origin: 'http://console.example' } });
+        await res.arrayBuffer();
+        expect(res.status, path).toBe(status);
+        expect(res.headers.get('access-control-allow-origin'), path).toBe('http://console.example');
+        expect(res.headers.get('access-control-expose-headers'), path).toBe('*');
+        expect(res.headers.get('access-control-allow-credentials'), path).toBeNull();
+        for (const url of [cors.url, n.url]) {
+          const other = await fetch(`${url}${path}`, { headers: { origin: 'http://elsewhere.example' } });
+          await other.arrayBuffer();
+          expect(other.headers.get('access-control-allow-origin'), path).toBeNull();
+        }
+      }
+    } finally {
+      await cors.stop();
     }
   });
 
-  it('OPTIONS preflight: 200, echoes the requested method and headers, Max-Age 3600, on any path', async () => {
-    for (const path of ['/api/registry/register.json', '/api/status/leases.json', '/whatever']) {
-      const res = await fetch(`${n.url}${path}`, {
-        method: 'OPTIONS',
-        headers: {
-          origin: 'http://console.example',
-          'access-control-request-method': 'PUT',
-          'access-control-request-headers': 'content-type,x-custom-header',
-        },
-      });
-      expect(res.status, path).toBe(200);
-      expect(await res.text()).toBe('');
-      expect(res.headers.get('access-control-allow-methods'), path).toBe('PUT');
-      expect(res.headers.get('access-control-allow-headers'), path).toBe('content-type,x-custom-header');
-      expect(res.headers.get('access-control-max-age'), path).toBe('3600');
-      expect(res.headers.get('access-control-allow-origin'), path).toBe('*');
+  it('OPTIONS preflight: 200; for an allowed origin it echoes the requested method and headers with Max-Age 3600, on any path', async () => {
+    const cors = await startTestNode({ 'cors.allowedOrigins': ['http://console.example'] });
+    try {
+      for (const path of ['/api/registry/register.json', '/api/status/leases.json', '/whatever']) {
+        const preflight = (url: string, origin: string) =>
+          fetch(`${url}${path}`, {
+            method: 'OPTIONS',
+            headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type,x-custom-header' },
+          });
+        const res = await preflight(cors.url, 'http://console.example');
+        expect(res.status, path).toBe(200);
+        expect(await res.text()).toBe('');
+        expect(res.headers.get('access-control-allow-methods'), path).toBe('PUT');
+        expect(res.headers.get('access-control-allow-headers'), path).toBe('content-type,x-custom-header');
+        expect(res.headers.get('access-control-max-age'), path).toBe('3600');
+        expect(res.headers.get('access-control-allow-origin'), path).toBe('http://console.example');
+        for (const denied of [await preflight(cors.url, 'http://elsewhere.example'), await preflight(n.url, 'http://console.example')]) {
+          expect(denied.status, path).toBe(200);
+          expect(denied.headers.get('access-control-allow-methods'), path).toBeNull();
+          expect(denied.headers.get('access-control-allow-origin'), path).toBeNull();
+        }
+      }
+      const bare = await fetch(`${cors.url}/api/status/node.json`, { method: 'OPTIONS' });
+      expect(bare.status).toBe(200);
+      expect(bare.headers.get('access-control-allow-methods')).toBeNull();
+    } finally {
+      await cors.stop();
     }
-    const bare = await fetch(`${n.url}/api/status/node.json`, { method: 'OPTIONS' });
-    expect(bare.status).toBe(200);
-    expect(bare.headers.get('access-control-allow-methods')).toBeNull();
-    expect(bare.headers.get('access-control-max-age')).toBe('3600');
   });
 
   it('unknown paths answer 404 in the ResponseStatus format', async () => {

@@ -18,13 +18,13 @@ export const FRAMEWORK_ERRORS: Record<string, { name: string; description: strin
   '403': {
     name: 'Forbidden',
     description:
-      'no-permission: a peer call that is not signed with the cluster key, stale, replayed or addressed to another node; or a call without a token granting the scope its access class needs, or from an address outside the ranges allowed for that scope.',
+      'no-permission: a peer call that is not signed with the cluster key, stale, replayed or addressed to another node; a call without a token granting the scope its access class needs, or from an address outside the ranges allowed for that scope; or a POST naming an Origin that is neither this node nor in cors.allowedOrigins.',
   },
   '405': { name: 'MethodNotAllowed', description: 'HTTP method not supported on this path.' },
   '413': { name: 'PayloadTooLarge', description: 'Request body (before or after gzip inflation) exceeds the limit.' },
   '415': {
     name: 'UnsupportedMediaType',
-    description: 'Content-Type is not JSON, or Content-Encoding is not gzip/identity.',
+    description: 'Content-Type is not JSON (a POST with a body must send application/json), or Content-Encoding is not gzip/identity.',
   },
   '503': { name: 'ServiceUnavailable', description: 'The node is shutting down.' },
 };
@@ -59,7 +59,7 @@ export function jsonContent(schema: Json, example?: unknown): Json {
 }
 
 function errorRefs(e: Endpoint, list: string[]): Json {
-  const codes = e.access === 'public' ? list : [...list, '403'].sort();
+  const codes = e.access === 'public' || list.includes('403') ? list : [...list, '403'].sort();
   return Object.fromEntries(codes.map((code) => [code, { $ref: `#/components/responses/${FRAMEWORK_ERRORS[code]!.name}` }]));
 }
 
@@ -160,7 +160,7 @@ function postOperation(e: Endpoint): Json {
     ...common(e, e.operationId, e.summary),
     ...(headers.length > 0 ? { parameters: headers } : {}),
     requestBody: { required: e.request !== undefined && e.request !== EmptyRequest, content: jsonContent(schemaRef(request), e.requestExample) },
-    responses: { ...okResponses(e, false), ...extraResponses(e), ...errorRefs(e, ['400', '405', '413', '415', '503']) },
+    responses: { ...okResponses(e, false), ...extraResponses(e), ...errorRefs(e, ['400', '403', '405', '413', '415', '503']) },
   };
 }
 
