@@ -141,6 +141,8 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
     config: config.websocket, contextPath: config.contextPath, clock, logger, registry: metrics.registry, scheduler, bus, discovery,
     admit: security.admitUpgrade,
     isSuppressed: (instance) => management.service.state.isDown(instance),
+    maxSubscriptionsPerSession: config.limits.maxSubscriptionsPerSession,
+    onSubscriptionLimit: () => metrics.limitRefusals.inc({ limit: 'limits.maxSubscriptionsPerSession' }),
     heartbeat: (body, address) => {
       if (!clientLimiter.tryAcquire(address)) return RATE_LIMITED_RESPONSE_JSON;
       const response = registry.handle('heartbeat', body);
@@ -159,6 +161,8 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
   });
   const server = new HttpServer({
     host: config.host, port: config.port, settings: config.http, listener: http.listener, upgrades: websocket, logger, tls,
+    maxConnectionsPerAddress: config.limits.maxConnectionsPerAddress,
+    onConnectionRefused: () => metrics.limitRefusals.inc({ limit: 'limits.maxConnectionsPerAddress' }),
     onListening: (port) => {
       // The node's own URL is known only now (port 0 picks one).
       state.setUrl(advertisedUrl(config, port));

@@ -163,6 +163,13 @@ export const configSchema = z.strictObject({
       maxFieldLength: int(16, 1_048_576).default(2_048).describe('Longest string field of an instance (ids, url, ...).'),
       maxMetadataEntries: int(0, 100_000).default(128).describe('Most metadata entries of one instance.'),
       maxMetadataBytes: int(0, 1_048_576).default(16_384).describe('Largest total size of one instance metadata (keys and values).'),
+      maxInstances: int(0, 100_000_000).default(2_000_000).describe('Most instances this node holds; client registrations of new instances beyond it are refused (replicated ones are kept). 0 = no limit.'),
+      maxInstancesPerService: int(0, 100_000_000).default(100_000).describe('Most instances of one service; client registrations of new instances beyond it are refused. 0 = no limit.'),
+      maxInstancesPerClient: int(0, 100_000_000).default(10_000).describe('Most instances registered from one client address at a time (raise it behind a proxy or NAT that hides client addresses). 0 = no limit.'),
+      maxRegistrationsPerClientPerSecond: int(0, 100_000_000).default(1_000).describe('Most instances one client address may register per second (each instance of a register request counts). 0 = no limit.'),
+      maxTrackedClients: int(1, 10_000_000).default(100_000).describe('Client addresses the per-second registration limit tracks at once (least recently seen forgotten first).'),
+      maxSubscriptionsPerSession: int(0, 10_000_000).default(10_000).describe('Most services one WebSocket session may subscribe to; a session that asks for more is closed (code 1008). 0 = no limit.'),
+      maxConnectionsPerAddress: int(0, 10_000_000).default(1_024).describe('Open TCP connections (HTTP and WebSocket) allowed per client address; more are answered 429 and closed. 0 = no limit.'),
     })
     .prefault({}),
   cors: z
@@ -238,7 +245,8 @@ export const configSchema = z.strictObject({
   http: z
     .strictObject({
       keepAliveTimeoutMs: int(0, 600_000).default(65_000).describe('Idle keep-alive connection timeout.'),
-      requestTimeoutMs: int(0, 600_000).default(30_000).describe('Time allowed to receive a whole request.'),
+      headersTimeoutMs: int(1, 600_000).default(10_000).describe('Time allowed to receive the request headers; a connection that is slower is closed (at most requestTimeoutMs).'),
+      requestTimeoutMs: int(0, 600_000).default(30_000).describe('Time allowed to receive a whole request, headers and body; a connection that is slower is closed.'),
       shutdownTimeoutMs: int(100, 600_000).default(10_000).describe('Deadline for a graceful shutdown.'),
     })
     .prefault({}),

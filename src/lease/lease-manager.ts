@@ -17,6 +17,8 @@ export interface Lease {
   evictionTime: number;
   /** Sticky: once seen expired, a lease never becomes live again; the client must re-register. */
   expired: boolean;
+  /** Address of the client that registered it; null for a replicated or copied registration. */
+  readonly owner: string | null;
 }
 
 export type LeaseRemovalReason = 'expired' | 'unregistered';
@@ -65,9 +67,9 @@ export class LeaseManager {
   }
 
   /** Creates a fresh lease, replacing any lease of the same identity. */
-  put(key: string, instance: Instance, incarnation = 0): Lease {
+  put(key: string, instance: Instance, incarnation = 0, owner: string | null = null): Lease {
     const now = this.clock.now();
-    const lease: Lease = { key, instance, creationTime: now, incarnation, renewalTime: now, evictionTime: 0, expired: false };
+    const lease: Lease = { key, instance, creationTime: now, incarnation, renewalTime: now, evictionTime: 0, expired: false, owner };
     this.leases.set(key, lease);
     return lease;
   }

@@ -1,5 +1,7 @@
 import { constants } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { ErrorCodes } from '../core/error-codes.js';
+import { failStatus } from '../core/response-status.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { untilDeadline, type Lifecycle } from '../core/lifecycle.js';
@@ -9,8 +11,42 @@ import type { TlsFiles, TlsMaterial } from './tls.js';
 /** The `http.*` settings of the server. */
 export interface HttpServerSettings {
   keepAliveTimeoutMs: number;
+  headersTimeoutMs: number;
   requestTimeoutMs: number;
 }
+
+/**
+ * How often node:http looks for requests past their headers or request timeout: a tenth of the
+ * shorter timeout, at most a second (node's default is 30 s, which let a slow-header connection
+ * live almost twice a 30 s timeout).
+ */
+export function timeoutCheckIntervalMs(settings: HttpServerSettings): number {
+  const shortest = settings.requestTimeoutMs > 0 ? Math.min(settings.headersTimeoutMs, settings.requestTimeoutMs) : settings.headersTimeoutMs;
+  return Math.max(10, Math.min(1_000, Math.floor(shortest / 10)));
+}
+
+/** The raw answer to a connection over `limits.maxConnectionsPerAddress`, written before closing it. */
+function tooManyConnections(limit: number): string {
+  const body = JSON.stringify({ responseStatus: failStatus(ErrorCodes.rateLimited, `${ConnectionFailures.perAddress}${limit}`) });
+  return `HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json;charset=UTF-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
+
+/** Marks a connection refused by the per-address limit: what it sends is never handled. */
+const REFUSED = Symbol('refused connection');
+type RefusableSocket = Socket & { [REFUSED]?: boolean };
+
+/** The request listener, except that requests on a refused connection are dropped unanswered (it got its 429). */
+function refusedDropped(listener: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    if ((req.socket as RefusableSocket)[REFUSED] === true) res.destroy();
+    else listener(req, res);
+  };
+}
+
+/** Failure text of the connection limit. */
+export const ConnectionFailures = {
+  perAddress: 'Too many open connections from this address (limits.maxConnectionsPerAddress): ',
+} as const;
 
 /** What shares the server's port: the WebSocket channels (upgrades), closed while HTTP drains. */
 export interface UpgradeHandler {
@@ -30,6 +66,10 @@ export interface HttpServerDeps {
   onListening: (port: number) => void;
   /** With TLS files, HTTPS (and WSS) with their certificate, replaced when the files change. */
   tls?: TlsFiles | null | undefined;
+  /** Open connections allowed per client address; 0 = no limit. */
+  maxConnectionsPerAddress: number;
+  /** Told each connection refused by `maxConnectionsPerAddress`. */
+  onConnectionRefused: () => void;
 }
 
 function secureContext(m: TlsMaterial) {
@@ -58,11 +98,20 @@ export class HttpServer implements Lifecycle {
   async start(): Promise<void> {
     if (this.server !== undefined) throw new Error('node already started');
     const tls = this.deps.tls ?? null;
+    const settings = this.deps.settings;
+    const requestTimeout = settings.requestTimeoutMs;
+    const options = {
+      keepAliveTimeout: settings.keepAliveTimeoutMs,
+      requestTimeout,
+      // node refuses a headers timeout above the request timeout
+      headersTimeout: requestTimeout > 0 ? Math.min(settings.headersTimeoutMs, requestTimeout) : settings.headersTimeoutMs,
+      connectionsCheckingInterval: timeoutCheckIntervalMs(settings),
+    };
+    const listener = this.deps.maxConnectionsPerAddress > 0 ? refusedDropped(this.deps.listener) : this.deps.listener;
     // An HTTPS server emits the same request and upgrade events as an HTTP one.
-    const srv = tls === null ? createServer(this.deps.listener) : this.httpsServer(tls);
+    const srv = tls === null ? createServer(options, listener) : this.httpsServer(tls, options, listener);
     this.server = srv;
-    srv.keepAliveTimeout = this.deps.settings.keepAliveTimeoutMs;
-    srv.requestTimeout = this.deps.settings.requestTimeoutMs;
+    if (this.deps.maxConnectionsPerAddress > 0) this.limitConnections(srv, this.deps.maxConnectionsPerAddress);
     await new Promise<void>((resolve, reject) => {
       srv.once('error', reject);
       srv.listen(this.deps.port, this.deps.host, () => {
@@ -75,15 +124,46 @@ export class HttpServer implements Lifecycle {
     this.deps.upgrades.attach(srv);
   }
 
-  private httpsServer(tls: TlsFiles): Server {
+  private httpsServer(tls: TlsFiles, options: object, listener: (req: IncomingMessage, res: ServerResponse) => void): Server {
     // With mutual TLS a client certificate is asked for but not required at the handshake:
     // clients need none; the peer-only endpoints refuse calls without one (peer-auth.ts).
     // No session resumption then: a resumed session would carry the authorisation of the
     // connection that made it.
     const mutual = tls.settings.mutual ? { requestCert: true, rejectUnauthorized: false, secureOptions: constants.SSL_OP_NO_TICKET } : {};
-    const srv = createHttpsServer({ ...secureContext(tls.material), ...mutual }, this.deps.listener);
+    const srv = createHttpsServer({ ...options, ...secureContext(tls.material), ...mutual }, listener);
     tls.onChange((m) => srv.setSecureContext(secureContext(m)));
     return srv;
+  }
+
+  /** Counts open connections per remote address; one over the limit is answered 429 and closed. */
+  private limitConnections(srv: Server, limit: number): void {
+    const open = new Map<string, number>();
+    const refusal = tooManyConnections(limit);
+    // an upgrade on a refused connection is dropped before the WebSocket channels see it
+    srv.prependListener('upgrade', (_req: IncomingMessage, socket: Socket) => {
+      if ((socket as RefusableSocket)[REFUSED] === true) socket.destroy();
+    });
+    srv.on('connection', (socket: Socket) => {
+      const address = socket.remoteAddress ?? '-';
+      const count = (open.get(address) ?? 0) + 1;
+      if (count > limit) {
+        this.deps.onConnectionRefused();
+        // under TLS this is the raw socket, before the handshake: no answer can be read there
+        if (this.deps.tls != null) {
+          socket.destroy();
+          return;
+        }
+        (socket as RefusableSocket)[REFUSED] = true;
+        socket.end(refusal);
+        return;
+      }
+      open.set(address, count);
+      socket.once('close', () => {
+        const left = (open.get(address) ?? 1) - 1;
+        if (left > 0) open.set(address, left);
+        else open.delete(address);
+      });
+    });
   }
 
   async stop(deadline: number): Promise<void> {

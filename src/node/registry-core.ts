@@ -8,6 +8,7 @@ import { SelfPreservation } from '../lease/self-preservation.js';
 import { StatusLimiters } from '../ratelimit/operator-limit.js';
 import { ClientRateLimiter, RateLimiter } from '../ratelimit/rate-limiter.js';
 import type { ChangeBus } from '../registry/change-bus.js';
+import { RegistryCapacity } from '../registry/capacity.js';
 import { RegistryRepository } from '../registry/registry-repository.js';
 import { RegistryService } from '../registry/registry-service.js';
 import { Tombstones } from '../registry/tombstones.js';
@@ -95,6 +96,8 @@ export function createRegistryCore(config: Config, { clock, logger, metrics, bus
     },
     replicationLimiter: limiters.replication,
     resuming,
+    capacity: new RegistryCapacity(config.limits, repository, clock),
+    onCapacityRefused: (limit) => metrics.limitRefusals.inc({ limit }),
   });
   // a listener on every registry write: installed only when its debug lines are written
   if (config.logLevel === 'debug' || config.logLevel === 'trace') registry.onApplied(registrationLogger(logger));

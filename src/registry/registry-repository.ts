@@ -28,6 +28,8 @@ export interface ServiceEntry {
  */
 export class RegistryRepository {
   private readonly services = new Map<string, ServiceEntry>();
+  /** Leases per registering client address (only addresses that hold one). */
+  private readonly owned = new Map<string, number>();
 
   constructor(
     readonly normal: LeaseManager,
@@ -54,9 +56,10 @@ export class RegistryRepository {
   /**
    * Creates or replaces the lease of the instance and publishes `new`. `stamp` is the order stamp
    * of a registration made elsewhere; a client registration here gets a fresh one. Returns the
-   * stamp of the new lease.
+   * stamp of the new lease. `owner` is the client address that registered it (null for
+   * replicated and copied registrations).
    */
-  register(instance: Instance, stamp?: number): number {
+  register(instance: Instance, stamp?: number, owner: string | null = null): number {
     internSharedFields(instance);
     const key = instanceKey(instance);
     let incarnation: number;
@@ -69,8 +72,10 @@ export class RegistryRepository {
     if (tomb !== undefined && tomb.stamp < incarnation) this.tombstones.drop(key);
     const manager = this.managerFor(instance);
     const other = manager === this.normal ? this.legacy : this.normal;
-    other.discard(key);
-    const lease = manager.put(key, instance, incarnation);
+    const previous = other.discard(key) ?? manager.get(key);
+    if (previous !== undefined) this.release(previous.owner);
+    const lease = manager.put(key, instance, incarnation, owner);
+    if (owner !== null) this.owned.set(owner, (this.owned.get(owner) ?? 0) + 1);
     const sKey = serviceKey(instance.serviceId as string);
     let entry = this.services.get(sKey);
     if (entry === undefined) {
@@ -167,8 +172,26 @@ export class RegistryRepository {
     return ended;
   }
 
+  /** Leases registered from `address` that the tables still hold. */
+  ownedBy(address: string): number {
+    return this.owned.get(address) ?? 0;
+  }
+
+  /** Client addresses that hold at least one lease. */
+  get ownerCount(): number {
+    return this.owned.size;
+  }
+
+  private release(owner: string | null): void {
+    if (owner === null) return;
+    const count = (this.owned.get(owner) ?? 0) - 1;
+    if (count > 0) this.owned.set(owner, count);
+    else this.owned.delete(owner);
+  }
+
   /** Removes from the index, and publishes `delete` for, every lease a sweep removed. */
   private readonly onLeaseRemoved = (lease: Lease, _reason: LeaseRemovalReason): void => {
+    this.release(lease.owner);
     const sKey = serviceKey(lease.instance.serviceId as string);
     const entry = this.services.get(sKey);
     // Only the lease that still holds the slot is removed: a newer registration stays.

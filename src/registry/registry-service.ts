@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ErrorCodes, type ErrorCode } from '../core/error-codes.js';
 import { BadRequestError, RegistryError } from '../core/errors.js';
 import { canServeRegistry, nodeStatusText } from '../core/wire/cluster.js';
-import { instanceDisplay, type Instance } from '../core/wire/instance.js';
+import { instanceDisplay, instanceKey, type Instance } from '../core/wire/instance.js';
 import { isBlank } from '../core/wire/json-reader.js';
 import {
   readRegistryRequest,
@@ -15,6 +15,7 @@ import type { ServiceNodeStatus } from '../core/wire/cluster.js';
 import type { RateLimiter } from '../ratelimit/rate-limiter.js';
 import { isStamp } from '../lease/hybrid-clock.js';
 import type { RegistryRepository } from './registry-repository.js';
+import type { CapacityLimit, RegistryCapacity } from './capacity.js';
 import { checkInstanceLimits, type InstanceLimits } from './instance-limits.js';
 
 export type RegistryOperation = 'register' | 'heartbeat' | 'unregister';
@@ -52,6 +53,10 @@ export interface RegistryServiceDeps {
   replicationLimiter?: RateLimiter;
   /** True while the node works off requests that waited through a stall of its event loop. */
   resuming?: () => boolean;
+  /** Bounds of what client registrations may make the registry hold; none when absent. */
+  capacity?: RegistryCapacity;
+  /** Told each instance a capacity limit refused, by the limit's config key. */
+  onCapacityRefused?: (limit: CapacityLimit) => void;
 }
 
 /** Shared answer for a fully successful request; its JSON is serialised once. */
@@ -96,12 +101,13 @@ export class RegistryService {
   /**
    * Handles one request body (already JSON-parsed); every failure becomes a response. With
    * `rethrowHttpErrors`, errors that HTTP answers with a 4xx status (a body of the wrong shape)
-   * are thrown instead, for the web layer's error mapper.
+   * are thrown instead, for the web layer's error mapper. `client` is the caller's address, for
+   * the per-client capacity limits (null: not counted per client).
    */
-  handle(operation: RegistryOperation, body: unknown, rethrowHttpErrors = false): RegistryResponse {
+  handle(operation: RegistryOperation, body: unknown, rethrowHttpErrors = false, client: string | null = null): RegistryResponse {
     if (!this.deps.limiter.tryAcquire(operation)) return registryResponse(RATE_LIMITED);
     try {
-      return this.process(operation, body);
+      return this.process(operation, body, false, client);
     } catch (err) {
       if (rethrowHttpErrors && err instanceof RegistryError && err.httpStatus >= 400) throw err;
       return registryResponse(toResponseStatus(err, this.deps.onUnexpected));
@@ -124,7 +130,7 @@ export class RegistryService {
     }
   }
 
-  private process(operation: RegistryOperation, body: unknown, replicated = false): RegistryResponse {
+  private process(operation: RegistryOperation, body: unknown, replicated = false, client: string | null = null): RegistryResponse {
     const request = readRegistryRequest(body, this.deps.limits.maxInstancesPerRequest);
     if (request === null) throw new BadRequestError(F.requestNull);
     const instances = request.instances;
@@ -142,7 +148,7 @@ export class RegistryService {
       const instance = instances[i];
       if (instance === null || instance === undefined) continue;
       const stamp = stamps?.[i];
-      const failure = this.apply(operation, instance, replicated, isStamp(stamp) ? stamp : undefined);
+      const failure = this.apply(operation, instance, replicated, isStamp(stamp) ? stamp : undefined, client);
       this.deps.onInstanceResult?.(operation, failure === null ? 'ok' : failure.errorCode);
       if (failure === null) continue;
       (failed ??= []).push({
@@ -154,7 +160,7 @@ export class RegistryService {
     return failed === null ? SUCCESS_RESPONSE : registryResponse(PARTIAL_FAIL, failed);
   }
 
-  private apply(operation: RegistryOperation, instance: Instance, replicated: boolean, stamp?: number): InstanceFailure | null {
+  private apply(operation: RegistryOperation, instance: Instance, replicated: boolean, stamp: number | undefined, client: string | null): InstanceFailure | null {
     const { node } = this.deps;
     const region = instance.regionId;
     if (isBlank(region) || region?.toLowerCase() !== node.regionId.toLowerCase()) {
@@ -176,6 +182,14 @@ export class RegistryService {
     }
     const limitProblem = checkInstanceLimits(instance, this.deps.limits);
     if (limitProblem !== null) return new InstanceFailure(ErrorCodes.badRequest, limitProblem);
+    const capacity = this.deps.capacity;
+    if (operation === 'register' && !replicated && capacity !== undefined) {
+      const refused = capacity.admit(instanceKey(instance), instance.serviceId as string, client);
+      if (refused !== null) {
+        this.deps.onCapacityRefused?.(refused.limit);
+        return new InstanceFailure(ErrorCodes.rateLimited, refused.reason);
+      }
+    }
     try {
       const { repository } = this.deps;
       if (replicated) {
@@ -186,7 +200,7 @@ export class RegistryService {
         else repository.unregister(instance, stamp);
         return null;
       }
-      const forwarded = this.operate(operation, instance);
+      const forwarded = this.operate(operation, instance, client);
       if (forwarded === null) return new InstanceFailure(ErrorCodes.dataNotFound, F.instanceNotFound);
       for (const l of this.applied) l(operation, instance, forwarded);
     } catch (err) {
@@ -198,11 +212,11 @@ export class RegistryService {
   }
 
   /** Applies the operation; returns the order stamp to forward it with, null when a heartbeat finds no live lease. */
-  private operate(operation: RegistryOperation, instance: Instance): number | null {
+  private operate(operation: RegistryOperation, instance: Instance, client: string | null = null): number | null {
     const { repository } = this.deps;
     switch (operation) {
       case 'register':
-        return repository.register(instance);
+        return repository.register(instance, undefined, client);
       case 'heartbeat':
         return repository.renewStamped(instance);
       case 'unregister':

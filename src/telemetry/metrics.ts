@@ -71,6 +71,13 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly limitRefusals = new Counter({
+    name: `${PREFIX}limit_refusals_total`,
+    help: 'Requests, instances, subscriptions and connections refused by a resource limit, by its config key (e.g. limits.maxInstances).',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+
   readonly browserRefusals = new Counter({
     name: `${PREFIX}browser_refusals_total`,
     help: 'State-changing requests refused as a web page could send them: reason content-type (not JSON) or origin (not allowed by cors.allowedOrigins).',

@@ -87,6 +87,12 @@ export class ChangePublisher {
     this.subscriptions.delete(ws);
   }
 
+  /** Services `ws` is subscribed to, and whether `serviceId` is one of them. */
+  subscriptionsOf(ws: WebSocket, serviceId: string): { count: number; has: boolean } {
+    const mine = this.subscriptions.get(ws);
+    return { count: mine?.size ?? 0, has: mine?.has(serviceKey(serviceId)) === true };
+  }
+
   subscriberCount(serviceId: string): number {
     return this.byService.get(serviceKey(serviceId))?.size ?? 0;
   }

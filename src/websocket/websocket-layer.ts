@@ -25,6 +25,9 @@ export interface WebSocketLayerDeps {
   heartbeat(body: unknown, clientAddress: string): string | Buffer;
   /** The access check of an upgrade; absent: every upgrade passes. */
   admit?: WsGatewayDeps['admit'];
+  /** Services one session may subscribe to; 0 = no limit. */
+  maxSubscriptionsPerSession: number;
+  onSubscriptionLimit(): void;
 }
 
 export interface WebSocketLayer {

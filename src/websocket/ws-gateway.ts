@@ -20,6 +20,7 @@ export const CHANNEL_PATHS: Record<Channel, string> = {
 export const CloseCodes = {
   goingAway: 1001,
   unsupportedData: 1003,
+  policyViolation: 1008,
   tooSlow: 1013,
   expired: 4000,
 } as const;
@@ -51,7 +52,16 @@ export interface WsGatewayDeps {
   heartbeat(body: unknown, clientAddress: string): string | Buffer;
   /** The access check of an upgrade (tokens, address ranges); refused upgrades get 403. Absent: every upgrade passes. */
   admit?: ((channel: Channel, req: IncomingMessage) => boolean) | undefined;
+  /** Services one session may subscribe to (`limits.maxSubscriptionsPerSession`); 0 = no limit. */
+  maxSubscriptionsPerSession: number;
+  /** Told each session closed for asking for more subscriptions than allowed. */
+  onSubscriptionLimit(): void;
 }
+
+/** Failure text of the subscription limit: the close reason (at most 123 bytes). */
+export const SubscriptionFailures = {
+  tooMany: 'too many subscriptions (limits.maxSubscriptionsPerSession)',
+} as const;
 
 interface SessionInfo {
   channel: Channel;
@@ -164,6 +174,15 @@ export class WsGateway {
       const raw = readObject(body, 'discoveryConfig') ?? {};
       const versionKey = Object.keys(raw).find((k) => k.toLowerCase() === 'version');
       const since = versionKey === undefined ? undefined : readInteger(raw[versionKey], 'version');
+      const max = this.deps.maxSubscriptionsPerSession;
+      if (max > 0) {
+        const held = this.deps.publisher.subscriptionsOf(ws, serviceId);
+        if (!held.has && held.count >= max) {
+          this.deps.onSubscriptionLimit();
+          ws.close(CloseCodes.policyViolation, SubscriptionFailures.tooMany);
+          return;
+        }
+      }
       this.deps.publisher.subscribe(ws, serviceId, since);
     } catch (err) {
       this.deps.logger.debug({ err: (err as Error).message }, 'ignored an unreadable subscription frame');

@@ -523,7 +523,9 @@ async function main(): Promise<number> {
   process.once('SIGTERM', onSignal);
   let keeper: NodeJS.Timeout | undefined;
   try {
-    const artemis = await startArtemis({ mode: opts.server, settings: ['rateLimit.registry.defaultLimit=100000000'], profileDir, log });
+    // one loopback client registers the whole fleet as fast as it can: the per-client capacity
+    // limits are off here (heartbeats and discovery reads never count against them)
+    const artemis = await startArtemis({ mode: opts.server, settings: ['rateLimit.registry.defaultLimit=100000000', 'limits.maxInstancesPerClient=0', 'limits.maxRegistrationsPerClientPerSecond=0'], profileDir, log });
     servers.push(artemis);
     log(`artemis: ${artemis.url} (${artemis.description})\n`);
     const routes = await prepareArtemis(artemis.url);

@@ -8,6 +8,7 @@ import {
   type RegistryOperation,
   type RegistryService,
 } from '../../registry/registry-service.js';
+import { CapacityFailures } from '../../registry/capacity.js';
 import { json, wire, type Answer, type Endpoint } from '../endpoint.js';
 import { REGISTRY_REQUEST_EXAMPLE } from '../openapi/examples.js';
 
@@ -29,7 +30,7 @@ const F = RegistryFailures;
 export const REGISTRY_WRITE_FAILURES = [F.requestNull, F.instancesEmpty, F.notUp, F.resuming, F.regionMismatch, F.zoneMismatch] as const;
 
 const OPERATIONS: ReadonlyArray<{ operation: RegistryOperation; type: string; summary: string; failures: readonly string[] }> = [
-  { operation: 'register', type: 'Register', summary: 'Register instances and create fresh leases.', failures: REGISTRY_WRITE_FAILURES },
+  { operation: 'register', type: 'Register', summary: 'Register instances and create fresh leases.', failures: [...REGISTRY_WRITE_FAILURES, ...Object.values(CapacityFailures)] },
   { operation: 'heartbeat', type: 'Heartbeat', summary: 'Renew the leases of instances.', failures: [...REGISTRY_WRITE_FAILURES, F.instanceNotFound] },
   { operation: 'unregister', type: 'Unregister', summary: 'Unregister instances (leases are evicted).', failures: REGISTRY_WRITE_FAILURES },
 ];
@@ -42,7 +43,7 @@ export function registryEndpoints(deps: RegistryEndpointsDeps): Endpoint[] {
     methods: ['POST'],
     tag: 'registry',
     summary,
-    notes: 'Limited per client address first (rateLimit.perClient), then per operation. Instances that fail are listed in failedInstances with partial_fail.',
+    notes: 'Limited per client address first (rateLimit.perClient), then per operation; registrations also by the capacity limits (limits.maxInstances, maxInstancesPerService, maxInstancesPerClient, maxRegistrationsPerClientPerSecond). Instances that fail are listed in failedInstances with partial_fail.',
     request: `${type}Request`,
     response: `${type}Response`,
     requestExample: REGISTRY_REQUEST_EXAMPLE,
@@ -51,7 +52,7 @@ export function registryEndpoints(deps: RegistryEndpointsDeps): Endpoint[] {
     access: 'register',
     handle: async (input) => {
       if (!deps.clientLimiter.tryAcquire(input.clientAddress)) return json(RATE_LIMITED_RESPONSE_JSON);
-      return registryAnswer(deps.registry.handle(operation, await input.body(), true));
+      return registryAnswer(deps.registry.handle(operation, await input.body(), true, input.clientAddress));
     },
   }));
 }
