@@ -28,20 +28,40 @@ export interface DeltaHistorySettings {
   maxCount: number;
   /** A version stays answerable for this long after it was superseded. */
   maxAgeMs: number;
+  /** Most instance transitions kept over all retained steps (the oldest steps go first); 0 = no bound. */
+  maxChanges?: number;
+}
+
+function transitionCount(step: VersionStep): number {
+  let n = 0;
+  for (const service of step.services.values()) n += service.transitions.size;
+  return n;
 }
 
 /**
- * The recent version steps of a cache, bounded by count and by age, from which the delta from
- * any retained version to the newest one is composed.
+ * The recent version steps of a cache, bounded by count, by age and by the instance transitions
+ * they hold (each holds the instances it removed, so a mass unregistration is not kept alive
+ * for the whole age), from which the delta from any retained version to the newest one is
+ * composed. A version no longer retained is answered with a full reload.
  */
 export class DeltaHistory {
   private steps: VersionStep[] = [];
+  private sizes: number[] = [];
+  private changes = 0;
 
   constructor(private readonly settings: DeltaHistorySettings) {}
 
   record(step: VersionStep): void {
+    const size = transitionCount(step);
     this.steps.push(step);
+    this.sizes.push(size);
+    this.changes += size;
     this.prune(step.at);
+  }
+
+  /** Instance transitions the retained steps hold. */
+  get changeCount(): number {
+    return this.changes;
   }
 
   /** Whether a delta from `version` to the newest version can still be composed. */
@@ -62,9 +82,21 @@ export class DeltaHistory {
 
   private prune(now: number): void {
     const { maxCount, maxAgeMs } = this.settings;
+    const maxChanges = this.settings.maxChanges ?? 0;
     let drop = 0;
-    while (drop < this.steps.length && (this.steps.length - drop > maxCount || now - this.steps[drop]!.at > maxAgeMs)) drop++;
-    if (drop > 0) this.steps = this.steps.slice(drop);
+    let changes = this.changes;
+    while (
+      drop < this.steps.length &&
+      (this.steps.length - drop > maxCount || now - this.steps[drop]!.at > maxAgeMs || (maxChanges > 0 && changes > maxChanges))
+    ) {
+      changes -= this.sizes[drop]!;
+      drop++;
+    }
+    if (drop > 0) {
+      this.steps = this.steps.slice(drop);
+      this.sizes = this.sizes.slice(drop);
+      this.changes = changes;
+    }
   }
 }
 

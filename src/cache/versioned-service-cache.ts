@@ -16,6 +16,8 @@ export interface ServiceSource {
 export interface VersionedCacheSettings {
   deltaHistoryCount: number;
   deltaHistoryMaxAgeMs: number;
+  /** Most instance transitions the delta history keeps; absent or 0 = no bound. */
+  deltaHistoryMaxChanges?: number;
 }
 
 /** Counters a test or a metric can watch. */
@@ -62,7 +64,7 @@ export class VersionedServiceCache {
     private readonly clock: Clock,
     private readonly onRebuilt: RebuildListener = () => undefined,
   ) {
-    this.history = new DeltaHistory({ maxCount: settings.deltaHistoryCount, maxAgeMs: settings.deltaHistoryMaxAgeMs });
+    this.history = new DeltaHistory({ maxCount: settings.deltaHistoryCount, maxAgeMs: settings.deltaHistoryMaxAgeMs, maxChanges: settings.deltaHistoryMaxChanges ?? 0 });
     this.current = Math.max(1, clock.now());
     this.invalidateAll();
     this.rebuild();

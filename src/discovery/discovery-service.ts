@@ -30,6 +30,7 @@ export interface DiscoverySettings {
   coalesceMs: number;
   deltaHistoryCount: number;
   deltaHistoryMaxAgeMs: number;
+  deltaHistoryMaxChanges?: number;
 }
 
 export interface DiscoveryServiceDeps {

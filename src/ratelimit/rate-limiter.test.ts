@@ -175,3 +175,23 @@ describe('ClientRateLimiter', () => {
     expect(clients.size).toBe(3);
   });
 });
+
+describe('ClientRateLimiter forgetting idle clients', () => {
+  it('drops clients whose windows are over as others call, so the map shrinks back', () => {
+    const perClient = new ClientRateLimiter({ enabled: true, limit: 5, maxTrackedClients: 1_000 }, 1_000, clock);
+    for (let i = 0; i < 100; i++) perClient.tryAcquire(`10.0.0.${i}`);
+    expect(perClient.trackedClients).toBe(100);
+    at(2_500);
+    for (let i = 0; i < 60; i++) perClient.tryAcquire('10.1.0.1');
+    // each call forgets up to two idle clients: 100 idle ones are gone after 50 calls
+    expect(perClient.trackedClients).toBe(1);
+  });
+
+  it('keeps counting a client that is still within its windows', () => {
+    const perClient = new ClientRateLimiter({ enabled: true, limit: 3, maxTrackedClients: 1_000 }, 1_000, clock);
+    expect(burst(() => perClient.tryAcquire('a'), 3)).toBe(3);
+    at(500);
+    perClient.tryAcquire('b');
+    expect(perClient.tryAcquire('a')).toBe(false);
+  });
+});

@@ -56,7 +56,8 @@ interface ClientWindow {
 /**
  * Limits requests per client address, so one caller cannot use a node's whole budget. Uses the
  * two-window approximation of a sliding window (a few numbers per client) and tracks at most
- * `maxClients` addresses, forgetting the least recently seen first.
+ * `maxClients` addresses, forgetting the least recently seen first (and those idle for two
+ * windows as others call).
  */
 export class ClientRateLimiter {
   readonly id = 'artemis.service.client';
@@ -81,6 +82,7 @@ export class ClientRateLimiter {
   tryAcquire(address: string): boolean {
     if (!this.settings.enabled) return true;
     const now = this.clock.now();
+    this.forgetIdle(now);
     let w = this.clients.get(address);
     if (w === undefined) {
       if (this.clients.size >= this.settings.maxTrackedClients) {
@@ -105,5 +107,22 @@ export class ClientRateLimiter {
     }
     w.current++;
     return true;
+  }
+
+  /** Clients tracked now (at most `maxTrackedClients`). */
+  get trackedClients(): number {
+    return this.clients.size;
+  }
+
+  /**
+   * Forgets up to two of the least recently seen clients whose windows are over: they count as
+   * new when they come back, so the map shrinks back as callers go away.
+   */
+  private forgetIdle(now: number): void {
+    for (let i = 0; i < 2; i++) {
+      const oldest = this.clients.entries().next();
+      if (oldest.done === true || now - oldest.value[1].start < 2 * this.windowMs) return;
+      this.clients.delete(oldest.value[0]);
+    }
   }
 }
