@@ -55,7 +55,8 @@ function leasesResponse(table: LeaseManager, serviceIds: string[] | null, ok: bo
     };
   }
   const wanted = serviceIds === null || serviceIds.length === 0 ? null : new Set(serviceIds);
-  const leases: Record<string, object[]> = {};
+  // any service id may be a key, "constructor" and "__proto__" included: no prototype
+  const leases = Object.create(null) as Record<string, object[]>;
   let count = 0;
   for (const lease of table.values()) {
     if (lease.evictionTime > 0) continue;
