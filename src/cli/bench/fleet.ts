@@ -43,6 +43,10 @@ export function batchBody(fleet: Fleet, from: number, count: number): string {
   return `{"instances":[${parts.join(',')}]}`;
 }
 
+/** Why a one-address fleet is refused by a node with its default limits, and what to set there. */
+const RATE_LIMITED_HINT =
+  ' (the node limits registrations per client address: start it with --set limits.maxInstancesPerClient=0 --set limits.maxRegistrationsPerClientPerSecond=0 for a benchmark)';
+
 /** Calls `path` for the whole fleet in batches of `batch`, `concurrency` at a time; records into `rec` when given. @throws Error on the first failed batch when `rec` is absent */
 export async function wholeFleet(client: HttpClient, fleet: Fleet, path: string, batch: number, concurrency: number, rec?: OpRecorder): Promise<void> {
   let next = 0;
@@ -57,7 +61,7 @@ export async function wholeFleet(client: HttpClient, fleet: Fleet, path: string,
         continue;
       }
       const kind = answerError(await client.request(path, body));
-      if (kind !== undefined) throw new Error(`${path} failed: ${kind}`);
+      if (kind !== undefined) throw new Error(`${path} failed: ${kind}${kind === 'rate-limited' ? RATE_LIMITED_HINT : ''}`);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
