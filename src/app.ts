@@ -30,6 +30,7 @@ import { Tracing } from './telemetry/tracing.js';
 import { logManagementWrite, StoreOutageLog } from './node/operator-log.js';
 import { StoreUnavailableError } from './store/store-errors.js';
 import type { ApiRouter } from './web/api-router.js';
+import { CorsPolicy } from './web/browser-safety.js';
 import { createHttpLayer } from './web/http-layer.js';
 import type { Readiness } from './web/api/ops.js';
 import { createWebSocketLayer, type WebSocketLayer } from './websocket/websocket-layer.js';
@@ -137,10 +138,16 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
 
   const security = createSecurityParts(config, { store, clock, scheduler, logger, metrics });
 
+  const wsOrigins = new CorsPolicy(config.cors);
   const websocket = createWebSocketLayer({
     config: config.websocket, contextPath: config.contextPath, clock, logger, registry: metrics.registry, scheduler, bus, discovery,
     admit: security.admitUpgrade,
     isSuppressed: (instance) => management.service.state.isDown(instance),
+    admitsOrigin: (origin, host) => {
+      const admitted = wsOrigins.admits(origin, host);
+      if (!admitted) metrics.browserRefusals.inc({ reason: 'origin' });
+      return admitted;
+    },
     maxSubscriptionsPerSession: config.limits.maxSubscriptionsPerSession,
     onSubscriptionLimit: () => metrics.limitRefusals.inc({ limit: 'limits.maxSubscriptionsPerSession' }),
     heartbeat: (body, address) => {

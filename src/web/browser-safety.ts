@@ -55,6 +55,11 @@ export class CorsPolicy {
   allows(origin: string): boolean {
     return this.headersFor(origin) !== undefined;
   }
+
+  /** True when a request naming `origin` (if any) to `host` may act: no Origin, the node's own host, or an allowed origin. */
+  admits(origin: string | undefined, host: string | undefined): boolean {
+    return origin === undefined || isSameOrigin(origin, host) || this.allows(origin);
+  }
 }
 
 /** `scheme://host[:port]` of an Origin header names the host the Host header names. */
@@ -98,7 +103,7 @@ export function browserSafety(cors: CorsPolicy, onRefused: (reason: 'content-typ
       return { status: 415, body: errorBody(toResponseStatus(new UnsupportedMediaTypeError(contentType.slice(0, 200)))) };
     }
     const origin = req.header('origin');
-    if (origin !== undefined && !isSameOrigin(origin, req.header('host')) && !cors.allows(origin)) {
+    if (origin !== undefined && !cors.admits(origin, req.header('host'))) {
       onRefused('origin');
       return { status: 403, body: errorBody(failStatus(ErrorCodes.noPermission, `${BrowserFailures.crossOrigin}${origin.slice(0, 200)}`)) };
     }

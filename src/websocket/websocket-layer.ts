@@ -28,6 +28,8 @@ export interface WebSocketLayerDeps {
   /** Services one session may subscribe to; 0 = no limit. */
   maxSubscriptionsPerSession: number;
   onSubscriptionLimit(): void;
+  /** False for an upgrade from a web page of a foreign origin. */
+  admitsOrigin?(origin: string | undefined, host: string | undefined): boolean;
 }
 
 export interface WebSocketLayer {

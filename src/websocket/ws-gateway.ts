@@ -56,6 +56,8 @@ export interface WsGatewayDeps {
   maxSubscriptionsPerSession: number;
   /** Told each session closed for asking for more subscriptions than allowed. */
   onSubscriptionLimit(): void;
+  /** False for an upgrade a web page of another origin asks for (its Origin is neither this node nor allowed); absent: all. */
+  admitsOrigin?(origin: string | undefined, host: string | undefined): boolean;
 }
 
 /** Failure text of the subscription limit: the close reason (at most 123 bytes). */
@@ -112,6 +114,8 @@ export class WsGateway {
     if (this.closing) return refuse(socket, 503, 'Service Unavailable');
     if (this.blacklist.has(address.toLowerCase())) return refuse(socket, 403, 'Forbidden');
     if (this.deps.admit !== undefined && !this.deps.admit(channel, req)) return refuse(socket, 403, 'Forbidden');
+    // a page of another site must not heartbeat or watch through the operator's browser
+    if (this.deps.admitsOrigin?.(req.headers.origin, req.headers.host) === false) return refuse(socket, 403, 'Forbidden');
     if (this.counts[channel] >= this.deps.config.maxSessions) {
       this.deps.metrics.refused.inc({ channel });
       return refuse(socket, 503, 'Service Unavailable');

@@ -1,7 +1,9 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { request } from '../helpers/http.js';
 import { instance, postJson, startTestNode, type RunningNode } from '../helpers/node.js';
+import { wsUrl } from '../helpers/ws.js';
 
 /**
  * "Any web page the operator opens can send management writes." On the old main every answer
@@ -146,5 +148,39 @@ describe('browser safety with allowed origins', () => {
     expect(register.status).toBe(200);
     expect(register.headers.get('access-control-allow-origin')).toBe(CONSOLE);
     expect((await errorOf(register)).errorCode).toBe('success');
+  });
+});
+
+describe('WebSocket upgrades from web pages', () => {
+  let n: RunningNode;
+  beforeAll(async () => {
+    n = await startTestNode({ 'cors.allowedOrigins': ['https://console.example'] });
+  });
+  afterAll(() => n.stop());
+
+  /** The HTTP status an upgrade to `path` with `origin` gets (101 when it opens). */
+  function upgrade(path: string, origin: string | undefined): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(wsUrl(n.url, path), origin === undefined ? {} : { origin });
+      ws.once('open', () => {
+        ws.terminate();
+        resolve(101);
+      });
+      ws.once('unexpected-response', (_req, res) => {
+        resolve(res.statusCode ?? 0);
+        ws.terminate();
+      });
+      ws.once('error', (err) => (err.message.includes('Unexpected server response') ? undefined : reject(err)));
+    });
+  }
+
+  it('refuses a foreign page (no heartbeats or subscriptions through the operator browser), admits clients, the node itself and allowed origins', async () => {
+    // on the old main any Origin was accepted: a page could keep dead instances alive over /ws/registry/heartbeat
+    for (const path of ['/ws/registry/heartbeat', '/ws/discovery/instance-change', '/ws/discovery/all-instance-change']) {
+      expect(await upgrade(path, EVIL), path).toBe(403);
+      expect(await upgrade(path, undefined), path).toBe(101);
+      expect(await upgrade(path, 'https://console.example'), path).toBe(101);
+      expect(await upgrade(path, `http://${new URL(n.url).host}`), path).toBe(101);
+    }
   });
 });
