@@ -44,7 +44,7 @@ const dependencyRule = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'eslint.config.mjs', '**/*.mjs', '**/*.cjs'] },
+  { ignores: ['**/dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'eslint.config.mjs', '**/*.mjs', '**/*.cjs'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
