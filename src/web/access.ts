@@ -5,7 +5,7 @@ import { ErrorCodes } from '../core/error-codes.js';
 import { RegistryError } from '../core/errors.js';
 import { failStatus } from '../core/response-status.js';
 import type { AccessClass, Endpoint, EndpointInput } from './endpoint.js';
-import type { Guard, Refusal } from './middleware.js';
+import type { Guard, Refusal } from './guard.js';
 import { errorBody } from './respond.js';
 
 /**

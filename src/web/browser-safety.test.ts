@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { browserSafety, CorsPolicy, isJsonContentType } from './browser-safety.js';
-import type { GuardRequest } from './middleware.js';
+import type { GuardRequest } from './guard.js';
 
 function req(method: string, headers: Record<string, string>, body = true): GuardRequest {
   return { method, path: '/api/x', remoteAddress: '10.0.0.1', header: (name) => headers[name], hasBody: () => body };

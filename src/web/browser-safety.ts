@@ -1,7 +1,7 @@
 import { ErrorCodes } from '../core/error-codes.js';
 import { UnsupportedMediaTypeError } from '../core/errors.js';
 import { failStatus, toResponseStatus } from '../core/response-status.js';
-import type { Guard, Refusal } from './middleware.js';
+import type { Guard, Refusal } from './guard.js';
 import { errorBody } from './respond.js';
 
 /** The `cors.*` settings. */

@@ -5,7 +5,8 @@ import type { ApiRouter } from './api-router.js';
 import { readJsonFrom } from './body.js';
 import type { Answer, Endpoint, EndpointInput, HttpMethod } from './endpoint.js';
 import { JSON_ONLY, missingQuery, replyOf, type Reply } from './endpoint-http.js';
-import { declaresBody, firstRefusal, RouteMetrics, type Guard, type GuardRequest } from './middleware.js';
+import { declaresBody, firstRefusal, type Guard, type GuardRequest } from './guard.js';
+import { RouteMetrics } from './middleware.js';
 import type { ErrorAnswer } from './web-app.js';
 
 export interface DirectPathDeps {

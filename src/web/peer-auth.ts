@@ -1,7 +1,7 @@
 import { PeerVerifier, type VerifyFailure } from '../cluster/peer-signature.js';
 import { ErrorCodes } from '../core/error-codes.js';
 import { failStatus } from '../core/response-status.js';
-import type { Refusal } from './middleware.js';
+import type { Refusal } from './guard.js';
 import { errorBody } from './respond.js';
 
 /** Why a peer call was refused, once each. */

@@ -9,7 +9,8 @@ import type { Tracing } from '../telemetry/tracing.js';
 import type { EndpointAuthorizer } from './access.js';
 import { ApiRouter } from './api-router.js';
 import { CorsPolicy } from './browser-safety.js';
-import { preflightFor, refuseWhileStopping, RequestPipeline, type Guard } from './middleware.js';
+import type { Guard } from './guard.js';
+import { preflightFor, refuseWhileStopping, RequestPipeline } from './middleware.js';
 import { errorBody, sendJsonBytes } from './respond.js';
 
 export interface WebAppOptions {

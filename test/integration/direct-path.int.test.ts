@@ -8,7 +8,7 @@ import { silentLogger } from '../../src/telemetry/logger.js';
 import { NodeMetrics } from '../../src/telemetry/metrics.js';
 import { discoveryRoutes } from '../../src/web/discovery-routes.js';
 import { createDirectPath, DIRECT_OPERATIONS } from '../../src/web/direct-path.js';
-import type { Guard } from '../../src/web/middleware.js';
+import type { Guard } from '../../src/web/guard.js';
 import { registryRoutes } from '../../src/web/registry-routes.js';
 import { createWebApp, errorAnswerer } from '../../src/web/web-app.js';
 import { inProcessNode, instance, startTestNode, type RunningNode } from '../helpers/node.js';
