@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/core/clock.js';
-import { memberStates, startCluster, upRegistryNodes } from '../helpers/cluster.js';
+import { memberStates, startCluster, TEST_CLUSTER_KEY, upRegistryNodes } from '../helpers/cluster.js';
 import { instance, postJson, startTestNode, type RunningNode } from '../helpers/node.js';
 import { lookupIds, waitFor, waitForIds } from '../helpers/wait.js';
 
@@ -27,6 +27,7 @@ describe('a restarted node keeps the lease ages of its copy', () => {
   let offset = 0;
   const clock: Clock = { now: () => Date.now() + offset };
   const FLAGS = {
+    'cluster.key': TEST_CLUSTER_KEY,
     'registry.lease.ttlMs': 20_000,
     'registry.lease.sweepIntervalMs': 20,
     // The test moves the clock a second at a time: checks run often enough not to look late.
@@ -96,6 +97,8 @@ describe('a partition with one node’s clock 90 s ahead', () => {
         'registry.lease.sweepIntervalMs': 50,
         'registry.selfPreservation.maxCountThreshold': 10,
         'replication.antiEntropyIntervalMs': 150,
+        // Signed peer calls are refused beyond cluster.maxClockSkewMs; the window must cover the skew.
+        'cluster.maxClockSkewMs': 120_000,
       },
       (i) => ({
         ...(i === 2 ? { clock: { now: () => Date.now() + 90_000 } } : {}),

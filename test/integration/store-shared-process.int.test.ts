@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePorts } from '../helpers/cluster.js';
+import { freePorts, TEST_CLUSTER_KEY } from '../helpers/cluster.js';
 import { ADMIN_HEADERS, getJson, instance, postJson, TEST_ADMIN_TOKEN } from '../helpers/node.js';
 import { noteNodeUnderTest } from '../helpers/openapi-responses.js';
 import { deleteKeysWithPrefix, redisUrlForTests, stopTestRedis, uniqueKeyPrefix } from '../helpers/redis.js';
@@ -41,7 +41,7 @@ describe.runIf(redisUrl !== undefined)('three node processes and their managemen
     children = ports.map((port, i) => {
       const args = ['server', '--port', String(port), '--host', '127.0.0.1', '--advertise-url', urls[i] as string, '--node-id', `node-${i + 1}`,
         '--region', 'SHA', '--zone', 'sha-z1', '--data-dir', join(root, `node-${i + 1}`), '--seeds', urls.join(','), '--log-level', 'warn',
-        ...TIMING.flatMap((kv) => ['--set', kv]), '--set', `security.initialAdminToken=${TEST_ADMIN_TOKEN}`, ...extra];
+        ...TIMING.flatMap((kv) => ['--set', kv]), '--set', `security.initialAdminToken=${TEST_ADMIN_TOKEN}`, '--set', `cluster.key=${TEST_CLUSTER_KEY}`, ...extra];
       return spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
     });
   }
