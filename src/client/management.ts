@@ -92,6 +92,30 @@ export class ManagementCallError extends ArtemisClientError {
 }
 
 /**
+ * What the management and token clients share: a transport (their own, released by close(), or
+ * one passed in to share) and the `Authorization` header of their token, sent with every call.
+ */
+export abstract class TokenCaller {
+  private readonly runtime: ClientRuntime | undefined;
+  protected readonly transport: ManagementTransport;
+  protected readonly headers: Record<string, string> | undefined;
+
+  constructor(options: (ClientOptions | { transport: ManagementTransport }) & TokenOption) {
+    this.headers = authorizationHeaders(options.token);
+    if ('transport' in options) {
+      this.transport = options.transport;
+    } else {
+      this.runtime = new ClientRuntime(options, 'discovery', () => undefined);
+      this.transport = this.runtime.http;
+    }
+  }
+
+  close(): void {
+    this.runtime?.shutdown();
+  }
+}
+
+/**
  * Typed calls of the management API: pull-out / pull-in of instances and servers, their
  * operations, groups and their operations, route rules and their weighted links, audit logs.
  * Requests and answers are the wire types of `core/wire/management*.ts`. Each method resolves
@@ -111,24 +135,7 @@ export class ManagementCallError extends ArtemisClientError {
  * management.close();
  * ```
  */
-export class ManagementClient {
-  private readonly runtime: ClientRuntime | undefined;
-  private readonly transport: ManagementTransport;
-  private readonly headers: Record<string, string> | undefined;
-
-  /**
-   * Either client options (the client then has its own transport, released by close()) or a
-   * transport to share; `token` is sent with every call (management writes need scope operate).
-   */
-  constructor(options: (ClientOptions | { transport: ManagementTransport }) & TokenOption) {
-    this.headers = authorizationHeaders(options.token);
-    if ('transport' in options) {
-      this.transport = options.transport;
-    } else {
-      this.runtime = new ClientRuntime(options, 'discovery', () => undefined);
-      this.transport = this.runtime.http;
-    }
-  }
+export class ManagementClient extends TokenCaller {
 
   /** POSTs `body` to `/api/management/<name>.json`. @throws ManagementCallError, ArtemisClientError */
   async call<T extends { responseStatus: ResponseStatus }>(name: string, body: object = {}): Promise<T> {
@@ -249,7 +256,4 @@ export class ManagementClient {
   }
 
   /** Aborts calls in flight and clears timers (of a client made from options). */
-  close(): void {
-    this.runtime?.shutdown();
-  }
 }

@@ -1,7 +1,5 @@
 import type { CreateTokenResponse, ListTokensResponse, RevokeTokenResponse, WhoAmIResponse } from '../core/wire/tokens.js';
-import { authorizationHeaders, checkedCall, type ManagementTransport, type TokenOption } from './management.js';
-import type { ClientOptions } from './options.js';
-import { ClientRuntime } from './runtime.js';
+import { checkedCall, TokenCaller } from './management.js';
 
 /** The token scopes: read, register (register/heartbeat/unregister), operate (management writes), admin (token administration). */
 export type TokenScope = 'read' | 'register' | 'operate' | 'admin';
@@ -20,21 +18,7 @@ export type TokenScope = 'read' | 'register' | 'operate' | 'admin';
  * tokens.close();
  * ```
  */
-export class TokenClient {
-  private readonly runtime: ClientRuntime | undefined;
-  private readonly transport: ManagementTransport;
-  private readonly headers: Record<string, string> | undefined;
-
-  constructor(options: (ClientOptions | { transport: ManagementTransport }) & TokenOption) {
-    this.headers = authorizationHeaders(options.token);
-    if ('transport' in options) {
-      this.transport = options.transport;
-    } else {
-      this.runtime = new ClientRuntime(options, 'discovery', () => undefined);
-      this.transport = this.runtime.http;
-    }
-  }
-
+export class TokenClient extends TokenCaller {
   /** Creates a token; the answer holds its secret, which the node does not keep. */
   create(name: string, scopes: readonly TokenScope[]): Promise<CreateTokenResponse> {
     return checkedCall(this.transport, '/api/auth/create-token.json', { name, scopes }, this.headers);
@@ -55,7 +39,4 @@ export class TokenClient {
     return checkedCall(this.transport, '/api/auth/whoami.json', {}, this.headers);
   }
 
-  close(): void {
-    this.runtime?.shutdown();
-  }
 }
