@@ -1,5 +1,5 @@
 import { ArtemisClientError } from '../client/errors.js';
-import { prop, type HttpAnswer } from '../client/http.js';
+import { networkReason, prop, UNTRUSTED_CERTIFICATE, type HttpAnswer } from '../client/http.js';
 import { authorizationHeaders, ManagementClient } from '../client/management.js';
 import { TokenClient } from '../client/tokens.js';
 import { ClientRuntime } from '../client/runtime.js';
@@ -18,6 +18,7 @@ export interface CallerZone {
 /** A one-line reason for a failed call. */
 export function reason(err: unknown): string {
   if (err instanceof ArtemisClientError) {
+    if (err.code === 'untrusted-certificate') return `${err.node ?? 'node'}: ${UNTRUSTED_CERTIFICATE} (${networkReason(err.cause)}); pass the CA that issued it with --ca-file or ARTEMIS_CA_FILE`;
     if (err.httpStatus !== undefined && err.responseStatus === undefined) return `${err.node ?? 'node'} answered HTTP ${err.httpStatus}`;
     return err.message;
   }
@@ -38,7 +39,7 @@ export class Api {
   private readonly headers: Record<string, string>;
 
   constructor(private readonly flags: CommonFlags) {
-    this.runtime = new ClientRuntime({ urls: flags.urls, requestTimeoutMs: flags.timeoutMs, retryAttempts: Math.min(3, flags.urls.length + 1), retryDelayMs: 50 }, 'discovery', () => undefined);
+    this.runtime = new ClientRuntime({ urls: flags.urls, ca: flags.ca, requestTimeoutMs: flags.timeoutMs, retryAttempts: Math.min(3, flags.urls.length + 1), retryDelayMs: 50 }, 'discovery', () => undefined);
     this.headers = { ...OPERATOR_HEADERS, ...authorizationHeaders(flags.token) };
     const transport = { request: (req: Parameters<typeof this.runtime.http.request>[0]) => this.runtime.http.request({ ...req, headers: { ...this.headers, ...req.headers } }) };
     this.management = new ManagementClient({ transport, token: flags.token });

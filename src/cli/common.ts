@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { resolveCa } from '../client/options.js';
 
 /** Where a command writes. */
 export interface Io {
@@ -26,6 +27,8 @@ export interface CommonFlags {
   timeoutMs: number;
   /** API token sent as Authorization: Bearer (see {@link resolveToken}). */
   token: string | undefined;
+  /** CA certificates that HTTPS nodes must chain to (--ca-file, ARTEMIS_CA_FILE); undefined: the system's. */
+  ca?: Array<string | Buffer>;
 }
 
 /** Help text of the flags every client command accepts. */
@@ -34,6 +37,7 @@ export const COMMON_HELP = `Common options:
   --region <id>           region of the caller; also ARTEMIS_REGION   [the node's]
   --zone <id>             zone of the caller; also ARTEMIS_ZONE       [the node's]
   --token <secret>        API token; also ARTEMIS_TOKEN  [for a local node: <ARTEMIS_DATA_DIR or ./data>/admin.token]
+  --ca-file <file>        PEM CA that https:// nodes' certificates chain to; also ARTEMIS_CA_FILE  [the system's CAs]
   --json                  machine-readable JSON instead of tables
   --timeout <ms>          timeout of each HTTP attempt                [5000]
   -h, --help              show this help
@@ -51,6 +55,7 @@ export const COMMON_OPTIONS: OptionSpec = {
   json: { type: 'boolean' },
   timeout: { type: 'string' },
   token: { type: 'string' },
+  'ca-file': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -145,8 +150,19 @@ export function parseCommand(argv: string[], options: OptionSpec, env: NodeJS.Pr
     json: v.json === true,
     timeoutMs: v.timeout === undefined ? 5_000 : positiveInt('timeout', v.timeout as string),
     token: resolveToken(v.token as string | undefined, env, urls),
+    ca: caOf((v['ca-file'] as string | undefined) ?? env.ARTEMIS_CA_FILE),
   };
   return { flags, values: v, positionals: parsed.positionals, help: v.help === true };
+}
+
+/** The certificates of --ca-file / ARTEMIS_CA_FILE. @throws UsageError when the file cannot be read or holds no certificate */
+function caOf(file: string | undefined): Array<string | Buffer> | undefined {
+  if (file === undefined || file.trim() === '') return undefined;
+  try {
+    return resolveCa(undefined, file.trim());
+  } catch (err) {
+    throw new UsageError(`--ca-file: ${(err as Error).message.replace(/^caFile: /, '')}`);
+  }
 }
 
 /** The file in a node's data directory that holds its first admin token (auth/bootstrap.ts). */

@@ -37,7 +37,7 @@ function maxCount(values: Values): number {
 export async function watch(api: Api, flags: CommonFlags, io: Io, serviceId: string, values: Values, onStop: StopHook): Promise<number> {
   const max = maxCount(values);
   const { regionId, zoneId } = await api.callerZone();
-  const client = new DiscoveryClient({ urls: flags.urls, regionId, zoneId, requestTimeoutMs: flags.timeoutMs });
+  const client = new DiscoveryClient({ urls: flags.urls, ca: flags.ca, regionId, zoneId, requestTimeoutMs: flags.timeoutMs });
   try {
     const service = await client.getService(serviceId);
     if ((service.instances ?? []).length === 0) io.err(`artemis: warning: no instance of ${serviceId} is registered yet; watching for changes\n`);

@@ -2,10 +2,11 @@ import type { ResponseStatus } from '../core/response-status.js';
 
 /**
  * Why a client call failed: an Artemis `errorCode` (e.g. `bad-request`, `no-permission`,
- * `service-unavailable`) when a node answered, or one of `timeout`, `network`, `http-status`,
- * `bad-response`, `closed` when none did.
+ * `service-unavailable`) when a node answered, or one of `timeout`, `network`,
+ * `untrusted-certificate` (an HTTPS node whose certificate chains to no trusted CA: see the
+ * `ca`/`caFile` options), `http-status`, `bad-response`, `closed` when none did.
  */
-export type ClientErrorCode = 'timeout' | 'network' | 'http-status' | 'bad-response' | 'closed' | (string & {});
+export type ClientErrorCode = 'timeout' | 'network' | 'untrusted-certificate' | 'http-status' | 'bad-response' | 'closed' | (string & {});
 
 /**
  * The error every client call rejects with.

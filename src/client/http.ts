@@ -3,6 +3,7 @@ import type { ResponseStatus } from '../core/response-status.js';
 import { ArtemisClientError, closedError } from './errors.js';
 import type { NodePool } from './node-pool.js';
 import type { ResolvedOptions } from './options.js';
+import { isUntrustedCertificate } from './tls-fetch.js';
 import { withJitter, type TimerSet } from './timers.js';
 
 /** One HTTP call to "some node" of the pool. */
@@ -77,11 +78,14 @@ function parseObject(text: string): Record<string, unknown> | null {
 }
 
 /** `fetch failed` plus what undici put in `cause`, e.g. `connect ECONNREFUSED 127.0.0.1:1`. */
-function networkReason(err: unknown): string {
+export function networkReason(err: unknown): string {
   const cause = (err as { cause?: { message?: unknown; code?: unknown } }).cause;
   const detail = typeof cause?.message === 'string' ? cause.message : typeof cause?.code === 'string' ? cause.code : undefined;
   return detail === undefined ? (err as Error).message : detail;
 }
+
+/** The start of the message of an `untrusted-certificate` error. */
+export const UNTRUSTED_CERTIFICATE = 'its TLS certificate does not chain to a CA this client trusts';
 
 function describeStatus(s: ResponseStatus): string {
   return `${s.errorCode}${s.message ? `: ${s.message}` : ''}`;
@@ -147,6 +151,10 @@ export class HttpTransport {
     } catch (err) {
       if (this.closing.aborted) return { fail: closedError() };
       const timedOut = controller.signal.aborted;
+      if (!timedOut && isUntrustedCertificate(err)) {
+        const message = `${node}: ${UNTRUSTED_CERTIFICATE} (${networkReason(err)}); give the client the CA that issued it (the ca or caFile option)`;
+        return { retry: new ArtemisClientError('untrusted-certificate', message, { node, cause: err }), markNode: true };
+      }
       const code = timedOut ? 'timeout' : 'network';
       const message = timedOut ? `${node} did not answer within ${timeoutMs} ms` : `${node}: ${networkReason(err)}`;
       return { retry: new ArtemisClientError(code, message, { node, cause: err }), markNode: true };

@@ -20,7 +20,7 @@ export { RegistryClient, type InstanceInput, type InstanceRef, type RegistryClie
 export { DiscoveryClient, type DiscoveryClientOptions, type DiscoveryEvents } from './discovery-client.js';
 export type { ServiceChangeEvent, ServiceListener } from './service-entry.js';
 export type { HeartbeatFailure } from './heartbeats.js';
-export type { ClientOptions, SocketFactory, SocketLike } from './options.js';
+export type { CaCertificates, ClientOptions, SocketFactory, SocketLike } from './options.js';
 export type { NodeChange, NodeInfo } from './node-pool.js';
 export { ArtemisClientError, type ClientErrorCode } from './errors.js';
 export { ManagementCallError, ManagementClient, managementPath, type ManagementTransport, type TokenOption } from './management.js';

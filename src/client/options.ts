@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { trustingFetch } from './tls-fetch.js';
 import { systemTimers, type BackoffOptions, type Timers } from './timers.js';
 
 /** The part of a `ws` WebSocket the clients use; lets tests inject a fake socket. */
@@ -16,6 +18,9 @@ export interface SocketLike {
 
 /** Opens a WebSocket to `url`. */
 export type SocketFactory = (url: string) => SocketLike;
+
+/** PEM certificates: one, a bundle, or a list. */
+export type CaCertificates = string | Buffer | ReadonlyArray<string | Buffer>;
 
 /** Options shared by {@link RegistryClient} and {@link DiscoveryClient}. */
 export interface ClientOptions {
@@ -43,9 +48,17 @@ export interface ClientOptions {
   timers?: Timers;
   /** Source of randomness for jitter and node choice, in [0, 1). Default `Math.random`. */
   random?: () => number;
-  /** HTTP implementation. Default the global `fetch`. */
+  /**
+   * CA certificates (PEM) that nodes served over HTTPS/WSS must chain to, instead of the
+   * system's CAs: e.g. the `tls.caFile` of the nodes. Applies to the default `fetch` and
+   * WebSocket, not to injected ones.
+   */
+  ca?: CaCertificates;
+  /** File of PEM CA certificates, read once by the constructor; added to {@link ClientOptions.ca}. */
+  caFile?: string;
+  /** HTTP implementation. Default the global `fetch` (with `ca`/`caFile`: node:https trusting them). */
   fetch?: typeof fetch;
-  /** WebSocket implementation. Default a `ws` WebSocket. */
+  /** WebSocket implementation. Default a `ws` WebSocket (trusting `ca`/`caFile`). */
   createSocket?: SocketFactory;
 }
 
@@ -63,6 +76,8 @@ export interface ResolvedOptions {
   pingIntervalMs: number;
   timers: Timers;
   random: () => number;
+  /** Undefined: the system's CAs. */
+  ca: Array<string | Buffer> | undefined;
   fetch: typeof fetch;
   createSocket: SocketFactory | undefined;
 }
@@ -86,6 +101,22 @@ export function normaliseUrl(url: string): string {
   return trimmed;
 }
 
+/** The `ca` and `caFile` certificates; undefined when neither is given. @throws RangeError when caFile cannot be read or holds no certificate */
+export function resolveCa(ca: CaCertificates | undefined, caFile: string | undefined): Array<string | Buffer> | undefined {
+  const list: Array<string | Buffer> = ca === undefined ? [] : typeof ca === 'string' || Buffer.isBuffer(ca) ? [ca] : [...ca];
+  if (caFile !== undefined && caFile !== '') {
+    let text: string;
+    try {
+      text = readFileSync(caFile, 'utf8');
+    } catch (err) {
+      throw new RangeError(`caFile: cannot read ${caFile}: ${(err as Error).message}`);
+    }
+    if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new RangeError(`caFile: ${caFile} holds no PEM certificate`);
+    list.push(text);
+  }
+  return list.length === 0 ? undefined : list;
+}
+
 /** Applies defaults and checks values. @throws RangeError on an invalid option */
 export function resolveOptions(options: ClientOptions): ResolvedOptions {
   const urls = (typeof options.urls === 'string' ? [options.urls] : [...options.urls]).map(normaliseUrl);
@@ -95,6 +126,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     maxMs: positive('backoff.maxMs', options.backoff?.maxMs, 10_000),
   };
   if (backoff.maxMs < backoff.initialMs) throw new RangeError('backoff.maxMs must be >= backoff.initialMs');
+  const ca = resolveCa(options.ca, options.caFile);
   return {
     urls: [...new Set(urls)],
     regionId: options.regionId ?? 'default',
@@ -108,7 +140,8 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     pingIntervalMs: positive('pingIntervalMs', options.pingIntervalMs, 5_000),
     timers: options.timers ?? systemTimers,
     random: options.random ?? Math.random,
-    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    ca,
+    fetch: options.fetch ?? (ca === undefined ? (input, init) => globalThis.fetch(input, init) : trustingFetch(ca)),
     createSocket: options.createSocket,
   };
 }

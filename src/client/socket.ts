@@ -102,7 +102,8 @@ export class ManagedSocket {
 
   private connect(): void {
     const node = this.pool.current();
-    const ws = (this.options.createSocket ?? defaultSocket)(toWebSocketUrl(node, this.path));
+    const url = toWebSocketUrl(node, this.path);
+    const ws = this.options.createSocket === undefined ? defaultSocket(url, this.options.ca) : this.options.createSocket(url);
     this.ws = ws;
     this.wsNode = node;
     this.opened = false;
@@ -185,6 +186,6 @@ export class ManagedSocket {
   }
 }
 
-function defaultSocket(url: string): SocketLike {
-  return new WebSocket(url, { perMessageDeflate: false });
+function defaultSocket(url: string, ca: ResolvedOptions['ca']): SocketLike {
+  return new WebSocket(url, ca === undefined ? { perMessageDeflate: false } : { perMessageDeflate: false, ca });
 }
