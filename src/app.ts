@@ -170,6 +170,7 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
     host: config.host, port: config.port, settings: config.http, listener: http.listener, upgrades: websocket, logger, tls,
     maxConnectionsPerAddress: config.limits.maxConnectionsPerAddress,
     onConnectionRefused: () => metrics.limitRefusals.inc({ limit: 'limits.maxConnectionsPerAddress' }),
+    onTimeout: (limit) => metrics.limitRefusals.inc({ limit }),
     onListening: (port) => {
       // The node's own URL is known only now (port 0 picks one).
       state.setUrl(advertisedUrl(config, port));

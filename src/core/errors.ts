@@ -8,18 +8,27 @@ import { ErrorCodes, type ErrorCode } from './error-codes.js';
 export class RegistryError extends Error {
   readonly errorCode: ErrorCode;
   readonly httpStatus: number;
+  /** The config key of the resource limit the request broke (e.g. `limits.maxBodyBytes`), counted in `artemis_limit_refusals_total`. */
+  readonly limit: string | undefined;
 
-  constructor(errorCode: ErrorCode, message: string, options?: { cause?: unknown; httpStatus?: number }) {
+  constructor(errorCode: ErrorCode, message: string, options?: RegistryErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.errorCode = errorCode;
     this.httpStatus = options?.httpStatus ?? 200;
+    this.limit = options?.limit;
   }
+}
+
+export interface RegistryErrorOptions {
+  cause?: unknown;
+  httpStatus?: number;
+  limit?: string;
 }
 
 /** The request is malformed or breaks a limit. */
 export class BadRequestError extends RegistryError {
-  constructor(message: string, options?: { cause?: unknown; httpStatus?: number }) {
+  constructor(message: string, options?: RegistryErrorOptions) {
     super(ErrorCodes.badRequest, message, options);
   }
 }
@@ -27,7 +36,7 @@ export class BadRequestError extends RegistryError {
 /** Body larger than the configured limit (HTTP 413). */
 export class PayloadTooLargeError extends BadRequestError {
   constructor(limitBytes: number) {
-    super(`Request body exceeds the limit of ${limitBytes} bytes (limits.maxBodyBytes).`, { httpStatus: 413 });
+    super(`Request body exceeds the limit of ${limitBytes} bytes (limits.maxBodyBytes).`, { httpStatus: 413, limit: 'limits.maxBodyBytes' });
   }
 }
 

@@ -43,6 +43,22 @@ function refusedDropped(listener: (req: IncomingMessage, res: ServerResponse) =>
   };
 }
 
+/**
+ * Tells `onTimeout` of every connection node:http closes for its headers or request timeout
+ * (it destroys the socket with ERR_HTTP_REQUEST_TIMEOUT after answering 408): a request still
+ * receiving its body hit the request timeout, anything else the headers timeout.
+ */
+function countTimeouts(srv: Server, secure: boolean, onTimeout: (limit: TimeoutLimit) => void): void {
+  // the HTTP parser of an HTTPS server reads the TLS socket, not the raw one
+  srv.on(secure ? 'secureConnection' : 'connection', (socket: TrackedSocket) => {
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ERR_HTTP_REQUEST_TIMEOUT') return;
+      const req = socket[LAST_REQUEST];
+      onTimeout(req !== undefined && !req.complete ? 'http.requestTimeoutMs' : 'http.headersTimeoutMs');
+    });
+  });
+}
+
 /** Failure text of the connection limit. */
 export const ConnectionFailures = {
   perAddress: 'Too many open connections from this address (limits.maxConnectionsPerAddress): ',
@@ -70,6 +86,23 @@ export interface HttpServerDeps {
   maxConnectionsPerAddress: number;
   /** Told each connection refused by `maxConnectionsPerAddress`. */
   onConnectionRefused: () => void;
+  /** Told each connection closed by the headers or the request timeout, by the setting's key. */
+  onTimeout?: (limit: TimeoutLimit) => void;
+}
+
+/** The settings whose expiry closes a connection with 408. */
+export type TimeoutLimit = 'http.headersTimeoutMs' | 'http.requestTimeoutMs';
+
+/** The last request a connection carried, to tell a slow body (request timeout) from slow headers. */
+const LAST_REQUEST = Symbol('last request');
+type TrackedSocket = Socket & { [LAST_REQUEST]?: IncomingMessage };
+
+/** The request listener, noting each request on its connection. */
+function tracked(listener: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    (req.socket as TrackedSocket)[LAST_REQUEST] = req;
+    listener(req, res);
+  };
 }
 
 function secureContext(m: TlsMaterial) {
@@ -107,11 +140,14 @@ export class HttpServer implements Lifecycle {
       headersTimeout: requestTimeout > 0 ? Math.min(settings.headersTimeoutMs, requestTimeout) : settings.headersTimeoutMs,
       connectionsCheckingInterval: timeoutCheckIntervalMs(settings),
     };
-    const listener = this.deps.maxConnectionsPerAddress > 0 ? refusedDropped(this.deps.listener) : this.deps.listener;
+    const onTimeout = this.deps.onTimeout;
+    const base = onTimeout === undefined ? this.deps.listener : tracked(this.deps.listener);
+    const listener = this.deps.maxConnectionsPerAddress > 0 ? refusedDropped(base) : base;
     // An HTTPS server emits the same request and upgrade events as an HTTP one.
     const srv = tls === null ? createServer(options, listener) : this.httpsServer(tls, options, listener);
     this.server = srv;
     if (this.deps.maxConnectionsPerAddress > 0) this.limitConnections(srv, this.deps.maxConnectionsPerAddress);
+    if (onTimeout !== undefined) countTimeouts(srv, tls !== null, onTimeout);
     await new Promise<void>((resolve, reject) => {
       srv.once('error', reject);
       srv.listen(this.deps.port, this.deps.host, () => {

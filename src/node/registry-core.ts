@@ -97,11 +97,15 @@ export function createRegistryCore(config: Config, { clock, logger, metrics, bus
     replicationLimiter: limiters.replication,
     resuming,
     capacity: new RegistryCapacity(config.limits, repository, clock),
-    onCapacityRefused: (limit) => metrics.limitRefusals.inc({ limit }),
+    onLimitRefused: (limit) => metrics.limitRefusals.inc({ limit }),
   });
   // a listener on every registry write: installed only when its debug lines are written
   if (config.logLevel === 'debug' || config.logLevel === 'trace') registry.onApplied(registrationLogger(logger));
   const { machine, operator } = limiters.status;
-  summariseRejections([limiters.registry, limiters.replication, limiters.cluster, machine, operator, limiters.group, clientLimiter], logger, scheduler, config.log.summaryIntervalMs);
+  const operationLimiters = [limiters.registry, limiters.replication, limiters.cluster, machine, operator, limiters.group];
+  summariseRejections([...operationLimiters, clientLimiter], logger, scheduler, config.log.summaryIntervalMs);
+  for (const limiter of operationLimiters) limiter.onReject((identity) => metrics.rateLimited.inc({ limiter: limiter.id, identity }));
+  // client addresses are no label: one series per limiter
+  clientLimiter.onReject(() => metrics.rateLimited.inc({ limiter: clientLimiter.id, identity: 'client' }));
   return { tables, repository, state, limiters, clientLimiter, registry };
 }

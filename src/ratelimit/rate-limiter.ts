@@ -13,7 +13,7 @@ export interface LimiterSettings {
  */
 export class RateLimiter {
   private readonly counters = new Map<string, SlidingWindowCounter>();
-  private rejected: ((identity: string) => void) | undefined;
+  private readonly rejected: Array<(identity: string) => void> = [];
 
   constructor(
     readonly id: string,
@@ -22,9 +22,9 @@ export class RateLimiter {
     private readonly clock: Clock,
   ) {}
 
-  /** Tells `listener` the identity of every refused call (the operator log counts them). */
+  /** Tells `listener` the identity of every refused call (the operator log and the metrics count them). */
   onReject(listener: (identity: string) => void): void {
-    this.rejected = listener;
+    this.rejected.push(listener);
   }
 
   limitFor(identity: string): number {
@@ -42,7 +42,7 @@ export class RateLimiter {
     counter.add(now);
     if (counter.total(now) <= this.limitFor(identity)) return true;
     counter.add(now, -1);
-    this.rejected?.(identity);
+    for (const l of this.rejected) l(identity);
     return false;
   }
 }
@@ -62,7 +62,7 @@ interface ClientWindow {
 export class ClientRateLimiter {
   readonly id = 'artemis.service.client';
   private readonly clients = new Map<string, ClientWindow>();
-  private rejected: ((address: string) => void) | undefined;
+  private readonly rejected: Array<(address: string) => void> = [];
 
   constructor(
     private readonly settings: { enabled: boolean; limit: number; maxTrackedClients: number },
@@ -74,9 +74,9 @@ export class ClientRateLimiter {
     return this.settings.enabled;
   }
 
-  /** Tells `listener` the address of every refused call (the operator log counts them). */
+  /** Tells `listener` the address of every refused call (the operator log and the metrics count them). */
   onReject(listener: (address: string) => void): void {
-    this.rejected = listener;
+    this.rejected.push(listener);
   }
 
   tryAcquire(address: string): boolean {
@@ -102,7 +102,7 @@ export class ClientRateLimiter {
     }
     const weight = 1 - (now - w.start) / this.windowMs;
     if (w.previous * weight + w.current + 1 > this.settings.limit) {
-      this.rejected?.(address);
+      for (const l of this.rejected) l(address);
       return false;
     }
     w.current++;

@@ -21,12 +21,18 @@ const STRING_FIELDS = [
   'zoneId',
 ] as const;
 
-/** The first configured limit the instance breaks, as a message; null when within limits. */
-export function checkInstanceLimits(instance: Instance, limits: InstanceLimits): string | null {
+/** A broken limit: its config key and the message for the caller. */
+export interface LimitProblem {
+  limit: 'limits.maxFieldLength' | 'limits.maxMetadataEntries' | 'limits.maxMetadataBytes';
+  message: string;
+}
+
+/** The first configured limit the instance breaks; null when within limits. */
+export function checkInstanceLimits(instance: Instance, limits: InstanceLimits): LimitProblem | null {
   for (const field of STRING_FIELDS) {
     const v = instance[field];
     if (v !== null && v.length > limits.maxFieldLength) {
-      return `instance.${field} is ${v.length} characters long; the limit is ${limits.maxFieldLength} (limits.maxFieldLength)`;
+      return { limit: 'limits.maxFieldLength', message: `instance.${field} is ${v.length} characters long; the limit is ${limits.maxFieldLength} (limits.maxFieldLength)` };
     }
   }
   const metadata = instance.metadata;
@@ -38,10 +44,10 @@ export function checkInstanceLimits(instance: Instance, limits: InstanceLimits):
     bytes += key.length + (metadata[key]?.length ?? 0);
   }
   if (entries > limits.maxMetadataEntries) {
-    return `instance.metadata has ${entries} entries; the limit is ${limits.maxMetadataEntries} (limits.maxMetadataEntries)`;
+    return { limit: 'limits.maxMetadataEntries', message: `instance.metadata has ${entries} entries; the limit is ${limits.maxMetadataEntries} (limits.maxMetadataEntries)` };
   }
   if (bytes > limits.maxMetadataBytes) {
-    return `instance.metadata holds ${bytes} characters; the limit is ${limits.maxMetadataBytes} (limits.maxMetadataBytes)`;
+    return { limit: 'limits.maxMetadataBytes', message: `instance.metadata holds ${bytes} characters; the limit is ${limits.maxMetadataBytes} (limits.maxMetadataBytes)` };
   }
   return null;
 }

@@ -15,7 +15,7 @@ import type { ServiceNodeStatus } from '../core/wire/cluster.js';
 import type { RateLimiter } from '../ratelimit/rate-limiter.js';
 import { isStamp } from '../lease/hybrid-clock.js';
 import type { RegistryRepository } from './registry-repository.js';
-import type { CapacityLimit, RegistryCapacity } from './capacity.js';
+import type { RegistryCapacity } from './capacity.js';
 import { checkInstanceLimits, type InstanceLimits } from './instance-limits.js';
 
 export type RegistryOperation = 'register' | 'heartbeat' | 'unregister';
@@ -55,8 +55,8 @@ export interface RegistryServiceDeps {
   resuming?: () => boolean;
   /** Bounds of what client registrations may make the registry hold; none when absent. */
   capacity?: RegistryCapacity;
-  /** Told each instance a capacity limit refused, by the limit's config key. */
-  onCapacityRefused?: (limit: CapacityLimit) => void;
+  /** Told each refusal by a resource limit (a request, or one instance of it), by the limit's config key. */
+  onLimitRefused?: (limit: string) => void;
 }
 
 /** Shared answer for a fully successful request; its JSON is serialised once. */
@@ -109,8 +109,7 @@ export class RegistryService {
     try {
       return this.process(operation, body, false, client);
     } catch (err) {
-      if (rethrowHttpErrors && err instanceof RegistryError && err.httpStatus >= 400) throw err;
-      return registryResponse(toResponseStatus(err, this.deps.onUnexpected));
+      return this.failed(err, rethrowHttpErrors);
     }
   }
 
@@ -125,9 +124,17 @@ export class RegistryService {
     try {
       return this.process(operation, body, true);
     } catch (err) {
-      if (rethrowHttpErrors && err instanceof RegistryError && err.httpStatus >= 400) throw err;
-      return registryResponse(toResponseStatus(err, this.deps.onUnexpected));
+      return this.failed(err, rethrowHttpErrors);
     }
+  }
+
+  /** The answer to a failed request; errors HTTP answers with a 4xx are thrown with `rethrow` (the web layer counts their limits). */
+  private failed(err: unknown, rethrow: boolean): RegistryResponse {
+    if (err instanceof RegistryError) {
+      if (rethrow && err.httpStatus >= 400) throw err;
+      if (err.limit !== undefined) this.deps.onLimitRefused?.(err.limit);
+    }
+    return registryResponse(toResponseStatus(err, this.deps.onUnexpected));
   }
 
   private process(operation: RegistryOperation, body: unknown, replicated = false, client: string | null = null): RegistryResponse {
@@ -181,12 +188,15 @@ export class RegistryService {
       }
     }
     const limitProblem = checkInstanceLimits(instance, this.deps.limits);
-    if (limitProblem !== null) return new InstanceFailure(ErrorCodes.badRequest, limitProblem);
+    if (limitProblem !== null) {
+      this.deps.onLimitRefused?.(limitProblem.limit);
+      return new InstanceFailure(ErrorCodes.badRequest, limitProblem.message);
+    }
     const capacity = this.deps.capacity;
     if (operation === 'register' && !replicated && capacity !== undefined) {
       const refused = capacity.admit(instanceKey(instance), instance.serviceId as string, client);
       if (refused !== null) {
-        this.deps.onCapacityRefused?.(refused.limit);
+        this.deps.onLimitRefused?.(refused.limit);
         return new InstanceFailure(ErrorCodes.rateLimited, refused.reason);
       }
     }

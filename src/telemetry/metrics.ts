@@ -66,7 +66,7 @@ export class NodeMetrics {
 
   readonly rateLimited = new Counter({
     name: `${PREFIX}rate_limited_total`,
-    help: 'Requests refused by a rate limiter.',
+    help: 'Requests refused by a rate limiter (rateLimit.*), by limiter id and identity (the operation; "client" for the per-client limiter).',
     labelNames: ['limiter', 'identity'] as const,
     registers: [this.registry],
   });
@@ -75,6 +75,13 @@ export class NodeMetrics {
     name: `${PREFIX}limit_refusals_total`,
     help: 'Requests, instances, subscriptions and connections refused by a resource limit, by its config key (e.g. limits.maxInstances).',
     labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+
+  readonly peerRefusals = new Counter({
+    name: `${PREFIX}peer_refusals_total`,
+    help: 'Calls of peer-only endpoints refused, by reason: unsigned, malformed, stale, bad-signature, replayed, busy (nonce cache full), other-node (Host), no-key, no-client-cert (tls.mutual).',
+    labelNames: ['reason'] as const,
     registers: [this.registry],
   });
 

@@ -113,6 +113,7 @@ export function createHttpLayer(deps: HttpLayerDeps): HttpLayer {
     trustedAddresses: config.cluster.trustedAddresses,
     names: () => [hostOf(state.self.url), ...config.cluster.aliases],
     requireClientCert: config.tls.mutual,
+    onRefused: (reason) => metrics.peerRefusals.inc({ reason }),
   });
   const limits = { maxBodyBytes, gzipMinBytes, peerCheck };
   router.mount(registryEndpoints({ registry, clientLimiter }), limits);
@@ -149,7 +150,7 @@ export function createHttpLayer(deps: HttpLayerDeps): HttpLayer {
   // the server spans.
   const direct = tracing.enabled
     ? () => false
-    : createDirectPath({ router, operations: DIRECT_OPERATIONS, guards, corsEnabled: cors.enabled, metrics, errorAnswer: errorAnswerer(logger) });
+    : createDirectPath({ router, operations: DIRECT_OPERATIONS, guards, corsEnabled: cors.enabled, metrics, errorAnswer: errorAnswerer(logger, metrics) });
   const serve = (req: IncomingMessage, res: ServerResponse): void => {
     if (!direct(req, res)) void framework(req, res);
   };

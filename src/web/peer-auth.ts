@@ -48,7 +48,12 @@ export interface PeerAuthOptions {
   names: () => readonly string[];
   /** Mutual TLS: peer calls need a client certificate of the CA as well (unsigned Java calls from trusted addresses excepted). */
   requireClientCert: boolean;
+  /** Told each refused peer call, by its reason. */
+  onRefused?: (reason: PeerRefusalReason) => void;
 }
+
+/** Why a peer call was refused, as counted in `artemis_peer_refusals_total{reason}`. */
+export type PeerRefusalReason = VerifyFailure | 'no-key' | 'other-node' | 'no-client-cert';
 
 function plainAddress(address: string): string {
   const a = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
@@ -102,17 +107,30 @@ export function peerAuth(options: PeerAuthOptions): PeerCheck {
   const noKey = refusal(PeerAuthFailures.noKey);
   const otherNode = refusal(PeerAuthFailures.otherNode);
   const noClientCert = refusal(PeerAuthFailures.noClientCert);
+  const count = options.onRefused ?? (() => undefined);
   return (req, body, javaPeer) => {
     const header = (name: string) => req.header(name);
     if (javaPeer && !PeerVerifier.isSigned(header) && trusted.has(plainAddress(req.remoteAddress))) return undefined;
-    if (options.requireClientCert && !req.clientCertAuthorized) return noClientCert;
+    if (options.requireClientCert && !req.clientCertAuthorized) {
+      count('no-client-cert');
+      return noClientCert;
+    }
     const verifier = options.verifier;
-    if (verifier === null) return options.insecure ? undefined : noKey;
+    if (verifier === null) {
+      if (options.insecure) return undefined;
+      count('no-key');
+      return noKey;
+    }
     const host = req.header('host') ?? '';
     const failure = verifier.verify({ method: req.method, host, target: req.target, body }, header);
-    if (failure !== null) return refused[failure];
+    if (failure !== null) {
+      count(failure);
+      return refused[failure];
+    }
     // Checked after the signature, which covers the Host: a call captured on its way to another
     // node cannot be replayed here.
-    return isOwnHost(host, req, options.names()) ? undefined : otherNode;
+    if (isOwnHost(host, req, options.names())) return undefined;
+    count('other-node');
+    return otherNode;
   };
 }

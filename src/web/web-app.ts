@@ -37,12 +37,14 @@ export interface ErrorAnswer {
 }
 
 /**
- * Maps an error to its answer: a RegistryError keeps its code and HTTP status; anything else is
- * a bug, logged with an id that the 500 answer carries.
+ * Maps an error to its answer: a RegistryError keeps its code and HTTP status (one that broke a
+ * resource limit is counted under the limit's key); anything else is a bug, logged with an id
+ * that the 500 answer carries.
  */
-export function errorAnswerer(logger: Logger): (err: unknown, path: string) => ErrorAnswer {
+export function errorAnswerer(logger: Logger, metrics?: NodeMetrics): (err: unknown, path: string) => ErrorAnswer {
   return (err, path) => {
     if (err instanceof RegistryError) {
+      if (err.limit !== undefined) metrics?.limitRefusals.inc({ limit: err.limit });
       if (err.httpStatus !== 200) logger.debug({ path, code: err.errorCode, status: err.httpStatus }, err.message);
       return { status: err.httpStatus, body: errorBody(toResponseStatus(err)) };
     }
@@ -64,7 +66,7 @@ export function createWebApp(opts: WebAppOptions): { app: Hono; router: ApiRoute
   const app = new Hono();
   const probes = new Set(['/health', '/ready', '/metrics'].flatMap((p) => (opts.contextPath === '' ? [p] : [p, `${opts.contextPath}${p}`])));
   const guards = [refuseWhileStopping(opts.isStopping, probes), ...(opts.guards ?? [])];
-  const answer = errorAnswerer(opts.logger);
+  const answer = errorAnswerer(opts.logger, opts.metrics);
   const errorResponse = (c: Context, err: unknown): Response => {
     const { status, body } = answer(err, c.req.path);
     return sendJsonBytes(c, body, status);

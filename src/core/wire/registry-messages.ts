@@ -41,6 +41,7 @@ export function readRegistryRequest(value: unknown, maxInstances: number): Regis
   if (arr.length > maxInstances) {
     throw new BadRequestError(
       `request.instances has ${arr.length} entries; the limit is ${maxInstances} (limits.maxInstancesPerRequest).`,
+      { limit: 'limits.maxInstancesPerRequest' },
     );
   }
   const instances = arr.map((v, i) => readInstance(v, `request.instances[${i}]`));
