@@ -145,5 +145,20 @@ export async function status(api: Api, flags: CommonFlags, io: Io): Promise<numb
   const properties = obj(prop(config, 'properties'));
   io.out(`\nleases         ${leaseSummary(leases)}\nlegacy leases  ${leaseSummary(legacy)}\n`);
   io.out(`config         ${Object.keys(properties).length} properties (artemis status --json shows them)\n`);
+  for (const warning of securityWarnings(properties)) io.err(`artemis: warning: ${warning}\n`);
   return 0;
+}
+
+/** Settings that switch a protection off, with what that lets anyone do, keyed by the value that does it. */
+const UNSAFE_SETTINGS: ReadonlyArray<[key: string, value: string, warning: string]> = [
+  ['security.managementAuth', 'false', 'security.managementAuth is false: anyone who reaches the node can pull out instances and rewrite routing'],
+  ['cluster.insecure', 'true', 'cluster.insecure is true: peer calls are neither signed nor checked'],
+];
+
+/** Warnings for the unsafe settings a node's `status/config.json` properties show. */
+export function securityWarnings(properties: Record<string, unknown>): string[] {
+  return UNSAFE_SETTINGS.filter(([key, value]) => {
+    const property = properties[key];
+    return typeof property === 'string' && new RegExp(`\\bvalue: ${value}\\b`).test(property);
+  }).map(([, , warning]) => warning);
 }

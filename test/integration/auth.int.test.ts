@@ -1,6 +1,7 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runClientCommand } from '../../src/cli/client-commands.js';
 import type { Logger } from '../../src/telemetry/logger.js';
 import { deleteKeysWithPrefix, redisUrlForTests, uniqueKeyPrefix } from '../helpers/redis.js';
 import { ADMIN_HEADERS, getJson, instance, postJson, startTestNode, tempDataDir, TEST_ADMIN_TOKEN, type RunningNode } from '../helpers/node.js';
@@ -162,6 +163,10 @@ describe('management auth with the default settings', () => {
   it('counts refusals and shows that management auth is on', async () => {
     const metrics = (await fetch(`${n.url}/metrics`).then((r) => r.text())).split('\n');
     expect(metrics).toContain('artemis_security_management_auth_enabled 1');
+    const err: string[] = [];
+    const io = { out: () => undefined, err: (t: string) => void err.push(t) };
+    expect(await runClientCommand(['status', '--url', n.url], { io, env: {}, onStop: () => () => undefined })).toBe(0);
+    expect(err).toEqual([]);
     expect(metrics.find((l) => l.startsWith('artemis_security_refused_total{scope="operate"}'))).toMatch(/ [1-9]\d*$/);
   });
 });
@@ -199,10 +204,20 @@ describe('the first admin token', () => {
 
 describe('management auth turned off', () => {
   it('lets anonymous writes through, warns at every start, and shows it in status and metrics', async () => {
+    const dataDir = tempDataDir();
+    const warnings = (logger: ReturnType<typeof recordingLogger>) => logger.lines.filter((l) => l.level === 'warn' && l.msg.startsWith('management auth is off'));
+    const earlier = recordingLogger();
+    await (await startTestNode({ dataDir, 'security.managementAuth': false }, { logger: earlier })).stop();
+    expect(warnings(earlier)).toHaveLength(1);
     const logger = recordingLogger();
-    const n = await startTestNode({ 'security.managementAuth': false }, { logger });
+    const n = await startTestNode({ dataDir, 'security.managementAuth': false }, { logger });
     try {
-      expect(logger.lines.filter((l) => l.level === 'warn' && l.msg.startsWith('management auth is off'))).toHaveLength(1);
+      expect(warnings(logger)).toHaveLength(1);
+      const out: string[] = [];
+      const err: string[] = [];
+      const io = { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t) };
+      expect(await runClientCommand(['status', '--url', n.url], { io, env: {}, onStop: () => () => undefined })).toBe(0);
+      expect(err.join('')).toContain('artemis: warning: security.managementAuth is false: anyone who reaches the node can pull out instances');
       await postJson(`${n.url}/api/registry/register.json`, { instances: [instance()] });
       expect((await postJson(`${n.url}/api/management/operate-instance.json`, pullOut({ token: 'ticket-42' }))).body.responseStatus.status).toBe('success');
       // the audit token is stored as given, as Java nodes do
@@ -215,6 +230,7 @@ describe('management auth turned off', () => {
       expect((await getJson(`${n.url}/api/auth/whoami.json`)).body.managementAuth).toBe(false);
     } finally {
       await n.stop();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
