@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArtemisClientError, DiscoveryClient, ManagementClient, RegistryClient, type ServiceChangeEvent } from '../../src/client/index.js';
@@ -56,6 +56,7 @@ describe('SDK and CLI against a node served over TLS', () => {
   afterAll(async () => {
     for (const c of closing.reverse()) await c().catch(() => undefined);
     await node.stop();
+    for (const dir of [ca.dir, other.dir]) rmSync(dir, { recursive: true, force: true });
   });
 
   it('registers, heartbeats over WSS past the lease, discovers with pushes and manages, trusting caFile', async () => {
