@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
 export const ROOT = join(import.meta.dirname, '../..');
@@ -120,10 +120,14 @@ export type ArtemisMode = 'built' | 'tsx';
 
 export interface ArtemisStart {
   mode: ArtemisMode;
+  /** A checkout with a build of its own (`dist/src/cli/main.js`, made there with `npm run build`): started as it is, never built here. */
+  root?: string;
   /** Extra `--set key=value` items. */
   settings: string[];
   /** Directory for a V8 CPU profile of the node (written when it stops). */
   profileDir?: string;
+  /** Use the build there is (another node of the same run built it). */
+  skipBuild?: boolean;
   log: (text: string) => void;
 }
 
@@ -142,15 +146,19 @@ function build(log: (text: string) => void): boolean {
 /** Starts `artemis server` as the README does (built JavaScript, or the sources through tsx) on a free port. */
 export async function startArtemis(opts: ArtemisStart): Promise<ServerProcess & { mode: ArtemisMode }> {
   let mode = opts.mode;
-  if (mode === 'built' && !build(opts.log)) {
+  const root = opts.root ?? ROOT;
+  if (opts.root !== undefined) {
+    if (!existsSync(join(root, 'dist/src/cli/main.js'))) throw new Error(`${root}: no dist/src/cli/main.js (run npm run build there)`);
+    mode = 'built';
+  } else if (mode === 'built' && opts.skipBuild !== true && !build(opts.log)) {
     opts.log('no usable build: starting the sources with tsx instead\n');
     mode = 'tsx';
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'artemis-compare-'));
   const nodeFlags = opts.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', opts.profileDir];
-  const entry = mode === 'built' ? [join(ROOT, 'dist/src/cli/main.js')] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
+  const entry = mode === 'built' ? [join(root, 'dist/src/cli/main.js')] : ['--import', 'tsx', join(root, 'src/cli/main.ts')];
   const args = [...nodeFlags, ...entry, 'server', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, ...opts.settings.flatMap((s) => ['--set', s])];
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const stop = stopper(child, () => rmSync(dataDir, { recursive: true, force: true }));
   try {
     const port = await portFromStdout(child, 'artemis server');
@@ -159,6 +167,40 @@ export async function startArtemis(opts: ArtemisStart): Promise<ServerProcess & 
     await stop();
     throw err;
   }
+}
+
+/** Another Artemis node loaded in the same rounds as the first (`--variant name=spec`). */
+export interface ArtemisVariant {
+  name: string;
+  /** A checkout with a build of its own; undefined for this checkout's build. */
+  root: string | undefined;
+  /** `--set key=value` items: with `root`, the only ones it gets (its build may not know the others). */
+  settings: string[];
+}
+
+const VARIANT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
+
+/**
+ * `name=spec`, where spec is an optional directory (a checkout built there) followed by
+ * `--set key=value` items, separated by spaces: `before=/path/to/checkout`,
+ * `cidr=--set security.register.allowedCidrs=127.0.0.0/8`.
+ */
+export function parseVariant(text: string): ArtemisVariant {
+  const eq = text.indexOf('=');
+  const name = eq < 0 ? text : text.slice(0, eq);
+  if (!VARIANT_NAME.test(name) || ['artemis', 'bare', 'etcd'].includes(name)) throw new Error(`--variant ${text}: the name must be letters, digits, . _ - (not artemis, bare or etcd), followed by =`);
+  const words = (eq < 0 ? '' : text.slice(eq + 1)).split(/\s+/).filter(Boolean);
+  let root: string | undefined;
+  if (words[0] !== undefined && !words[0].startsWith('--')) root = resolve(words.shift()!);
+  const settings: string[] = [];
+  while (words.length > 0) {
+    const flag = words.shift()!;
+    const item = flag === '--set' ? words.shift() : flag.startsWith('--set=') ? flag.slice(6) : undefined;
+    if (item === undefined || item.indexOf('=') <= 0) throw new Error(`--variant ${text}: expected [dir] followed by --set key=value items, got ${flag}`);
+    settings.push(item);
+  }
+  if (root === undefined && settings.length === 0) throw new Error(`--variant ${text}: give a directory, --set items, or both`);
+  return { name, root, settings };
 }
 
 /** A captured response the bare server repeats. */

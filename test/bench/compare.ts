@@ -4,6 +4,8 @@
  *   - a bare node:http server in its own process answering the bytes Artemis answered,
  *   - etcd through its JSON gateway, when an `etcd` binary is installed (the equivalent calls);
  * then heartbeats over WebSocket against the node (the `artemis bench heartbeat-ws` scenario).
+ * Variants (`--variant`) are further Artemis nodes in the same rounds: another checkout's build
+ * (the code before a change) or other settings, compared with the first node run by run.
  * Prints throughput, P50/P99 and the ratios ours / bare node and ours / etcd, checks them
  * against the performance targets, and writes everything to bench-results/compare-<time>.json.
  */
@@ -17,7 +19,7 @@ import { runBench } from '../../src/cli/bench/run.js';
 import { formatTable } from '../../src/cli/common.js';
 import { nodeGenerator, wrkGenerator, type Generator, type LoadResult, type LoadSpec } from './compare-load.js';
 import { formatHot, hotFunctions } from './cpuprofile-top.js';
-import { ROOT, cpuSeconds, startArtemis, startBare, startEtcd, type ArtemisMode, type CapturedResponse, type Missing, type ServerProcess } from './compare-targets.js';
+import { ROOT, cpuSeconds, parseVariant, startArtemis, startBare, startEtcd, type ArtemisMode, type ArtemisVariant, type CapturedResponse, type Missing, type ServerProcess } from './compare-targets.js';
 
 const USAGE = `Usage: npm run bench:compare -- [options]
 
@@ -36,6 +38,12 @@ Options:
   --scenarios <list>   discovery,heartbeat,register,register-batch      [all]
   --ws-duration <s>    seconds of the WebSocket heartbeat run per round; 0 = skip  [--duration]
   --no-etcd            leave etcd out
+  --variant <name=spec>  another Artemis node in the same rounds, compared with the first;
+                       spec: an optional directory (a checkout with its own npm run build),
+                       then --set key=value items, space-separated; repeatable. A variant
+                       from another directory gets only its own --set items. Examples:
+                       --variant 'before=../base --set rateLimit.registry.defaultLimit=100000000'
+                       --variant 'cidr=--set security.register.allowedCidrs=127.0.0.0/8'
   --profile            write a V8 CPU profile of the node (bench-results/profile-<time>/)
   --out <file>         results file                                    [bench-results/compare-<time>.json]
   -h, --help           show this help
@@ -52,6 +60,7 @@ interface Options {
   scenarios: string[];
   wsDurationS: number;
   etcd: boolean;
+  variants: ArtemisVariant[];
   profile: boolean;
   out: string | undefined;
 }
@@ -72,6 +81,7 @@ function options(argv: string[]): Options | null {
       scenarios: { type: 'string' },
       'ws-duration': { type: 'string' },
       'no-etcd': { type: 'boolean' },
+      variant: { type: 'string', multiple: true },
       profile: { type: 'boolean' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -103,9 +113,20 @@ function options(argv: string[]): Options | null {
     scenarios,
     wsDurationS: num(values['ws-duration'], durationS, 0, 'ws-duration'),
     etcd: values['no-etcd'] !== true,
+    variants: variantsOf(values.variant ?? []),
     profile: values.profile === true,
     out: values.out,
   };
+}
+
+function variantsOf(specs: string[]): ArtemisVariant[] {
+  const list = specs.map(parseVariant);
+  const names = new Set<string>();
+  for (const v of list) {
+    if (names.has(v.name)) throw new Error(`--variant ${v.name} given twice`);
+    names.add(v.name);
+  }
+  return list;
 }
 
 // ------------------------------------------------------------------ the data every target gets
@@ -208,8 +229,9 @@ async function registryFailures(base: string): Promise<Record<string, number>> {
 
 // ------------------------------------------------------------------ scenarios
 
-type TargetName = 'artemis' | 'bare' | 'etcd';
-const TARGETS: TargetName[] = ['artemis', 'bare', 'etcd'];
+/** 'artemis', 'bare', 'etcd' or the name of a variant (another Artemis node). */
+type TargetName = string;
+type SideName = 'artemis' | 'bare' | 'etcd';
 
 interface Side {
   label: string;
@@ -223,7 +245,8 @@ interface Side {
 interface Scenario {
   id: string;
   title: string;
-  sides: Partial<Record<TargetName, Side>>;
+  /** What each kind of target gets; every variant gets the `artemis` side. */
+  sides: Partial<Record<SideName, Side>>;
   /** Untimed work on the node after each of its runs. */
   afterArtemis?: (base: string) => Promise<void>;
 }
@@ -459,6 +482,35 @@ function checks(results: Record<string, Partial<Record<TargetName, Summary>>>, w
   return out;
 }
 
+/** One row per scenario and variant: its median req/s and CPU per request against the first node's. */
+function variantComparison(
+  plan: Scenario[],
+  summaries: Record<string, Partial<Record<TargetName, Summary>>>,
+  names: string[],
+  wsOf: (name: string) => number | undefined,
+  wsArtemis: number | undefined,
+): Array<Array<string | number | null>> {
+  const rows: Array<Array<string | number | null>> = [];
+  for (const name of names) {
+    for (const scenario of plan) {
+      const s = summaries[scenario.id] ?? {};
+      const v = s[name];
+      const a = s['artemis'];
+      rows.push([
+        scenario.id,
+        name,
+        `${fmtN(v?.rps)} / ${fmtN(a?.rps)} = ${ratio(v?.rps, a?.rps) ?? '-'}`,
+        `${v?.serverCpuUsPerRequest ?? '-'} / ${a?.serverCpuUsPerRequest ?? '-'}`,
+        ratio(v?.serverCpuUsPerRequest ?? undefined, a?.serverCpuUsPerRequest ?? undefined),
+        `${v?.p99Ms ?? '-'} / ${a?.p99Ms ?? '-'} / ${s['bare']?.p99Ms ?? '-'}`,
+      ]);
+    }
+    const w = wsOf(name);
+    if (w !== undefined) rows.push(['heartbeat-ws', name, `${fmtN(w)} / ${fmtN(wsArtemis)} = ${ratio(w, wsArtemis) ?? '-'} (instance-heartbeats/s)`, '-', null, '-']);
+  }
+  return rows;
+}
+
 function machine() {
   const cpuinfo = (() => {
     try {
@@ -525,12 +577,27 @@ async function main(): Promise<number> {
   try {
     // one loopback client registers the whole fleet as fast as it can: the per-client capacity
     // limits are off here (heartbeats and discovery reads never count against them)
-    const artemis = await startArtemis({ mode: opts.server, settings: ['rateLimit.registry.defaultLimit=100000000', 'limits.maxInstancesPerClient=0', 'limits.maxRegistrationsPerClientPerSecond=0'], profileDir, log });
+    const shared = ['rateLimit.registry.defaultLimit=100000000', 'limits.maxInstancesPerClient=0', 'limits.maxRegistrationsPerClientPerSecond=0'];
+    const artemis = await startArtemis({ mode: opts.server, settings: shared, profileDir, log });
     servers.push(artemis);
     log(`artemis: ${artemis.url} (${artemis.description})\n`);
     const routes = await prepareArtemis(artemis.url);
+    const variants: Array<ServerProcess & { variant: ArtemisVariant }> = [];
+    for (const v of opts.variants) {
+      // built once above when it is this checkout's build
+      const mode = v.root === undefined && opts.server === 'built' ? 'built' : opts.server;
+      const started = await startArtemis({ mode, ...(v.root !== undefined && { root: v.root }), settings: v.root === undefined ? [...shared, ...v.settings] : v.settings, log, skipBuild: true });
+      servers.push(started);
+      variants.push({ ...started, name: v.name, variant: v });
+      log(`${v.name}: ${started.url} (${started.description})\n`);
+      await prepareArtemis(started.url);
+    }
+    const artemisTargets: Array<ServerProcess & { name: TargetName }> = [artemis, ...variants];
+    const isArtemis = (target: TargetName) => target !== 'bare' && target !== 'etcd';
     // Keep the read and heartbeat fleets alive as clients would (every 5 s), whatever the rounds take.
-    keeper = setInterval(() => void registry(artemis.url, 'heartbeat', [...discoveryFleet, ...heartbeatFleet]).catch((err: unknown) => log(`keep-alive heartbeat failed: ${String(err)}\n`)), 5_000);
+    keeper = setInterval(() => {
+      for (const a of artemisTargets) void registry(a.url, 'heartbeat', [...discoveryFleet, ...heartbeatFleet]).catch((err: unknown) => log(`keep-alive heartbeat of ${a.name} failed: ${String(err)}\n`));
+    }, 5_000);
     const bare = await startBare(routes, workDir);
     servers.push(bare);
     log(`bare: ${bare.url}\n`);
@@ -550,17 +617,21 @@ async function main(): Promise<number> {
     if (etcdMissing !== null) notes.push(`etcd column empty: ${etcdMissing}.`);
 
     const byName: Record<TargetName, ServerProcess | null> = { artemis, bare, etcd };
+    for (const v of variants) byName[v.name] = v;
+    const TARGETS: TargetName[] = ['artemis', ...variants.map((v) => v.name), 'bare', 'etcd'];
+    const sideOf = (scenario: Scenario, target: TargetName): Side | undefined => scenario.sides[isArtemis(target) ? 'artemis' : (target as SideName)];
     const plan = scenarios(etcdData).filter((s) => opts.scenarios.includes(s.id));
     const runs: Record<string, Partial<Record<TargetName, Run[]>>> = {};
-    const ws: WsRun[] = [];
+    const wsBy: Record<TargetName, WsRun[]> = Object.fromEntries(artemisTargets.map((a) => [a.name, []]));
+    const ws = wsBy['artemis']!;
     const loadOpts = (durationS: number) => ({ durationS, connections: opts.connections, threads: opts.threads, timeoutMs: 5_000 });
 
     const runOne = async (scenario: Scenario, target: TargetName, durationS: number, round: number): Promise<Run | null> => {
       const server = byName[target];
-      const side = scenario.sides[target];
-      if (server === null || side === undefined) return null;
+      const side = sideOf(scenario, target);
+      if (server === null || server === undefined || side === undefined) return null;
       const spec: LoadSpec = { key: `${scenario.id}:${target}`, base: server.url, method: side.method, path: side.path, ...(side.bodies && { bodies: side.bodies }) };
-      const failuresBefore = target === 'artemis' ? await registryFailures(server.url) : undefined;
+      const failuresBefore = isArtemis(target) ? await registryFailures(server.url) : undefined;
       const cpu0 = cpuSeconds(server.pid);
       const t0 = performance.now();
       const result = await generator.run(spec, loadOpts(durationS));
@@ -578,7 +649,7 @@ async function main(): Promise<number> {
         const diff = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (failuresBefore[k] ?? 0)]).filter(([, v]) => (v as number) > 0));
         if (Object.keys(diff).length > 0) run.registryFailures = diff;
       }
-      if (target === 'artemis') await scenario.afterArtemis?.(server.url);
+      if (isArtemis(target)) await scenario.afterArtemis?.(server.url);
       await new Promise((r) => setTimeout(r, 500));
       return run;
     };
@@ -597,15 +668,15 @@ async function main(): Promise<number> {
           log(`[round ${round}/${opts.rounds}] ${scenario.id} ${target}: ${fmtN(run.rps)} req/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, errors ${run.errors}${run.registryFailures ? ` ${JSON.stringify(run.registryFailures)}` : ''}, server CPU ${run.serverCpuPercent ?? '-'} % (${run.serverCpuUsPerRequest ?? '-'} µs/request), generator CPU ${run.generatorCpuPercent ?? '-'} %\n`);
         }
       }
-      if (opts.wsDurationS > 0) {
-        const cpu0 = cpuSeconds(artemis.pid);
+      for (const target of opts.wsDurationS > 0 ? (round % 2 === 1 ? artemisTargets : [...artemisTargets].reverse()) : []) {
+        const cpu0 = cpuSeconds(target.pid);
         const t0 = performance.now();
         const result: BenchResult = await runBench(
-          { scenario: 'heartbeat-ws', target: artemis.url, durationS: opts.wsDurationS, connections: 16, rate: 0, instances: 10_000, subscribers: 0, batch: 100, metadataBytes: 0, threads: 2, timeoutMs: 5_000 },
+          { scenario: 'heartbeat-ws', target: target.url, durationS: opts.wsDurationS, connections: 16, rate: 0, instances: 10_000, subscribers: 0, batch: 100, metadataBytes: 0, threads: 2, timeoutMs: 5_000 },
           { regionId: REGION, zoneId: ZONE },
           { out: () => undefined, err: () => undefined },
         );
-        const cpu1 = cpuSeconds(artemis.pid);
+        const cpu1 = cpuSeconds(target.pid);
         const op = result.operations['heartbeat-frame']!;
         const w: WsRun = {
           round,
@@ -619,8 +690,8 @@ async function main(): Promise<number> {
           // Includes the untimed registration and clean-up of the fleet around the measured part.
           serverCpuPercent: cpu0 === null || cpu1 === null ? null : Math.round(((cpu1 - cpu0) / ((performance.now() - t0) / 1000)) * 100),
         };
-        ws.push(w);
-        log(`[round ${round}/${opts.rounds}] heartbeat-ws artemis: ${fmtN(w.instancesPerSecond)} instance-heartbeats/s (${fmtN(w.framesPerSecond)} frames/s of 100), p50 ${w.p50Ms} ms, p99 ${w.p99Ms} ms, errors ${w.errors}, generator CPU ${w.generatorCpuPercent} %\n`);
+        wsBy[target.name]!.push(w);
+        log(`[round ${round}/${opts.rounds}] heartbeat-ws ${target.name}: ${fmtN(w.instancesPerSecond)} instance-heartbeats/s (${fmtN(w.framesPerSecond)} frames/s of 100), p50 ${w.p50Ms} ms, p99 ${w.p99Ms} ms, errors ${w.errors}, generator CPU ${w.generatorCpuPercent} %\n`);
       }
     }
 
@@ -629,7 +700,7 @@ async function main(): Promise<number> {
     for (const scenario of plan) {
       for (const target of TARGETS) {
         const list = runs[scenario.id]?.[target];
-        const side = scenario.sides[target];
+        const side = sideOf(scenario, target);
         if (list !== undefined && side !== undefined) (summaries[scenario.id] ??= {})[target] = summarise(side, list);
       }
     }
@@ -644,7 +715,7 @@ async function main(): Promise<number> {
           continue;
         }
         if (x === undefined) continue;
-        rows.push([scenario.id, target === 'bare' ? 'bare node:http' : target, x.label, fmtN(x.rps), fmtN(x.unitsPerSecond), x.p50Ms, x.p99Ms, x.errors, x.serverCpuPercent, x.serverCpuUsPerRequest, x.generatorCpuPercent]);
+        rows.push([scenario.id, target === 'bare' ? 'bare node:http' : isArtemis(target) && target !== 'artemis' ? `artemis/${target}` : target, x.label, fmtN(x.rps), fmtN(x.unitsPerSecond), x.p50Ms, x.p99Ms, x.errors, x.serverCpuPercent, x.serverCpuUsPerRequest, x.generatorCpuPercent]);
       }
       ratioRows.push([
         scenario.id,
@@ -653,21 +724,23 @@ async function main(): Promise<number> {
         `${s.artemis?.p99Ms ?? '-'} / ${s.bare?.p99Ms ?? '-'} / ${s.etcd?.p99Ms ?? '-'}`,
       ]);
     }
-    const wsSummary = ws.length === 0 ? null : {
-      rounds: ws.length,
-      instancesPerSecond: Math.round(median(ws.map((w) => w.instancesPerSecond))),
-      p50Ms: r2(median(ws.map((w) => w.p50Ms))),
-      p99Ms: r2(median(ws.map((w) => w.p99Ms))),
-      errors: ws.reduce((n, w) => n + w.errors, 0),
-      generatorCpuPercent: Math.round(mean(ws.map((w) => w.generatorCpuPercent))),
+    const wsSummaryOf = (list: WsRun[]) => list.length === 0 ? null : {
+      rounds: list.length,
+      instancesPerSecond: Math.round(median(list.map((w) => w.instancesPerSecond))),
+      p50Ms: r2(median(list.map((w) => w.p50Ms))),
+      p99Ms: r2(median(list.map((w) => w.p99Ms))),
+      errors: list.reduce((n, w) => n + w.errors, 0),
+      generatorCpuPercent: Math.round(mean(list.map((w) => w.generatorCpuPercent))),
     };
+    const wsSummary = wsSummaryOf(ws);
+    const variantRows = variantComparison(plan, summaries, variants.map((v) => v.name), (name) => wsSummaryOf(wsBy[name] ?? [])?.instancesPerSecond, wsSummary?.instancesPerSecond);
     const targetChecks = checks(summaries, ws, etcdMissing);
     const env = { ...machine(), loadAverageAtEnd: loadavg().map((n) => r2(n)), loadAverageAtStart: startLoad };
     const verdict = (h: boolean | null) => (h === null ? 'n/a' : h ? 'holds' : 'MISSED');
-    const gens = Object.values(runs).flatMap((t) => Object.values(t).flat()).map((r) => r.generatorCpuPercent);
+    const gens = Object.values(runs).flatMap((t) => Object.values(t).flatMap((l) => l ?? [])).map((r) => r.generatorCpuPercent);
     const genCpu = nonNull(gens);
     const satLimit = generator.name === 'wrk' ? opts.threads * 90 : 90;
-    const saturated = Object.values(runs).flatMap((t) => Object.values(t).flat()).filter((r) => (r.generatorCpuPercent ?? 0) > satLimit).length;
+    const saturated = Object.values(runs).flatMap((t) => Object.values(t).flatMap((l) => l ?? [])).filter((r) => (r.generatorCpuPercent ?? 0) > satLimit).length;
     if (saturated > 0) notes.push(`the generator used more than ${satLimit} % of a core in ${saturated} run(s): those numbers may show its limit rather than the server's.`);
     notes.push(`all processes share ${env.nproc} cores: the generator (${generator.name}, mean CPU ${genCpu.length ? Math.round(mean(genCpu)) : '-'} % of a core) competes with the server under test.`);
     if (ws.some((w) => w.generatorSaturated)) notes.push('the WebSocket heartbeat generator (one event loop in this process) was saturated: that number is its limit, not the server\'s.');
@@ -676,10 +749,15 @@ async function main(): Promise<number> {
     out.push(`bench:compare, ${startedAt.toISOString()}, ${env.nproc} cores (${env.cpuModel}), ${env.memoryGiB} GiB, node ${env.node}, load average (1/5/15 min) ${env.loadAverageAtStart.join(' ')} at start, ${env.loadAverageAtEnd.join(' ')} at end`);
     out.push(`generator: ${generator.name}, ${opts.connections} connections${generator.name === 'wrk' ? `, ${opts.threads} threads` : ''}; ${opts.rounds} round(s) of ${opts.durationS} s per scenario and target, alternating order; medians over rounds`);
     out.push(`artemis: ${artemis.description}`);
+    for (const v of variants) out.push(`${v.name}: ${v.description}`);
     out.push(`etcd: ${etcd === null ? `missing (${etcdMissing})` : etcd.description}\n`);
     out.push(formatTable(['scenario', 'target', 'call', 'req/s', 'instances/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU %', 'server CPU µs/req', 'gen CPU %'], rows));
     out.push(formatTable(['scenario', 'ours / bare (req/s)', 'ours / etcd (instances/s)', 'p99 ms ours / bare / etcd'], ratioRows));
     if (wsSummary !== null) out.push(`WebSocket heartbeats (artemis bench heartbeat-ws, 16 sessions, frames of 100, 10,000 instances): ${fmtN(wsSummary.instancesPerSecond)} instance-heartbeats/s, frame p50 ${wsSummary.p50Ms} ms, p99 ${wsSummary.p99Ms} ms, errors ${wsSummary.errors}, generator CPU ${wsSummary.generatorCpuPercent} %\n`);
+    if (variants.length > 0) {
+      for (const v of variants) out.push(`variant ${v.name}: ${v.description}`);
+      out.push(`\n${formatTable(['scenario', 'variant', 'req/s variant / artemis', 'CPU µs/req variant / artemis', 'CPU ratio', 'p99 ms variant / artemis / bare'], variantRows)}`);
+    }
     out.push(formatTable(['target', 'measured', 'verdict'], targetChecks.map((c) => [c.target, c.measured, verdict(c.holds)])));
     out.push(notes.map((n) => `note: ${n}`).join('\n'));
     process.stdout.write(`${out.join('\n')}\n`);
@@ -705,9 +783,10 @@ async function main(): Promise<number> {
         machine: env,
         options: opts,
         generator: { name: generator.name, description: generator.description },
-        servers: { artemis: { mode: artemis.mode, command: artemis.description }, bare: bare.description, etcd: etcd === null ? { missing: etcdMissing } : { version: etcd.version, description: etcd.description } },
+        servers: { artemis: { mode: artemis.mode, command: artemis.description }, variants: variants.map((v) => ({ name: v.name, command: v.description })), bare: bare.description, etcd: etcd === null ? { missing: etcdMissing } : { version: etcd.version, description: etcd.description } },
         scenarios: plan.map((s) => ({ id: s.id, title: s.title, summary: summaries[s.id], ratios: { oursOverBare: ratio(summaries[s.id]?.artemis?.rps, summaries[s.id]?.bare?.rps), oursOverEtcd: ratio(summaries[s.id]?.artemis?.unitsPerSecond, summaries[s.id]?.etcd?.unitsPerSecond) }, runs: runs[s.id] })),
-        wsHeartbeat: { summary: wsSummary, runs: ws },
+        wsHeartbeat: { summary: wsSummary, runs: ws, variants: Object.fromEntries(variants.map((v) => [v.name, { summary: wsSummaryOf(wsBy[v.name] ?? []), runs: wsBy[v.name] }])) },
+        variantComparison: variantRows,
         targets: targetChecks,
         notes,
         profile,
