@@ -47,21 +47,40 @@ export interface WireCodec<T> {
 }
 
 /**
+ * What a field's case assigns. The common type is taken inline (the value as it is, exactly what
+ * the reader would return for it); anything else goes to the kind's reader, and only then is the
+ * field's path (for its error text) put together.
+ */
+function assignment(f: WireField): string {
+  const slow = `R.${f.kind}(v, path + ${JSON.stringify(`.${f.name}`)})`;
+  switch (f.kind) {
+    case 'string':
+      return `out.${f.name} = typeof v === 'string' ? v : ${slow};`;
+    case 'int32':
+      return `out.${f.name} = typeof v === 'number' && (v | 0) === v ? v : ${slow};`;
+    case 'stringMap':
+      return `out.${f.name} = v === null ? null : ${slow};`;
+  }
+}
+
+/**
  * The maker and reader of a field table, compiled once into straight-line code (an object
- * literal and a switch on the lower-cased name), as fast as writing them by hand.
+ * literal and a switch on the name), as fast as writing them by hand. Names as the table spells
+ * them match first, without lower-casing; any other spelling is matched lower-cased.
  */
 export function codecOf<T extends readonly WireField[]>(table: T): WireCodec<WireObject<T>> {
   const fields = checked(table);
   const defaults = (f: WireField) => JSON.stringify(DEFAULTS[f.kind]);
   const make = `return { ${fields.map((f) => `${f.name}: f.${f.name} ?? ${defaults(f)}`).join(', ')} };`;
-  const cases = fields
-    .map((f) => `case ${JSON.stringify(f.name.toLowerCase())}: out.${f.name} = R.${f.kind}(v, path + ${JSON.stringify(`.${f.name}`)}); break;`)
-    .join('\n');
+  const exact = fields.map((f) => `case ${JSON.stringify(f.name)}: ${assignment(f)} break;`).join('\n');
+  const folded = fields.map((f) => `case ${JSON.stringify(f.name.toLowerCase())}: ${assignment(f)} break;`).join('\n');
   const read = [
     `const out = { ${fields.map((f) => `${f.name}: ${defaults(f)}`).join(', ')} };`,
     'for (const key of Object.keys(raw)) {',
     '  const v = raw[key];',
-    `  switch (key.toLowerCase()) {\n${cases}\n  default: break; }`,
+    `  switch (key) {\n${exact}\n  default:`,
+    `    switch (key.toLowerCase()) {\n${folded}\n    default: break; }`,
+    '  }',
     '}',
     'return out;',
   ].join('\n');

@@ -35,7 +35,7 @@ export function readRegistryRequest(value: unknown, maxInstances: number): Regis
   const raw = readObject(value, 'request');
   if (raw === null) return null;
   let instancesValue: unknown;
-  for (const key of Object.keys(raw)) if (key.toLowerCase() === 'instances') instancesValue = raw[key];
+  for (const key of Object.keys(raw)) if (key === 'instances' || key.toLowerCase() === 'instances') instancesValue = raw[key];
   const arr = readArray(instancesValue, 'request.instances');
   if (arr === null) return { instances: null };
   if (arr.length > maxInstances) {
