@@ -47,9 +47,53 @@ function write(res: ServerResponse, status: number, headers: Readonly<Record<str
 
 const isPromise = <T>(value: T | Promise<T>): value is Promise<T> => typeof (value as { then?: unknown }).then === 'function';
 
+/** The query of a request, read as URLSearchParams reads it. */
+interface QueryValues {
+  get(name: string): string | null;
+  getAll(name: string): string[];
+}
+
+/**
+ * A query string without escapes (`%`, `+`): name/value pairs split on `&` and the first `=`,
+ * empty pairs skipped, which is what URLSearchParams gives for it, without its decoding work.
+ */
+class PlainQuery implements QueryValues {
+  private readonly pairs: string[] = [];
+
+  constructor(search: string) {
+    let start = 0;
+    while (start <= search.length) {
+      let end = search.indexOf('&', start);
+      if (end < 0) end = search.length;
+      if (end > start) {
+        const eq = search.indexOf('=', start);
+        if (eq < 0 || eq > end) this.pairs.push(search.slice(start, end), '');
+        else this.pairs.push(search.slice(start, eq), search.slice(eq + 1, end));
+      }
+      start = end + 1;
+    }
+  }
+
+  get(name: string): string | null {
+    for (let i = 0; i < this.pairs.length; i += 2) if (this.pairs[i] === name) return this.pairs[i + 1]!;
+    return null;
+  }
+
+  getAll(name: string): string[] {
+    const all: string[] = [];
+    for (let i = 0; i < this.pairs.length; i += 2) if (this.pairs[i] === name) all.push(this.pairs[i + 1]!);
+    return all;
+  }
+}
+
+/** The query reader of a request target's search part (without `?`). */
+export function queryOf(search: string): QueryValues {
+  return search.includes('%') || search.includes('+') ? new URLSearchParams(search) : new PlainQuery(search);
+}
+
 /** A Node request as the guards and the endpoint see it: one object per request. */
 class NodeInput implements EndpointInput, GuardRequest {
-  private params: URLSearchParams | undefined;
+  private params: QueryValues | undefined;
 
   constructor(
     private readonly req: IncomingMessage,
@@ -77,8 +121,8 @@ class NodeInput implements EndpointInput, GuardRequest {
     return declaresBody(this.req.headers['content-length'], this.req.headers['transfer-encoding']);
   }
 
-  private searchParams(): URLSearchParams {
-    return (this.params ??= new URLSearchParams(this.search));
+  private searchParams(): QueryValues {
+    return (this.params ??= queryOf(this.search));
   }
 
   query(name: string): string | undefined {
@@ -97,7 +141,7 @@ class NodeInput implements EndpointInput, GuardRequest {
   }
 
   body(): Promise<unknown> {
-    return readJsonFrom((name) => this.header(name), this.req, this.maxBodyBytes);
+    return readJsonFrom(this, this.req, this.maxBodyBytes);
   }
 }
 

@@ -160,7 +160,7 @@ class ContextInput implements EndpointInput {
   }
 
   body(): Promise<unknown> {
-    if (this.raw !== undefined) return readJsonFrom((name) => this.c.req.header(name), this.raw, this.maxBodyBytes);
+    if (this.raw !== undefined) return readJsonFrom(this, this.raw, this.maxBodyBytes);
     return readJsonBody(this.c, this.maxBodyBytes);
   }
 
