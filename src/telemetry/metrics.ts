@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { PlainHistogram } from './plain-histogram.js';
 
 const PREFIX = 'artemis_';
 
@@ -48,7 +49,8 @@ export class NodeMetrics {
     collect: () => this.flushTallies(),
   });
 
-  readonly httpDuration = new Histogram({
+  /** Observed per request: plain numbers, no label hashing (plain-histogram.ts). */
+  readonly httpDuration = new PlainHistogram({
     name: `${PREFIX}http_request_duration_seconds`,
     help: 'HTTP request latency by route.',
     labelNames: ['route', 'method'] as const,

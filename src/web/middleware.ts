@@ -53,6 +53,8 @@ export interface PipelineOptions {
 /** Request counters and the latency histogram of one route and method, bound once. */
 export class RouteMetrics {
   private readonly counts = new Map<number, { inc(): void }>();
+  private lastCode = -1;
+  private last: { inc(): void } | undefined;
   private readonly duration;
 
   constructor(
@@ -66,9 +68,14 @@ export class RouteMetrics {
   /** Counts one answered request with status `code` that started at `start` (performance.now()). */
   record(code: number, start: number): void {
     const seconds = (performance.now() - start) / 1000;
-    let counter = this.counts.get(code);
-    if (counter === undefined) this.counts.set(code, (counter = this.metrics.tally(this.metrics.httpRequests, { route: this.route, method: this.method, code: String(code) })));
-    counter.inc();
+    // a route answers mostly one status: its counter is kept at hand
+    if (code !== this.lastCode) {
+      let counter = this.counts.get(code);
+      if (counter === undefined) this.counts.set(code, (counter = this.metrics.tally(this.metrics.httpRequests, { route: this.route, method: this.method, code: String(code) })));
+      this.lastCode = code;
+      this.last = counter;
+    }
+    this.last!.inc();
     this.duration.observe(seconds);
   }
 }
