@@ -89,13 +89,18 @@ export class LeaseManager {
 
   /** Renews a live lease. False when it is missing, expired or unregistered. */
   renew(key: string): boolean {
+    return this.renewed(key) !== undefined;
+  }
+
+  /** Renews a live lease and returns it (one lookup of the key); undefined when it is missing, expired or unregistered. */
+  renewed(key: string): Lease | undefined {
     const lease = this.leases.get(key);
-    if (lease === undefined) return false;
+    if (lease === undefined) return undefined;
     const now = this.clock.now();
-    if (this.isExpired(lease, now)) return false;
+    if (this.isExpired(lease, now)) return undefined;
     lease.renewalTime = now;
     this.safety.recordRenewal();
-    return true;
+    return lease;
   }
 
   /** Marks a lease unregistered; the next sweep removes it. False when there is none. */

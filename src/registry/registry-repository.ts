@@ -128,9 +128,7 @@ export class RegistryRepository {
 
   /** Renews the lease; returns its registration's order stamp, null when the instance must re-register. */
   renewStamped(instance: Instance): number | null {
-    const manager = this.managerFor(instance);
-    const key = instanceKey(instance);
-    return manager.renew(key) ? (manager.get(key)?.incarnation ?? 0) : null;
+    return this.managerFor(instance).renewed(instanceKey(instance))?.incarnation ?? null;
   }
 
 
