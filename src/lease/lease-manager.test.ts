@@ -64,6 +64,24 @@ describe('LeaseManager', () => {
     expect(manager.evict('a')).toBe(false);
   });
 
+  it('a sliced sweep yields to the event loop between slices and removes what a whole sweep removes', async () => {
+    vi.useRealTimers();
+    const { manager, removed } = setup();
+    for (let i = 0; i < 1_000; i++) manager.put(`k${i}`, inst(`k${i}`));
+    for (let i = 0; i < 1_000; i += 2) manager.evict(`k${i}`);
+    let turns = 0;
+    const counting = setInterval(() => turns++, 0);
+    // a deadline already past: every slice ends at its first check
+    const count = await manager.sweepInSlices(-1);
+    clearInterval(counting);
+    expect(count).toBe(500);
+    expect(removed).toHaveLength(500);
+    expect(removed.every(([key, reason]) => reason === 'unregistered' && Number(key.slice(1)) % 2 === 0)).toBe(true);
+    expect(manager.size).toBe(500);
+    // 1,000 leases in slices of at most 64 visits or one removal: the loop ran in between
+    expect(turns).toBeGreaterThan(0);
+  });
+
   it('re-register replaces the lease with a fresh one', () => {
     const { manager } = setup(20_000);
     const first = manager.put('a', inst('a'));

@@ -27,6 +27,22 @@ export interface LeaseSettings {
   ttlMs: number;
 }
 
+/** Longest slice of the event loop one step of a sliced sweep takes. */
+const SWEEP_SLICE_MS = 2;
+
+/** Where a sweep stands: counting renewing leases (first window after a seeded start), then removing. */
+interface SweepPass {
+  counting: boolean;
+  /** While counting: how long a lease may go unrenewed and still count as renewing. */
+  graceMs: number;
+  leases: IterableIterator<Lease>;
+  live: number;
+  renewing: number;
+  /** Expired leases may be removed in this pass (judged when the removing walk starts). */
+  safe: boolean;
+  done: boolean;
+}
+
 export type LeaseTableName = 'instance' | 'legacy-instance';
 
 /**
@@ -111,31 +127,72 @@ export class LeaseManager {
     return true;
   }
 
-  /** Removes unregistered leases, and expired ones unless self-preservation says unsafe. */
+  /** Removes unregistered leases, and expired ones unless self-preservation says unsafe; in one go. */
   sweep(): number {
-    const now = this.clock.now();
-    const grace = this.safety.startupGraceMs();
-    if (grace !== null) {
-      let live = 0;
-      let renewing = 0;
-      for (const lease of this.leases.values()) {
-        if (lease.evictionTime > 0) continue;
-        live++;
-        if (now - lease.renewalTime <= grace) renewing++;
-      }
-      this.safety.judgeStartup(renewing, live);
-    }
-    const safe = this.safety.isSafe;
+    const pass = this.startPass();
     let removed = 0;
-    for (const lease of this.leases.values()) {
+    while (!pass.done) removed += this.step(pass, Number.POSITIVE_INFINITY);
+    return removed;
+  }
+
+  /**
+   * The same sweep in slices of at most `sliceMs` of the event loop each, yielding between them
+   * (a table of a million leases takes tens of milliseconds to walk). Resolves with the number
+   * of leases removed once the whole table has been looked at.
+   */
+  async sweepInSlices(sliceMs = SWEEP_SLICE_MS): Promise<number> {
+    const pass = this.startPass();
+    let removed = 0;
+    for (;;) {
+      removed += this.step(pass, performance.now() + sliceMs);
+      if (pass.done) return removed;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private startPass(): SweepPass {
+    const graceMs = this.safety.startupGraceMs();
+    const counting = graceMs !== null;
+    return { counting, graceMs: graceMs ?? 0, leases: this.leases.values(), live: 0, renewing: 0, safe: counting ? false : this.safety.isSafe, done: false };
+  }
+
+  /** Works on `pass` until it is done or `deadline` (performance.now()) passed; returns the leases removed. */
+  private step(pass: SweepPass, deadline: number): number {
+    const now = this.clock.now();
+    let removed = 0;
+    let visited = 0;
+    while (!pass.done) {
+      if ((++visited & 63) === 0 && performance.now() > deadline) break;
+      const next = pass.leases.next();
+      if (next.done === true) {
+        if (!pass.counting) {
+          pass.done = true;
+          break;
+        }
+        // The start-up count is complete: judge it, then walk the table again to remove.
+        pass.counting = false;
+        this.safety.judgeStartup(pass.renewing, pass.live);
+        pass.safe = this.safety.isSafe;
+        pass.leases = this.leases.values();
+        continue;
+      }
+      const lease = next.value;
+      if (pass.counting) {
+        if (lease.evictionTime > 0) continue;
+        pass.live++;
+        if (now - lease.renewalTime <= pass.graceMs) pass.renewing++;
+        continue;
+      }
       let reason: LeaseRemovalReason;
       if (lease.evictionTime > 0) reason = 'unregistered';
-      else if (safe && this.isExpired(lease, now)) reason = 'expired';
+      else if (pass.safe && this.isExpired(lease, now)) reason = 'expired';
       else continue;
       this.safety.leaseRemoved(lease.renewalTime, this.leases.size);
       this.leases.delete(lease.key);
       removed++;
       for (const listener of this.removalListeners) listener(lease, reason);
+      // removals call the listeners (index, change bus): the clock is checked after each
+      if (performance.now() > deadline) break;
     }
     return removed;
   }

@@ -1,6 +1,9 @@
 import type { Clock } from '../core/clock.js';
 import { SlidingWindowCounter } from '../core/sliding-window-counter.js';
 
+/** Slots per window in which the shares of departed leases are summed. */
+const DEPARTED_SLOTS = 64;
+
 export interface SelfPreservationSettings {
   enabled: boolean;
   windowMs: number;
@@ -37,8 +40,12 @@ export class SelfPreservation {
   private safe = true;
   private maxCount = 0;
   private maxCountUpdateTime = 0;
-  /** Shares of departed leases still counted in the window: [time their renewals stopped, share]. */
-  private departed: Array<[number, number]> = [];
+  /**
+   * Shares of departed leases still counted in the window, by when their renewals stopped, in
+   * DEPARTED_SLOTS slots of the window (a mass unregistration of a million leases is a few
+   * dozen entries): slot -> [sum of share x stop time, sum of shares].
+   */
+  private readonly departed = new Map<number, [number, number]>();
   private lastCheck: number | undefined;
   private noRaiseUntil = 0;
   private protectUntil = 0;
@@ -134,21 +141,28 @@ export class SelfPreservation {
     if (leasesBefore <= 0 || this.maxCount === 0) return;
     const share = this.maxCount / leasesBefore;
     this.maxCount -= share;
-    if (this.clock.now() - lastRenewal < this.settings.windowMs) this.departed.push([lastRenewal, share]);
+    if (this.clock.now() - lastRenewal >= this.settings.windowMs) return;
+    const slot = Math.floor(lastRenewal / (this.settings.windowMs / DEPARTED_SLOTS));
+    const entry = this.departed.get(slot);
+    if (entry === undefined) this.departed.set(slot, [share * lastRenewal, share]);
+    else {
+      entry[0] += share * lastRenewal;
+      entry[1] += share;
+    }
   }
 
-  /** Renewals of departed leases still inside the window (each fades out linearly as it ages). */
+  /**
+   * Renewals of departed leases still inside the window (each fades out linearly as it ages; a
+   * slot fades as one lease that stopped at the slot's share-weighted mean time).
+   */
   private departedInWindow(now: number): number {
     const window = this.settings.windowMs;
     let sum = 0;
-    let keep = 0;
-    for (const entry of this.departed) {
-      const age = now - entry[0];
-      if (age >= window) continue;
-      sum += entry[1] * (1 - age / window);
-      this.departed[keep++] = entry;
+    for (const [slot, [weighted, share]] of this.departed) {
+      const age = now - weighted / share;
+      if (age >= window) this.departed.delete(slot);
+      else sum += share * (1 - age / window);
     }
-    this.departed.length = keep;
     return sum;
   }
 

@@ -37,7 +37,7 @@ export function createRegistryCore(config: Config, { clock, logger, metrics, bus
   ] as const) {
     table.onRemoval((_, reason) => metrics.leaseExpiries.inc({ table: table.name, reason }));
     logLeaseRemovals(table, logger, () => clock.now());
-    scheduler.add({ name: `${table.name}.lease-sweep`, intervalMs: lease.sweepIntervalMs, run: () => void table.sweep() });
+    scheduler.add({ name: `${table.name}.lease-sweep`, intervalMs: lease.sweepIntervalMs, run: () => table.sweepInSlices().then(() => undefined) });
     scheduler.add({ name: `${table.name}.self-preservation`, intervalMs: sp.checkIntervalMs, run: selfPreservationCheck(table, logger) });
   }
   const tombstones = new Tombstones(clock, config.replication.tombstoneTtlMs);
