@@ -79,11 +79,18 @@ export class Tombstones {
     return this.byKey.values();
   }
 
-  /** Drops tombstones recorded more than the TTL ago. */
+  /**
+   * Drops tombstones recorded more than the TTL ago. The table is in the order they were
+   * recorded (a replaced tombstone moves to the end), so the walk stops at the first one still
+   * fresh: the cost is what expired, not what is kept.
+   */
   prune(): void {
     const now = this.clock.now();
     this.lastPrune = now;
     const oldest = now - this.ttlMs;
-    for (const [key, t] of this.byKey) if (t.recordedAt < oldest) this.drop(key);
+    for (const [key, t] of this.byKey) {
+      if (t.recordedAt >= oldest) break;
+      this.drop(key);
+    }
   }
 }
