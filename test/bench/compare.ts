@@ -672,7 +672,7 @@ async function main(): Promise<number> {
         const cpu0 = cpuSeconds(target.pid);
         const t0 = performance.now();
         const result: BenchResult = await runBench(
-          { scenario: 'heartbeat-ws', target: target.url, durationS: opts.wsDurationS, connections: 16, rate: 0, instances: 10_000, subscribers: 0, batch: 100, metadataBytes: 0, threads: 2, timeoutMs: 5_000 },
+          { scenario: 'heartbeat-ws', target: target.url, durationS: opts.wsDurationS, connections: 16, rate: 0, instances: 10_000, subscribers: 0, batch: 100, churn: 0, metadataBytes: 0, threads: 2, timeoutMs: 5_000 },
           { regionId: REGION, zoneId: ZONE },
           { out: () => undefined, err: () => undefined },
         );

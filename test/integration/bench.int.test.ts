@@ -59,6 +59,7 @@ describe('artemis bench', () => {
     ['discovery', ['--connections', '4', '--payload', '64'], ['service.json', 'lookup.json']],
     ['push', ['--subscribers', '20', '--rate', '10'], ['register', 'push']],
     ['mixed', ['--instances', '300', '--subscribers', '10', '--rate', '100', '--connections', '4'], ['heartbeat-frame', 'service.json', 'lookup.json', 'register', 'push']],
+    ['mixed', ['--instances', '300', '--subscribers', '5', '--rate', '50', '--connections', '2', '--churn', '20'], ['heartbeat-frame', 'service.json', 'lookup.json', 'register', 'unregister', 'push']],
     ['scale', ['--instances', '3000', '--connections', '2'], ['register', 'heartbeat-frame']],
   ];
 
@@ -68,6 +69,13 @@ describe('artemis bench', () => {
     expect(result.scenario).toBe(scenario);
     expectSane(result, operations);
     expect(err).toMatch(/\[1\/1 s\]/);
+  });
+
+  it('mixed with --churn registers that many instances a second and leaves none of them behind', async () => {
+    const { result } = await bench(['mixed', '--instances', '200', '--subscribers', '2', '--rate', '20', '--churn', '40']);
+    expect(Number(result.info.churnRegistrations)).toBeGreaterThanOrEqual(20);
+    const leases = (await (await fetch(`${node.url}/api/status/leases.json`)).json()) as Record<string, unknown>;
+    expect(JSON.stringify(leases)).not.toContain('bench.');
   });
 
   it('push delivers every change to every subscriber', async () => {

@@ -18,7 +18,8 @@ Scenarios:
   heartbeat-ws     heartbeat frames of --batch (100) instances on --connections WebSocket sessions
   discovery        GET service.json and POST lookup.json of a service of --instances (10)
   push             --subscribers (100) watch a service; time from a register to each push
-  mixed            --instances (1000) heartbeating every 5 s, --rate (200) reads/s, --subscribers (20)
+  mixed            --instances (1000) heartbeating every 5 s, --rate (200) reads/s, --subscribers (20),
+                   --churn (0) registrations/s of short-lived instances in the fleet's services
   scale            register and hold --instances (10000), report the server's memory
 
 Options:
@@ -29,6 +30,7 @@ Options:
   --instances <n>         instances of the fleet                    [per scenario]
   --subscribers <n>       push subscribers                          [100, mixed 20]
   --batch <n>             instances per request or frame            [per scenario]
+  --churn <n>             mixed: instances registered (and others unregistered) a second  [0]
   --payload <bytes>       metadata bytes per instance               [0]
   --threads <n>           worker threads of the push subscribers    [2]
   --timeout <ms>          timeout of one request                    [5000]
@@ -46,6 +48,7 @@ export const BENCH_OPTIONS = {
   instances: { type: 'string' },
   subscribers: { type: 'string' },
   batch: { type: 'string' },
+  churn: { type: 'string' },
   payload: { type: 'string' },
   threads: { type: 'string' },
   report: { type: 'string' },
@@ -83,6 +86,7 @@ export function benchOptions(scenario: string, values: Values, urls: string[], t
     instances: instances === undefined ? undefined : Math.floor(instances),
     subscribers: integer(values, 'subscribers', scenario === 'mixed' ? 20 : 100),
     batch: batch === undefined ? undefined : Math.floor(batch),
+    churn: num(values, 'churn', 0, 0),
     metadataBytes: Math.floor(num(values, 'payload', 0, 0)),
     threads: integer(values, 'threads', 2),
     timeoutMs,

@@ -15,6 +15,8 @@ export interface BenchOptions {
   subscribers: number;
   /** Instances per register / heartbeat request or frame; undefined for the scenario's default. */
   batch: number | undefined;
+  /** mixed: instances registered a second, each unregistered again a few seconds later; 0 for none. */
+  churn: number;
   metadataBytes: number;
   threads: number;
   timeoutMs: number;

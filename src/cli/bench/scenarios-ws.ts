@@ -1,3 +1,4 @@
+import { churnFleet } from './churn.js';
 import { deadlineOf, sleep, until, type RunContext } from './context.js';
 import { batchBody, instanceJson, registerFleet, serviceId, unregisterFleet, wholeFleet, type Fleet } from './fleet.js';
 import { runLoops, timedRequest } from './http-load.js';
@@ -70,7 +71,11 @@ function readAtRate(ctx: RunContext, fleet: Fleet, deadline: number): Promise<vo
   });
 }
 
-/** A fleet of `--instances` (1,000) heartbeating every 5 s over WebSocket, while readers do `--rate` (200) discovery reads a second, `--subscribers` (20) watch a service and it changes twice a second. */
+/**
+ * A fleet of `--instances` (1,000) heartbeating every 5 s over WebSocket, while readers do `--rate`
+ * (200) discovery reads a second, `--subscribers` (20) watch a service and it changes twice a
+ * second, and `--churn` (0) instances a second come and go in the fleet's services.
+ */
 export async function mixedScenario(ctx: RunContext): Promise<void> {
   const fleet = ctx.fleet(ctx.opts.instances ?? 1_000);
   const changes = ctx.fleet(Math.ceil(ctx.opts.durationS * 2) + 1, 'c', 1);
@@ -85,7 +90,9 @@ export async function mixedScenario(ctx: RunContext): Promise<void> {
     await ctx.measure(async () => {
       const deadline = deadlineOf(ctx);
       const stopBeats = heartbeatFleet(s, fleet, batch, HEARTBEAT_PERIOD_MS);
-      await Promise.all([readAtRate(ctx, fleet, deadline), churn(ctx, changes, p, 500, deadline)]);
+      const churned = ctx.opts.churn > 0 ? churnFleet(ctx, fleet, ctx.opts.churn, deadline) : Promise.resolve(0);
+      const [, , registrations] = await Promise.all([readAtRate(ctx, fleet, deadline), churn(ctx, changes, p, 500, deadline), churned]);
+      ctx.info.churnRegistrations = registrations;
       stopBeats();
       await sleep(300);
       await p.stop();
