@@ -46,6 +46,29 @@ function pull(to: ReturnType<typeof node>, from: ReturnType<typeof node>) {
 }
 
 describe('RegistryDigest', () => {
+  it('settles in slices that yield to the event loop, to the digests a whole refresh gives, changes made meanwhile included', async () => {
+    const t = { t: 1_000 };
+    const a = node(t);
+    const b = node(t);
+    const many = (id: string, s: number) => instance({ instanceId: id, serviceId: `svc.${s}` }) as unknown as Instance;
+    for (let i = 0; i < 600; i++) {
+      a.repo.register(many(`i${i}`, i % 3));
+      b.repo.register(many(`i${i}`, i % 3));
+    }
+    let turns = 0;
+    const counting = setInterval(() => turns++, 0);
+    // a deadline already past: every slice ends at its first check
+    const settling = a.digest.settle(-1);
+    a.repo.register(many('late', 1));
+    await settling;
+    clearInterval(counting);
+    expect(turns).toBeGreaterThan(0);
+    b.repo.register(many('late', 1));
+    expect(a.digest.root()).toBe(b.digest.root());
+    expect(a.digest.digests()).toEqual(b.digest.digests());
+    expect(a.digest.digests()['svc.1']).toMatch(/^201\./);
+  });
+
   it('agrees on equal registries whatever the order of arrival, and differs on content', () => {
     const t = { t: 1_000 };
     const a = node(t);

@@ -88,6 +88,7 @@ export class AntiEntropy {
   async syncWith(peer: string): Promise<void> {
     const { client, digest, sink } = this.deps;
     try {
+      await digest.settle();
       const theirs = await client.digests(peer, digest.root());
       if (theirs === null) {
         this.unsupported.set(peer, Date.now());
@@ -100,6 +101,7 @@ export class AntiEntropy {
       }
       // A service that differs in one round only is usually a write still in flight; repair
       // what differed in two consecutive rounds.
+      await digest.settle();
       const differing = digest.differing(theirs);
       const before = this.previous.get(peer);
       this.previous.set(peer, new Set(differing));

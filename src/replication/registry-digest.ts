@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.js';
 import { instanceKey, serviceKey, type Instance } from '../core/wire/instance.js';
 import type { Lease } from '../lease/lease-manager.js';
 import type { ChangeBus } from '../registry/change-bus.js';
-import type { RegistryRepository } from '../registry/registry-repository.js';
+import type { RegistryRepository, ServiceEntry } from '../registry/registry-repository.js';
 
 /**
  * An instance with the order stamp of its registration (a tombstone: of the unregistration).
@@ -44,6 +44,18 @@ interface InstanceHash {
   b: number;
 }
 
+/** A service digest being summed. */
+interface Pending {
+  key: string;
+  leases: IterableIterator<Lease>;
+  count: number;
+  a: number;
+  b: number;
+}
+
+/** Longest slice of the event loop one step of `settle` takes. */
+const SLICE_MS = 2;
+
 /**
  * Compact per-service digests of the registry and the repair that follows a mismatch. A digest
  * is the instance count plus two order-independent sums of per-instance content hashes, so two
@@ -58,6 +70,11 @@ export class RegistryDigest {
   private readonly cache = new Map<string, string>();
   private readonly dirty = new Set<string>();
   private allDirty = true;
+  /** The first full walk over the services, while it is under way. */
+  private walk: IterableIterator<[string, ServiceEntry]> | undefined;
+  /** The service being summed when the last slice ended. */
+  private pending: Pending | undefined;
+  private settling: Promise<void> | undefined;
   private rootA = 0;
   private rootB = 0;
 
@@ -82,18 +99,9 @@ export class RegistryDigest {
     return h;
   }
 
-  private serviceDigest(leases: Iterable<Lease>): string {
-    let count = 0;
-    let a = 0;
-    let b = 0;
-    for (const lease of leases) {
-      if (lease.evictionTime > 0) continue;
-      const h = this.hash(lease.instance);
-      a = (a + h.a) >>> 0;
-      b = (b + h.b) >>> 0;
-      count++;
-    }
-    return `${count}.${a.toString(36)}.${b.toString(36)}`;
+  /** Digest text of a service from its sums. */
+  private static digestOf(p: Pending): string {
+    return `${p.count}.${p.a.toString(36)}.${p.b.toString(36)}`;
   }
 
   private setDigest(key: string, digest: string | undefined): void {
@@ -112,18 +120,74 @@ export class RegistryDigest {
     }
   }
 
-  private refresh(): void {
+  /** The next service to digest: from the first full walk, then from the changed ones. */
+  private nextService(): Pending | null {
     if (this.allDirty) {
-      for (const key of [...this.cache.keys()]) this.setDigest(key, undefined);
-      for (const [key, entry] of this.repository.serviceEntries()) this.setDigest(key, this.serviceDigest(entry.leases.values()));
-      this.allDirty = false;
-    } else {
-      for (const key of this.dirty) {
-        const entry = this.repository.service(key);
-        this.setDigest(key, entry === undefined ? undefined : this.serviceDigest(entry.leases.values()));
+      if (this.walk === undefined) {
+        this.cache.clear();
+        this.rootA = 0;
+        this.rootB = 0;
+        this.walk = this.repository.serviceEntries();
       }
+      const next = this.walk.next();
+      if (next.done !== true) return { key: next.value[0], leases: next.value[1].leases.values(), count: 0, a: 0, b: 0 };
+      this.allDirty = false;
+      this.walk = undefined;
     }
-    this.dirty.clear();
+    for (const key of this.dirty) {
+      this.dirty.delete(key);
+      const entry = this.repository.service(key);
+      if (entry !== undefined) return { key, leases: entry.leases.values(), count: 0, a: 0, b: 0 };
+      this.setDigest(key, undefined);
+    }
+    return null;
+  }
+
+  /**
+   * Brings the digests up to date until done (true) or `deadline` (performance.now()) passed
+   * (false; the next call goes on where this one stopped, within a service too). A service that
+   * changes while it is being summed is marked changed again by the bus and summed anew.
+   */
+  private refreshUntil(deadline: number): boolean {
+    let visited = 0;
+    for (;;) {
+      const p = this.pending ?? this.nextService();
+      if (p === null) return true;
+      this.pending = p;
+      for (let next = p.leases.next(); next.done !== true; next = p.leases.next()) {
+        const lease = next.value;
+        if (lease.evictionTime === 0) {
+          const h = this.hash(lease.instance);
+          p.a = (p.a + h.a) >>> 0;
+          p.b = (p.b + h.b) >>> 0;
+          p.count++;
+        }
+        if ((++visited & 63) === 0 && performance.now() > deadline) return false;
+      }
+      this.pending = undefined;
+      this.setDigest(p.key, RegistryDigest.digestOf(p));
+      if (performance.now() > deadline) return false;
+    }
+  }
+
+  private refresh(): void {
+    this.refreshUntil(Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * Brings the digests up to date in slices of at most `sliceMs` of the event loop, yielding
+   * between them: the first digest of a million instances hashes each of them once, which takes
+   * seconds. `root()` and `digests()` right after it have (almost) nothing left to do.
+   */
+  settle(sliceMs = SLICE_MS): Promise<void> {
+    this.settling ??= (async () => {
+      try {
+        while (!this.refreshUntil(performance.now() + sliceMs)) await new Promise<void>((resolve) => setImmediate(resolve));
+      } finally {
+        this.settling = undefined;
+      }
+    })();
+    return this.settling;
   }
 
   /**

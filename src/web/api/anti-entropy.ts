@@ -34,6 +34,7 @@ export function antiEntropyEndpoints(deps: AntiEntropyEndpointsDeps): Endpoint[]
       response: GetDigestsResponse,
       handle: async (input) => {
         const body = input.method === 'POST' ? ((await input.body()) as { root?: unknown } | null) : null;
+        await deps.digest.settle();
         const root = deps.digest.root();
         // A caller holding the same root has nothing to compare: no per-service map is sent.
         const digests = typeof body?.root === 'string' && body.root === root ? null : deps.digest.digests();
