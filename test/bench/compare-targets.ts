@@ -128,6 +128,10 @@ export interface ArtemisStart {
   profileDir?: string;
   /** Use the build there is (another node of the same run built it). */
   skipBuild?: boolean;
+  /** Extra flags for node itself (before the script), e.g. `--max-old-space-size=2048`. */
+  nodeFlags?: string[];
+  /** Extra environment variables of the node process. */
+  env?: Record<string, string>;
   log: (text: string) => void;
 }
 
@@ -155,10 +159,10 @@ export async function startArtemis(opts: ArtemisStart): Promise<ServerProcess & 
     mode = 'tsx';
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'artemis-compare-'));
-  const nodeFlags = opts.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', opts.profileDir];
+  const nodeFlags = [...(opts.nodeFlags ?? []), ...(opts.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', opts.profileDir])];
   const entry = mode === 'built' ? [join(root, 'dist/src/cli/main.js')] : ['--import', 'tsx', join(root, 'src/cli/main.ts')];
   const args = [...nodeFlags, ...entry, 'server', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, ...opts.settings.flatMap((s) => ['--set', s])];
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...opts.env } });
   const stop = stopper(child, () => rmSync(dataDir, { recursive: true, force: true }));
   try {
     const port = await portFromStdout(child, 'artemis server');
