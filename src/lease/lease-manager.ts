@@ -21,6 +21,23 @@ export interface Lease {
   readonly owner: string | null;
 }
 
+/** The one shape every lease has (fields in a fixed order, no spare slots). */
+class LeaseRecord implements Lease {
+  renewalTime: number;
+  evictionTime = 0;
+  expired = false;
+
+  constructor(
+    readonly key: string,
+    readonly instance: Instance,
+    readonly creationTime: number,
+    readonly incarnation: number,
+    readonly owner: string | null,
+  ) {
+    this.renewalTime = creationTime;
+  }
+}
+
 export type LeaseRemovalReason = 'expired' | 'unregistered';
 
 export interface LeaseSettings {
@@ -85,7 +102,7 @@ export class LeaseManager {
   /** Creates a fresh lease, replacing any lease of the same identity. */
   put(key: string, instance: Instance, incarnation = 0, owner: string | null = null): Lease {
     const now = this.clock.now();
-    const lease: Lease = { key, instance, creationTime: now, incarnation, renewalTime: now, evictionTime: 0, expired: false, owner };
+    const lease = new LeaseRecord(key, instance, now, incarnation, owner);
     this.leases.set(key, lease);
     return lease;
   }
