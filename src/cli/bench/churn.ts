@@ -4,8 +4,8 @@ import { HttpClient, runLoops, timedRequest } from './http-load.js';
 
 /** Seconds a churned instance stays registered (well inside a lease: it is never heartbeated). */
 const LIFETIME_S = 5;
-/** Requests of the churn in flight at once, on connections of its own. */
-const LOOPS = 4;
+/** Churn operations (a register and an unregister each) one connection of its own is paced to per second. */
+const RATE_PER_LOOP = 50;
 const REGISTER = '/api/registry/register.json';
 const UNREGISTER = '/api/registry/unregister.json';
 
@@ -23,12 +23,14 @@ export async function churnFleet(ctx: RunContext, fleet: Fleet, rate: number, de
   const ring = 2 * live;
   const extended: Fleet = { ...fleet, count: fleet.count + ring };
   const slot = (seq: number) => fleet.count + (seq % ring);
-  const client = new HttpClient(ctx.opts.target, LOOPS, ctx.opts.timeoutMs);
+  // enough connections that a slow answer does not hold the rate back
+  const loops = Math.max(4, Math.ceil(rate / RATE_PER_LOOP));
+  const client = new HttpClient(ctx.opts.target, loops, ctx.opts.timeoutMs);
   const register = ctx.recorders.get('register');
   const unregister = ctx.recorders.get('unregister');
   let registered = 0;
   try {
-    await runLoops({ connections: LOOPS, deadline, rate }, async (_, seq) => {
+    await runLoops({ connections: loops, deadline, rate }, async (_, seq) => {
       await timedRequest(client, register, REGISTER, batchBody(extended, slot(seq), 1));
       registered++;
       if (seq >= live) await timedRequest(client, unregister, UNREGISTER, batchBody(extended, slot(seq - live), 1));
