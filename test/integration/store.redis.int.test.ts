@@ -120,6 +120,29 @@ if (url === undefined) {
       }
     });
 
+    it('acknowledges token writes, as every management write, only once minReplicas replicas have them', async () => {
+      const keyPrefix = prefix();
+      const store = new RedisStore(redisUrl, { keyPrefix, minReplicas: 5, replicaTimeoutMs: 50 });
+      await store.init();
+      try {
+        const row = { id: 'tk_replicas01', name: 'ci', scopes: ['read'], hash: 'a'.repeat(64), createdBy: 'bootstrap', createTime: 1 };
+        const added = await store.addToken(row).catch((e: unknown) => e);
+        expect(added).toBeInstanceOf(StoreReplicationError);
+        expect((added as Error).message).toMatch(/token write \(revision \d+\) reached the Redis primary, but store\.minReplicas is 5 and \d of them confirmed it within 50 ms/);
+        expect((await store.tokens()).map((t) => t.id)).toEqual([row.id]);
+        // a name that is taken is refused by the script itself, before any WAIT
+        await expect(store.addToken({ ...row, id: 'tk_replicas02' })).rejects.toThrow(/exists/);
+        await expect(store.removeToken(row.id)).rejects.toBeInstanceOf(StoreReplicationError);
+        expect(await store.tokens()).toEqual([]);
+        // removing a token that is not there writes nothing and waits for no replica
+        expect(await store.removeToken(row.id)).toBe(false);
+        expect(store.availability().available).toBe(true);
+      } finally {
+        await store.close();
+        await deleteKeysWithPrefix(redisUrl, keyPrefix);
+      }
+    });
+
     it('refuses keys written with another layout version', async () => {
       const keyPrefix = prefix();
       const admin = testRedisClient(redisUrl);

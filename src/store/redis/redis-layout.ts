@@ -238,3 +238,26 @@ export function decodeEntities(hash: Record<string, string>): EntityRecord[] {
     })
     .sort((a, b) => a.id - b.id);
 }
+
+/**
+ * Appends imported log rows: KEYS 1 stream, 2 log-seq; ARGV 1 table, 2 rows JSON. Refuses (and
+ * writes nothing) when an id is not above the table's sequence or a time is below the stream's last entry.
+ */
+export const IMPORT_LOGS_SCRIPT = `
+local rows = cjson.decode(ARGV[2])
+local last = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+local lastTime = -1
+if #top > 0 then lastTime = tonumber(string.match(top[1][1], '^(%d+)-')) end
+for _, r in ipairs(rows) do
+  if r.id <= last then return 'log id ' .. r.id .. ' is not above the last id ' .. last end
+  if r.t < lastTime then return 'log id ' .. r.id .. ' is older than the newest entry' end
+  last = r.id
+  lastTime = r.t
+end
+for _, r in ipairs(rows) do
+  redis.call('XADD', KEYS[1], r.t .. '-*', 'id', r.id, 'f', r.f)
+end
+if #rows > 0 then redis.call('HSET', KEYS[2], ARGV[1], last) end
+return 'OK'
+`;

@@ -20,31 +20,8 @@ import { checkBatch, checkEntityKind, checkLimit, checkLogTable, checkTime, filt
 import { createConnection, quitQuietly, withTimeout, type RedisClient, type RedisConnectionSettings } from './redis-connection.js';
 import { parseRedisUrl, type RedisTarget } from './redis-url.js';
 import { redactStoreUrl } from '../store-url.js';
-import { addToken, listTokens, redisTokenKeys, removeToken, type RedisTokenKeys } from './redis-tokens.js';
-import { REDIS_SCHEMA_VERSION, WRITE_SCRIPT, decodeCanary, decodeEntities, decodeLogEntry, decodeOperation, encodeBatch, redisKeys, type RedisKeys } from './redis-layout.js';
-
-/**
- * Appends imported log rows: KEYS 1 stream, 2 log-seq; ARGV 1 table, 2 rows JSON. Refuses (and
- * writes nothing) when an id is not above the table's sequence or a time is below the stream's last entry.
- */
-const IMPORT_LOGS_SCRIPT = `
-local rows = cjson.decode(ARGV[2])
-local last = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
-local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
-local lastTime = -1
-if #top > 0 then lastTime = tonumber(string.match(top[1][1], '^(%d+)-')) end
-for _, r in ipairs(rows) do
-  if r.id <= last then return 'log id ' .. r.id .. ' is not above the last id ' .. last end
-  if r.t < lastTime then return 'log id ' .. r.id .. ' is older than the newest entry' end
-  last = r.id
-  lastTime = r.t
-end
-for _, r in ipairs(rows) do
-  redis.call('XADD', KEYS[1], r.t .. '-*', 'id', r.id, 'f', r.f)
-end
-if #rows > 0 then redis.call('HSET', KEYS[2], ARGV[1], last) end
-return 'OK'
-`;
+import { addedRevision, addTokenCall, listTokens, redisTokenKeys, removeTokenCall, type RedisTokenKeys, type ScriptCall } from './redis-tokens.js';
+import { IMPORT_LOGS_SCRIPT, REDIS_SCHEMA_VERSION, WRITE_SCRIPT, decodeCanary, decodeEntities, decodeLogEntry, decodeOperation, encodeBatch, redisKeys, type RedisKeys } from './redis-layout.js';
 
 /** Tuning of a {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -155,29 +132,41 @@ export class RedisStore implements ManagementStore {
     this.ready();
     checkBatch(batch);
     const { keys, args } = encodeBatch(this.keys, batch);
+    return Number(await this.scriptWrite('write', { script: WRITE_SCRIPT, keys, args }, Number));
+  }
+
+  /**
+   * Runs a write script, and with minReplicas > 0 acknowledges it only once that many replicas
+   * have it: the script and WAIT go in one pipeline on the writer connection (on a Cluster, to the
+   * node of the keys' slot), so WAIT counts the replicas that have this script's effect.
+   * `revisionOf` reads the new revision from the reply, undefined when the script wrote nothing.
+   * @throws StoreReplicationError when the write reached the primary but too few replicas in time.
+   */
+  private async scriptWrite(what: string, call: ScriptCall, revisionOf: (reply: unknown) => number | undefined): Promise<unknown> {
+    const { script, keys, args } = call;
     if (this.minReplicas === 0) {
-      const revision = Number(await this.call('write', (c) => c.eval(WRITE_SCRIPT, keys.length, ...keys, ...args)));
-      this.notifier.changed(revision);
-      return revision;
+      const reply = await this.call(what, (c) => c.eval(script, keys.length, ...keys, ...args));
+      const revision = revisionOf(reply);
+      if (revision !== undefined) this.notifier.changed(revision);
+      return reply;
     }
-    // The script and WAIT in one pipeline: on one connection (on a Cluster, to the node of the
-    // keys' slot), so WAIT counts the replicas that have this batch.
     const results = await this.call(
-      'write',
-      (c) => c.pipeline().eval(WRITE_SCRIPT, keys.length, ...keys, ...args).call('WAIT', String(this.minReplicas), String(this.replicaTimeoutMs)).exec(),
+      what,
+      (c) => c.pipeline().eval(script, keys.length, ...keys, ...args).call('WAIT', String(this.minReplicas), String(this.replicaTimeoutMs)).exec(),
       this.writer,
     );
     const [[scriptErr, reply] = [null, null], [waitErr, acked] = [null, null]] = results ?? [];
-    if (scriptErr !== null) throw this.failed(new StoreUnavailableError(`Redis write failed: ${scriptErr.message}`, { cause: scriptErr }));
-    const revision = Number(reply);
+    if (scriptErr !== null) throw this.failed(new StoreUnavailableError(`Redis ${what} failed: ${scriptErr.message}`, { cause: scriptErr }));
+    const revision = revisionOf(reply);
+    if (revision === undefined) return reply;
     this.notifier.changed(revision);
     if (waitErr !== null || Number(acked) < this.minReplicas) {
       const got = waitErr === null ? `${Number(acked)} of them confirmed it` : `WAIT failed: ${waitErr.message}`;
       throw new StoreReplicationError(
-        `The write (revision ${revision}) reached the Redis primary, but store.minReplicas is ${this.minReplicas} and ${got} within ${this.replicaTimeoutMs} ms: it may be lost if the primary fails.`,
+        `The ${what} (revision ${revision}) reached the Redis primary, but store.minReplicas is ${this.minReplicas} and ${got} within ${this.replicaTimeoutMs} ms: it may be lost if the primary fails.`,
       );
     }
-    return revision;
+    return reply;
   }
 
   async operations(): Promise<OperationRow[]> {
@@ -271,16 +260,19 @@ export class RedisStore implements ManagementStore {
     return this.call('read', (c) => listTokens(c, this.tokenKeys));
   }
 
+  /** Adds a token; acknowledged, as every management write, only once store.minReplicas replicas have it. */
   async addToken(row: TokenRow): Promise<number> {
-    const revision = await this.call('token write', (c) => addToken(c, this.tokenKeys, row));
-    this.notifier.changed(revision);
-    return revision;
+    this.ready();
+    const reply = await this.scriptWrite('token write', addTokenCall(this.tokenKeys, row), (r) => (Number(r) < 0 ? undefined : Number(r)));
+    return addedRevision(reply, row);
   }
 
+  /** Removes a token; acknowledged as {@link addToken}. */
   async removeToken(id: string): Promise<boolean> {
-    const revision = await this.call('token write', (c) => removeToken(c, this.tokenKeys, String(id)));
-    if (revision !== undefined) this.notifier.changed(revision);
-    return revision !== undefined;
+    const json = await this.call('token read', (c) => c.hget(this.tokenKeys.tokens, String(id)));
+    if (json === null) return false;
+    const reply = await this.scriptWrite('token write', removeTokenCall(this.tokenKeys, String(id), json), (r) => (Number(r) === 0 ? undefined : Number(r)));
+    return Number(reply) !== 0;
   }
 
   close(): Promise<void> {

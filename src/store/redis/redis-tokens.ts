@@ -42,20 +42,27 @@ export async function listTokens(client: RedisClient, keys: RedisTokenKeys): Pro
   return rows.sort((a, b) => a.createTime - b.createTime || a.id.localeCompare(b.id));
 }
 
-/** Adds a token atomically; returns the new revision. */
-export async function addToken(client: RedisClient, keys: RedisTokenKeys, row: TokenRow): Promise<number> {
+/** One script call: what a write sends to Redis (so that the store can follow it with WAIT). */
+export interface ScriptCall {
+  script: string;
+  keys: string[];
+  args: string[];
+}
+
+/** The script call that adds a token atomically; its reply is the new revision, or -1 when the id or name is taken. */
+export function addTokenCall(keys: RedisTokenKeys, row: TokenRow): ScriptCall {
   const checked = checkTokenRow(row);
-  const k = [keys.tokens, keys.names, keys.revision];
-  const revision = Number(await client.eval(ADD_SCRIPT, k.length, ...k, checked.id, foldCase(checked.name), JSON.stringify(checked), keys.channel));
-  if (revision < 0) throw new StoreInputError(`A token with id ${checked.id} or name ${checked.name} exists.`);
+  return { script: ADD_SCRIPT, keys: [keys.tokens, keys.names, keys.revision], args: [checked.id, foldCase(checked.name), JSON.stringify(checked), keys.channel] };
+}
+
+/** The revision an add-token reply carries. */
+export function addedRevision(reply: unknown, row: TokenRow): number {
+  const revision = Number(reply);
+  if (revision < 0) throw new StoreInputError(`A token with id ${row.id} or name ${row.name} exists.`);
   return revision;
 }
 
-/** Removes a token; returns the new revision, or undefined when there was none. */
-export async function removeToken(client: RedisClient, keys: RedisTokenKeys, id: string): Promise<number | undefined> {
-  const json = await client.hget(keys.tokens, id);
-  if (json === null) return undefined;
-  const k = [keys.tokens, keys.names, keys.revision];
-  const revision = Number(await client.eval(REMOVE_SCRIPT, k.length, ...k, id, foldCase(tokenFromJson(json).name), keys.channel));
-  return revision === 0 ? undefined : revision;
+/** The script call that removes the token `id` (stored as `json`); its reply is the new revision, or 0 when it is gone. */
+export function removeTokenCall(keys: RedisTokenKeys, id: string, json: string): ScriptCall {
+  return { script: REMOVE_SCRIPT, keys: [keys.tokens, keys.names, keys.revision], args: [id, foldCase(tokenFromJson(json).name), keys.channel] };
 }

@@ -12,7 +12,8 @@ import type { TokenRegistry, TokenView } from '../../auth/token-registry.js';
 import { ErrorCodes } from '../../core/error-codes.js';
 import { SUCCESS, failStatus } from '../../core/response-status.js';
 import { readObject } from '../../core/wire/json-reader.js';
-import { StoreInputError } from '../../store/store-errors.js';
+import { STORE_UNREPLICATED } from '../../management/failures.js';
+import { StoreInputError, StoreReplicationError, StoreUnavailableError } from '../../store/store-errors.js';
 import type { AuthorizedInput } from '../access.js';
 import { wire, type Endpoint, type EndpointInput } from '../endpoint.js';
 
@@ -34,12 +35,18 @@ async function field(input: EndpointInput, name: string): Promise<unknown> {
   return key === undefined ? undefined : body[key];
 }
 
-/** A store failure answers internal-service-error with the declared text; anything else is thrown on. */
+/**
+ * A store failure answers with the declared text: service-unavailable while the store cannot be
+ * reached or a write was not confirmed by store.minReplicas replicas (with the cause), else
+ * internal-service-error; anything else is thrown on.
+ */
 async function guarded<T>(work: () => Promise<T>, failed: (status: ReturnType<typeof failStatus>) => object): Promise<T | ReturnType<typeof wire>> {
   try {
     return await work();
   } catch (err) {
     if (err instanceof StoreInputError) return wire(failed(failStatus(ErrorCodes.badRequest, TOKEN_NAME_TAKEN)));
+    if (err instanceof StoreReplicationError) return wire(failed(failStatus(ErrorCodes.serviceUnavailable, `${STORE_UNREPLICATED} ${err.message}`)));
+    if (err instanceof StoreUnavailableError) return wire(failed(failStatus(ErrorCodes.serviceUnavailable, `${TOKENS_UNAVAILABLE} ${err.message}`)));
     if (err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('store-')) return wire(failed(failStatus(ErrorCodes.internalServiceError, TOKENS_UNAVAILABLE)));
     throw err;
   }
@@ -58,7 +65,7 @@ export function tokenEndpoints(deps: TokenEndpointsDeps): Endpoint[] {
       notes: 'The node keeps only the SHA-256 of the secret, in the management store, so every node of the cluster accepts the token.',
       request: 'CreateTokenRequest',
       response: 'CreateTokenResponse',
-      failures: [TOKEN_NAME_INVALID, TOKEN_SCOPES_INVALID, TOKEN_NAME_TAKEN, TOKENS_UNAVAILABLE],
+      failures: [TOKEN_NAME_INVALID, TOKEN_SCOPES_INVALID, TOKEN_NAME_TAKEN, TOKENS_UNAVAILABLE, STORE_UNREPLICATED],
       requestExample: { name: 'deploy-bot', scopes: ['operate'] },
       handle: async (input: AuthorizedInput) => {
         const name = await field(input, 'name');
@@ -95,7 +102,7 @@ export function tokenEndpoints(deps: TokenEndpointsDeps): Endpoint[] {
       summary: 'Revoke an API token by id or name; every node refuses it from then on.',
       request: 'RevokeTokenRequest',
       response: 'RevokeTokenResponse',
-      failures: [TOKEN_TARGET_MISSING, TOKEN_NOT_FOUND, TOKENS_UNAVAILABLE],
+      failures: [TOKEN_TARGET_MISSING, TOKEN_NOT_FOUND, TOKENS_UNAVAILABLE, STORE_UNREPLICATED],
       requestExample: { id: 'tk_3f9a0c1d2e4b' },
       handle: async (input) => {
         const id = await field(input, 'id');
