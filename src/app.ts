@@ -27,7 +27,7 @@ import { errorFields, silentLogger, type Logger } from './telemetry/logger.js';
 import { NodeMetrics } from './telemetry/metrics.js';
 import { packageVersion } from './telemetry/build-info.js';
 import { Tracing } from './telemetry/tracing.js';
-import { logManagementWrite, StoreOutageLog } from './node/operator-log.js';
+import { logManagementWrite } from './node/operator-log.js';
 import { StoreUnavailableError } from './store/store-errors.js';
 import type { ApiRouter } from './web/api-router.js';
 import { CorsPolicy } from './web/browser-safety.js';
@@ -109,31 +109,36 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
   });
   metrics.discoveryVersion.set(discovery.cache.version);
 
-  const outages = new StoreOutageLog(logger, () => store.kind, () => clock.now());
   const store = overrides.store ?? createStore({
     url: config.store.url, dataDir: config.dataDir, keyPrefix: config.store.keyPrefix, scheduler,
     timeoutMs: config.store.timeoutMs, minReplicas: config.store.minReplicas, replicaTimeoutMs: config.store.replicaTimeoutMs,
+    // A lost connection is the outage that StoreHealth logs once; other trouble is logged here.
     onError: (err) => {
-      logger.warn(errorFields(err), 'management store trouble');
-      if (err instanceof StoreUnavailableError) outages.failed(err, 'store');
+      if (err instanceof StoreUnavailableError) {
+        logger.debug(errorFields(err), 'management store trouble');
+        storeHealth.observe();
+      } else logger.warn(errorFields(err), 'management store trouble');
     },
   });
   const storeHealth = new StoreHealth({
-    store, members: () => cluster.memberStores(), nodeLocal: config.store.nodeLocal, logger, metrics, scheduler, checkIntervalMs: 1_000,
+    store, members: () => cluster.memberStores(), nodeLocal: config.store.nodeLocal, logger, metrics, scheduler, checkIntervalMs: 1_000, now: () => clock.now(),
   });
   const management = createManagement({
     store, repository, bus, clock, scheduler, discovery, node: () => state.status, peersWithOtherStore: () => storeHealth.writeBlockers(),
     settings: { ...config.management, maxFieldLength: config.limits.maxFieldLength },
     groupLimiter: limiters.group,
     onError: (err, what) => {
-      logger.error({ ...errorFields(err), what }, 'management failure');
-      if (err instanceof StoreUnavailableError) outages.failed(err, what);
+      // An unreachable store is one outage (StoreHealth logs it once), not one error per call.
+      if (err instanceof StoreUnavailableError) {
+        logger.debug({ ...errorFields(err), what }, 'management failure');
+        storeHealth.observe();
+      } else logger.error({ ...errorFields(err), what }, 'management failure');
     },
     onCommitted: (batch) => {
-      outages.ok();
+      storeHealth.observe();
       logManagementWrite(logger, batch);
     },
-    onLoaded: () => outages.ok(),
+    onLoaded: () => storeHealth.observe(),
   });
 
   const security = createSecurityParts(config, { store, clock, scheduler, logger, metrics });

@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { Lifecycle } from '../core/lifecycle.js';
 import type { TaskScheduler } from '../core/scheduler.js';
 import type { ManagementStore, TokenRow } from '../store/management-store.js';
+import { StoreUnavailableError } from '../store/store-errors.js';
 import { isScope, SCOPES, type Scope } from './scopes.js';
 import { hashSecret, newSecret, newTokenId, sameHash } from './token-secrets.js';
 
@@ -64,7 +65,16 @@ export class TokenRegistry implements Lifecycle {
   private stopped = false;
 
   constructor(private readonly deps: TokenRegistryDeps) {
-    deps.scheduler.add({ name: 'auth.token-refresh', intervalMs: deps.refreshIntervalMs, jitter: 0.1, run: () => this.reload() });
+    // An unreachable store is the outage StoreHealth logs once; the tokens last loaded stay in force.
+    deps.scheduler.add({
+      name: 'auth.token-refresh',
+      intervalMs: deps.refreshIntervalMs,
+      jitter: 0.1,
+      run: () =>
+        this.reload().catch((err: unknown) => {
+          if (!(err instanceof StoreUnavailableError)) throw err;
+        }),
+    });
   }
 
   /** Loads the tokens and follows the store's changes; the store must be open. */

@@ -26,6 +26,8 @@ export const ZONE_OPERATIONS_EMPTY = 'zoneOperationsList has no operation to app
 export const STORE_UNAVAILABLE = 'The management store is unavailable; management writes are refused until it answers again.';
 /** The store of this node is not the one its peers use: a write here would reach only some nodes. */
 export const STORE_DIFFERS = "This node's management store differs from its peers'; management writes are refused, since they would not reach every node (store.nodeLocal allows node-local state).";
+/** An audit-log read while the store cannot be reached: the logs live only in the store. */
+export const LOGS_UNAVAILABLE = 'The management store is unavailable; audit logs are kept only there, so they cannot be read until it answers again.';
 /** A write reached the store's primary but not enough replicas in time (store.minReplicas). */
 export const STORE_UNREPLICATED = 'The management write was not confirmed by enough store replicas; it is not acknowledged.';
 

@@ -58,11 +58,14 @@ export function createManagement(deps: ManagementModuleDeps): ManagementModule {
     limiter: deps.groupLimiter,
     settings: deps.settings,
   });
-  deps.scheduler.add({ name: 'management.refresh', intervalMs: deps.settings.refreshIntervalMs, jitter: 0.1, run: () => service.refresh() });
+  // A failed reload has been reported through onError (an unreachable store: the one outage line).
+  deps.scheduler.add({ name: 'management.refresh', intervalMs: deps.settings.refreshIntervalMs, jitter: 0.1, run: () => service.refresh().catch(() => undefined) });
   deps.scheduler.add({
     name: 'management.log-retention',
     intervalMs: HOUR,
     run: async () => {
+      // during an outage the next round prunes; the outage itself is logged once, elsewhere
+      if (!deps.store.availability().available) return;
       await deps.store.pruneLogs(deps.clock.now() - deps.settings.logRetentionDays * 24 * HOUR);
     },
   });

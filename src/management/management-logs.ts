@@ -1,8 +1,10 @@
-import { BadRequestError } from '../core/errors.js';
+import { BadRequestError, ServiceUnavailableError } from '../core/errors.js';
 import { SUCCESS } from '../core/response-status.js';
 import { readObject, type JsonObject } from '../core/wire/json-reader.js';
 import { LOG_ENDPOINTS as WIRE_LOG_ENDPOINTS, type LogEndpointPath } from '../core/wire/management.js';
 import type { LogFilter, LogRecord, LogTable, ManagementStore } from '../store/management-store.js';
+import { StoreUnavailableError } from '../store/store-errors.js';
+import { LOGS_UNAVAILABLE } from './failures.js';
 import { prop } from './requests.js';
 
 /** Each log endpoint: its path name, its table, and the request fields that filter it (declared with the wire types). */
@@ -39,9 +41,21 @@ function sortedRecord(r: LogRecord): Record<string, unknown> {
   return Object.fromEntries(Object.keys(r).sort().map((k) => [k, r[k]]));
 }
 
-/** Answers one log endpoint: AND of the non-blank filters, oldest first, at most `limit` rows. */
+/**
+ * Answers one log endpoint: AND of the non-blank filters, oldest first, at most `limit` rows.
+ * The logs are read from the store only: while it is unavailable the read answers
+ * `service-unavailable` at once (and so does a read that finds the outage).
+ */
 export async function queryLogs(store: ManagementStore, table: LogTable, fields: readonly string[], body: unknown, limit: number) {
   const req = readObject(body, 'request');
-  const logs = await store.queryLogs(table, filterOf(req, fields), limit);
-  return { logs: logs.map(sortedRecord), responseStatus: SUCCESS };
+  const filter = filterOf(req, fields);
+  const availability = store.availability();
+  if (!availability.available) throw new ServiceUnavailableError(`${LOGS_UNAVAILABLE} ${availability.reason}`.trim());
+  try {
+    const logs = await store.queryLogs(table, filter, limit);
+    return { logs: logs.map(sortedRecord), responseStatus: SUCCESS };
+  } catch (err) {
+    if (err instanceof StoreUnavailableError) throw new ServiceUnavailableError(`${LOGS_UNAVAILABLE} ${err.message}`);
+    throw err;
+  }
 }

@@ -3,13 +3,13 @@ import { instanceKey, type Instance } from '../core/wire/instance.js';
 import type { LeaseManager, LeaseRemovalReason } from '../lease/lease-manager.js';
 import type { RegistryOperation } from '../registry/registry-service.js';
 import type { WriteBatch } from '../store/management-store.js';
-import { errorFields, type Logger } from '../telemetry/logger.js';
+import type { Logger } from '../telemetry/logger.js';
 
 /**
  * The operator's view of a node in its log: what changed in the registry and why, at info
- * (expiries, unregistrations, management writes with their operator, store outages,
- * self-preservation changes, a summary of rate-limit rejections per interval), registrations
- * at debug. Every line has an `event` field to filter on.
+ * (expiries, unregistrations, management writes with their operator, self-preservation
+ * changes, a summary of rate-limit rejections per interval), registrations at debug. Every line
+ * has an `event` field to filter on. Store outages are logged by StoreHealth.
  */
 
 /** The identifying fields of an instance in a log line. */
@@ -55,34 +55,6 @@ export function logManagementWrite(logger: Logger, batch: WriteBatch): void {
   for (const { table, fields } of batch.logs ?? []) {
     const { token: _token, ...rest } = fields;
     logger.info({ event: 'management-write', table, ...rest }, 'management write');
-  }
-}
-
-/**
- * Store availability as the operator sees it: the first failure after a good read or write logs
- * `management store unavailable`, the next success `management store available again` with the
- * outage's length; failures in between are not repeated.
- */
-export class StoreOutageLog {
-  private downSince: number | undefined;
-
-  constructor(
-    private readonly logger: Logger,
-    private readonly store: () => string,
-    private readonly now: () => number,
-  ) {}
-
-  failed(err: unknown, what: string): void {
-    if (this.downSince !== undefined) return;
-    this.downSince = this.now();
-    this.logger.warn({ event: 'store-outage', store: this.store(), what, ...errorFields(err) }, 'management store unavailable');
-  }
-
-  ok(): void {
-    if (this.downSince === undefined) return;
-    const outageMs = this.now() - this.downSince;
-    this.downSince = undefined;
-    this.logger.info({ event: 'store-recovered', store: this.store(), outageMs }, 'management store available again');
   }
 }
 

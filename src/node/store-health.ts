@@ -16,7 +16,14 @@ export interface StoreHealthDeps {
   scheduler: TaskScheduler;
   /** How often outages and split stores are checked for their log lines. */
   checkIntervalMs: number;
+  /** Clock of the outage lengths. */
+  now?: () => number;
 }
+
+/** The message of the line that starts an outage (event `store-outage`). */
+export const STORE_OUTAGE_LOG = 'management store unavailable';
+/** The message of the line that ends it (event `store-recovered`). */
+export const STORE_RECOVERED_LOG = 'management store available again';
 
 /**
  * One management state per cluster, checked: this node's store identity against the ones its
@@ -29,8 +36,12 @@ export interface StoreHealthDeps {
 export class StoreHealth {
   private loggedAvailable = true;
   private loggedSplit = '';
+  /** Epoch ms since when the logged outage runs; 0 while none. */
+  private outageStart = 0;
+  private readonly now: () => number;
 
   constructor(private readonly deps: StoreHealthDeps) {
+    this.now = deps.now ?? Date.now;
     const onOtherStore = () => this.peersOnOtherStore().length;
     new Gauge({
       name: 'artemis_store_available',
@@ -104,12 +115,7 @@ export class StoreHealth {
    */
   async check(): Promise<void> {
     if (!this.deps.store.availability().available) await this.deps.store.revision().catch(() => undefined);
-    const a = this.deps.store.availability();
-    if (a.available !== this.loggedAvailable) {
-      this.loggedAvailable = a.available;
-      if (a.available) this.deps.logger.info({ store: this.deps.store.kind }, 'management store available again');
-      else this.deps.logger.warn({ store: this.deps.store.kind, reason: a.reason, since: a.since }, 'management store unavailable: management writes are refused, registry and discovery go on from memory');
-    }
+    this.observe();
     const others = this.peersOnOtherStore();
     const split = others.map((m) => `${m.nodeId}=${m.storeId}`).sort().join(',');
     if (split !== this.loggedSplit) {
@@ -117,6 +123,26 @@ export class StoreHealth {
       const fields = { storeId: this.identity(), nodeLocal: this.deps.nodeLocal, peers: others };
       if (split === '') this.deps.logger.info(fields, 'management store shared with every live peer');
       else this.deps.logger.warn(fields, this.deps.nodeLocal ? 'peers use another management store (node-local by store.nodeLocal)' : 'peers use another management store: not ready, management writes refused');
+    }
+  }
+
+  /**
+   * The one log line of each outage (`store-outage`, warn) and of its end (`store-recovered`,
+   * info, with `outageMs`), from the store's availability: called by the periodic check and at
+   * once by whoever sees a store failure, so that an outage is logged when it starts, once.
+   */
+  observe(): void {
+    const a = this.deps.store.availability();
+    if (a.available === this.loggedAvailable) return;
+    this.loggedAvailable = a.available;
+    const store = this.deps.store.kind;
+    if (a.available) {
+      const outageMs = this.outageStart === 0 ? 0 : Math.max(0, this.now() - this.outageStart);
+      this.outageStart = 0;
+      this.deps.logger.info({ event: 'store-recovered', store, outageMs }, STORE_RECOVERED_LOG);
+    } else {
+      this.outageStart = a.since === 0 ? this.now() : a.since;
+      this.deps.logger.warn({ event: 'store-outage', store, reason: a.reason, since: this.outageStart, effect: 'management writes are refused; registry and discovery go on from memory' }, STORE_OUTAGE_LOG);
     }
   }
 }

@@ -69,16 +69,26 @@ describe('operator log lines of a node', () => {
     expect(write).toMatchObject({ level: 'info', msg: 'management write', table: 'instance-operation', operatorId: 'alice', operation: 'pullout', serviceId: 'demo.logs', instanceId: 'log-a', complete: false });
     expect(write).not.toHaveProperty('token');
 
-    // the store goes away: one outage line, however many reads fail; back: one recovery line
+    // the store goes away: one outage line, however many reads and writes fail, and no other
+    // warning or error about it; back: one recovery line
+    const before = lines.length;
     await redis.kill();
     const outage = await find((l) => l.event === 'store-outage', 'the store outage line');
     expect(outage).toMatchObject({ level: 'warn', msg: 'management store unavailable', store: 'redis' });
+    expect(String(outage.reason)).toContain('Redis');
     await new Promise((r) => setTimeout(r, 600)); // a few failing refreshes
-    expect(lines.filter((l) => l.event === 'store-outage')).toHaveLength(1);
+    const refused = await postJson(`${node.url}/api/management/operate-instance.json`, {
+      instanceKey: { regionId: 'SHA', serviceId: 'demo.logs', instanceId: 'log-a' }, operation: 'pullout', operationComplete: true, operatorId: 'alice', token: 'ticket-1',
+    }, { headers: ADMIN_HEADERS });
+    expect(refused.body.responseStatus.errorCode).toBe('service-unavailable');
     redis = await startRedisServer(dir, port);
     const recovered = await find((l) => l.event === 'store-recovered', 'the store recovery line');
     expect(recovered).toMatchObject({ level: 'info', msg: 'management store available again', store: 'redis' });
     expect(recovered.outageMs).toBeGreaterThan(0);
+    const during = lines.slice(before);
+    expect(during.filter((l) => l.event === 'store-outage')).toHaveLength(1);
+    expect(during.filter((l) => l.event === 'store-recovered')).toHaveLength(1);
+    expect(during.filter((l) => l.level === 'warn' || l.level === 'error').map((l) => l.task === undefined ? l.msg : `${l.msg} (${JSON.stringify(l.task)})`)).toEqual(['management store unavailable']);
 
     // unregister, at info
     const b = instance({ instanceId: 'log-b', serviceId: 'demo.logs', url: 'http://10.0.0.2:80' });

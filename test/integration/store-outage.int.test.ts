@@ -9,9 +9,28 @@ import { lookupIds, waitFor } from '../helpers/wait.js';
 /**
  * A store outage is visible and fast: a node on a real redis-server of its own keeps registry and
  * discovery going from memory while that server is down, answers management writes with
- * service-unavailable at once, shows the outage in status and metrics, and recovers when Redis
- * is back.
+ * service-unavailable at once, answers management reads from the state it last loaded (the audit
+ * logs, kept only in the store, with service-unavailable), shows the outage in status and
+ * metrics, and recovers when Redis is back.
  */
+
+const G = '/api/management/group';
+const AUDIT = { operation: 'release', operatorId: 'alice', token: 't-1', reason: 'outage' };
+const group = { serviceId: 'demo.outage', regionId: 'SHA', zoneId: 'sha-z1', name: 'blue', appId: '100001', status: 'active', description: 'blue' };
+
+/** What a node answers to the management reads: operations and groups from memory, and the audit log. */
+async function reads(url: string) {
+  const ops = await getJson(`${url}/api/management/all-instance-operations.json`);
+  const groups = await postJson(`${url}${G}/get-groups.json`, { serviceId: 'demo.outage' });
+  const logs = await postJson(`${url}/api/management/log/instance-operation-logs.json`, { serviceId: 'demo.outage' });
+  return {
+    operations: (ops.body.allInstanceOperations as Array<{ instanceKey: { instanceId: string }; operations: string[] }>).map((o) => [o.instanceKey.instanceId, o.operations]),
+    groups: (groups.body.groups as Array<{ name: string }> | null | undefined)?.map((g) => g.name),
+    groupsStatus: groups.body.responseStatus.status as string,
+    logs: logs.body.responseStatus as { status: string; errorCode?: string; message?: string },
+    logCount: (logs.body.logs as unknown[] | undefined)?.length,
+  };
+}
 
 const operate = (instanceId: string, complete: boolean) => ({
   instanceKey: { regionId: 'SHA', serviceId: 'demo.outage', instanceId },
@@ -52,6 +71,9 @@ describe('a Redis store outage', () => {
     await postJson(`${url}/api/registry/register.json`, { instances: [inst('a'), inst('b')] });
     expect((await postJson(`${url}/api/management/operate-instance.json`, operate('b', false), { headers: ADMIN_HEADERS })).body.responseStatus.status).toBe('success');
     expect(await lookupIds(url, 'demo.outage')).toEqual(['a']);
+    expect((await postJson(`${url}${G}/insert-groups.json`, { groups: [group], ...AUDIT }, { headers: ADMIN_HEADERS })).body.responseStatus.status).toBe('success');
+    const readsBefore = await reads(url);
+    expect(readsBefore).toMatchObject({ operations: [['b', ['pullout']]], groups: ['blue'], groupsStatus: 'success', logs: { status: 'success' }, logCount: 1 });
     const before = await storeStatus(url);
     expect(before).toMatchObject({ available: true, acceptsWrites: true });
     expect(await metric(url, 'artemis_store_available')).toBe(1);
@@ -73,6 +95,13 @@ describe('a Redis store outage', () => {
     expect(await metric(url, 'artemis_store_available')).toBe(0);
     expect((await fetch(`${url}/ready`)).status).toBe(200);
 
+    // management reads: what the node applies, from memory; the audit log refused as unavailable
+    const readsDuring = await reads(url);
+    expect(readsDuring).toMatchObject({ operations: readsBefore.operations, groups: ['blue'], groupsStatus: 'success', logs: { status: 'fail', errorCode: 'service-unavailable' } });
+    expect(readsDuring.logs.message).toContain('audit logs are kept only there');
+    const refusedGroup = await postJson(`${url}${G}/insert-groups.json`, { groups: [{ ...group, name: 'green' }], ...AUDIT }, { headers: ADMIN_HEADERS });
+    expect(refusedGroup.body.responseStatus).toMatchObject({ status: 'fail', errorCode: 'service-unavailable' });
+
     // registry and discovery go on from memory, the pull-out still applied
     expect((await postJson(`${url}/api/registry/register.json`, { instances: [inst('c')] })).body.responseStatus.status).toBe('success');
     expect((await postJson(`${url}/api/registry/heartbeat.json`, { instances: [inst('a')] })).body.responseStatus.status).toBe('success');
@@ -92,8 +121,10 @@ describe('a Redis store outage', () => {
     redis.child.kill('SIGSTOP');
     try {
       const first = await postJson(`${url}/api/management/log/instance-operation-logs.json`, { instanceId: 'a' });
-      expect(first.body.responseStatus.status).toBe('fail');
+      expect(first.body.responseStatus).toMatchObject({ status: 'fail', errorCode: 'service-unavailable' });
       expect((await storeStatus(url)).available).toBe(false);
+      // known to be down: the reads answer without asking the hung server
+      expect(await reads(url)).toMatchObject({ operations: [['c', ['pullout']]], groups: ['blue'], groupsStatus: 'success', logs: { status: 'fail', errorCode: 'service-unavailable' } });
       const next = await postJson(`${url}/api/management/operate-instance.json`, operate('a', false), { headers: ADMIN_HEADERS });
       expect(next.body.responseStatus).toMatchObject({ status: 'fail', errorCode: 'service-unavailable' });
       expect(await lookupIds(url, 'demo.outage')).toEqual(['a', 'b']);

@@ -61,7 +61,7 @@ export class GroupService {
       if (this.s.limited('get.groups')) return { groups: null, responseStatus: RATE_LIMITED };
       const req = readObject(body, 'request') ?? {};
       const filters = (['serviceId', 'regionId', 'zoneId', 'name', 'appId', 'status'] as const).map((f) => [f, str(req, f)] as const).filter(([, v]) => !blank(v));
-      const rows = (await this.s.records('group', decode.group)).filter((g) => !g.deleted && filters.every(([f, v]) => eq(g[f], v as string)));
+      const rows = (await this.s.readRecords('groups')).filter((g) => !g.deleted && filters.every(([f, v]) => eq(g[f], v as string)));
       return { groups: rows.map(wire.group), responseStatus: SUCCESS };
     });
   }

@@ -73,7 +73,7 @@ export class MemberService {
       const req = readObject(body, 'request') ?? {};
       const groupId = optionalLong(req, 'groupId', 'request');
       const instanceId = str(req, 'instanceId');
-      const rows = (await this.s.records('group-instance', decode.groupInstance)).filter(
+      const rows = (await this.s.readRecords('groupInstances')).filter(
         (m) => (groupId === null || m.groupId === groupId) && (blank(instanceId) || eq(m.instanceId, instanceId as string)),
       );
       return { groupInstances: rows.map(wire.groupInstance), responseStatus: SUCCESS };
@@ -140,7 +140,7 @@ export class MemberService {
     return this.s.run(GET_SERVICE_INSTANCES_FAILED, async () => {
       const req = readObject(body, 'request') ?? {};
       const filters = (['serviceId', 'instanceId'] as const).map((f) => [f, str(req, f)] as const).filter(([, v]) => !blank(v));
-      const rows = (await this.s.records('service-instance', decode.serviceInstance)).filter((s) => filters.every(([f, v]) => eq(s[f], v as string)));
+      const rows = (await this.s.readRecords('serviceInstances')).filter((s) => filters.every(([f, v]) => eq(s[f], v as string)));
       return { responseStatus: SUCCESS, serviceInstances: rows.map(wire.serviceInstance) };
     });
   }

@@ -90,7 +90,7 @@ export class RouteRuleService {
       const req = readObject(body, 'request') ?? {};
       const id = optionalLong(req, 'routeRuleId', 'request');
       const filters = (['serviceId', 'name', 'status'] as const).map((f) => [f, str(req, f)] as const).filter(([, v]) => !blank(v));
-      const rows = (await this.s.records('route-rule', decode.routeRule)).filter(
+      const rows = (await this.s.readRecords('routeRules')).filter(
         (r) => !r.deleted && (id === null || r.id === id) && filters.every(([f, v]) => eq(r[f], v as string)),
       );
       return { responseStatus: SUCCESS, routeRules: rows.map(wire.routeRule) };
@@ -217,7 +217,7 @@ export class RouteRuleService {
         routeRuleId: optionalLong(req, 'routeRuleId', 'request'),
         groupId: optionalLong(req, 'groupId', 'request'),
       };
-      const rows = (await this.s.records('route-rule-group', decode.routeRuleGroup)).filter((l) =>
+      const rows = (await this.s.readRecords('routeRuleGroups')).filter((l) =>
         (Object.keys(want) as Array<keyof typeof want>).every((k) => want[k] === null || l[k] === want[k]),
       );
       return { responseStatus: SUCCESS, routeRuleGroups: rows.map(wire.routeRuleGroup) };

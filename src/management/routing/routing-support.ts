@@ -1,11 +1,13 @@
 import { ErrorCodes } from '../../core/error-codes.js';
-import { BadRequestError, RegistryError } from '../../core/errors.js';
+import { BadRequestError, RegistryError, ServiceUnavailableError } from '../../core/errors.js';
 import { readInt32, readInteger, readObject, type JsonObject } from '../../core/wire/json-reader.js';
 import type { RateLimiter } from '../../ratelimit/rate-limiter.js';
 import type { EntityKind, EntityRecord, EntityWrite, LogFields, LogTable, ManagementStore, WriteBatch } from '../../store/management-store.js';
 import type { ManagementState } from '../management-state.js';
+import { STORE_UNAVAILABLE } from '../failures.js';
 import { blank, checkLengths, list, prop, str } from '../requests.js';
-import { groupKeyOf, recordKeys } from './routing-records.js';
+import { StoreUnavailableError } from '../../store/store-errors.js';
+import { decode, groupKeyOf, recordKeys, type RoutingRecords } from './routing-records.js';
 
 export interface RoutingSettings {
   maxFieldLength: number;
@@ -39,6 +41,16 @@ export interface LogEntry {
   table: LogTable;
   fields: LogFields;
 }
+
+/** Where each list of {@link RoutingRecords} comes from in the store. */
+const SOURCES: { [F in keyof RoutingRecords]: { kind: EntityKind; decode: (r: EntityRecord) => RoutingRecords[F][number] } } = {
+  groups: { kind: 'group', decode: decode.group },
+  routeRules: { kind: 'route-rule', decode: decode.routeRule },
+  routeRuleGroups: { kind: 'route-rule-group', decode: decode.routeRuleGroup },
+  groupTags: { kind: 'group-tag', decode: decode.groupTag },
+  groupInstances: { kind: 'group-instance', decode: decode.groupInstance },
+  serviceInstances: { kind: 'service-instance', decode: decode.serviceInstance },
+};
 
 const FIELD_LIMIT_NAMES = ['serviceId', 'regionId', 'zoneId', 'name', 'appId', 'status', 'strategy', 'instanceId', 'tag', 'value', 'ip', 'machineName', 'protocol', 'url', 'healthCheckUrl', 'groupId'];
 
@@ -131,6 +143,8 @@ export class RoutingSupport {
         throw new BadRequestError(`${failure} ${err.message}`, { cause: err, httpStatus: err.httpStatus });
       }
       if (err instanceof RegistryError) throw err;
+      // a write whose own reads find the store gone is refused as every write during an outage
+      if (err instanceof StoreUnavailableError) throw new ServiceUnavailableError(`${STORE_UNAVAILABLE} ${err.message}`);
       throw new RegistryError(ErrorCodes.internalServiceError, failure, { cause: err });
     }
   }
@@ -195,8 +209,26 @@ export class RoutingSupport {
     return this.texts(o, path, ['serviceId', 'regionId', 'zoneId', 'name', 'appId', 'status'], ['description']);
   }
 
+  /** The records of a kind, read from the store (the reads inside a write). */
   async records<T>(kind: EntityKind, decoder: (r: EntityRecord) => T): Promise<T[]> {
     return (await this.deps.store.entities(kind)).map(decoder);
+  }
+
+  /**
+   * The records of a read endpoint: from the store while it answers; while it is unavailable
+   * (known, or found out by this read), the copy this node last loaded, which is what its
+   * discovery applies, so the answer comes at once and agrees with what clients are served.
+   */
+  async readRecords<F extends keyof RoutingRecords>(field: F): Promise<RoutingRecords[F]> {
+    const source = SOURCES[field];
+    if (this.deps.store.availability().available) {
+      try {
+        return (await this.deps.store.entities(source.kind)).map(source.decode) as RoutingRecords[F];
+      } catch (err) {
+        if (!(err instanceof StoreUnavailableError)) throw err;
+      }
+    }
+    return this.deps.state().routing.records[field];
   }
 
   /** True when the read with this limiter identity is over its rate. */

@@ -3,6 +3,7 @@ import { RegistryError } from '../../core/errors.js';
 import { LOG_ENDPOINTS, queryLogs } from '../../management/management-logs.js';
 import type { ManagementStore } from '../../store/management-store.js';
 import { wire, type Endpoint } from '../endpoint.js';
+import { LOGS_UNAVAILABLE } from '../../management/failures.js';
 import { managementEndpointPath } from './management.js';
 import { logSchemaName } from './management-schemas.js';
 
@@ -16,7 +17,7 @@ const NOTES = [
   'Rows matching every non-blank filter (strings ignoring letter case), oldest first,',
   'at most management.logQueryLimit rows.',
   'A filter that is an object or array, or a complete that is not a boolean, is HTTP 400 bad-request;',
-  'a store failure is internal-service-error with its text.',
+  'while the management store is unavailable, service-unavailable at once; another store failure is internal-service-error with its text.',
 ].join(' ');
 const UNSWAPPED = 'The operation and operatorId filters match their own columns; the Java reference swaps them on this endpoint.';
 
@@ -36,6 +37,7 @@ export function logEndpoints(deps: LogEndpointsDeps): Endpoint[] {
       rateLimit: 'none',
       access: 'read',
       bareFailure: true,
+      failures: [LOGS_UNAVAILABLE],
       handle: async (input) => {
         const body = await input.body();
         try {
