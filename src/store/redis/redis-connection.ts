@@ -66,6 +66,21 @@ export function createConnection(target: RedisTarget, settings: RedisConnectionS
   }
 }
 
+/**
+ * Starts a connection again whenever it ends while `stopped()` is false. ioredis ends a client
+ * for good, without calling its retry strategy, when a connection attempt is cut short: a
+ * Sentinel client whose failover watch hears `+switch-master` while it is reconnecting to the
+ * dead primary ends with "Connection is closed." and would stay down on a healthy new primary.
+ */
+export function reconnectAfterEnd(connection: RedisClient, stopped: () => boolean, delayMs = 500): void {
+  connection.on('end', () => {
+    if (stopped()) return;
+    setTimeout(() => {
+      if (!stopped() && connection.status === 'end') connection.connect().catch(() => undefined);
+    }, delayMs).unref();
+  });
+}
+
 /** Resolves as `promise` does, or rejects with {@link StoreUnavailableError} after `ms`. */
 export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

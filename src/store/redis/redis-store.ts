@@ -17,7 +17,7 @@ import {
 import { AvailabilityTracker, newStoreIdentity } from '../store-availability.js';
 import { StoreClosedError, StoreError, StoreInputError, StoreNotInitializedError, StoreReplicationError, StoreSchemaError, StoreUnavailableError } from '../store-errors.js';
 import { checkBatch, checkEntityKind, checkLimit, checkLogTable, checkTime, filterEntries, logMatches, storedLogFields } from '../store-input.js';
-import { createConnection, quitQuietly, withTimeout, type RedisClient, type RedisConnectionSettings } from './redis-connection.js';
+import { createConnection, quitQuietly, reconnectAfterEnd, withTimeout, type RedisClient, type RedisConnectionSettings } from './redis-connection.js';
 import { parseRedisUrl, type RedisTarget } from './redis-url.js';
 import { redactStoreUrl } from '../store-url.js';
 import { addedRevision, addTokenCall, listTokens, redisTokenKeys, removeTokenCall, type RedisTokenKeys, type ScriptCall } from './redis-tokens.js';
@@ -288,6 +288,10 @@ export class RedisStore implements ManagementStore {
       this.minReplicas === 0
         ? undefined
         : createConnection(this.target, { ...this.settings, commandTimeoutMs: this.settings.commandTimeoutMs + this.replicaTimeoutMs, connectionName: `${this.keyPrefix}writer` });
+    // a connection of a failed init() is dropped for good; those of a running store never are
+    let abandoned = false;
+    const stopped = () => abandoned || this.closing !== undefined;
+    for (const c of [client, subscriber, writer]) if (c !== undefined) reconnectAfterEnd(c, stopped);
     this.trackAvailability(client);
     if (writer !== undefined) this.reportLoss(writer);
     this.reportLoss(client);
@@ -303,6 +307,7 @@ export class RedisStore implements ManagementStore {
       );
       if (this.closing !== undefined) throw new StoreClosedError(this.kind);
     } catch (err) {
+      abandoned = true;
       client.disconnect();
       subscriber.disconnect();
       writer?.disconnect();
@@ -328,7 +333,7 @@ export class RedisStore implements ManagementStore {
     this.notifier.seen(Number((await client.get(this.keys.revision)) ?? 0));
   }
 
-  /** The main connection decides availability: lost → unavailable; ready again → available. */
+  /** The main connection decides availability: lost → unavailable; ready again → available, and listeners reload. */
   private trackAvailability(connection: RedisClient): void {
     let lastError = '';
     connection.on('error', (err: Error) => {
@@ -338,7 +343,13 @@ export class RedisStore implements ManagementStore {
     connection.on('close', () => {
       if (this.closing === undefined) this.health.down(`Lost the connection to Redis at ${redactStoreUrl(this.url)}${lastError === '' ? '' : `: ${lastError}`}`);
     });
-    connection.on('ready', () => this.health.up());
+    // Back after an outage: listeners reload, since the reload that the subscriber's own
+    // reconnection asked for may have run while this connection was still down.
+    connection.on('ready', () => {
+      const wasDown = !this.health.get().available;
+      this.health.up();
+      if (wasDown && this.client === connection && this.closing === undefined) this.notifier.resync(this.notifier.revision);
+    });
   }
 
   /** After a reconnection: subscribe again, then tell listeners that they may have missed changes. */
