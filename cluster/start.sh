@@ -7,17 +7,21 @@
 #   --dry-run    print the node commands and exit; nothing is built or started
 #   -- ...       extra flags for every node, e.g. -- --log-level debug --set registry.lease.ttlMs=30000
 #
-# Management state is shared: unless ARTEMIS_STORE_URL names a store, start.sh starts a local
-# redis-server (append-only, fsync always; data in CLUSTER_DATA_DIR/redis) on CLUSTER_REDIS_PORT
-# (6380), or uses the Redis already answering there, and gives it to every node.
-# CLUSTER_STORE=node-local gives each node its own SQLite store instead (store.nodeLocal: a
-# pull-out then reaches only the node it was made on).
+# Management state is shared and highly available: unless ARTEMIS_STORE_URL names a store,
+# start.sh starts a Redis primary on CLUSTER_REDIS_PORT (6380) and two replicas on the next two
+# ports, append-only with fsync always (data in CLUSTER_DATA_DIR/redis), watched by three
+# sentinels on CLUSTER_SENTINEL_PORT (26380) and the two ports after it, or uses the sentinels
+# already answering there; every node goes through the sentinels (redis+sentinel://…/artemis/0)
+# and acknowledges a management write once a replica has it (store.minReplicas 1).
+# CLUSTER_STORE=redis starts one redis-server on CLUSTER_REDIS_PORT instead (no failover);
+# CLUSTER_STORE=node-local gives each node its own SQLite store (store.nodeLocal: a pull-out
+# then reaches only the node it was made on).
 #
 # Environment: CLUSTER_HOST (127.0.0.1), CLUSTER_BASE_PORT (8081), CLUSTER_RUN_DIR (cluster/run:
 # pid files and logs), CLUSTER_DATA_DIR (cluster/data: one directory per node),
 # CLUSTER_WAIT_SECONDS (30: how long to wait for every node's /health), CLUSTER_REDIS_PORT
-# (6380), CLUSTER_STORE (redis or node-local). ARTEMIS_* variables reach every node as
-# configuration, e.g. ARTEMIS_STORE_URL.
+# (6380), CLUSTER_SENTINEL_PORT (26380), CLUSTER_STORE (sentinel, redis or node-local).
+# ARTEMIS_* variables reach every node as configuration, e.g. ARTEMIS_STORE_URL.
 # The nodes sign their peer calls with the cluster key in $CLUSTER_DATA_DIR/cluster.key, made
 # (random, mode 0600) on the first start; ARTEMIS_CLUSTER_KEY or ARTEMIS_CLUSTER_KEY_FILE
 # given in the environment is used instead.
@@ -64,7 +68,9 @@ run_dir=${CLUSTER_RUN_DIR:-cluster/run}
 data_root=${CLUSTER_DATA_DIR:-cluster/data}
 wait_seconds=${CLUSTER_WAIT_SECONDS:-30}
 redis_port=${CLUSTER_REDIS_PORT:-6380}
-store_mode=${CLUSTER_STORE:-redis}
+sentinel_port=${CLUSTER_SENTINEL_PORT:-26380}
+sentinel_ports=("$sentinel_port" "$((sentinel_port + 1))" "$((sentinel_port + 2))")
+store_mode=${CLUSTER_STORE:-sentinel}
 main=dist/src/cli/main.js
 
 if ((nodes < 1 || base_port < 1 || base_port + nodes - 1 > 65535)); then
@@ -74,20 +80,27 @@ fi
 
 url_of() { echo "http://$host:$((base_port + $1 - 1))"; }
 
-# Which management store the nodes share (flags of every node), and whether start.sh runs its Redis.
+# shellcheck source=cluster/store.sh
+source "$here/store.sh"
+
+# Which management store the nodes share (flags of every node), and which one start.sh runs.
 store_args=()
-start_redis=false
+start_store=
 given_store=false
 for arg in ${extra[@]+"${extra[@]}"}; do [[ $arg == --store || $arg == --store=* ]] && given_store=true; done
 if [[ -n ${ARTEMIS_STORE_URL:-} ]] || $given_store; then
   : # every node reads the store from the environment or from the extra flags
 elif [[ $store_mode == node-local ]]; then
   store_args=(--set store.nodeLocal=true)
+elif [[ $store_mode == sentinel ]]; then
+  sentinels=$(printf "$host:%s," "${sentinel_ports[@]}")
+  store_args=(--store "redis+sentinel://${sentinels%,}/$STORE_MASTER_NAME/0" --set store.minReplicas=1)
+  start_store=sentinel
 elif [[ $store_mode == redis ]]; then
   store_args=(--store "redis://$host:$redis_port/0")
-  start_redis=true
+  start_store=single
 else
-  echo "start.sh: CLUSTER_STORE must be redis or node-local, not $store_mode" >&2
+  echo "start.sh: CLUSTER_STORE must be sentinel, redis or node-local, not $store_mode" >&2
   exit 2
 fi
 # The key file every node reads, unless the environment names a key.
@@ -140,39 +153,17 @@ if [[ ! -f $main ]]; then
   exit 1
 fi
 
-# Whether a Redis answers PING on $host:$redis_port.
-redis_answers() {
-  if command -v redis-cli >/dev/null; then
-    [[ $(redis-cli -h "$host" -p "$redis_port" ping 2>/dev/null) == PONG ]]
-  else
-    node -e '
-      const s = require("node:net").connect(Number(process.argv[2]), process.argv[1], () => s.write("PING\r\n"));
-      s.setTimeout(1000, () => process.exit(1)).on("error", () => process.exit(1));
-      s.on("data", (d) => process.exit(String(d).startsWith("+PONG") ? 0 : 1));
-    ' "$host" "$redis_port"
-  fi
-}
-
-if $start_redis; then
-  if redis_answers; then
-    echo "management store: the Redis already answering on $host:$redis_port"
-  elif ! command -v redis-server >/dev/null; then
+if [[ -n $start_store ]]; then
+  if ! command -v redis-server >/dev/null; then
     echo "start.sh: the nodes share a Redis management store, but redis-server is not installed." >&2
     echo "  Install it (apt-get install redis-server), name a store (ARTEMIS_STORE_URL=redis://host:6379/0)," >&2
     echo "  or give every node a store of its own (CLUSTER_STORE=node-local)." >&2
     exit 1
-  else
-    mkdir -p "$data_root/redis"
-    redis_dir=$(cd "$data_root/redis" && pwd)
-    abs_run=$(cd "$run_dir" && pwd)
-    redis-server --port "$redis_port" --bind "$host" --dir "$redis_dir" --appendonly yes --appendfsync always --save '' \
-      --daemonize yes --pidfile "$abs_run/redis.pid" --logfile "$abs_run/redis.log"
-    for _ in $(seq 1 50); do redis_answers && break; sleep 0.1; done
-    if ! redis_answers; then
-      echo "start.sh: redis-server did not answer on $host:$redis_port; see $run_dir/redis.log" >&2
-      exit 1
-    fi
-    echo "management store: redis-server on $host:$redis_port (pid $(<"$abs_run/redis.pid"), data in $data_root/redis)"
+  fi
+  if [[ $start_store == sentinel ]]; then started=start_sentinel_store; else started=start_single_store; fi
+  if ! $started; then
+    CLUSTER_RUN_DIR=$run_dir CLUSTER_DATA_DIR=$data_root cluster/stop.sh >&2 || true
+    exit 1
   fi
 fi
 
@@ -208,7 +199,7 @@ all_ok() {
 }
 
 stop_all() {
-  CLUSTER_RUN_DIR=$run_dir cluster/stop.sh >&2 || true
+  CLUSTER_RUN_DIR=$run_dir CLUSTER_DATA_DIR=$data_root cluster/stop.sh >&2 || true
 }
 
 health_urls=()
@@ -247,5 +238,12 @@ for ((i = 1; i <= nodes; i++)); do
   printf '%-8s %-24s %-8s %-7s %s\n' "node-$i" "$(url_of "$i")" "$(<"$run_dir/node-$i.pid")" "$state" "$run_dir/node-$i.log"
 done
 echo
+# The node that created the first admin token (in the shared store) wrote its secret next to its data.
+token_file=
+for f in "$data_root"/node-*/admin.token; do [[ -s $f ]] && token_file=$f && break; done
+if [[ -n $token_file ]]; then
+  echo "admin token: export ARTEMIS_TOKEN=\$(cat $token_file)   (management writes and the CLI need it)"
+fi
 echo "membership:  curl -s $(url_of 1)/api/cluster/nodes.json"
+echo "store:       curl -s $(url_of 1)/api/status/store.json"
 echo "stop:        cluster/stop.sh"

@@ -2,13 +2,13 @@
 # Stops the nodes that cluster/start.sh started: SIGTERM to each (a graceful leave: the node
 # announces it to the cluster and flushes replication), then waits for all of them to exit.
 # A node still running after CLUSTER_STOP_SECONDS (20) is killed, and the exit code is 1.
-# Then stops the redis-server that start.sh started (its data stays, unless --clean).
+# Then stops the Redis that start.sh started, sentinels first (its data stays, unless --clean).
 #
 # Usage: cluster/stop.sh [--clean]
 #   --clean   also delete the nodes' data and the Redis data (CLUSTER_DATA_DIR, cluster/data) and logs
 #
 # Environment: CLUSTER_RUN_DIR (cluster/run), CLUSTER_DATA_DIR (cluster/data),
-# CLUSTER_STOP_SECONDS (20).
+# CLUSTER_STOP_SECONDS (20), CLUSTER_HOST (127.0.0.1).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -79,16 +79,10 @@ else
 fi
 
 # The management store start.sh ran, after the nodes (they flush to it while they stop).
-redis_pid_file=$run_dir/redis.pid
-if [[ -e $redis_pid_file ]]; then
-  redis_pid=$(<"$redis_pid_file")
-  if [[ $redis_pid =~ ^[0-9]+$ ]] && [[ $(ps -o args= -p "$redis_pid" 2>/dev/null) == redis-server* ]]; then
-    kill -TERM "$redis_pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$redis_pid" 2>/dev/null || break; sleep 0.1; done
-    echo "stopped the management store (redis-server, pid $redis_pid)"
-  fi
-  rm -f "$redis_pid_file"
-fi
+host=${CLUSTER_HOST:-127.0.0.1}
+# shellcheck source=cluster/store.sh
+source "$here/store.sh"
+stop_store
 
 if $clean; then
   rm -rf "$data_root"/node-* "$data_root"/redis "$run_dir"

@@ -782,20 +782,26 @@ describe('cluster/', () => {
 
   it('start.sh starts the same three nodes as the config files', () => {
     const configs = dryRun([]).map((args) => serverConfig(args));
-    const pick = (c: Config) => ({ host: c.host, port: c.port, nodeId: c.nodeId, nodeUrl: c.nodeUrl, seeds: c.cluster.seeds, keyFile: c.cluster.keyFile, dataDir: c.dataDir, store: c.store.url });
+    const pick = (c: Config) => ({ host: c.host, port: c.port, nodeId: c.nodeId, nodeUrl: c.nodeUrl, seeds: c.cluster.seeds, keyFile: c.cluster.keyFile, dataDir: c.dataDir, store: c.store.url, minReplicas: c.store.minReplicas });
     expect(configs.map(pick)).toEqual(fileConfigs().map(pick));
   });
 
-  it('start.sh gives every node one shared Redis store by default, the one ARTEMIS_STORE_URL names, or node-local stores on request', () => {
-    const stores = (env: Record<string, string> = {}) => dryRun([], env).map((args) => serverConfig(args, { env })).map((c) => [c.store.url, c.store.nodeLocal]);
-    expect(stores()).toEqual(Array(3).fill(['redis://127.0.0.1:6380/0', false]));
-    expect(stores({ CLUSTER_REDIS_PORT: '7000' })).toEqual(Array(3).fill(['redis://127.0.0.1:7000/0', false]));
+  it('start.sh gives every node one highly available store by default (three sentinels, a write acknowledged by a replica), one Redis, the one ARTEMIS_STORE_URL names, or node-local stores on request', () => {
+    const stores = (env: Record<string, string> = {}) => dryRun([], env).map((args) => serverConfig(args, { env })).map((c) => [c.store.url, c.store.nodeLocal, c.store.minReplicas]);
+    expect(stores()).toEqual(Array(3).fill(['redis+sentinel://127.0.0.1:26380,127.0.0.1:26381,127.0.0.1:26382/artemis/0', false, 1]));
+    expect(stores({ CLUSTER_SENTINEL_PORT: '27000' })).toEqual(Array(3).fill(['redis+sentinel://127.0.0.1:27000,127.0.0.1:27001,127.0.0.1:27002/artemis/0', false, 1]));
+    expect(stores({ CLUSTER_STORE: 'redis' })).toEqual(Array(3).fill(['redis://127.0.0.1:6380/0', false, 0]));
+    expect(stores({ CLUSTER_STORE: 'redis', CLUSTER_REDIS_PORT: '7000' })).toEqual(Array(3).fill(['redis://127.0.0.1:7000/0', false, 0]));
     const sentinel = 'redis+sentinel://127.0.0.1:26379,127.0.0.1:26380/artemis';
-    expect(stores({ ARTEMIS_STORE_URL: sentinel })).toEqual(Array(3).fill([sentinel, false]));
-    expect(stores({ CLUSTER_STORE: 'node-local' })).toEqual(Array(3).fill(['', true]));
-    const start = read('cluster/start.sh');
-    expect(start).toContain('redis-server --port "$redis_port"');
-    expect(read('cluster/stop.sh')).toContain('redis.pid');
+    expect(stores({ ARTEMIS_STORE_URL: sentinel })).toEqual(Array(3).fill([sentinel, false, 0]));
+    expect(stores({ CLUSTER_STORE: 'node-local' })).toEqual(Array(3).fill(['', true, 0]));
+    expect(spawnSync('bash', [join(root, 'cluster/start.sh'), '--dry-run'], { encoding: 'utf8', env: { ...process.env, CLUSTER_STORE: 'raft' } }).status).toBe(2);
+    // the sentinels monitor the name the URL gives, the servers keep every write on disk; stop.sh stops them
+    const store = read('cluster/store.sh');
+    expect(store).toContain('STORE_MASTER_NAME=artemis');
+    expect(store).toContain('sentinel monitor $STORE_MASTER_NAME $host $primary 2');
+    expect(store).toContain('--appendonly yes --appendfsync always');
+    expect(read('cluster/stop.sh')).toContain('stop_store');
   });
 
   it('start.sh starts N nodes on consecutive ports and passes extra flags to each', () => {
