@@ -242,7 +242,7 @@ echo
 token_file=
 for f in "$data_root"/node-*/admin.token; do [[ -s $f ]] && token_file=$f && break; done
 if [[ -n $token_file ]]; then
-  echo "admin token: export ARTEMIS_TOKEN=\$(cat $token_file)   (management writes and the CLI need it)"
+  echo "admin token: $token_file   (management writes need it: artemis … --token \"\$(cat $token_file)\")"
 fi
 echo "membership:  curl -s $(url_of 1)/api/cluster/nodes.json"
 echo "store:       curl -s $(url_of 1)/api/status/store.json"

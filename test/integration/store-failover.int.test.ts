@@ -114,6 +114,14 @@ describe('a Sentinel failover during management writes', () => {
     }
     const missing = [...acknowledged].map((i) => `i-${i}`).filter((id) => !stored.includes(id));
     expect(missing).toEqual([]);
+    // every node is connected to the promoted primary again (none left with a client ioredis gave up on)
+    for (const n of nodes) {
+      await waitFor(async () => ((await getJson(`${n.url}/api/status/store.json`)).body as { available: boolean; acceptsWrites: boolean }).acceptsWrites || undefined, {
+        message: `${n.url} to take management writes again`,
+        timeoutMs: 10_000,
+        intervalMs: 100,
+      });
+    }
     for (const n of nodes) {
       await waitFor(() => nodeView(n.url), { until: (view) => JSON.stringify(view) === JSON.stringify(stored), message: `${n.url} to show the store's ${stored.length} operations`, timeoutMs: 10_000, intervalMs: 100 });
     }
