@@ -187,6 +187,7 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
   // replication → scheduler (waits for runs in flight) → discovery → management and its store → tokens.
   const share = Math.floor(config.http.shutdownTimeoutMs / 4);
   const parts: Lifecycle[] = [
+    { name: 'metrics', start: () => undefined, stop: () => metrics.close() },
     security.part,
     management,
     { name: 'discovery', start: () => undefined, stop: () => discovery.stop() },

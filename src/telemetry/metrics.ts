@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { EVENT_LOOP_MAX_DELAY_METRIC, EventLoopStalls, STALL_WINDOW_MS } from './event-loop-stalls.js';
 import { PlainHistogram } from './plain-histogram.js';
 
 const PREFIX = 'artemis_';
@@ -161,6 +162,17 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  private readonly stalls = new EventLoopStalls();
+
+  readonly eventLoopMaxDelay = new Gauge({
+    name: EVENT_LOOP_MAX_DELAY_METRIC,
+    help: `Longest event-loop stall (how late a 10 ms timer tick ran) in the open ${STALL_WINDOW_MS} ms window and the one before it.`,
+    registers: [this.registry],
+    collect: () => {
+      this.eventLoopMaxDelay.set(this.stalls.maxSeconds());
+    },
+  });
+
   readonly buildInfo = new Gauge({
     name: `${PREFIX}build_info`,
     help: 'Always 1; the labels tell the version of the node and of Node.js.',
@@ -191,6 +203,11 @@ export class NodeMetrics {
       t.child.inc(t.n);
       t.n = 0;
     }
+  }
+
+  /** Stops the event-loop monitor of this node's stall gauge. */
+  close(): void {
+    this.stalls.close();
   }
 
   text(): Promise<string> {

@@ -16,6 +16,7 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BenchResult } from '../../src/cli/bench/report.js';
 import { runBench } from '../../src/cli/bench/run.js';
+import { STALL_POLL_MS, readServerSample } from '../../src/cli/bench/server-metrics.js';
 import { formatTable } from '../../src/cli/common.js';
 import { nodeGenerator, wrkGenerator, type Generator, type LoadResult, type LoadSpec } from './compare-load.js';
 import { formatHot, hotFunctions } from './cpuprofile-top.js';
@@ -213,6 +214,26 @@ async function registry(base: string, op: 'register' | 'heartbeat' | 'unregister
   }
 }
 
+/** Reads the node's stall gauge every STALL_POLL_MS until stopped; resolves with the longest stall seen (ms). */
+function watchStalls(base: string): () => Promise<number | undefined> {
+  let longest: number | undefined;
+  let reading: Promise<void> = Promise.resolve();
+  const read = () => {
+    reading = capture(base, 'GET', '/metrics').then(
+      (res) => void (longest = Math.max(longest ?? 0, readServerSample(res.body.toString()).maxStallMs)),
+      () => undefined,
+    );
+  };
+  const timer = setInterval(read, STALL_POLL_MS);
+  return async () => {
+    clearInterval(timer);
+    await reading;
+    read();
+    await reading;
+    return longest === undefined ? undefined : r2(longest);
+  };
+}
+
 /** Instances processed by registry operations with another result than ok, from /metrics. */
 async function registryFailures(base: string): Promise<Record<string, number>> {
   const text = (await capture(base, 'GET', '/metrics')).body.toString();
@@ -374,6 +395,8 @@ interface Run extends LoadResult {
   serverCpuUsPerRequest: number | null;
   /** Node only: instances a registry operation did not apply (from /metrics). */
   registryFailures?: Record<string, number>;
+  /** Node only: longest event-loop stall during the run (ms), from its stall gauge read every half second. */
+  longestStallMs?: number;
 }
 
 interface Summary {
@@ -390,6 +413,8 @@ interface Summary {
   /** Median over the rounds. */
   serverCpuUsPerRequest: number | null;
   generatorCpuPercent: number | null;
+  /** Longest event-loop stall of any round (ms); null when not read. */
+  longestStallMs: number | null;
 }
 
 const median = (xs: number[]) => {
@@ -407,6 +432,7 @@ function summarise(side: Side, runs: Run[]): Summary {
   const gen = nonNull(runs.map((r) => r.generatorCpuPercent));
   const failures = runs.reduce((n, r) => n + Object.values(r.registryFailures ?? {}).reduce((a, b) => a + b, 0), 0);
   const rps = median(runs.map((r) => r.rps));
+  const stalls = nonNull(runs.map((r) => r.longestStallMs ?? null));
   return {
     label: side.label,
     units: side.units,
@@ -420,6 +446,7 @@ function summarise(side: Side, runs: Run[]): Summary {
     serverCpuPercent: cpu.length === 0 ? null : Math.round(mean(cpu)),
     serverCpuUsPerRequest: cpuPerRequest.length === 0 ? null : Number(median(cpuPerRequest).toFixed(1)),
     generatorCpuPercent: gen.length === 0 ? null : Math.round(mean(gen)),
+    longestStallMs: stalls.length === 0 ? null : Math.max(...stalls),
   };
 }
 
@@ -634,8 +661,10 @@ async function main(): Promise<number> {
       const failuresBefore = isArtemis(target) ? await registryFailures(server.url) : undefined;
       const cpu0 = cpuSeconds(server.pid);
       const t0 = performance.now();
+      const stalls = isArtemis(target) ? watchStalls(server.url) : undefined;
       const result = await generator.run(spec, loadOpts(durationS));
       const elapsed = (performance.now() - t0) / 1000;
+      const longestStallMs = await stalls?.();
       const cpu1 = cpuSeconds(server.pid);
       const known = cpu0 !== null && cpu1 !== null;
       const run: Run = {
@@ -643,6 +672,7 @@ async function main(): Promise<number> {
         round,
         serverCpuPercent: known ? Math.round(((cpu1 - cpu0) / elapsed) * 100) : null,
         serverCpuUsPerRequest: known && result.requests > 0 ? Number((((cpu1 - cpu0) * 1e6) / result.requests).toFixed(1)) : null,
+        ...(longestStallMs !== undefined && { longestStallMs }),
       };
       if (failuresBefore !== undefined) {
         const after = await registryFailures(server.url);
@@ -665,7 +695,7 @@ async function main(): Promise<number> {
           const run = await runOne(scenario, target, opts.durationS, round);
           if (run === null) continue;
           ((runs[scenario.id] ??= {})[target] ??= []).push(run);
-          log(`[round ${round}/${opts.rounds}] ${scenario.id} ${target}: ${fmtN(run.rps)} req/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, errors ${run.errors}${run.registryFailures ? ` ${JSON.stringify(run.registryFailures)}` : ''}, server CPU ${run.serverCpuPercent ?? '-'} % (${run.serverCpuUsPerRequest ?? '-'} µs/request), generator CPU ${run.generatorCpuPercent ?? '-'} %\n`);
+          log(`[round ${round}/${opts.rounds}] ${scenario.id} ${target}: ${fmtN(run.rps)} req/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, errors ${run.errors}${run.registryFailures ? ` ${JSON.stringify(run.registryFailures)}` : ''}${run.longestStallMs !== undefined ? `, longest stall ${run.longestStallMs} ms` : ''}, server CPU ${run.serverCpuPercent ?? '-'} % (${run.serverCpuUsPerRequest ?? '-'} µs/request), generator CPU ${run.generatorCpuPercent ?? '-'} %\n`);
         }
       }
       for (const target of opts.wsDurationS > 0 ? (round % 2 === 1 ? artemisTargets : [...artemisTargets].reverse()) : []) {
@@ -711,11 +741,11 @@ async function main(): Promise<number> {
       for (const target of TARGETS) {
         const x = s[target];
         if (target === 'etcd' && x === undefined) {
-          rows.push([scenario.id, 'etcd', `missing: ${etcdMissing ?? 'no equivalent'}`, null, null, null, null, null, null, null, null]);
+          rows.push([scenario.id, 'etcd', `missing: ${etcdMissing ?? 'no equivalent'}`, null, null, null, null, null, null, null, null, null]);
           continue;
         }
         if (x === undefined) continue;
-        rows.push([scenario.id, target === 'bare' ? 'bare node:http' : isArtemis(target) && target !== 'artemis' ? `artemis/${target}` : target, x.label, fmtN(x.rps), fmtN(x.unitsPerSecond), x.p50Ms, x.p99Ms, x.errors, x.serverCpuPercent, x.serverCpuUsPerRequest, x.generatorCpuPercent]);
+        rows.push([scenario.id, target === 'bare' ? 'bare node:http' : isArtemis(target) && target !== 'artemis' ? `artemis/${target}` : target, x.label, fmtN(x.rps), fmtN(x.unitsPerSecond), x.p50Ms, x.p99Ms, x.errors, x.serverCpuPercent, x.serverCpuUsPerRequest, x.generatorCpuPercent, x.longestStallMs]);
       }
       ratioRows.push([
         scenario.id,
@@ -751,7 +781,7 @@ async function main(): Promise<number> {
     out.push(`artemis: ${artemis.description}`);
     for (const v of variants) out.push(`${v.name}: ${v.description}`);
     out.push(`etcd: ${etcd === null ? `missing (${etcdMissing})` : etcd.description}\n`);
-    out.push(formatTable(['scenario', 'target', 'call', 'req/s', 'instances/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU %', 'server CPU µs/req', 'gen CPU %'], rows));
+    out.push(formatTable(['scenario', 'target', 'call', 'req/s', 'instances/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU %', 'server CPU µs/req', 'gen CPU %', 'longest stall ms'], rows));
     out.push(formatTable(['scenario', 'ours / bare (req/s)', 'ours / etcd (instances/s)', 'p99 ms ours / bare / etcd'], ratioRows));
     if (wsSummary !== null) out.push(`WebSocket heartbeats (artemis bench heartbeat-ws, 16 sessions, frames of 100, 10,000 instances): ${fmtN(wsSummary.instancesPerSecond)} instance-heartbeats/s, frame p50 ${wsSummary.p50Ms} ms, p99 ${wsSummary.p99Ms} ms, errors ${wsSummary.errors}, generator CPU ${wsSummary.generatorCpuPercent} %\n`);
     if (variants.length > 0) {

@@ -23,7 +23,8 @@ const mib = (b: number | undefined) => (b === undefined ? '-' : `${(b / 1_048_57
 function serverLines(s: ServerReport): string {
   const row = (name: string, x: ServerSample | null) => [name, mib(x?.rssBytes), mib(x?.heapUsedBytes), x === null ? '-' : x.eventLoopLagP99Ms.toFixed(1)];
   const gc = s.gc === null ? 'unknown' : `${s.gc.pauses} pauses, ${s.gc.totalMs} ms in total, longest <= ${s.gc.maxPauseAtMostMs ?? 0} ms`;
-  return `${formatTable(['server', 'rss', 'heap used', 'loop lag p99 ms'], [row('before', s.before), row('after', s.after)])}server GC: ${gc}; server CPU: ${s.cpuPercent ?? '-'} %\n`;
+  const stall = s.longestStallMs === null ? 'unknown' : `${s.longestStallMs} ms`;
+  return `${formatTable(['server', 'rss', 'heap used', 'loop lag p99 ms'], [row('before', s.before), row('after', s.after)])}server GC: ${gc}; server CPU: ${s.cpuPercent ?? '-'} %; longest event-loop stall: ${stall}\n`;
 }
 
 /** The terminal view of a result: one row per operation, then generator and server lines. */

@@ -7,7 +7,7 @@ import { HttpClient } from './http-load.js';
 import type { BenchResult } from './report.js';
 import { discoveryScenario, heartbeatHttpScenario, registerScenario } from './scenarios-http.js';
 import { heartbeatWsScenario, mixedScenario, pushScenario, scaleScenario } from './scenarios-ws.js';
-import { sampleServer, serverReport, type ServerSample } from './server-metrics.js';
+import { sampleServer, serverReport, watchStalls, type ServerSample } from './server-metrics.js';
 import { Recorders } from './stats.js';
 
 /** The scenarios by name. */
@@ -27,6 +27,7 @@ const SATURATED = 0.9;
 interface Measured {
   before: ServerSample | null;
   after: ServerSample | null;
+  longestStallMs: number | null;
   elapsedS: number;
   cpuPercent: number;
   elu: number;
@@ -54,10 +55,13 @@ function makeMeasure(client: HttpClient, recorders: Recorders, opts: BenchOption
       io.err(`${progressLine(recorders, t, opts.durationS)}\n`);
     };
     const timer = setInterval(tick, 1_000);
+    const stalls = watchStalls(client);
+    let longestStallMs: number | null = null;
     try {
       await body();
     } finally {
       clearInterval(timer);
+      longestStallMs = await stalls.stop();
     }
     // a busy event loop can let a short run end before its first tick: every run shows at least one line
     if (ticks === 0) tick();
@@ -65,7 +69,7 @@ function makeMeasure(client: HttpClient, recorders: Recorders, opts: BenchOption
     const cpu = process.cpuUsage(cpu0);
     const elu = performance.eventLoopUtilization(elu0).utilization;
     const after = await sampleServer(client);
-    out.m = { before, after, elapsedS: elapsedMs / 1_000, cpuPercent: ((cpu.user + cpu.system) / 1_000 / elapsedMs) * 100, elu };
+    out.m = { before, after, longestStallMs, elapsedS: elapsedMs / 1_000, cpuPercent: ((cpu.user + cpu.system) / 1_000 / elapsedMs) * 100, elu };
   };
 }
 
@@ -79,7 +83,7 @@ function result(opts: BenchOptions, recorders: Recorders, m: Measured, info: Rec
   const cpuPercent = Number(m.cpuPercent.toFixed(1));
   const saturated = m.elu > SATURATED || cpuPercent > SATURATED * 100 * opts.threads;
   const warnings = saturated ? [`the load generator is saturated (CPU ${cpuPercent} %, main thread busy ${(m.elu * 100).toFixed(0)} %): numbers show its limit, not the server's`] : [];
-  const server = serverReport(m.before, m.after, m.elapsedS);
+  const server = serverReport(m.before, m.after, m.elapsedS, m.longestStallMs);
   if (opts.scenario === 'scale' && m.before !== null && m.after !== null && typeof info.instances === 'number') {
     info.serverBytesPerInstance = Math.round((m.after.rssBytes - m.before.rssBytes) / info.instances);
     info.serverHeapBytesPerInstance = Math.round((m.after.heapUsedBytes - m.before.heapUsedBytes) / info.instances);

@@ -1,3 +1,4 @@
+import { EVENT_LOOP_MAX_DELAY_METRIC } from '../../telemetry/event-loop-stalls.js';
 import type { HttpClient } from './http-load.js';
 import { parsePrometheusText } from './prom-text.js';
 
@@ -8,6 +9,8 @@ export interface ServerSample {
   heapTotalBytes: number;
   cpuSeconds: number;
   eventLoopLagP99Ms: number;
+  /** Longest event-loop stall of the node's last second or two (ms). */
+  maxStallMs: number;
   gcCount: number;
   gcSeconds: number;
   /** Cumulative GC counts by bucket bound in seconds, all kinds together. */
@@ -22,13 +25,18 @@ export interface ServerReport {
   gc: { pauses: number; totalMs: number; maxPauseAtMostMs: number | null } | null;
   /** Server CPU over the run, in percent of one core. */
   cpuPercent: number | null;
+  /** Longest event-loop stall of the node during the run (ms), from samples taken every half second; null when unread. */
+  longestStallMs: number | null;
 }
+
+/** How often a run reads the node's stall gauge (ms): under its window, so no stall goes unseen. */
+export const STALL_POLL_MS = 500;
 
 const PREFIX = 'artemis_';
 
 /** Reads the numbers of a run from a node's /metrics text. @throws Error when the text is not in the exposition format */
 export function readServerSample(text: string): ServerSample {
-  const s: ServerSample = { rssBytes: 0, heapUsedBytes: 0, heapTotalBytes: 0, cpuSeconds: 0, eventLoopLagP99Ms: 0, gcCount: 0, gcSeconds: 0, gcBuckets: {} };
+  const s: ServerSample = { rssBytes: 0, heapUsedBytes: 0, heapTotalBytes: 0, cpuSeconds: 0, eventLoopLagP99Ms: 0, maxStallMs: 0, gcCount: 0, gcSeconds: 0, gcBuckets: {} };
   const families = new Map(parsePrometheusText(text).map((f) => [f.name, f]));
   const gauge = (name: string): number => {
     const f = families.get(PREFIX + name);
@@ -41,6 +49,7 @@ export function readServerSample(text: string): ServerSample {
   s.heapTotalBytes = gauge('nodejs_heap_size_total_bytes');
   s.cpuSeconds = gauge('process_cpu_seconds_total');
   s.eventLoopLagP99Ms = gauge('nodejs_eventloop_lag_p99_seconds') * 1_000;
+  s.maxStallMs = gauge(EVENT_LOOP_MAX_DELAY_METRIC.slice(PREFIX.length)) * 1_000;
   const gc = families.get(`${PREFIX}nodejs_gc_duration_seconds`);
   if (gc?.type === 'HISTOGRAM') {
     for (const m of gc.metrics) {
@@ -73,10 +82,36 @@ function maxPauseBound(before: ServerSample, after: ServerSample): number | null
   return Infinity;
 }
 
-/** Compares two samples taken `elapsedS` seconds apart. */
-export function serverReport(before: ServerSample | null, after: ServerSample | null, elapsedS: number): ServerReport {
-  if (before === null || after === null) return { before, after, gc: null, cpuPercent: null };
+/**
+ * Reads the node's stall gauge every STALL_POLL_MS until stopped; `stop()` resolves with the
+ * longest stall seen (ms), null when no read succeeded.
+ */
+export function watchStalls(client: HttpClient): { stop(): Promise<number | null> } {
+  let longest: number | null = null;
+  let reading: Promise<void> = Promise.resolve();
+  const read = () => {
+    reading = sampleServer(client).then((s) => {
+      if (s !== null) longest = Math.max(longest ?? 0, s.maxStallMs);
+    });
+  };
+  read();
+  const timer = setInterval(read, STALL_POLL_MS);
   return {
+    async stop() {
+      clearInterval(timer);
+      await reading;
+      read();
+      await reading;
+      return longest === null ? null : Number(longest.toFixed(1));
+    },
+  };
+}
+
+/** Compares two samples taken `elapsedS` seconds apart; `longestStallMs` as watchStalls saw it. */
+export function serverReport(before: ServerSample | null, after: ServerSample | null, elapsedS: number, longestStallMs: number | null = null): ServerReport {
+  if (before === null || after === null) return { before, after, gc: null, cpuPercent: null, longestStallMs };
+  return {
+    longestStallMs,
     before,
     after,
     gc: { pauses: after.gcCount - before.gcCount, totalMs: Number(((after.gcSeconds - before.gcSeconds) * 1_000).toFixed(2)), maxPauseAtMostMs: maxPauseBound(before, after) },
