@@ -71,7 +71,8 @@ const serviceBody = (service: Service) => body(`{"responseStatus":${SUCCESS_JSON
  * a versioned cache rebuilt from registry changes after a short coalescing window, plus the
  * filter pipeline. Reads answer from cached bytes whenever the installed filters allow; a
  * service changed since the last rebuild is read live, so lookup and service.json never lag
- * the registry (services.json and deltas follow it within the coalescing window).
+ * the registry; services.json, deltas and push follow a registration within the coalescing
+ * window and a removal at once (see onChange).
  */
 export class DiscoveryService {
   readonly cache: VersionedServiceCache;
@@ -79,6 +80,9 @@ export class DiscoveryService {
   private readonly coalescer: Coalescer;
   private readonly unsubscribe: () => void;
   private readonly tickListeners: Array<(version: number) => void> = [];
+  /** A removal waits for the end of the current job (a microtask), not for the window. */
+  private removalQueued = false;
+  private stopped = false;
 
   constructor(private readonly deps: DiscoveryServiceDeps) {
     this.filters = new FilterChain((f, err) => this.report(err, `filter ${f.name}`));
@@ -125,6 +129,7 @@ export class DiscoveryService {
 
   /** Stops listening to changes and clears the coalescing timer. Idempotent. */
   stop(): void {
+    this.stopped = true;
     this.unsubscribe();
     this.coalescer.stop();
   }
@@ -172,11 +177,26 @@ export class DiscoveryService {
     return this.cache.deltaBody(request.version) ?? DELTA_NOT_FOUND;
   }
 
+  /**
+   * A change marks its service dirty for the next coalescing tick. A removal (unregistration,
+   * expiry) is not held back by the window: the rebuild runs at the end of the current job, once
+   * for every removal of that job (a batch, a sweep), so an instance that is gone is never
+   * served again, by any read, delta or push, after the call that removed it returned.
+   */
   private onChange(change: InstanceChange): void {
     const id = change.instance.serviceId;
     if (id === null) return;
     this.cache.invalidate(serviceKey(id));
-    this.coalescer.request();
+    if (change.changeType !== 'delete') {
+      this.coalescer.request();
+      return;
+    }
+    if (this.removalQueued) return;
+    this.removalQueued = true;
+    queueMicrotask(() => {
+      this.removalQueued = false;
+      if (!this.stopped) this.flush();
+    });
   }
 
   private rebuild(): { moved: boolean; cost: number } {
@@ -188,7 +208,13 @@ export class DiscoveryService {
       this.report(err, 'discovery cache rebuild');
     }
     const cost = this.deps.clock.now() - started;
-    for (const listener of this.tickListeners) listener(this.cache.version);
+    for (const listener of this.tickListeners) {
+      try {
+        listener(this.cache.version);
+      } catch (err) {
+        this.report(err, 'discovery tick listener');
+      }
+    }
     return { moved, cost };
   }
 

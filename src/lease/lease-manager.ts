@@ -144,6 +144,20 @@ export class LeaseManager {
     return true;
   }
 
+  /**
+   * Marks a lease unregistered and removes it at once, reported to the listeners as
+   * `unregistered` (what a sweep would do later for an `evict`ed one). Undefined when there is none.
+   */
+  unregister(key: string): Lease | undefined {
+    const lease = this.leases.get(key);
+    if (lease === undefined) return undefined;
+    if (lease.evictionTime === 0) lease.evictionTime = this.clock.now();
+    this.safety.leaseRemoved(lease.renewalTime, this.leases.size);
+    this.leases.delete(key);
+    for (const listener of this.removalListeners) listener(lease, 'unregistered');
+    return lease;
+  }
+
   /** Removes unregistered leases, and expired ones unless self-preservation says unsafe; in one go. */
   sweep(): number {
     const pass = this.startPass();

@@ -150,12 +150,12 @@ export class RegistryRepository {
   }
 
   /**
-   * Marks the lease unregistered (removed and published as `delete` by the next sweep) and
-   * leaves a tombstone. The tombstone is stamped with the unregistration itself: a fresh stamp
-   * here, or `stamp`, the one its origin gave it. Every registration stamped before it is over
-   * (also one made on another node and still on its way here); a lease of a registration
-   * stamped after it is kept. Returns the tombstone's stamp, or 0 when a later registration
-   * kept the lease.
+   * Leaves a tombstone and removes the lease at once (published as `delete` before this
+   * returns, so discovery and push never serve an unregistered instance). The tombstone is
+   * stamped with the unregistration itself: a fresh stamp here, or `stamp`, the one its origin
+   * gave it. Every registration stamped before it is over (also one made on another node and
+   * still on its way here); a lease of a registration stamped after it is kept. Returns the
+   * tombstone's stamp, or 0 when a later registration kept the lease.
    */
   unregister(instance: Instance, stamp?: number): number {
     const key = instanceKey(instance);
@@ -165,8 +165,8 @@ export class RegistryRepository {
     const live = local !== undefined && local.evictionTime === 0 ? local : undefined;
     if (stamp !== undefined && live !== undefined && live.incarnation > stamp) return 0;
     const ended = stamp ?? this.order.tick();
-    if (local !== undefined) (this.normal.get(key) === local ? this.normal : this.legacy).evict(key);
     this.tombstones.record(key, local?.instance ?? instance, ended);
+    if (local !== undefined) (this.normal.get(key) === local ? this.normal : this.legacy).unregister(key);
     return ended;
   }
 

@@ -373,14 +373,13 @@ describe('RegistryService', () => {
       expect(service.handle('heartbeat', body(inst()))).toEqual(notFound());
     });
 
-    it('unregister evicts; the next sweep removes the lease and publishes delete; unknown instances are no error', () => {
+    it('unregister removes the lease and publishes delete at once, with no sweep; unknown instances are no error', () => {
       const { service, normal, changes, repository } = setup();
       service.handle('register', body(inst(), inst({ instanceId: 'other' })));
       expect(service.handle('unregister', body(inst({ instanceId: '10.1.2.3:8080', serviceId: 'Demo.Order', regionId: 'sha' })))).toBe(SUCCESS_RESPONSE);
-      expect(normal.get(instanceKey(inst()))?.evictionTime).toBe(T0);
-      expect(changes.filter((c) => c.changeType === 'delete')).toHaveLength(0);
-      expect(normal.sweep()).toBe(1);
+      expect(normal.get(instanceKey(inst()))).toBeUndefined();
       expect(changes.filter((c) => c.changeType === 'delete').map((c) => c.instance.instanceId)).toEqual(['10.1.2.3:8080']);
+      expect(normal.sweep()).toBe(0);
       expect(repository.service('demo.order')?.leases.size).toBe(1);
       expect(service.handle('unregister', body(inst({ instanceId: 'never-registered' })))).toBe(SUCCESS_RESPONSE);
     });
@@ -394,8 +393,8 @@ describe('RegistryService', () => {
       vi.advanceTimersByTime(60_000);
       expect(service.handle('heartbeat', body(old))).toBe(SUCCESS_RESPONSE);
       service.handle('unregister', body(old));
-      expect(legacy.sweep()).toBe(1);
       expect(legacy.size).toBe(0);
+      expect(legacy.sweep()).toBe(0);
     });
 
     it('applied listeners hear every successful instance, including unregister of an unknown one, and no failures', () => {

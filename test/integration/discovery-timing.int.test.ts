@@ -61,7 +61,25 @@ describe('discovery timing', () => {
     expect(delta.delta['demo.order']!.map((c: WireChange) => c.changeType)).toEqual(['new']);
   });
 
-  it('an unregistered instance disappears within one sweep plus the window', async () => {
+  it('an unregistered instance is gone from every read and the delta as soon as the unregistration answers: no sweep, no window', async () => {
+    const other = instance({ instanceId: 'other', url: 'http://other' });
+    await post(node, '/api/registry/register.json', { instances: [instance(), other] });
+    await vi.advanceTimersByTimeAsync(WINDOW);
+    const v = node.discovery.cache.version;
+    // a registration just before keeps the coalescing window open: the removal does not wait for it
+    await post(node, '/api/registry/register.json', { instances: [instance({ instanceId: 'third', url: 'http://third' })] });
+    await post(node, '/api/registry/unregister.json', { instances: [other] });
+    // no timer advanced: neither the lease sweep nor the coalescing tick ran
+    expect(node.scheduler.busy).toEqual([]);
+    expect(snapshotIds(node).sort()).toEqual(['10.1.2.3:8080', 'third']);
+    expect((await lookupIds(node)).sort()).toEqual(['10.1.2.3:8080', 'third']);
+    expect((await serviceIds(node)).sort()).toEqual(['10.1.2.3:8080', 'third']);
+    const changes = (await deltaSince(node, v)).delta['demo.order']!.map((c: WireChange) => [c.changeType, c.instance.instanceId]);
+    expect(changes).toContainEqual(['delete', 'other']);
+    expect(changes).not.toContainEqual(['new', 'other']);
+  });
+
+  it('an unregistered instance stays gone after the sweep and the window', async () => {
     const other = instance({ instanceId: 'other', url: 'http://other' });
     await post(node, '/api/registry/register.json', { instances: [instance(), other] });
     await vi.advanceTimersByTimeAsync(WINDOW);

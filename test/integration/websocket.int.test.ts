@@ -144,3 +144,27 @@ describe('WebSocket limits and shutdown', () => {
     }
   });
 });
+
+describe('WebSocket push of an unregistration', () => {
+  it('pushes delete as soon as the unregistration answers, while the sweep is a minute away and the coalescing window ten seconds', async () => {
+    const n = await startTestNode({ 'registry.lease.sweepIntervalMs': 60_000, 'discovery.coalesceMs': 10_000 });
+    const sub = await TestSocket.open(wsUrl(n.url, '/ws/discovery/instance-change'));
+    try {
+      sub.send({ serviceId: 'gone.demo' });
+      await new Promise((r) => setTimeout(r, 20));
+      const inst = instance({ instanceId: 'g-1', serviceId: 'gone.demo' });
+      // registrations wait for the window (ten seconds); the unregistration does not, and takes them along
+      await postJson(`${n.url}/api/registry/register.json`, { instances: [inst, instance({ instanceId: 'g-2', serviceId: 'gone.demo' })] });
+      await postJson(`${n.url}/api/registry/unregister.json`, { instances: [inst] });
+      const pushed: string[][] = [];
+      while (!pushed.some(([type]) => type === 'delete')) {
+        const c = (await sub.next()) as { changeType: string; instance: { instanceId: string } };
+        pushed.push([c.changeType, c.instance.instanceId]);
+      }
+      expect(pushed).toEqual([['new', 'g-1'], ['new', 'g-2'], ['delete', 'g-1']]);
+    } finally {
+      sub.close();
+      await n.stop();
+    }
+  });
+});
