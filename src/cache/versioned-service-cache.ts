@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { InstanceChange, Service } from '../core/wire/service.js';
 import { DeltaHistory, composeSteps, deltaResponseJson, serviceChanges, type ServiceTransitions, type Transition } from './delta-history.js';
 import { EncodedBody, versionTag } from './encoded-body.js';
-import { ServiceSnapshot, sameMember, type Member } from './service-snapshot.js';
+import { ServiceSnapshot } from './service-snapshot.js';
 import { SUCCESS_JSON, joinFragments } from './wire-json.js';
 
 /** Where the cache reads services from, keyed by canonical (lower-cased) service id. */
@@ -30,18 +30,6 @@ export interface CacheStats {
 }
 
 export type RebuildListener = (version: number, serviceBuilds: number) => void;
-
-function diffMembers(before: ReadonlyMap<string, Member>, after: ReadonlyMap<string, Member>): Map<string, Transition> {
-  const out = new Map<string, Transition>();
-  for (const [id, b] of before) {
-    const a = after.get(id) ?? null;
-    if (a === null || !sameMember(a, b)) out.set(id, { before: b, after: a });
-  }
-  for (const [id, a] of after) if (!before.has(id)) out.set(id, { before: null, after: a });
-  return out;
-}
-
-const NO_MEMBERS: ReadonlyMap<string, Member> = new Map();
 
 /**
  * Versioned discovery snapshots, rebuilt on change. Changes mark services dirty; `rebuild()`
@@ -156,11 +144,16 @@ export class VersionedServiceCache {
     const prev = this.entries.get(key);
     const built = this.source.build(key);
     this.serviceBuilds++;
-    const next = built === null ? undefined : new ServiceSnapshot(key, built, version);
-    if (next === undefined ? prev === undefined : prev?.fragment.equals(next.fragment) === true) return false;
+    // unchanged instances keep their bytes from the previous snapshot: the cost follows the change
+    const next = built === null ? undefined : new ServiceSnapshot(key, built, version, prev);
+    if (next === undefined && prev === undefined) return false;
+    if (next !== undefined && prev !== undefined && prev.fragment.equals(next.fragment)) {
+      this.entries.set(key, next.sameAs(prev));
+      return false;
+    }
     if (next === undefined) this.entries.delete(key);
     else this.entries.set(key, next);
-    const transitions = diffMembers(prev?.members ?? NO_MEMBERS, next?.members ?? NO_MEMBERS);
+    const transitions: Map<string, Transition> = next === undefined ? prev!.removals() : next.transitionsFrom(prev);
     if (transitions.size > 0) out.set(key, { serviceId: (next ?? prev)!.serviceId, transitions });
     return true;
   }

@@ -7,14 +7,16 @@ export const SUCCESS_JSON = JSON.stringify(SUCCESS);
 
 /**
  * JSON text of an instance. Not memoised: keeping a text per instance would double the memory of
- * a large registry, and rebuilds are paced by their cost (see Coalescer).
+ * a large registry; a snapshot rebuild copies the bytes of unchanged instances instead (see
+ * ServiceSnapshot).
  */
 export function instanceJson(instance: Instance | null | undefined): string {
   if (instance === null || typeof instance !== 'object') return 'null';
   return JSON.stringify(instance);
 }
 
-function json(value: unknown): string {
+/** JSON text of a value, `null` for undefined. */
+export function jsonOrNull(value: unknown): string {
   return value === undefined ? 'null' : JSON.stringify(value);
 }
 
@@ -30,7 +32,7 @@ export function instanceListJson(instances: readonly (Instance | null)[] | null 
 export function serviceJson(service: Service): string {
   return (
     `{"instances":${instanceListJson(service.instances)},"logicInstances":${instanceListJson(service.logicInstances)},` +
-    `"metadata":${json(service.metadata)},"routeRules":${json(service.routeRules)},"serviceId":${json(service.serviceId)}}`
+    `"metadata":${jsonOrNull(service.metadata)},"routeRules":${jsonOrNull(service.routeRules)},"serviceId":${jsonOrNull(service.serviceId)}}`
   );
 }
 

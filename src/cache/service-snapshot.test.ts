@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { instanceKey, makeInstance, type Instance } from '../core/wire/instance.js';
+import { makeService } from '../core/wire/service.js';
+import { ServiceSnapshot, sameMember, type MemberTransition } from './service-snapshot.js';
+import { serviceJson } from './wire-json.js';
+
+const inst = (id: string, extra: Partial<Instance> = {}) =>
+  makeInstance({ regionId: 'SHA', zoneId: 'sha-z1', serviceId: 'demo.snap', instanceId: id, ip: '10.0.0.1', port: 80, protocol: 'http', status: 'up', url: `http://${id}`, metadata: { n: 'ü' }, ...extra });
+
+/** The transitions by brute force: every identity compared by JSON. */
+function naive(before: readonly Instance[], after: readonly Instance[]): Map<string, MemberTransition> {
+  const b = new Map(before.map((x) => [instanceKey(x), x]));
+  const a = new Map(after.map((x) => [instanceKey(x), x]));
+  const out = new Map<string, MemberTransition>();
+  for (const [k, x] of b) if (!a.has(k) || !sameMember(x, a.get(k)!)) out.set(k, { before: x, after: a.get(k) ?? null });
+  for (const [k, x] of a) if (!b.has(k)) out.set(k, { before: null, after: x });
+  return out;
+}
+
+/** A small deterministic generator (mulberry32). */
+function random(seed: number): () => number {
+  let t = seed;
+  return () => {
+    t = (t + 0x6d2b79f5) | 0;
+    let r = Math.imul(t ^ (t >>> 15), 1 | t);
+    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
+    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('ServiceSnapshot', () => {
+  it('encodes exactly JSON.stringify of the service and finds the changed instances, over random edits', () => {
+    const next = random(7);
+    let list: Instance[] = [];
+    let prev: ServiceSnapshot | undefined;
+    let seq = 0;
+    for (let step = 0; step < 400; step++) {
+      const before = list;
+      list = [...list];
+      const edits = 1 + Math.floor(next() * 4);
+      for (let e = 0; e < edits; e++) {
+        const r = next();
+        const at = Math.floor(next() * list.length);
+        if (r < 0.35 || list.length === 0) list.push(inst(`i-${seq++}`));
+        else if (r < 0.55) list.splice(at, 1);
+        else if (r < 0.75) list[at] = inst(list[at]!.instanceId!, { status: next() < 0.5 ? 'down' : 'up' });
+        else if (r < 0.85) list[at] = inst(list[at]!.instanceId!, { status: list[at]!.status }); // same data, new object
+        else list.reverse();
+      }
+      const service = makeService('demo.snap', list);
+      const snap = new ServiceSnapshot('demo.snap', service, step + 1, prev);
+      expect(snap.fragment.toString()).toBe(JSON.stringify(service));
+      expect(snap.fragment.toString()).toBe(serviceJson(service));
+      expect(snap.transitionsFrom(prev)).toEqual(naive(before, list));
+      expect(snap.listed).toBe(list.length > 0);
+      prev = snap;
+    }
+  });
+
+  it('keeps the version and body of the snapshot it repeats', () => {
+    const a = new ServiceSnapshot('demo.snap', makeService('demo.snap', [inst('x')]), 5);
+    const body = a.responseBody();
+    const b = new ServiceSnapshot('demo.snap', makeService('demo.snap', [inst('x')]), 9, a).sameAs(a);
+    expect(b.version).toBe(5);
+    expect(b.responseBody()).toBe(body);
+    expect(b.responseBody().etag).toBe('W/"5"');
+  });
+
+  it('encodes a service without an instance list, and one with null entries', () => {
+    const bare = makeService('demo.snap');
+    expect(new ServiceSnapshot('demo.snap', bare, 1).fragment.toString()).toBe(JSON.stringify(bare));
+    const holes = { ...makeService('demo.snap', [inst('a')]), instances: [inst('a'), null, inst('b')] };
+    const first = new ServiceSnapshot('demo.snap', holes, 1);
+    expect(first.fragment.toString()).toBe(JSON.stringify(holes));
+    expect(new ServiceSnapshot('demo.snap', holes, 2, first).fragment.toString()).toBe(JSON.stringify(holes));
+  });
+});
