@@ -190,7 +190,7 @@ export class ServiceSnapshot {
   }
 
   private bytesOf(j: number): Buffer {
-    return this.fragment.subarray(this.offsets[j]!, this.endOf(j));
+    return this.fragment.subarray(this.offsets[j], this.endOf(j));
   }
 
   /** Listed by services.json: has at least one instance after filtering. */
