@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { instanceKey, makeInstance, type Instance } from '../core/wire/instance.js';
-import { makeService } from '../core/wire/service.js';
+import { makeService, type Service } from '../core/wire/service.js';
 import { ServiceSnapshot, sameMember, type MemberTransition } from './service-snapshot.js';
 import { serviceJson } from './wire-json.js';
 
@@ -69,7 +69,8 @@ describe('ServiceSnapshot', () => {
   it('encodes a service without an instance list, and one with null entries', () => {
     const bare = makeService('demo.snap');
     expect(new ServiceSnapshot('demo.snap', bare, 1).fragment.toString()).toBe(JSON.stringify(bare));
-    const holes = { ...makeService('demo.snap', [inst('a')]), instances: [inst('a'), null, inst('b')] };
+    // a wire service may carry null entries
+    const holes = { ...makeService('demo.snap', [inst('a')]), instances: [inst('a'), null, inst('b')] } as unknown as Service;
     const first = new ServiceSnapshot('demo.snap', holes, 1);
     expect(first.fragment.toString()).toBe(JSON.stringify(holes));
     expect(new ServiceSnapshot('demo.snap', holes, 2, first).fragment.toString()).toBe(JSON.stringify(holes));

@@ -6,6 +6,27 @@ import type { Lease, LeaseManager, LeaseRemovalReason } from '../lease/lease-man
 import type { ChangeBus } from './change-bus.js';
 import { Tombstones } from './tombstones.js';
 
+/** True when two instances would serialise to the same JSON (same fields, same order, same metadata). */
+function sameData(a: Instance, b: Instance): boolean {
+  if (a === b) return true;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i]!;
+    if (k !== kb[i]) return false;
+    const x = (a as Record<string, unknown>)[k];
+    const y = (b as Record<string, unknown>)[k];
+    if (x === y) continue;
+    if (k !== 'metadata' || x === null || y === null || typeof x !== 'object' || typeof y !== 'object') return false;
+    const mx = Object.entries(x as Record<string, unknown>);
+    const my = Object.entries(y as Record<string, unknown>);
+    if (mx.length !== my.length) return false;
+    for (let m = 0; m < mx.length; m++) if (mx[m]![0] !== my[m]![0] || mx[m]![1] !== my[m]![1]) return false;
+  }
+  return true;
+}
+
 /** How long tombstones last when the node does not say (`replication.tombstoneTtlMs`). */
 const DEFAULT_TOMBSTONE_TTL_MS = 120_000;
 
@@ -74,7 +95,10 @@ export class RegistryRepository {
     const other = manager === this.normal ? this.legacy : this.normal;
     const previous = other.discard(key) ?? manager.get(key);
     if (previous !== undefined) this.release(previous.owner);
-    const lease = manager.put(key, instance, incarnation, owner);
+    // The same data registered again keeps the stored object: discovery then sees no change to
+    // serialise (it matches instances by identity), and the registry holds one copy.
+    const kept = previous !== undefined && sameData(previous.instance, instance) ? previous.instance : instance;
+    const lease = manager.put(key, kept, incarnation, owner);
     if (owner !== null) this.owned.set(owner, (this.owned.get(owner) ?? 0) + 1);
     const sKey = serviceKey(instance.serviceId as string);
     let entry = this.services.get(sKey);
@@ -85,7 +109,7 @@ export class RegistryRepository {
       entry.serviceId = instance.serviceId as string;
     }
     entry.leases.set(key, lease);
-    this.emit('new', instance);
+    this.emit('new', kept);
     return incarnation;
   }
 

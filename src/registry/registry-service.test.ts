@@ -384,6 +384,20 @@ describe('RegistryService', () => {
       expect(service.handle('unregister', body(inst({ instanceId: 'never-registered' })))).toBe(SUCCESS_RESPONSE);
     });
 
+    it('a registration of the same data keeps the stored instance object; changed data replaces it', () => {
+      const { service, normal, changes } = setup();
+      service.handle('register', body(inst({ metadata: { a: '1', b: '2' } })));
+      const stored = normal.get(instanceKey(inst()))!.instance;
+      service.handle('register', body(inst({ metadata: { a: '1', b: '2' } })));
+      expect(normal.get(instanceKey(inst()))!.instance).toBe(stored);
+      expect(changes.at(-1)!.instance).toBe(stored);
+      for (const changed of [inst({ metadata: { b: '2', a: '1' } }), inst({ metadata: { a: '1' } }), inst({ status: 'down', metadata: { a: '1', b: '2' } })]) {
+        service.handle('register', body(changed));
+        expect(normal.get(instanceKey(inst()))!.instance).not.toBe(stored);
+        expect(JSON.stringify(normal.get(instanceKey(inst()))!.instance)).toBe(JSON.stringify(changed));
+      }
+    });
+
     it('legacy instances (java_registry metadata) use the legacy lease table', () => {
       const { service, normal, legacy } = setup();
       const old = inst({ metadata: { java_registry: 'true' } });
