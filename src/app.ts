@@ -85,7 +85,7 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? silentLogger;
   const tracing = overrides.tracing ?? (config.tracing.enabled ? Tracing.create({ version: VERSION }) : Tracing.disabled);
-  const metrics = new NodeMetrics({ version: VERSION });
+  const metrics = new NodeMetrics({ version: VERSION, droppedLogLines: () => logger.droppedLines?.() ?? 0 });
   const scheduler = new Scheduler((task, err) => logger.error({ ...errorFields(err), task }, 'background task failed'));
   const bus = new ChangeBus((err) => logger.error(errorFields(err), 'change listener failed'));
   const { tables, repository, state, limiters, clientLimiter, registry } = createRegistryCore(config, { clock, logger, metrics, bus, scheduler });

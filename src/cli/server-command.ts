@@ -139,7 +139,7 @@ export async function serverCommand(argv: string[], io: CommandIO, env: Record<s
     throw err;
   }
   const { config } = loaded;
-  const logger = createLogger({ level: config.logLevel, format: config.log.format });
+  const logger = createLogger({ level: config.logLevel, format: config.log.format, maxBufferBytes: config.log.maxBufferBytes });
   // The SDK must be registered before the node takes its tracer from the global provider.
   let tracingSdk: TracingSdk | undefined;
   if (config.tracing.enabled) {

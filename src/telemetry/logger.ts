@@ -11,6 +11,8 @@ export interface Logger {
   child(bindings: Record<string, unknown>): Logger;
   /** Writes out anything buffered (called last during shutdown). */
   flush(): void;
+  /** Lines dropped so far because the stdout buffer was full (loggers that never drop omit it). */
+  droppedLines?(): number;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -26,6 +28,8 @@ export interface LoggerOptions {
   destination?: DestinationStream;
   /** Whether stdout is a terminal, for `auto`; default `process.stdout.isTTY`. */
   isTerminal?: boolean;
+  /** JSON lines to stdout: bytes buffered before lines are dropped; default 16 MiB. */
+  maxBufferBytes?: number;
 }
 
 /**
@@ -44,13 +48,30 @@ export function resolveLogFormat(format: LogFormat, isTerminal: boolean): 'json'
   return format === 'auto' ? (isTerminal ? 'pretty' : 'json') : format;
 }
 
-/** A pino logger: JSON lines, or readable lines through pino-pretty (in-process, synchronous). */
+/**
+ * A pino logger: JSON lines, or readable lines through pino-pretty (in-process, synchronous).
+ * JSON lines to stdout go through an asynchronous, bounded buffer: a stdout that a slow reader
+ * keeps full delays lines, never the event loop (a synchronous write sleeps while the pipe is
+ * full), and lines beyond `maxBufferBytes` are dropped and counted (`droppedLines`).
+ */
 export function createLogger(options: LoggerOptions): Logger {
   const format = resolveLogFormat(options.format ?? 'json', options.isTerminal ?? process.stdout.isTTY === true);
-  const destination =
-    format === 'pretty'
-      ? pretty({ sync: true, colorize: options.destination === undefined && process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', destination: options.destination ?? 1 })
-      : (options.destination ?? pino.destination({ dest: 1, sync: true }));
+  let stdout: SonicBoom | undefined;
+  let destination: DestinationStream;
+  let dropped = 0;
+  if (format === 'pretty') {
+    destination = pretty({ sync: true, colorize: options.destination === undefined && process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', destination: options.destination ?? 1 });
+  } else if (options.destination !== undefined) {
+    destination = options.destination;
+  } else {
+    stdout = pino.destination({ dest: 1, sync: false, maxLength: options.maxBufferBytes ?? DEFAULT_MAX_BUFFER_BYTES });
+    stdout.on('drop', () => {
+      dropped += 1;
+    });
+    // stdout closed by its reader (EPIPE): there is nowhere left to write; the node goes on.
+    stdout.on('error', () => undefined);
+    destination = stdout;
+  }
   const p = pino(
     {
       level: options.level,
@@ -61,17 +82,33 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     destination,
   );
-  return wrap(p);
+  return wrap(p, stdout === undefined ? () => p.flush() : flushSyncOf(stdout), () => dropped);
 }
 
-function wrap(p: pino.Logger): Logger {
+const DEFAULT_MAX_BUFFER_BYTES = 16 * 1024 * 1024;
+
+type SonicBoom = ReturnType<typeof pino.destination>;
+
+/** Writes out what the stdout buffer holds before the process exits; a write that fails is given up. */
+function flushSyncOf(stdout: SonicBoom): () => void {
+  return () => {
+    try {
+      stdout.flushSync();
+    } catch {
+      // stdout is gone or not ready: nothing more can be written
+    }
+  };
+}
+
+function wrap(p: pino.Logger, flush: () => void, droppedLines: () => number): Logger {
   return {
+    droppedLines,
     error: (o, m) => p.error(o, m),
     warn: (o, m) => p.warn(o, m),
     info: (o, m) => p.info(o, m),
     debug: (o, m) => p.debug(o, m),
-    child: (b) => wrap(p.child(b)),
-    flush: () => p.flush(),
+    child: (b) => wrap(p.child(b), flush, droppedLines),
+    flush,
   };
 }
 

@@ -173,6 +173,16 @@ export class NodeMetrics {
     },
   });
 
+  readonly logDroppedLines = new Counter({
+    name: `${PREFIX}log_dropped_lines_total`,
+    help: 'Log lines dropped because the stdout buffer (log.maxBufferBytes) was full: stdout is read more slowly than the node logs.',
+    registers: [this.registry],
+    collect: () => {
+      this.logDroppedLines.reset();
+      this.logDroppedLines.inc(this.droppedLogLines());
+    },
+  });
+
   readonly buildInfo = new Gauge({
     name: `${PREFIX}build_info`,
     help: 'Always 1; the labels tell the version of the node and of Node.js.',
@@ -180,7 +190,10 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
-  constructor(build: { version: string } = { version: 'unknown' }) {
+  private readonly droppedLogLines: () => number;
+
+  constructor(build: { version: string; droppedLogLines?: () => number } = { version: 'unknown' }) {
+    this.droppedLogLines = build.droppedLogLines ?? (() => 0);
     // Node.js process metrics: CPU, memory, event-loop lag, GC pause histogram (nodejs_gc_duration_seconds).
     collectDefaultMetrics({ register: this.registry, prefix: PREFIX, eventLoopMonitoringPrecision: 10 });
     this.buildInfo.set({ version: build.version, nodejs: process.version }, 1);
