@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePorts } from '../helpers/cluster.js';
+import { freePorts, TEST_CLUSTER_KEY } from '../helpers/cluster.js';
 import { canUseNetns, createNetnsCluster, type NetnsCluster } from '../helpers/netns.js';
 import { waitFor } from '../helpers/wait.js';
 import { ADMIN_HEADERS, TEST_ADMIN_TOKEN } from '../helpers/node.js';
@@ -102,7 +102,7 @@ describe.skipIf(!ASKED || !canUseNetns())(`randomised faults on three node proce
     const args = ['netns', 'exec', net.ns(i), process.execPath, '--import', 'tsx', CLI, 'server', '--port', String(PORT), '--host', '0.0.0.0',
       '--advertise-url', url(i), '--node-id', `node-${i}`, '--region', 'SHA', '--zone', 'sha-z1', '--data-dir', join(root, `node-${i}`),
       '--seeds', urls.join(','), '--log-level', 'error', '--set', `store.url=${storeUrl(i)}`, '--set', `store.keyPrefix=faults-${tag}:`,
-      '--set', `security.initialAdminToken=${TEST_ADMIN_TOKEN}`, ...SETTINGS.flatMap((kv) => ['--set', kv])];
+      '--set', `security.initialAdminToken=${TEST_ADMIN_TOKEN}`, '--set', `cluster.key=${TEST_CLUSTER_KEY}`, ...SETTINGS.flatMap((kv) => ['--set', kv])];
     const child = spawn('ip', args, { stdio: ['ignore', 'ignore', 'inherit'] });
     nodes[i] = { child, running: false, stableSince: Date.now(), faulted: true };
   }
