@@ -1,58 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Clock } from '../core/clock.js';
-import type { ServiceNodeStatus } from '../core/wire/cluster.js';
-import { instanceKey, makeInstance, type Instance } from '../core/wire/instance.js';
+import { instanceKey } from '../core/wire/instance.js';
 import { HybridClock, STAMPS_PER_MS } from '../lease/hybrid-clock.js';
-import { LeaseManager } from '../lease/lease-manager.js';
-import { SelfPreservation, type SelfPreservationSettings } from '../lease/self-preservation.js';
-import { RateLimiter } from '../ratelimit/rate-limiter.js';
-import { instance } from '../../test/helpers/node.js';
-import { ChangeBus } from './change-bus.js';
-import { RegistryRepository } from './registry-repository.js';
-import { RegistryService } from './registry-service.js';
-import { Tombstones } from './tombstones.js';
-
-const sp: SelfPreservationSettings = { enabled: true, windowMs: 10_000, percentageThreshold: 85, maxCountThreshold: 50, maxCountResetIntervalMs: 600_000 };
-const up: ServiceNodeStatus = {
-  allowDiscoveryFromOtherZone: true,
-  allowRegistryFromOtherZone: true,
-  canServiceDiscovery: true,
-  canServiceRegistry: true,
-  node: { url: 'http://node', zone: { metadata: null, regionId: 'SHA', zoneId: 'sha-z1' } },
-  status: 'up',
-};
-
-/** One node's registry: `t.ms` is its wall clock (nodes of one test may disagree). */
-function node(t: { ms: number }, resuming = () => false) {
-  const clock: Clock = { now: () => t.ms };
-  const normal = new LeaseManager('instance', { ttlMs: 20_000 }, clock, new SelfPreservation(sp, clock));
-  const legacy = new LeaseManager('legacy-instance', { ttlMs: 90_000 }, clock, new SelfPreservation(sp, clock));
-  const bus = new ChangeBus((err) => {
-    throw err;
-  });
-  const repository = new RegistryRepository(normal, legacy, bus, clock, new HybridClock(clock), new Tombstones(clock, 120_000));
-  const applied: Array<[string, string, number]> = [];
-  const service = new RegistryService({
-    repository,
-    node: { status: up, regionId: 'SHA', zoneId: 'sha-z1' },
-    limiter: new RateLimiter('artemis.service.registry', { enabled: true, defaultLimit: 1_000_000, limits: {} }, 10_000, clock),
-    limits: { maxInstancesPerRequest: 100, maxFieldLength: 256, maxMetadataEntries: 16, maxMetadataBytes: 4_096 },
-    onUnexpected: (err) => {
-      throw err;
-    },
-    resuming,
-  });
-  service.onApplied((op, i, stamp) => applied.push([op, i.instanceId as string, stamp]));
-  const ids = () => [...(repository.service('demo.order')?.leases.values() ?? [])].filter((l) => l.evictionTime === 0).map((l) => l.instance.instanceId);
-  const client = (op: 'register' | 'heartbeat' | 'unregister', id: string) => service.handle(op, { instances: [inst(id)] });
-  const replicated = (op: 'register' | 'heartbeat' | 'unregister', id: string, stamp?: number) =>
-    service.handleReplicated(op, stamp === undefined ? { instances: [inst(id)] } : { instances: [inst(id)], stamps: [stamp] });
-  /** The stamp this node's last client write of `id` was forwarded with. */
-  const stampOf = (id: string) => applied.filter(([, i]) => i === id).at(-1)?.[2] ?? 0;
-  return { repository, service, normal, ids, client, replicated, stampOf };
-}
-
-const inst = (id: string): Instance => makeInstance(instance({ instanceId: id, url: `http://x/${id}` }));
+import { inst, registryNode as node } from '../../test/helpers/registry-node.js';
 
 describe('replicated writes are ordered by the origin, not by arrival', () => {
   it('a heartbeat queued before an unregistration does not bring the instance back', () => {

@@ -73,7 +73,7 @@ export interface ReplicationDeps {
 export function createReplication(deps: ReplicationDeps): Replication {
   const { settings, registry } = deps;
   const logger = deps.logger.child({ component: 'replication' });
-  const manager = new ReplicationManager({ ...deps, logger, config: settings });
+  const manager = new ReplicationManager({ ...deps, logger, config: settings, tombstones: deps.repository.tombstones });
   const repairing = settings.antiEntropyIntervalMs > 0;
   const digest = new RegistryDigest(deps.repository, deps.bus, deps.clock);
   const chunk = deps.maxInstancesPerRequest;

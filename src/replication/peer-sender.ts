@@ -4,7 +4,7 @@ import type { RegistryOperation } from '../registry/registry-service.js';
 import { errorFields, type Logger } from '../telemetry/logger.js';
 import { failSpan, type Tracing } from '../telemetry/tracing.js';
 import type { ReplicationMetrics } from './replication-metrics.js';
-import { TaskQueue, type ReplicationTask } from './task-queue.js';
+import { TaskQueue, type ReplicationTask, type StaleCheck } from './task-queue.js';
 import { classifyAnswer, type ReplicationTransport } from './transport.js';
 
 /** Shared collaborators of every PeerSender. */
@@ -19,6 +19,8 @@ export interface PeerSenderDeps {
   maxBackoffMs?: number;
   /** With tracing on, each request gets a CLIENT span linked to the client requests it carries. */
   tracing?: Tracing;
+  /** Heartbeats and registers this says are over are dropped when taken, not sent. */
+  stale?: StaleCheck;
 }
 
 const OPERATIONS: readonly RegistryOperation[] = ['register', 'heartbeat', 'unregister'];
@@ -41,7 +43,7 @@ export class PeerSender {
     readonly peer: string,
     private readonly deps: PeerSenderDeps,
   ) {
-    this.queue = new TaskQueue(deps.config.maxQueue, (reason, n) => deps.metrics.drop(reason, n));
+    this.queue = new TaskQueue(deps.config.maxQueue, (reason, n) => deps.metrics.drop(reason, n), deps.stale);
   }
 
   enqueue(task: ReplicationTask): void {

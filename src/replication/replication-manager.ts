@@ -8,6 +8,8 @@ import type { Tracing } from '../telemetry/tracing.js';
 import { PeerSender } from './peer-sender.js';
 import type { PeerSource } from './peers.js';
 import { ReplicationMetrics } from './replication-metrics.js';
+import type { Tombstones } from '../registry/tombstones.js';
+import type { StaleCheck } from './task-queue.js';
 import type { ReplicationTransport } from './transport.js';
 
 /** What the manager needs to be built. */
@@ -26,6 +28,12 @@ export interface ReplicationManagerDeps {
   maxBackoffMs?: number;
   /** With tracing on, each task keeps the span of the client request that made it. */
   tracing?: Tracing;
+  /**
+   * The node's tombstones: a queued heartbeat or register whose registration an unregistration
+   * known here has ended since it was queued is dropped instead of sent (the peer may not know
+   * of the unregistration yet and would take the stale write in).
+   */
+  tombstones?: Pick<Tombstones, 'covers'>;
 }
 
 /**
@@ -37,8 +45,11 @@ export class ReplicationManager {
   readonly metrics: ReplicationMetrics;
   private readonly senders = new Map<string, PeerSender>();
   private running = false;
+  private readonly stale: StaleCheck | undefined;
 
   constructor(private readonly deps: ReplicationManagerDeps) {
+    const tombstones = deps.tombstones;
+    if (tombstones !== undefined) this.stale = (task) => task.stamp !== undefined && task.stamp > 0 && tombstones.covers(task.key, task.stamp);
     this.metrics = new ReplicationMetrics(deps.metricsRegistry, () => this.queueDepths());
     deps.registry.onApplied((operation, instance, stamp) => this.replicate(operation, instance, stamp));
     deps.peers.onChange(() => this.syncPeers());
@@ -78,7 +89,7 @@ export class ReplicationManager {
       const { config, clock, metrics, logger } = { ...this.deps, metrics: this.metrics };
       const transport = this.deps.transport;
       const backoff = { baseBackoffMs: this.deps.baseBackoffMs, maxBackoffMs: this.deps.maxBackoffMs };
-      this.senders.set(peer, new PeerSender(peer, { config, clock, transport, metrics, logger, ...backoff, tracing: this.deps.tracing }));
+      this.senders.set(peer, new PeerSender(peer, { config, clock, transport, metrics, logger, ...backoff, tracing: this.deps.tracing, stale: this.stale }));
     }
   }
 

@@ -38,7 +38,7 @@ export class ReplicationMetrics {
     });
     this.drops = new Counter({
       name: 'artemis_replication_dropped_total',
-      help: 'Replication tasks discarded, by reason (overflow, expired, rejected, shutdown).',
+      help: 'Replication tasks discarded, by reason (overflow, expired, rejected, shutdown, superseded: ended by an unregistration before it was sent).',
       labelNames: ['reason'] as const,
       registers,
     });

@@ -18,14 +18,23 @@ export interface ReplicationTask {
   readonly spanContext?: SpanContext | undefined;
 }
 
-/** Why queued tasks were discarded. */
-export type DropReason = 'overflow' | 'expired' | 'rejected' | 'shutdown';
+/**
+ * Why queued tasks were discarded; `superseded`: a heartbeat or register of a registration that
+ * an unregistration known here has ended since it was queued.
+ */
+export type DropReason = 'overflow' | 'expired' | 'rejected' | 'shutdown' | 'superseded';
+
+/** True for a queued write whose registration is over by what this node now knows. */
+export type StaleCheck = (task: ReplicationTask) => boolean;
 
 /**
  * The bounded queue of one peer, holding at most one task per instance identity: a newer write
  * replaces the queued one in place (so heartbeats coalesce), except that a heartbeat never
  * replaces a queued register (the register renews the lease too and carries the data). Retried
- * tasks are sent before new ones unless a newer write for the same instance is queued.
+ * tasks are sent before new ones unless a newer write for the same instance is queued. A task
+ * is checked once more as it is taken: a heartbeat or register that waited (queued, retried)
+ * while an unregistration of its registration reached this node is dropped instead of being
+ * sent, so a peer that has not heard of the unregistration yet is not handed a stale write.
  */
 export class TaskQueue {
   private readonly retries = new Map<string, ReplicationTask>();
@@ -34,6 +43,7 @@ export class TaskQueue {
   constructor(
     private readonly maxSize: number,
     private readonly onDrop: (reason: DropReason, count: number) => void,
+    private readonly stale: StaleCheck = () => false,
   ) {}
 
   get size(): number {
@@ -61,19 +71,22 @@ export class TaskQueue {
     while (this.size > this.maxSize) this.dropOldest();
   }
 
-  /** Removes and returns up to `max` live tasks, retries first; expired ones are dropped. */
+  /** Removes and returns up to `max` live tasks, retries first; expired and stale ones are dropped. */
   take(max: number, now: number): ReplicationTask[] {
     const out: ReplicationTask[] = [];
     let expired = 0;
+    let superseded = 0;
     for (const source of [this.retries, this.pending]) {
       for (const [key, task] of source) {
         if (out.length >= max) break;
         source.delete(key);
         if (task.expiresAt <= now) expired++;
+        else if (task.operation !== 'unregister' && this.stale(task)) superseded++;
         else out.push(task);
       }
     }
     if (expired > 0) this.onDrop('expired', expired);
+    if (superseded > 0) this.onDrop('superseded', superseded);
     return out;
   }
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePorts, TEST_CLUSTER_KEY } from '../helpers/cluster.js';
+import { freePorts, peerCall, TEST_CLUSTER_KEY } from '../helpers/cluster.js';
 import { canUseNetns, createNetnsCluster, type NetnsCluster } from '../helpers/netns.js';
 import { waitFor } from '../helpers/wait.js';
 import { ADMIN_HEADERS, TEST_ADMIN_TOKEN } from '../helpers/node.js';
@@ -51,6 +51,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function post(url: string, body: unknown, timeoutMs = 1_000): Promise<any> {
   try {
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...ADMIN_HEADERS }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+    return res.ok ? await res.json() : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A peer endpoint called as a node calls it (signed with the cluster key); null on any failure. */
+async function peerPost(url: string, body: unknown, timeoutMs = 1_000): Promise<any> {
+  try {
+    const call = peerCall(url, body);
+    const res = await fetch(url, { method: 'POST', headers: call.headers, body: call.body, signal: AbortSignal.timeout(timeoutMs) });
     return res.ok ? await res.json() : null;
   } catch {
     return null;
@@ -152,19 +163,29 @@ describe.skipIf(!ASKED || !canUseNetns())(`randomised faults on three node proce
     /** Acknowledged unregistrations: id → time of the acknowledgement. */
     const unregistered = new Map<string, number>();
     /** Per node, ids seen gone after their unregistration was acknowledged. */
-    const seenGone = Array.from({ length: N }, () => new Set<string>());
+    const seenGone = Array.from({ length: N }, () => new Map<string, number>());
     const reappeared: string[] = [];
     const ackedOn = new Map<string, number>();
     const vanished: string[] = [];
     /** Management: acknowledged pull-out state per managed instance. */
     const pulledOut = new Map<string, boolean>();
     let churned = 0;
+    /** Per churn instance: what its client did and was answered (printed when it comes back). */
+    const trail = new Map<string, string[]>();
+    const note = (id: string, text: string) => {
+      if (id.startsWith('ch-')) trail.set(id, [...(trail.get(id) ?? []), `${Date.now() - began}ms ${text}`]);
+    };
     const began = Date.now();
     let running = true;
     let churning = true;
 
-    const call = async (i: number, op: string, list: Client[]): Promise<any> =>
-      post(`${url(i)}/api/registry/${op}.json`, { instances: list.map((c) => inst(c.id, c.service)) });
+    const call = async (i: number, op: string, list: Client[]): Promise<any> => {
+      const answer = await post(`${url(i)}/api/registry/${op}.json`, { instances: list.map((c) => inst(c.id, c.service)) });
+      const status = answer === null ? 'no answer' : String(answer.responseStatus?.status);
+      const failed = new Set(((answer?.failedInstances ?? []) as Array<{ instance: { instanceId: string } }>).map((f) => f.instance.instanceId));
+      for (const c of list) if (op !== 'heartbeat' || status !== 'success' || failed.has(c.id)) note(c.id, `${op} on ${i}: ${failed.has(c.id) ? 'failed' : status}`);
+      return answer;
+    };
 
     // Clients heartbeat their node every 500 ms; a node that does not answer is left for the next.
     const heartbeats = (async () => {
@@ -258,11 +279,13 @@ describe.skipIf(!ASKED || !canUseNetns())(`randomised faults on three node proce
           const all = new Set(Object.values(seen).flat());
           for (const [id, at] of unregistered) {
             if (at >= asked) continue;
-            if (!all.has(id)) seenGone[i]!.add(id);
+            if (!all.has(id)) {
+              if (!seenGone[i]!.has(id)) seenGone[i]!.set(id, asked - began);
+            }
             else if (seenGone[i]!.has(id)) {
-              reappeared.push(`${id} on node ${i} at ${asked - began}ms, ${asked - at} ms after its unregistration on node ${ackedOn.get(id)}`);
-              void Promise.all(nodes.map((_, j) => post(`${url(j)}/api/replication/registry/diff.json`, { serviceIds: [SERVICES.churn] }))).then((diffs) =>
-                console.log(`${id}: ${JSON.stringify(diffs.map((d: any) => d?.services?.[0] === undefined ? null : {
+              reappeared.push(`${id} on node ${i} at ${asked - began}ms (seen gone there at ${seenGone[i]!.get(id)}ms), ${asked - at} ms after its unregistration on node ${ackedOn.get(id)}`);
+              void Promise.all(nodes.map((_, j) => peerPost(`${url(j)}/api/replication/registry/diff.json`, { serviceIds: [SERVICES.churn] }))).then((diffs) =>
+                console.log(`${id} (${(trail.get(id) ?? []).join('; ')}): ${JSON.stringify(diffs.map((d: any) => d?.services?.[0] === undefined ? null : {
                   live: (d.services[0].instances as Stamped[]).filter((x) => x.instance.instanceId === id).map((x) => [x.stamp, x.renewedAgoMs]),
                   dead: (d.services[0].tombstones as Stamped[]).filter((x) => x.instance.instanceId === id).map((x) => x.stamp),
                 }))}`));
