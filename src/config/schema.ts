@@ -75,7 +75,7 @@ export const configSchema = z.strictObject({
   registry: z
     .strictObject({
       allowFromOtherZone: z.boolean().default(true).describe('Accept registrations from instances of other zones of the region.'),
-      resumeGuardMs: int(0, 600_000).default(2_000).describe('A node whose event loop stalled this long (paused, SIGSTOP) answers the client writes that waited through the stall with service-unavailable instead of applying them late; 0 = off.'),
+      resumeGuardMs: int(0, 600_000).default(2_000).describe('A node whose event loop stalled this long (paused, SIGSTOP) answers the client writes that waited through the stall (and, for half the guard after it, those it reads late) with service-unavailable instead of applying them late; 0 = off.'),
       lease: leaseSchema(20_000).prefault({}),
       legacyLease: leaseSchema(90_000).prefault({}),
       selfPreservation: selfPreservationSchema(10_000).prefault({}),

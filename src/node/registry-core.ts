@@ -12,6 +12,7 @@ import { RegistryCapacity } from '../registry/capacity.js';
 import { RegistryRepository } from '../registry/registry-repository.js';
 import { RegistryService } from '../registry/registry-service.js';
 import { Tombstones } from '../registry/tombstones.js';
+import { StallGuard } from '../registry/stall-guard.js';
 import { errorFields, type Logger } from '../telemetry/logger.js';
 import { logLeaseRemovals, registrationLogger, selfPreservationCheck, summariseRejections } from './operator-log.js';
 import type { NodeMetrics } from '../telemetry/metrics.js';
@@ -73,12 +74,10 @@ export function createRegistryCore(config: Config, { clock, logger, metrics, bus
   };
   const clientLimiter = new ClientRateLimiter(rl.perClient, rl.windowMs, clock);
 
-  // The stall guard: a task notes the time every quarter of the guard; a client write seen while
-  // the last note is older than the guard waited through a stall (its client has given up).
-  const guardMs = config.registry.resumeGuardMs;
-  let lastTick: number | undefined;
-  if (guardMs > 0) scheduler.add({ name: 'registry.stall-guard', intervalMs: Math.max(10, Math.floor(guardMs / 4)), run: () => void (lastTick = performance.now()) });
-  const resuming = () => lastTick !== undefined && performance.now() - lastTick > guardMs;
+  // The stall guard: a client write seen while it says so waited through a stall (its client has given up).
+  const guard = new StallGuard(config.registry.resumeGuardMs);
+  if (guard.guardMs > 0) scheduler.add({ name: 'registry.stall-guard', intervalMs: guard.intervalMs, run: () => guard.tick() });
+  const resuming = () => guard.resuming();
 
   const operationCounters = new Map<string, { inc(): void }>();
   const registry = new RegistryService({
