@@ -11,16 +11,23 @@ function ip(...args: string[]): void {
   execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-/** True when this process may make network namespaces (root with iproute2) and run a Redis server. */
-export function canUseNetns(): boolean {
-  if (process.getuid?.() !== 0) return false;
+/**
+ * Why this process cannot make network namespaces and run a Redis server (not root, no
+ * iproute2, no redis-server), or null when it can.
+ */
+export function netnsProblem(): string | null {
+  if (process.getuid?.() !== 0) return 'needs root to make network namespaces';
   try {
     execFileSync('ip', ['netns', 'list'], { stdio: 'ignore' });
-    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
-    return true;
   } catch {
-    return false;
+    return 'needs iproute2 (`ip netns`)';
   }
+  try {
+    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
+  } catch {
+    return 'needs redis-server';
+  }
+  return null;
 }
 
 export interface NetnsCluster {
@@ -36,12 +43,18 @@ export interface NetnsCluster {
   destroy(): void;
 }
 
-/** Builds `n` namespaces named `<tag>n<i>` on 10.77.0.0/16. */
+/**
+ * Builds `n` namespaces named `<tag>n<i>` on `10.<net>.0.0/16`, `net` (64-191) chosen by the
+ * tag, so that runs of different processes (different tags) do not share addresses.
+ */
 export function createNetnsCluster(tag: string, n: number): NetnsCluster {
+  let h = 0;
+  for (const ch of tag) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  const net = 64 + (h % 128);
   const ns = (i: number) => `${tag}n${i}`;
-  const address = (i: number) => `10.77.${10 + i}.2`;
-  const hostAddress = (i: number) => `10.77.${10 + i}.1`;
-  const pairNet = (i: number, j: number) => `10.77.${100 + i * 10 + j}`;
+  const address = (i: number) => `10.${net}.${10 + i}.2`;
+  const hostAddress = (i: number) => `10.${net}.${10 + i}.1`;
+  const pairNet = (i: number, j: number) => `10.${net}.${100 + i * 10 + j}`;
   const pairDev = (i: number, j: number) => `${tag}p${i}${j}`;
   const made: string[] = [];
   const destroy = () => {
