@@ -1,4 +1,5 @@
-import { Agent } from 'undici';
+import type { Socket } from 'node:net';
+import { Agent, buildConnector } from 'undici';
 import type { PeerSigner } from './peer-signature.js';
 
 /** What peer calls over TLS present and trust: the CA bundle, and for mutual TLS the node's certificate. */
@@ -37,25 +38,23 @@ export interface PeerHttpOptions {
 
 /** JSON calls between nodes (gossip, status polling, anti-entropy, start-up copy), each one signed. */
 export class PeerHttp {
-  private agent: Agent | undefined;
+  private agent: Agent;
 
   constructor(private readonly options: PeerHttpOptions) {
-    if (options.tls !== undefined) this.setTls(options.tls);
+    this.agent = peerAgent(options.tls ?? {});
   }
 
   /** Peer calls from now on use `tls` (a reloaded certificate or CA); calls in flight finish on the old one. */
   setTls(tls: PeerTls): void {
     const old = this.agent;
-    this.agent = new Agent({ connect: { ca: tls.ca, cert: tls.cert, key: tls.key } });
-    void old?.close();
+    this.agent = peerAgent(tls);
+    void old.close();
   }
 
-  /** Node's fetch over the peer TLS settings. */
-  readonly fetch: PeerFetch = (url, init) => {
-    const agent = this.agent;
+  /** Node's fetch over the peer connections (and TLS settings). */
+  readonly fetch: PeerFetch = (url, init) =>
     // Node's fetch takes an undici dispatcher, which RequestInit does not declare.
-    return fetch(url, agent === undefined ? init : ({ ...init, dispatcher: agent } as unknown as RequestInit));
-  };
+    fetch(url, { ...init, dispatcher: this.agent } as unknown as RequestInit);
 
   /** Headers of one call of `method` to `url` with the body bytes `body`: JSON, gzip accepted, the signature. */
   headers(method: string, url: string, body: Uint8Array | string | null = null): Record<string, string> {
@@ -92,4 +91,38 @@ export class PeerHttp {
       throw new PeerCallError(url, `unreadable answer: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
+}
+
+/**
+ * The connection pool of peer calls. A call given up on (timed out, aborted) resets its
+ * connection instead of closing it: a plain close leaves the request's bytes in the kernel's send
+ * queue, retransmitted until they get through, so a replicated heartbeat sent before a partition
+ * would reach the peer when the partition heals, long after the sender gave up on it and after
+ * an unregistration the peer has not heard of yet. A reset discards them.
+ */
+function peerAgent(tls: PeerTls): Agent {
+  const connect = buildConnector({ ca: tls.ca, cert: tls.cert, key: tls.key });
+  return new Agent({
+    connect: (options, callback) =>
+      connect(options, (err, socket) => {
+        // On a failed connect undici passes no socket (undefined, though typed null).
+        if (err === null && (socket as Socket | null | undefined) != null) resetWhenFailed(socket);
+        (callback as (e: Error | null, s: unknown) => void)(err, socket);
+      }),
+  });
+}
+
+function resetWhenFailed(socket: Socket): void {
+  const destroy = socket.destroy.bind(socket);
+  socket.destroy = (error?: Error) => {
+    if (error !== undefined && !socket.destroyed) {
+      try {
+        // Plain TCP only; a TLS socket is closed as usual.
+        return socket.resetAndDestroy();
+      } catch {
+        // not a TCP handle
+      }
+    }
+    return destroy(error);
+  };
 }
