@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,9 @@ import { ADMIN_HEADERS, TEST_ADMIN_TOKEN } from '../helpers/node.js';
 /** The suite runs seed 1 for 60 s of faults; ARTEMIS_FAULT_SEED / ARTEMIS_FAULT_SECONDS choose another run. */
 const SEED = Number(process.env['ARTEMIS_FAULT_SEED'] ?? 1);
 const SECONDS = Number(process.env['ARTEMIS_FAULT_SECONDS'] ?? 60);
+const LOG_DIR = process.env['ARTEMIS_FAULT_LOGS'];
+const LOG_LEVEL = LOG_DIR === undefined ? 'error' : 'info';
+if (LOG_DIR !== undefined) mkdirSync(LOG_DIR, { recursive: true });
 const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
 const PORT = 8080;
 const N = 3;
@@ -114,9 +117,12 @@ describe.skipIf(PROBLEM !== null)(PROBLEM === null ? TITLE : `${TITLE}: skipped,
     const urls = Array.from({ length: N }, (_, j) => url(j));
     const args = ['netns', 'exec', net.ns(i), process.execPath, '--import', 'tsx', CLI, 'server', '--port', String(PORT), '--host', '0.0.0.0',
       '--advertise-url', url(i), '--node-id', `node-${i}`, '--region', 'SHA', '--zone', 'sha-z1', '--data-dir', join(root, `node-${i}`),
-      '--seeds', urls.join(','), '--log-level', 'error', '--set', `store.url=${storeUrl(i)}`, '--set', `store.keyPrefix=faults-${tag}:`,
+      '--seeds', urls.join(','), '--log-level', LOG_LEVEL, '--set', `store.url=${storeUrl(i)}`, '--set', `store.keyPrefix=faults-${tag}:`,
       '--set', `security.initialAdminToken=${TEST_ADMIN_TOKEN}`, '--set', `cluster.key=${TEST_CLUSTER_KEY}`, ...SETTINGS.flatMap((kv) => ['--set', kv])];
-    const child = spawn('ip', args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    // ARTEMIS_FAULT_LOGS=dir keeps each node's log there (appended across restarts).
+    const log = LOG_DIR === undefined ? 'ignore' : openSync(join(LOG_DIR, `node-${i}.log`), 'a');
+    const child = spawn('ip', args, { stdio: ['ignore', log, LOG_DIR === undefined ? 'inherit' : log] });
+    if (typeof log === 'number') closeSync(log);
     nodes[i] = { child, running: false, stableSince: Date.now(), faulted: true };
   }
 
@@ -244,12 +250,13 @@ describe.skipIf(PROBLEM !== null)(PROBLEM === null ? TITLE : `${TITLE}: skipped,
       }
     })();
 
-    // Management writes: pull managed instances out and in on any node; retried until acknowledged.
+    // Management writes: pull managed instances out and in on any node; retried until acknowledged
+    // (also after the schedule ends: a write left unacknowledged may or may not have been applied).
     const management = (async () => {
       while (churning) {
         const id = `mg-${Math.floor(random() * 6)}`;
         const out = !(pulledOut.get(id) ?? false);
-        for (let k = 0; k < 2 * N && churning; k++) {
+        for (let k = 0; k < 4 * N; k++) {
           const body = { instanceKey: { regionId: 'SHA', serviceId: SERVICES.managed, instanceId: id }, operation: 'pullout', operationComplete: !out, operatorId: 'faults', token: 't' };
           const answer = await post(`${url(Math.floor(random() * N))}/api/management/operate-instance.json`, body, 2_000);
           if (answer?.responseStatus?.status === 'success') {
