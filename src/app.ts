@@ -154,7 +154,7 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
       return admitted;
     },
     maxSubscriptionsPerSession: config.limits.maxSubscriptionsPerSession,
-    onSubscriptionLimit: () => metrics.limitRefusals.inc({ limit: 'limits.maxSubscriptionsPerSession' }),
+    onLimitRefused: (limit) => metrics.limitRefusals.inc({ limit }),
     heartbeat: (body, address) => {
       if (!clientLimiter.tryAcquire(address)) return RATE_LIMITED_RESPONSE_JSON;
       const response = registry.handle('heartbeat', body);

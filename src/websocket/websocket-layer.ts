@@ -27,7 +27,7 @@ export interface WebSocketLayerDeps {
   admit?: WsGatewayDeps['admit'];
   /** Services one session may subscribe to; 0 = no limit. */
   maxSubscriptionsPerSession: number;
-  onSubscriptionLimit(): void;
+  onLimitRefused: WsGatewayDeps['onLimitRefused'];
   /** False for an upgrade from a web page of a foreign origin. */
   admitsOrigin?(origin: string | undefined, host: string | undefined): boolean;
 }

@@ -54,8 +54,8 @@ export interface WsGatewayDeps {
   admit?: ((channel: Channel, req: IncomingMessage) => boolean) | undefined;
   /** Services one session may subscribe to (`limits.maxSubscriptionsPerSession`); 0 = no limit. */
   maxSubscriptionsPerSession: number;
-  /** Told each session closed for asking for more subscriptions than allowed. */
-  onSubscriptionLimit(): void;
+  /** Told each session closed by a limit: too many subscriptions, or a frame over `websocket.maxFrameBytes` (closed with 1009). */
+  onLimitRefused(limit: 'limits.maxSubscriptionsPerSession' | 'websocket.maxFrameBytes'): void;
   /** False for an upgrade a web page of another origin asks for (its Origin is neither this node nor allowed); absent: all. */
   admitsOrigin?(origin: string | undefined, host: string | undefined): boolean;
 }
@@ -133,7 +133,10 @@ export class WsGateway {
       const s = this.sessions.get(ws);
       if (s) s.alive = true;
     });
-    ws.on('error', (err) => this.deps.logger.debug({ channel, address, err: err.message }, 'websocket error'));
+    ws.on('error', (err) => {
+      if ((err as { code?: unknown }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.deps.onLimitRefused('websocket.maxFrameBytes');
+      this.deps.logger.debug({ channel, address, err: err.message }, 'websocket error');
+    });
     ws.on('close', () => this.onClose(ws));
   }
 
@@ -182,7 +185,7 @@ export class WsGateway {
       if (max > 0) {
         const held = this.deps.publisher.subscriptionsOf(ws, serviceId);
         if (!held.has && held.count >= max) {
-          this.deps.onSubscriptionLimit();
+          this.deps.onLimitRefused('limits.maxSubscriptionsPerSession');
           ws.close(CloseCodes.policyViolation, SubscriptionFailures.tooMany);
           return;
         }

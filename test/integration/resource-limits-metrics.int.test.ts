@@ -69,6 +69,7 @@ describe('request, instance and session limits, timeouts, rate limiters and refu
       'limits.maxMetadataEntries': 4,
       'limits.maxMetadataBytes': 100,
       'limits.maxSubscriptionsPerSession': 2,
+      'websocket.maxFrameBytes': 1_024,
       'http.headersTimeoutMs': 600,
       'http.requestTimeoutMs': 1_500,
       'rateLimit.cluster.defaultLimit': 2,
@@ -101,6 +102,9 @@ describe('request, instance and session limits, timeouts, rate limiters and refu
     const ws = await TestSocket.open(wsUrl(n.url, '/ws/discovery/instance-change'));
     for (const serviceId of ['a.one', 'a.two', 'a.three']) ws.send({ serviceId });
     expect(await ws.closed).toBe(1008);
+    const bigFrame = await TestSocket.open(wsUrl(n.url, '/ws/discovery/instance-change'));
+    bigFrame.send(JSON.stringify({ serviceId: 'x'.repeat(2_000) }));
+    expect(await bigFrame.closed).toBe(1009);
 
     const [headers, body] = await Promise.all([
       slowClient(n, 'GET /health HTTP/1.1\r\nHost: x\r\n', 'X-Slow: a\r\n'),
@@ -135,9 +139,10 @@ describe('request, instance and session limits, timeouts, rate limiters and refu
       entries: limit('limits.maxMetadataEntries'),
       bytes: limit('limits.maxMetadataBytes'),
       subscriptions: limit('limits.maxSubscriptionsPerSession'),
+      frame: limit('websocket.maxFrameBytes'),
       headersTimeout: limit('http.headersTimeoutMs'),
       requestTimeout: limit('http.requestTimeoutMs'),
-    }).toEqual({ perService: 3, perClient: 8, perRequest: 1, body: 1, field: 1, entries: 1, bytes: 1, subscriptions: 1, headersTimeout: 1, requestTimeout: 1 });
+    }).toEqual({ perService: 3, perClient: 8, perRequest: 1, body: 1, field: 1, entries: 1, bytes: 1, subscriptions: 1, frame: 1, headersTimeout: 1, requestTimeout: 1 });
     expect(sample(text, 'artemis_rate_limited_total', { limiter: 'artemis.service.cluster' })).toBe(clusterRefused);
     expect(sample(text, 'artemis_security_refused_total', { scope: 'operate' })).toBe(1);
     expect(sample(text, 'artemis_peer_refusals_total', { reason: 'no-key' })).toBe(1);
