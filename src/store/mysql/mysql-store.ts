@@ -1,6 +1,5 @@
 import { createPool, type Pool, type PoolConnection } from 'mysql2/promise';
 import { Scheduler, type TaskScheduler } from '../../core/scheduler.js';
-import { ChangeNotifier } from '../change-notifier.js';
 import type {
   CanaryRow,
   EntityKind,
@@ -10,13 +9,11 @@ import type {
   LogTable,
   ManagementStore,
   OperationRow,
-  StoreAvailability,
-  StoreChange,
-  TokenRow,
   WriteBatch,
 } from '../management-store.js';
-import { AvailabilityTracker, newStoreIdentity } from '../store-availability.js';
-import { StoreClosedError, StoreError, StoreInputError, StoreNotInitializedError, StoreUnavailableError } from '../store-errors.js';
+import { StoreAdapter, type TokenRows } from '../store-adapter.js';
+import { newStoreIdentity } from '../store-availability.js';
+import { StoreClosedError, StoreError, StoreInputError, StoreUnavailableError } from '../store-errors.js';
 import { checkBatch, checkEntityKind, checkEntityWrites, checkLimit, checkLogTable, checkTime, filterEntries, storedLogFields } from '../store-input.js';
 import { EntityWriter, listEntities } from './mysql-entities.js';
 import { bumpRevision, ensureMeta, readFingerprint, readIdentity, readMeta, sameFingerprint } from './mysql-feed.js';
@@ -66,19 +63,28 @@ function storeFailure(err: unknown, what: string): unknown {
  * const store = new MysqlStore('mysql://artemis:secret@db:3306/artemisdb');
  * await store.init();
  */
-export class MysqlStore implements ManagementStore {
+export class MysqlStore extends StoreAdapter<Pool> implements ManagementStore {
   readonly kind = 'mysql';
   readonly target: MysqlTarget;
-  private readonly onError: (err: unknown) => void;
-  private readonly notifier: ChangeNotifier;
   private pool: Pool | undefined;
   private initializing: Promise<void> | undefined;
-  private closing: Promise<void> | undefined;
   /** The scheduler of the change poll when none was given. */
   private readonly ownScheduler: Scheduler | undefined;
   private pollFailed = false;
-  private storeId = '';
-  private readonly health = new AvailabilityTracker();
+  protected readonly tokenRows: TokenRows = {
+    list: () => this.call('read', (pool) => listTokens(pool)),
+    add: (row) =>
+      this.transaction(this.ready(), 'token write', async (conn) => {
+        const meta = await readMeta(conn, true);
+        await insertToken(conn, row);
+        return bumpRevision(conn, meta, false);
+      }),
+    remove: (id) =>
+      this.transaction(this.ready(), 'token write', async (conn) => {
+        const meta = await readMeta(conn, true);
+        return (await deleteToken(conn, id)) ? bumpRevision(conn, meta, false) : undefined;
+      }),
+  };
   /** Whether init created the 20 Java tables in an empty database. */
   createdJavaTables = false;
 
@@ -86,10 +92,9 @@ export class MysqlStore implements ManagementStore {
     readonly url: string,
     options: MysqlStoreOptions = {},
   ) {
-    const { onError, scheduler, ...tuning } = options;
+    super(options.onError ?? (() => undefined));
+    const { onError: _, scheduler, ...tuning } = options;
     this.target = parseMysqlUrl(url, Object.fromEntries(Object.entries(tuning).filter(([, v]) => v !== undefined)));
-    this.onError = onError ?? (() => undefined);
-    this.notifier = new ChangeNotifier(this.onError);
     if (scheduler === undefined) this.ownScheduler = new Scheduler((_, err) => this.onError(err));
     (scheduler ?? this.ownScheduler)?.add({ name: 'store.change-poll', intervalMs: this.target.tuning.pollIntervalMs, run: () => this.poll() });
   }
@@ -169,55 +174,12 @@ export class MysqlStore implements ManagementStore {
     });
   }
 
-  watch(listener: (change: StoreChange) => void): () => void {
-    return this.notifier.add(listener);
-  }
-
   revision(): Promise<number> {
     return this.call('read', async (pool) => (await readMeta(pool)).revision);
   }
 
   entityRevision(): Promise<number> {
     return this.call('read', async (pool) => (await readMeta(pool)).entityRevision);
-  }
-
-  identity(): string {
-    this.ready();
-    return this.storeId;
-  }
-
-  availability(): StoreAvailability {
-    return this.health.get();
-  }
-
-  tokens(): Promise<TokenRow[]> {
-    return this.call('read', (pool) => listTokens(pool));
-  }
-
-  async addToken(row: TokenRow): Promise<number> {
-    const pool = this.ready();
-    const revision = await this.transaction(pool, 'token write', async (conn) => {
-      const meta = await readMeta(conn, true);
-      await insertToken(conn, row);
-      return bumpRevision(conn, meta, false);
-    });
-    this.notifier.changed(revision);
-    return revision;
-  }
-
-  async removeToken(id: string): Promise<boolean> {
-    const pool = this.ready();
-    const revision = await this.transaction(pool, 'token write', async (conn) => {
-      const meta = await readMeta(conn, true);
-      return (await deleteToken(conn, String(id))) ? bumpRevision(conn, meta, false) : undefined;
-    });
-    if (revision !== undefined) this.notifier.changed(revision);
-    return revision !== undefined;
-  }
-
-  close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
   }
 
   private async open(): Promise<void> {
@@ -246,19 +208,17 @@ export class MysqlStore implements ManagementStore {
     this.ownScheduler?.start();
   }
 
-  private async shutdown(): Promise<void> {
+  protected opened(): Pool | undefined {
+    return this.initializing === undefined ? undefined : this.pool;
+  }
+
+  protected async shutdown(): Promise<void> {
     this.notifier.clear();
     await this.ownScheduler?.stop();
     await this.initializing?.catch(() => undefined);
     const pool = this.pool;
     this.pool = undefined;
     await pool?.end();
-  }
-
-  private ready(): Pool {
-    if (this.closing !== undefined) throw new StoreClosedError(this.kind);
-    if (this.pool === undefined || this.initializing === undefined) throw new StoreNotInitializedError(this.kind);
-    return this.pool;
   }
 
   private async call<T>(what: string, fn: (pool: Pool) => Promise<T>): Promise<T> {

@@ -1,4 +1,3 @@
-import { ChangeNotifier } from '../change-notifier.js';
 import {
   LOG_TABLES,
   type CanaryRow,
@@ -9,13 +8,11 @@ import {
   type LogTable,
   type ManagementStore,
   type OperationRow,
-  type StoreAvailability,
-  type StoreChange,
-  type TokenRow,
   type WriteBatch,
 } from '../management-store.js';
-import { AvailabilityTracker, newStoreIdentity } from '../store-availability.js';
-import { StoreClosedError, StoreError, StoreInputError, StoreNotInitializedError, StoreReplicationError, StoreSchemaError, StoreUnavailableError } from '../store-errors.js';
+import { StoreAdapter, type TokenRows } from '../store-adapter.js';
+import { newStoreIdentity } from '../store-availability.js';
+import { StoreClosedError, StoreError, StoreInputError, StoreReplicationError, StoreSchemaError, StoreUnavailableError } from '../store-errors.js';
 import { checkBatch, checkEntityKind, checkLimit, checkLogTable, checkTime, filterEntries, logMatches, storedLogFields } from '../store-input.js';
 import { createConnection, quitQuietly, reconnectAfterEnd, withTimeout, type RedisClient, type RedisConnectionSettings } from './redis-connection.js';
 import { parseRedisUrl, type RedisTarget } from './redis-url.js';
@@ -72,14 +69,12 @@ const LOG_PAGE = 500;
  * server, a Sentinel-watched primary or a Redis Cluster (redis-url.ts); on a Cluster every key
  * shares one hash slot (the prefix is a hash tag), since a batch is one script.
  */
-export class RedisStore implements ManagementStore {
+export class RedisStore extends StoreAdapter<RedisClient> implements ManagementStore {
   readonly kind = 'redis';
   readonly keyPrefix: string;
   private readonly keys: RedisKeys;
   private readonly tokenKeys: RedisTokenKeys;
   private readonly settings: RedisConnectionSettings;
-  private readonly onError: (err: unknown) => void;
-  private readonly notifier: ChangeNotifier;
   private client: RedisClient | undefined;
   private subscriber: RedisClient | undefined;
   /**
@@ -88,18 +83,27 @@ export class RedisStore implements ManagementStore {
    */
   private writer: RedisClient | undefined;
   private initializing: Promise<void> | undefined;
-  private closing: Promise<void> | undefined;
   private readonly target: RedisTarget;
   private readonly minReplicas: number;
   private readonly replicaTimeoutMs: number;
-  private readonly health = new AvailabilityTracker();
-  private storeId = '';
+  protected readonly tokenRows: TokenRows = {
+    list: () => this.call('read', (c) => listTokens(c, this.tokenKeys)),
+    // Acknowledged, as every management write, only once store.minReplicas replicas have it.
+    add: async (row) => addedRevision(await this.scriptWrite('token write', addTokenCall(this.tokenKeys, row), (r) => (Number(r) < 0 ? undefined : Number(r))), row),
+    remove: async (id) => {
+      const json = await this.call('token read', (c) => c.hget(this.tokenKeys.tokens, id));
+      if (json === null) return undefined;
+      const reply = Number(await this.scriptWrite('token write', removeTokenCall(this.tokenKeys, id, json), (r) => (Number(r) === 0 ? undefined : Number(r))));
+      return reply === 0 ? undefined : reply;
+    },
+  };
 
   /** @param url - `redis://[user:password@]host:port[/db]`, `rediss://…`, `redis+sentinel://…` or `redis+cluster://…` (see parseRedisUrl). */
   constructor(
     private readonly url: string,
     options: RedisStoreOptions = {},
   ) {
+    super(options.onError ?? (() => undefined));
     this.target = parseRedisUrl(url);
     const prefix = options.keyPrefix ?? 'artemis:';
     if (prefix === '') throw new StoreInputError('The Redis key prefix must not be empty.');
@@ -115,8 +119,6 @@ export class RedisStore implements ManagementStore {
       commandTimeoutMs: options.commandTimeoutMs ?? 5_000,
       connectionName: `${this.keyPrefix}store`,
     };
-    this.onError = options.onError ?? (() => undefined);
-    this.notifier = new ChangeNotifier(this.onError);
   }
 
   init(): Promise<void> {
@@ -235,49 +237,12 @@ export class RedisStore implements ManagementStore {
     if (result !== 'OK') throw new StoreInputError(`Cannot import the logs of ${table}: ${String(result)}`);
   }
 
-  watch(listener: (change: StoreChange) => void): () => void {
-    return this.notifier.add(listener);
-  }
-
   async revision(): Promise<number> {
     return Number((await this.call('read', (c) => c.get(this.keys.revision))) ?? 0);
   }
 
   async entityRevision(): Promise<number> {
     return Number((await this.call('read', (c) => c.get(this.keys.entityRevision))) ?? 0);
-  }
-
-  identity(): string {
-    this.ready();
-    return this.storeId;
-  }
-
-  availability(): StoreAvailability {
-    return this.health.get();
-  }
-
-  tokens(): Promise<TokenRow[]> {
-    return this.call('read', (c) => listTokens(c, this.tokenKeys));
-  }
-
-  /** Adds a token; acknowledged, as every management write, only once store.minReplicas replicas have it. */
-  async addToken(row: TokenRow): Promise<number> {
-    this.ready();
-    const reply = await this.scriptWrite('token write', addTokenCall(this.tokenKeys, row), (r) => (Number(r) < 0 ? undefined : Number(r)));
-    return addedRevision(reply, row);
-  }
-
-  /** Removes a token; acknowledged as {@link addToken}. */
-  async removeToken(id: string): Promise<boolean> {
-    const json = await this.call('token read', (c) => c.hget(this.tokenKeys.tokens, String(id)));
-    if (json === null) return false;
-    const reply = await this.scriptWrite('token write', removeTokenCall(this.tokenKeys, String(id), json), (r) => (Number(r) === 0 ? undefined : Number(r)));
-    return Number(reply) !== 0;
-  }
-
-  close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
   }
 
   private async connect(): Promise<void> {
@@ -378,7 +343,11 @@ export class RedisStore implements ManagementStore {
     });
   }
 
-  private async shutdown(): Promise<void> {
+  protected opened(): RedisClient | undefined {
+    return this.client;
+  }
+
+  protected async shutdown(): Promise<void> {
     this.notifier.clear();
     await this.initializing?.catch(() => undefined);
     const connections = [this.client, this.subscriber, this.writer].filter((c): c is RedisClient => c !== undefined);
@@ -386,12 +355,6 @@ export class RedisStore implements ManagementStore {
     this.subscriber = undefined;
     this.writer = undefined;
     await Promise.all(connections.map((c) => quitQuietly(c, 1_000)));
-  }
-
-  private ready(): RedisClient {
-    if (this.closing !== undefined) throw new StoreClosedError(this.kind);
-    if (this.client === undefined) throw new StoreNotInitializedError(this.kind);
-    return this.client;
   }
 
   /** Runs one command (on `connection`, by default the main one); a driver failure becomes {@link StoreUnavailableError} and marks the store unavailable. */

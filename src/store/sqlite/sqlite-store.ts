@@ -3,10 +3,10 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { Scheduler, type TaskScheduler } from '../../core/scheduler.js';
-import { ChangeNotifier } from '../change-notifier.js';
-import type { CanaryRow, EntityKind, EntityRecord, LogFilter, LogRecord, LogTable, ManagementStore, OperationRow, StoreAvailability, StoreChange, TokenRow, WriteBatch } from '../management-store.js';
-import { AvailabilityTracker, newStoreIdentity } from '../store-availability.js';
-import { StoreClosedError, StoreError, StoreInputError, StoreNotInitializedError, StoreUnavailableError } from '../store-errors.js';
+import type { CanaryRow, EntityKind, EntityRecord, LogFilter, LogRecord, LogTable, ManagementStore, OperationRow, WriteBatch } from '../management-store.js';
+import { StoreAdapter, type TokenRows } from '../store-adapter.js';
+import { newStoreIdentity } from '../store-availability.js';
+import { StoreClosedError, StoreError, StoreInputError, StoreUnavailableError } from '../store-errors.js';
 import { checkLimit, checkLogTable, checkTime, filterEntries, foldCase } from '../store-input.js';
 import { FOLD_FUNCTION } from './sqlite-logs.js';
 import { migrate, readIdentity } from './sqlite-schema.js';
@@ -64,22 +64,22 @@ function openFailure(err: unknown, path: string): StoreError {
  * const store = new SqliteStore('./data/artemis.db');
  * await store.init();
  */
-export class SqliteStore implements ManagementStore {
+export class SqliteStore extends StoreAdapter<SqliteTables> implements ManagementStore {
   readonly kind = 'sqlite';
   private readonly clock: Clock;
   private readonly pollIntervalMs: number;
   private readonly busyTimeoutMs: number;
-  private readonly onError: (err: unknown) => void;
-  private readonly notifier: ChangeNotifier;
   private db: Database.Database | undefined;
   private tables: SqliteTables | undefined;
   private tokenTable: SqliteTokens | undefined;
   private initializing: Promise<void> | undefined;
-  private closing: Promise<void> | undefined;
   /** The scheduler of the revision poll when none was given. */
   private readonly ownScheduler: Scheduler | undefined;
-  private storeId = '';
-  private readonly health = new AvailabilityTracker();
+  protected readonly tokenRows: TokenRows = {
+    list: () => this.call('read', () => this.readyTokens().list()),
+    add: (row) => this.call('token write', () => this.readyTokens().add(row)),
+    remove: (id) => this.call('token write', () => this.readyTokens().removeById(id)),
+  };
 
   /**
    * @param path - the database file (its folder is created at init), or `':memory:'` for a private in-memory database.
@@ -88,13 +88,12 @@ export class SqliteStore implements ManagementStore {
     readonly path: string,
     options: SqliteStoreOptions = {},
   ) {
+    super(options.onError ?? (() => undefined));
     if (typeof path !== 'string' || path === '') throw new StoreInputError('The SQLite store needs a file path.');
     this.clock = options.clock ?? systemClock;
     this.pollIntervalMs = options.pollIntervalMs ?? 100;
     this.busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
     if (!(this.pollIntervalMs > 0) || !(this.busyTimeoutMs >= 0)) throw new StoreInputError('SQLite store intervals must be positive.');
-    this.onError = options.onError ?? (() => undefined);
-    this.notifier = new ChangeNotifier(this.onError);
     if (options.scheduler === undefined) this.ownScheduler = new Scheduler((_, err) => this.onError(err));
     (options.scheduler ?? this.ownScheduler)?.add({ name: 'store.revision-poll', intervalMs: this.pollIntervalMs, run: () => this.poll() });
   }
@@ -142,51 +141,12 @@ export class SqliteStore implements ManagementStore {
     return this.call('log import', (tables) => tables.importLogs(checkLogTable(table), rows));
   }
 
-  watch(listener: (change: StoreChange) => void): () => void {
-    const remove = this.notifier.add(listener);
-    return remove;
-  }
-
   revision(): Promise<number> {
     return this.call('read', (tables) => tables.revision());
   }
 
   entityRevision(): Promise<number> {
     return this.call('read', (tables) => tables.entityRevision());
-  }
-
-  identity(): string {
-    this.ready();
-    return this.storeId;
-  }
-
-  availability(): StoreAvailability {
-    return this.health.get();
-  }
-
-  tokens(): Promise<TokenRow[]> {
-    return this.call('read', () => this.readyTokens().list());
-  }
-
-  addToken(row: TokenRow): Promise<number> {
-    return this.call('token write', () => {
-      const revision = this.readyTokens().add(row);
-      this.notifier.changed(revision);
-      return revision;
-    });
-  }
-
-  removeToken(id: string): Promise<boolean> {
-    return this.call('token write', () => {
-      const revision = this.readyTokens().removeById(id);
-      if (revision !== undefined) this.notifier.changed(revision);
-      return revision !== undefined;
-    });
-  }
-
-  close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
   }
 
   private open(): void {
@@ -210,7 +170,11 @@ export class SqliteStore implements ManagementStore {
     this.ownScheduler?.start();
   }
 
-  private async shutdown(): Promise<void> {
+  protected opened(): SqliteTables | undefined {
+    return this.tables;
+  }
+
+  protected async shutdown(): Promise<void> {
     this.notifier.clear();
     await this.ownScheduler?.stop();
     await this.initializing?.catch(() => undefined);
@@ -221,12 +185,6 @@ export class SqliteStore implements ManagementStore {
       this.tables = undefined;
       this.tokenTable = undefined;
     }
-  }
-
-  private ready(): SqliteTables {
-    if (this.closing !== undefined) throw new StoreClosedError(this.kind);
-    if (this.tables === undefined) throw new StoreNotInitializedError(this.kind);
-    return this.tables;
   }
 
   private readyTokens(): SqliteTokens {
