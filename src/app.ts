@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import type { ClusterManager } from './cluster/cluster-manager.js';
+import { GOSSIP_ROUND, type ClusterManager } from './cluster/cluster-manager.js';
 import type { NodeState } from './cluster/node-state.js';
 import type { PeerLinkFilter } from './cluster/peer-http.js';
 import type { SeedResolver } from './cluster/seeds.js';
@@ -223,7 +223,7 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
     readiness = 'ready';
     security.announce();
     // Peers learn at once that this node is up.
-    void scheduler.runNow('cluster.gossip');
+    void scheduler.runNow(GOSSIP_ROUND);
     return { port: server.port, url: state.self.url };
   }
 

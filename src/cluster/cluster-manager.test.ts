@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ScheduledTask, TaskScheduler } from '../core/scheduler.js';
+import type { ScheduledTask, TaskTrigger } from '../core/scheduler.js';
 import { silentLogger } from '../telemetry/logger.js';
 import { ClusterManager, GOSSIP_PATH, type ClusterSettings } from './cluster-manager.js';
 import { NodeState } from './node-state.js';
@@ -20,7 +20,14 @@ function statusOf(url: string, status: 'up' | 'down') {
 /** A cluster manager over a fake scheduler (collects the tasks) and fake peer calls (answers per URL). */
 function setup(answer: (url: string, body: unknown) => unknown, extra: Partial<ClusterSettings> = {}) {
   const tasks = new Map<string, ScheduledTask>();
-  const scheduler: TaskScheduler = { add: (t) => void tasks.set(t.name, t) };
+  const runs: string[] = [];
+  const scheduler: TaskTrigger = {
+    add: (t) => void tasks.set(t.name, t),
+    runNow: async (name) => {
+      runs.push(name);
+      await tasks.get(name)?.run();
+    },
+  };
   const calls: string[] = [];
   const http = {
     postJson: (url: string, body: unknown) => {
@@ -30,13 +37,13 @@ function setup(answer: (url: string, body: unknown) => unknown, extra: Partial<C
   } as unknown as PeerHttp;
   const node = new NodeState({ regionId: 'SHA', zoneId: 'z1', allowRegistryFromOtherZone: false, allowDiscoveryFromOtherZone: false }, 'http://self:1');
   const cluster = new ClusterManager({ settings: { ...settings, ...extra }, node, clock: { now: () => 1_000 }, scheduler, http, logger: silentLogger, nodeId: () => 'self' });
-  return { cluster, tasks, calls, node };
+  return { cluster, tasks, calls, node, runs };
 }
 
 describe('ClusterManager', () => {
   it('registers its periodic tasks when built; they do nothing until the node has joined, or after it left', async () => {
     const { cluster, tasks, calls } = setup((url) => statusOf(url.replace('/api/status/node.json', ''), 'up'), { peers: ['http://static:2'] });
-    expect([...tasks.keys()]).toEqual(['cluster.gossip', 'cluster.static-peer-poll']);
+    expect([...tasks.keys()]).toEqual(['cluster.gossip', 'cluster.gossip-probe', 'cluster.static-peer-poll']);
     await tasks.get('cluster.static-peer-poll')?.run();
     expect(calls).toEqual([]);
     await cluster.start();
@@ -46,6 +53,30 @@ describe('ClusterManager', () => {
     await cluster.stop(Date.now() + 1_000);
     await tasks.get('cluster.static-peer-poll')?.run();
     expect(calls).toHaveLength(2);
+  });
+
+  it('polls a changed static peer list at once, as a run of the poll task', async () => {
+    const { cluster, calls, runs } = setup((url) => statusOf(url.replace('/api/status/node.json', ''), 'up'));
+    cluster.staticPeers.set(['http://static:2']);
+    expect(runs).toEqual([]);
+    await cluster.start();
+    cluster.staticPeers.set(['http://static:3']);
+    expect(runs).toEqual(['cluster.static-peer-poll']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toEqual(['http://static:2/api/status/node.json', 'http://static:3/api/status/node.json']);
+    expect(cluster.peers()).toEqual(['http://static:3']);
+  });
+
+  it('probes an unmet seed in a task of its own; the round exchanges only with live members', async () => {
+    const { cluster, tasks, calls } = setup(() => {
+      throw new Error('no answer');
+    }, { seeds: ['http://b:3'] });
+    await cluster.start();
+    expect(calls).toEqual([`http://b:3${GOSSIP_PATH}`]);
+    await tasks.get('cluster.gossip')?.run();
+    expect(calls).toHaveLength(1);
+    await tasks.get('cluster.gossip-probe')?.run();
+    expect(calls).toEqual([`http://b:3${GOSSIP_PATH}`, `http://b:3${GOSSIP_PATH}`]);
   });
 
   it('a DNS seed adds the seed refresh task', () => {

@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { untilDeadline, type Lifecycle } from '../core/lifecycle.js';
-import type { TaskScheduler } from '../core/scheduler.js';
+import type { TaskTrigger } from '../core/scheduler.js';
 import type { ServiceNodeStatus } from '../core/wire/cluster.js';
 import type { Logger } from '../telemetry/logger.js';
 import { clusterStatuses, memberViews, type ClusterViewSource, type MemberView } from './cluster-views.js';
@@ -13,6 +13,10 @@ import { StaticPeerPoller } from './static-peer-poller.js';
 import { normalizePeerUrl, StaticPeers } from './static-peers.js';
 
 export { GOSSIP_PATH } from './gossip.js';
+
+/** The scheduler task of a gossip round (the node runs one at once when it turns up). */
+export const GOSSIP_ROUND = 'cluster.gossip';
+const STATIC_PEER_POLL = 'cluster.static-peer-poll';
 export type { MemberView } from './cluster-views.js';
 
 /** The `cluster.*` settings a ClusterManager reads. */
@@ -27,8 +31,8 @@ export interface ClusterManagerDeps {
   settings: ClusterSettings;
   node: NodeState;
   clock: Clock;
-  /** Runs gossip rounds, static-peer polls and seed refreshes (registered here, run once joined). */
-  scheduler: TaskScheduler;
+  /** Runs gossip rounds and probes, static-peer polls and seed refreshes (registered here, run once joined). */
+  scheduler: TaskTrigger;
   http: PeerHttp;
   logger: Logger;
   /** This node's id in the gossip table, known once the node listens. */
@@ -58,6 +62,8 @@ export class ClusterManager implements Lifecycle {
   private running = false;
   /** Once the join is over: the periodic tasks run from then on. */
   private joined = false;
+  /** The join's exchanges and first polls, which may outlive `joinTimeoutMs`. */
+  private joining: Promise<void> | undefined;
 
   constructor(private readonly deps: ClusterManagerDeps) {
     const { settings, scheduler } = deps;
@@ -65,14 +71,16 @@ export class ClusterManager implements Lifecycle {
     this.staticPeers = new StaticPeers(settings.peers, () => deps.node.self.url);
     this.gossip = new Gossip({ ...deps, logger, onMerged: () => this.notifyIfChanged() });
     this.poller = new StaticPeerPoller({ peers: this.staticPeers, http: deps.http, timeoutMs: settings.gossipTimeoutMs, logger, onPolled: () => this.notifyIfChanged() });
+    // A changed peer list is polled at once, as a run of the poll task (so stop waits for it).
     this.staticPeers.onChange(() => {
       this.poller.prune();
       this.notifyIfChanged(true);
-      if (this.running) void this.poller.poll();
+      if (this.joined) void scheduler.runNow(STATIC_PEER_POLL);
     });
     const whenJoined = (run: () => Promise<void>) => () => (this.joined ? run() : undefined);
-    scheduler.add({ name: 'cluster.gossip', intervalMs: settings.gossipIntervalMs, jitter: 0.2, run: whenJoined(() => this.round()) });
-    scheduler.add({ name: 'cluster.static-peer-poll', intervalMs: settings.statusPollIntervalMs, run: whenJoined(() => this.pollStaticPeers()) });
+    scheduler.add({ name: GOSSIP_ROUND, intervalMs: settings.gossipIntervalMs, jitter: 0.2, run: whenJoined(() => this.round()) });
+    scheduler.add({ name: 'cluster.gossip-probe', intervalMs: settings.gossipIntervalMs, jitter: 0.2, run: whenJoined(() => this.gossip.probe()) });
+    scheduler.add({ name: STATIC_PEER_POLL, intervalMs: settings.statusPollIntervalMs, run: whenJoined(() => this.pollStaticPeers()) });
     if (this.gossip.hasDnsSeeds) {
       scheduler.add({ name: 'cluster.seed-refresh', intervalMs: settings.seedRefreshMs, run: whenJoined(() => this.gossip.refreshSeeds()) });
     }
@@ -83,6 +91,10 @@ export class ClusterManager implements Lifecycle {
     const { joinTimeoutMs } = this.deps.settings;
     this.running = true;
     const join = Promise.all([this.gossip.join(this.deps.nodeId()), this.poller.poll()]);
+    this.joining = join.then(
+      () => undefined,
+      () => undefined,
+    );
     if (joinTimeoutMs > 0 && (this.gossip.hasSeeds || this.staticPeers.peers().length > 0)) {
       await untilDeadline(join, Date.now() + joinTimeoutMs);
     }
@@ -90,8 +102,12 @@ export class ClusterManager implements Lifecycle {
     this.joined = true;
   }
 
-  /** Announces `left` to the cluster, waiting for the answers until `deadline` (epoch ms). */
+  /**
+   * Announces `left` to the cluster, waiting for the answers until `deadline` (epoch ms); a join
+   * that outlived `joinTimeoutMs` is waited for first (its calls end within the gossip timeout).
+   */
   async stop(deadline: number): Promise<void> {
+    if (this.joining !== undefined) await untilDeadline(this.joining, deadline);
     await this.leave(Math.max(0, deadline - Date.now()));
   }
 

@@ -40,6 +40,9 @@ function shuffle<T>(items: T[]): T[] {
   return items;
 }
 
+/** Alive or suspect: a member gossiped with every round. */
+const isLive = (x: MemberRecord): boolean => x.state === 'alive' || x.state === 'suspect';
+
 function readRecords(body: unknown): MemberRecord[] | null {
   const members = (body as { members?: unknown } | null)?.members;
   if (!Array.isArray(members) || members.length > 10_000) return null;
@@ -91,24 +94,33 @@ export class Gossip {
     await this.exchangeWith(this.seedUrls.filter((u) => u !== this.selfUrl));
   }
 
-  /** One gossip round: tick own heartbeat → suspect/dead checks → exchange with fanout members, one dead, one unmet seed. */
+  /** One gossip round: tick own heartbeat → suspect/dead checks → exchange with fanout live members. */
   async round(): Promise<void> {
     const m = this.table;
     if (m === null) return;
     m.tick();
     this.report(m.check(this.deps.clock.now()));
+    const live = shuffle(m.others().filter(isLive)).slice(0, this.deps.settings.gossipFanout);
+    await this.exchangeWith(live.map((x) => x.url));
+    this.deps.onMerged();
+  }
+
+  /**
+   * Probes one dead member and one seed that is no live member: they heal partitions and let
+   * newcomers in. A task of its own beside the round, so that an address that swallows packets
+   * does not slow the round down.
+   */
+  async probe(): Promise<void> {
+    const m = this.table;
+    if (m === null) return;
     const others = m.others();
-    const live = shuffle(others.filter((x) => x.state === 'alive' || x.state === 'suspect')).slice(0, this.deps.settings.gossipFanout);
-    const targets = new Set(live.map((x) => x.url));
-    // Probes of a dead member and of an unmet seed heal partitions and let newcomers in; they are
-    // not waited for, so an address that swallows packets does not slow the round down.
-    const probes: string[] = [];
-    const dead = shuffle(others.filter((x) => x.state === 'dead'));
-    if (dead[0] !== undefined) probes.push(dead[0].url);
-    const liveUrls = new Set(others.filter((x) => x.state === 'alive').map((x) => x.url));
-    const seed = shuffle(this.seedUrls.filter((u) => u !== this.selfUrl && !this.selfAliases.has(u) && !liveUrls.has(u)))[0];
-    if (seed !== undefined) probes.push(seed);
-    for (const url of probes) if (!targets.has(url)) void this.exchange(url).then(() => this.deps.onMerged());
+    const live = new Set(others.filter(isLive).map((x) => x.url));
+    const targets = new Set<string>();
+    const dead = shuffle(others.filter((x) => x.state === 'dead'))[0];
+    if (dead !== undefined && !live.has(dead.url)) targets.add(dead.url);
+    const seed = shuffle(this.seedUrls.filter((u) => u !== this.selfUrl && !this.selfAliases.has(u) && !live.has(u)))[0];
+    if (seed !== undefined) targets.add(seed);
+    if (targets.size === 0) return;
     await this.exchangeWith([...targets]);
     this.deps.onMerged();
   }
@@ -195,7 +207,7 @@ export class Gossip {
     if (m === null) return;
     this.refreshSelf();
     m.updateSelf({ state: 'left' });
-    const targets = m.others().filter((x) => x.state === 'alive' || x.state === 'suspect').map((x) => x.url);
+    const targets = m.others().filter(isLive).map((x) => x.url);
     if (targets.length === 0) return;
     const body = { members: m.records() };
     const timeout = Math.max(10, Math.min(timeoutMs, this.deps.settings.gossipTimeoutMs));

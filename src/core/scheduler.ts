@@ -20,6 +20,11 @@ export interface TaskScheduler {
   add(task: ScheduledTask): void;
 }
 
+/** A TaskScheduler that also runs one of its tasks on demand (see {@link Scheduler.runNow}). */
+export interface TaskTrigger extends TaskScheduler {
+  runNow(name: string): Promise<void>;
+}
+
 /** Thrown into the error sink for the tasks still running when `stop`'s deadline passed. */
 export class TaskStillRunningError extends Error {
   constructor(taskName: string) {
@@ -34,7 +39,7 @@ export class TaskStillRunningError extends Error {
  * run of the same task is still going; timers are unref'd. `stop` clears every timer, starts no
  * new run, and resolves once the runs in flight have finished (or at its deadline).
  */
-export class Scheduler implements Lifecycle, TaskScheduler {
+export class Scheduler implements Lifecycle, TaskTrigger {
   readonly name = 'scheduler';
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly tasks = new Map<string, ScheduledTask>();

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Counter, Gauge } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
-import type { TaskScheduler } from '../core/scheduler.js';
+import type { TaskTrigger } from '../core/scheduler.js';
 import { ClusterManager } from '../cluster/cluster-manager.js';
 import type { NodeState } from '../cluster/node-state.js';
 import { PeerHttp, type PeerLinkFilter } from '../cluster/peer-http.js';
@@ -16,7 +16,7 @@ import type { NodeMetrics } from '../telemetry/metrics.js';
 export interface ClusterPartsDeps {
   state: NodeState;
   clock: Clock;
-  scheduler: TaskScheduler;
+  scheduler: TaskTrigger;
   logger: Logger;
   metrics: NodeMetrics;
   nodeId: () => string;
