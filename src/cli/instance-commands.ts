@@ -2,7 +2,8 @@ import { makeInstance, type Instance } from '../core/wire/instance.js';
 import { prop } from '../client/http.js';
 import { readFailedInstances } from '../client/wire.js';
 import { ArtemisClientError } from '../client/errors.js';
-import { ManagementCallError, managementPath } from '../client/management.js';
+import { ManagementCallError } from '../client/management.js';
+import { managementPath } from '../core/wire/api-paths.js';
 import { reason, type Api } from './api.js';
 import { CommandError, UsageError, printJson, required, type CommonFlags, type Io, type Values } from './common.js';
 
@@ -86,7 +87,7 @@ const DONE: Record<string, string> = { register: 'registered', heartbeat: 'renew
  */
 export async function isRegistered(api: Api, serviceId: string, instanceId: string): Promise<boolean | null> {
   try {
-    const answer = await api.call('/api/management/service.json', { serviceId });
+    const answer = await api.call(managementPath('service'), { serviceId });
     if (answer.responseStatus?.status !== 'success') return null;
     const service = prop(answer.body, 'service') as Record<string, unknown> | null | undefined;
     const instances = service === null || service === undefined ? [] : prop(service, 'instances');

@@ -1,5 +1,6 @@
 import { ArtemisClientError } from '../client/errors.js';
-import { ManagementCallError, managementPath } from '../client/management.js';
+import { ManagementCallError } from '../client/management.js';
+import { managementPath } from '../core/wire/api-paths.js';
 import type { Group, RouteRuleGroup, ServiceRouteRule } from '../core/wire/management-groups.js';
 import { DEFAULT_WEIGHT, MAX_WEIGHT, MIN_WEIGHT, fixWeight } from '../core/wire/route-rules.js';
 import { reason, type Api } from './api.js';

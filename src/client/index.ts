@@ -23,7 +23,8 @@ export type { HeartbeatFailure } from './heartbeats.js';
 export type { CaCertificates, ClientOptions, SocketFactory, SocketLike } from './options.js';
 export type { NodeChange, NodeInfo } from './node-pool.js';
 export { ArtemisClientError, type ClientErrorCode } from './errors.js';
-export { ManagementCallError, ManagementClient, managementPath, type ManagementTransport, type TokenOption } from './management.js';
+export { ManagementCallError, ManagementClient, type ManagementTransport, type TokenOption } from './management.js';
+export { AUTH_PATHS, managementPath } from '../core/wire/api-paths.js';
 export { TokenClient, type TokenScope } from './tokens.js';
 export type { CreateTokenResponse, ListTokensResponse, RevokeTokenResponse, TokenInfo, WhoAmIResponse } from '../core/wire/tokens.js';
 export type {

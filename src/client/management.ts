@@ -31,6 +31,7 @@ import type {
   RouteRuleGroupsWriteRequest,
   RouteRulesResponse,
 } from '../core/wire/management-groups.js';
+import { managementPath } from '../core/wire/api-paths.js';
 import { ArtemisClientError } from './errors.js';
 import type { HttpAnswer, HttpRequest } from './http.js';
 import type { ClientOptions } from './options.js';
@@ -71,9 +72,6 @@ export async function checkedCall<T extends { responseStatus: ResponseStatus }>(
   }
   return result as T;
 }
-
-/** The path of a management endpoint, e.g. `managementPath('group/get-all-groups')`. */
-export const managementPath = (name: string): string => `/api/management/${name}.json`;
 
 /**
  * A management call the node answered with a status other than success. `responseStatus` says

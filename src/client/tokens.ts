@@ -1,4 +1,5 @@
 import type { CreateTokenResponse, ListTokensResponse, RevokeTokenResponse, WhoAmIResponse } from '../core/wire/tokens.js';
+import { AUTH_PATHS } from '../core/wire/api-paths.js';
 import { checkedCall, TokenCaller } from './management.js';
 
 /** The token scopes: read, register (register/heartbeat/unregister), operate (management writes), admin (token administration). */
@@ -21,22 +22,22 @@ export type TokenScope = 'read' | 'register' | 'operate' | 'admin';
 export class TokenClient extends TokenCaller {
   /** Creates a token; the answer holds its secret, which the node does not keep. */
   create(name: string, scopes: readonly TokenScope[]): Promise<CreateTokenResponse> {
-    return checkedCall(this.transport, '/api/auth/create-token.json', { name, scopes }, this.headers);
+    return checkedCall(this.transport, AUTH_PATHS.createToken, { name, scopes }, this.headers);
   }
 
   /** Every token (ids, names, scopes), oldest first. */
   list(): Promise<ListTokensResponse> {
-    return checkedCall(this.transport, '/api/auth/tokens.json', {}, this.headers);
+    return checkedCall(this.transport, AUTH_PATHS.listTokens, {}, this.headers);
   }
 
   /** Revokes a token by id or name; every node refuses it from then on. */
   revoke(idOrName: string): Promise<RevokeTokenResponse> {
-    return checkedCall(this.transport, '/api/auth/revoke-token.json', { id: idOrName }, this.headers);
+    return checkedCall(this.transport, AUTH_PATHS.revokeToken, { id: idOrName }, this.headers);
   }
 
   /** The token this client's secret is (null when it is none), and whether management auth is on. */
   whoAmI(): Promise<WhoAmIResponse> {
-    return checkedCall(this.transport, '/api/auth/whoami.json', {}, this.headers);
+    return checkedCall(this.transport, AUTH_PATHS.whoAmI, {}, this.headers);
   }
 
 }

@@ -2,7 +2,7 @@ import { GET_GROUP_INSTANCES_FAILED, GET_GROUP_OPERATIONS_FAILED, GET_GROUP_TAGS
 import type { RoutingService } from '../../management/routing/routing-service.js';
 import { wire, type Endpoint } from '../endpoint.js';
 import { groupOperationId } from './groups-writes.js';
-import { managementEndpointPath } from './management.js';
+import { managementPath } from '../../core/wire/api-paths.js';
 
 /**
  * The 12 reads of /api/management/group/: "get-all-…" from the node's snapshot, the others from
@@ -156,7 +156,7 @@ function groupReads(): GroupRead[] {
 export function groupReadEndpoints(routing: RoutingService): Endpoint[] {
   return groupReads().map((r) => ({
     operationId: groupOperationId(r.path),
-    path: managementEndpointPath(`group/${r.path}`),
+    path: managementPath(`group/${r.path}`),
     methods: ['POST'],
     tag: 'management',
     summary: r.summary,

@@ -21,7 +21,8 @@ import {
 } from '../../management/failures.js';
 import type { RoutingService } from '../../management/routing/routing-service.js';
 import type { Endpoint } from '../endpoint.js';
-import { managementEndpointPath, written } from './management.js';
+import { managementPath } from '../../core/wire/api-paths.js';
+import { written } from './management.js';
 
 /**
  * The 20 writes of /api/management/group/ (management protocol section 6): route rules and their
@@ -325,7 +326,7 @@ export const groupOperationId = (path: string): string => path.replace(/-([a-z])
 export function groupWriteEndpoints(routing: RoutingService): Endpoint[] {
   return [...routeRuleWrites(), ...groupWrites(), ...operationAndInstanceWrites()].map((w) => ({
     operationId: groupOperationId(w.path),
-    path: managementEndpointPath(`group/${w.path}`),
+    path: managementPath(`group/${w.path}`),
     methods: ['POST'],
     tag: 'management',
     summary: w.summary,

@@ -4,7 +4,7 @@ import { LOG_ENDPOINTS, queryLogs } from '../../management/management-logs.js';
 import type { ManagementStore } from '../../store/management-store.js';
 import { wire, type Endpoint } from '../endpoint.js';
 import { LOGS_UNAVAILABLE } from '../../management/failures.js';
-import { managementEndpointPath } from './management.js';
+import { managementPath } from '../../core/wire/api-paths.js';
 import { logSchemaName } from './management-schemas.js';
 
 export interface LogEndpointsDeps {
@@ -27,7 +27,7 @@ export function logEndpoints(deps: LogEndpointsDeps): Endpoint[] {
     const name = logSchemaName(path);
     return {
       operationId: `get${name}Logs`,
-      path: managementEndpointPath(`log/${path}`),
+      path: managementPath(`log/${path}`),
       methods: ['POST'],
       tag: 'management',
       summary: `Query the ${path.replace(/-logs$/, '').replace(/-/g, ' ')} log.`,

@@ -1,4 +1,5 @@
 import { SUCCESS } from '../../core/response-status.js';
+import { managementPath } from '../../core/wire/api-paths.js';
 import { OPERATE_ZONE_OPERATIONS_FAILED, UPDATE_CANARY_IPS_FAILED, UPDATE_INSTANCE_FAILED, UPDATE_SERVER_FAILED, ZONE_OPERATIONS_EMPTY, CANARY_IPS_NULL } from '../../management/failures.js';
 import type { ManagementReads } from '../../management/management-reads.js';
 import type { ManagementService } from '../../management/management-service.js';
@@ -24,9 +25,6 @@ export const MANAGEMENT_TAG_DESCRIPTION = [
   "reference's messages (under group/, the endpoint's failure text followed by the reason); instance, server and zone",
   'operations are identified ignoring letter case. A failed call answers HTTP 200 with only `responseStatus` in the body.',
 ].join(' ');
-
-/** The path of a management endpoint: `/api/management/<name>.json`. */
-export const managementEndpointPath = (name: string) => `/api/management/${name}.json`;
 
 /** The handler of a management write: the body to the operation, then success (failures are thrown). */
 export function written(op: (body: unknown) => Promise<void>): Endpoint['handle'] {
@@ -58,7 +56,7 @@ type Spec = Omit<Endpoint, 'path' | 'tag' | 'methods' | 'rateLimit' | 'access'> 
 function endpoint(s: Spec, access: Endpoint['access']): Endpoint {
   const { name, methods, ...rest } = s;
   // a failure answers HTTP 200 with only {responseStatus}
-  return { ...rest, path: managementEndpointPath(name), methods: methods ?? ['POST'], tag: 'management', bareFailure: true, rateLimit: 'none', access };
+  return { ...rest, path: managementPath(name), methods: methods ?? ['POST'], tag: 'management', bareFailure: true, rateLimit: 'none', access };
 }
 
 /** The regionId of the "all" views: the query parameter of a GET, the body's property of a POST. */

@@ -10,6 +10,7 @@ import {
 import { isScope } from '../../auth/scopes.js';
 import type { TokenRegistry, TokenView } from '../../auth/token-registry.js';
 import { ErrorCodes } from '../../core/error-codes.js';
+import { AUTH_PATHS } from '../../core/wire/api-paths.js';
 import { SUCCESS, failStatus } from '../../core/response-status.js';
 import { readObject } from '../../core/wire/json-reader.js';
 import { STORE_UNREPLICATED } from '../../management/failures.js';
@@ -59,7 +60,7 @@ export function tokenEndpoints(deps: TokenEndpointsDeps): Endpoint[] {
     {
       ...common,
       operationId: 'createToken',
-      path: '/api/auth/create-token.json',
+      path: AUTH_PATHS.createToken,
       methods: ['POST'],
       summary: 'Create an API token; the answer shows its secret, once.',
       notes: 'The node keeps only the SHA-256 of the secret, in the management store, so every node of the cluster accepts the token.',
@@ -82,7 +83,7 @@ export function tokenEndpoints(deps: TokenEndpointsDeps): Endpoint[] {
     {
       ...common,
       operationId: 'listTokens',
-      path: '/api/auth/tokens.json',
+      path: AUTH_PATHS.listTokens,
       methods: ['GET', 'POST'],
       summary: 'List the API tokens (ids, names, scopes; never secrets).',
       request: 'EmptyRequest',
@@ -97,7 +98,7 @@ export function tokenEndpoints(deps: TokenEndpointsDeps): Endpoint[] {
     {
       ...common,
       operationId: 'revokeToken',
-      path: '/api/auth/revoke-token.json',
+      path: AUTH_PATHS.revokeToken,
       methods: ['POST'],
       summary: 'Revoke an API token by id or name; every node refuses it from then on.',
       request: 'RevokeTokenRequest',
@@ -119,7 +120,7 @@ export function tokenEndpoints(deps: TokenEndpointsDeps): Endpoint[] {
       ...common,
       access: 'public',
       operationId: 'whoAmI',
-      path: '/api/auth/whoami.json',
+      path: AUTH_PATHS.whoAmI,
       methods: ['GET', 'POST'],
       summary: 'Tell which token the request carries (Authorization: Bearer) and whether management auth is on.',
       notes: 'Any caller; token is null without a valid token. For consoles and scripts to check a token before using it.',
