@@ -71,6 +71,27 @@ export async function memberStates(url: string): Promise<Record<string, string>>
   return Object.fromEntries((body.members as MemberRow[]).map((m) => [m.url, m.state]));
 }
 
+/** True once every node lists every node of `nodes` (itself included) as alive; undefined before (for waitFor). */
+export async function allAlive(nodes: readonly RunningNode[]): Promise<true | undefined> {
+  for (const n of nodes) {
+    const states = await memberStates(n.url);
+    if (nodes.some((m) => states[m.url] !== 'alive')) return undefined;
+  }
+  return true;
+}
+
+/**
+ * The peer-link filter of node `i` of `nodes()` that cuts every link of the URLs in `cut`: a cut
+ * node reaches nobody and nobody reaches it.
+ */
+export function cutLinks(cut: ReadonlySet<string>, nodes: () => readonly RunningNode[] | undefined, i: number): (url: string) => boolean {
+  return (url) => {
+    const self = nodes()?.[i]?.url;
+    if (self !== undefined && cut.has(self)) return false;
+    return ![...cut].some((u) => url.startsWith(u));
+  };
+}
+
 /** URLs that `up-registry-nodes.json` lists on a node, sorted. */
 export async function upRegistryNodes(url: string): Promise<string[]> {
   const { body } = await getJson(`${url}/api/cluster/up-registry-nodes.json?regionId=SHA&zoneId=sha-z1`);

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpTransport, type ReplicationTransport } from '../../src/replication/transport.js';
-import { FAST_CLUSTER, memberStates, startCluster, testSigner, upRegistryNodes } from '../helpers/cluster.js';
+import { allAlive, cutLinks, FAST_CLUSTER, memberStates, startCluster, testSigner, upRegistryNodes } from '../helpers/cluster.js';
 import { getJson, instance, postJson, startTestNode, type RunningNode } from '../helpers/node.js';
 import { lookupIds, waitFor, waitForIds } from '../helpers/wait.js';
 import { TestSocket, wsUrl } from '../helpers/ws.js';
@@ -12,14 +12,6 @@ function inst(id: string, serviceId = 'demo.order') {
 async function call(n: RunningNode, op: string, ids: string[], serviceId = 'demo.order') {
   const res = await postJson(`${n.url}/api/registry/${op}.json`, { instances: ids.map((id) => inst(id, serviceId)) });
   expect(res.body.responseStatus.status).toBe('success');
-}
-
-async function allAlive(nodes: RunningNode[]): Promise<true | undefined> {
-  for (const n of nodes) {
-    const states = await memberStates(n.url);
-    if (nodes.some((m) => states[m.url] !== 'alive')) return undefined;
-  }
-  return true;
 }
 
 describe('a three-node cluster joined through seeds', () => {
@@ -51,11 +43,7 @@ describe('a three-node cluster joined through seeds', () => {
         'replication.antiEntropyIntervalMs': 150,
       },
       (i) => ({
-        peerFilter: (url) => {
-          const self = nodes?.[i]?.url;
-          if (self !== undefined && cut.has(self)) return false;
-          return ![...cut].some((u) => url.startsWith(u));
-        },
+        peerFilter: cutLinks(cut, () => nodes, i),
         ...(i === 0 ? { replicationTransport: lossy } : {}),
       }),
     );

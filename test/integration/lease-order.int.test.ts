@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/core/clock.js';
-import { memberStates, startCluster, TEST_CLUSTER_KEY, upRegistryNodes } from '../helpers/cluster.js';
+import { allAlive, cutLinks, startCluster, TEST_CLUSTER_KEY, upRegistryNodes } from '../helpers/cluster.js';
 import { instance, postJson, startTestNode, type RunningNode } from '../helpers/node.js';
 import { lookupIds, waitFor, waitForIds } from '../helpers/wait.js';
 
@@ -102,21 +102,11 @@ describe('a partition with one node’s clock 90 s ahead', () => {
       },
       (i) => ({
         ...(i === 2 ? { clock: { now: () => Date.now() + 90_000 } } : {}),
-        peerFilter: (url) => {
-          const self = nodes?.[i]?.url;
-          if (self !== undefined && cut.has(self)) return false;
-          return ![...cut].some((u) => url.startsWith(u));
-        },
+        peerFilter: cutLinks(cut, () => nodes, i),
       }),
     );
     [a, b, c] = nodes as [RunningNode, RunningNode, RunningNode];
-    await waitFor(
-      async () => {
-        for (const n of nodes) if (Object.values(await memberStates(n.url)).some((s) => s !== 'alive')) return undefined;
-        return true;
-      },
-      { message: 'every node to see every other alive' },
-    );
+    await waitFor(() => allAlive(nodes), { message: 'every node to see every other alive' });
   });
   afterAll(async () => {
     await Promise.all(nodes.map((n) => n.stop()));
