@@ -1,7 +1,7 @@
 import type { Instance } from '../core/wire/instance.js';
 import type { Service } from '../core/wire/service.js';
 import { prop } from '../client/http.js';
-import { isUp } from '../client/picker.js';
+import { isUp, shownStatus } from '../client/picker.js';
 import { readService } from '../client/wire.js';
 import type { Api } from './api.js';
 import { CommandError, formatTable, printJson, type CommonFlags, type Io } from './common.js';
@@ -16,7 +16,7 @@ const yesNo = (b: unknown) => (b === true ? 'yes' : b === false ? 'no' : '-');
 export function instanceTable(instances: readonly Instance[]): string {
   return formatTable(
     ['INSTANCE', 'STATUS', 'URL', 'IP', 'PORT', 'ZONE', 'GROUP'],
-    instances.map((i) => [i.instanceId, i.status, i.url, i.ip, i.port || null, i.zoneId, i.groupId]),
+    instances.map((i) => [i.instanceId, shownStatus(i), i.url, i.ip, i.port || null, i.zoneId, i.groupId]),
   );
 }
 

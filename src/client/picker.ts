@@ -4,8 +4,13 @@ import type { RouteRule, ServiceGroup } from '../core/wire/service.js';
 
 /** An instance is "up" when its status is `up` (any case) or not set. */
 export function isUp(instance: Instance): boolean {
-  const s = instance.status;
-  return s === null || s.trim() === '' || s.trim().toLowerCase() === 'up';
+  return shownStatus(instance).toLowerCase() === 'up';
+}
+
+/** The status discovery acts on: an instance registered without one (null or blank) counts as `up`. */
+export function shownStatus(instance: Instance): string {
+  const s = instance.status?.trim() ?? '';
+  return s === '' ? 'up' : s;
 }
 
 /**

@@ -66,7 +66,8 @@ describe('artemis CLI against a real node', () => {
     expect(list.out).toMatch(/demo\.cli\s+2\s+1/);
     expect(JSON.parse(listJson.out).services.map((s: { serviceId: string }) => s.serviceId)).toContain('demo.cli');
     expect(get.out).toContain('service demo.cli: 2 instance(s), 1 up');
-    expect(get.out).toMatch(/i1\s+-\s+http:\/\/10\.1\.0\.1:80\s+-\s+80\s+sha-z1/);
+    expect(get.out).toMatch(/i1\s+up\s+http:\/\/10\.1\.0\.1:80\s+-\s+80\s+sha-z1/);
+    expect(get.out).toMatch(/i2\s+down\s+http:/);
     const parsed = JSON.parse(instances.out) as Array<{ instanceId: string; metadata: unknown }>;
     expect(parsed.map((i) => i.instanceId).sort()).toEqual(['i1', 'i2']);
     expect(parsed.find((i) => i.instanceId === 'i1')?.metadata).toEqual({ team: 'a' });
