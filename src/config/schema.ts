@@ -67,7 +67,7 @@ export const configSchema = z.strictObject({
   log: z
     .strictObject({
       format: z.enum(['json', 'pretty', 'auto']).default('auto').describe('json: one JSON object per line; pretty: readable lines (pino-pretty); auto: pretty when stdout is a terminal, json otherwise.'),
-      accessLog: z.boolean().default(false).describe('One info line per HTTP request: method, route, status, duration, client address. Off by default, and then costs nothing.'),
+      accessLog: z.boolean().default(false).describe('One info line per HTTP request: method, route, status, duration, client address, and the trace and span id of a traced request. Off by default, and then costs nothing.'),
       summaryIntervalMs: int(1_000, 3_600_000).default(60_000).describe('Rate-limit rejections are logged as one line per interval, with counts per limiter and client address.'),
       maxBufferBytes: int(65_536, 1_073_741_824).default(16_777_216).describe('JSON log lines are written to stdout asynchronously, so a slow or full stdout never blocks the event loop; lines beyond this many buffered bytes are dropped (and counted in artemis_log_dropped_lines_total). Pretty output stays synchronous.'),
     })

@@ -4,10 +4,19 @@ import type { ApiRouter } from './api-router.js';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** The trace and span id of a request's server span, by its Node request. */
+const serverSpans = new WeakMap<object, { traceId: string; spanId: string }>();
+
+/** Notes the server span of a request (its Node request, when it has one), for its access line. */
+export function noteServerSpan(incoming: object | undefined, span: { traceId: string; spanId: string }): void {
+  if (incoming !== undefined) serverSpans.set(incoming, { traceId: span.traceId, spanId: span.spanId });
+}
+
 /**
  * The access log: one info line per HTTP request when it has been answered (or the client went
  * away), with method, route (the endpoint's canonical path; the raw path when no endpoint
- * matched), path, status, duration and client address. It wraps the node's request listener, so
+ * matched), path, status, duration, client address, and the trace and span id of the request's
+server span when it was traced. It wraps the node's request listener, so
  * both ways in (the direct path and the framework) are logged; without it nothing is added to a
  * request at all.
  */
@@ -36,6 +45,7 @@ export function withAccessLog(listener: Listener, logger: Logger, router: ApiRou
           durationMs: Math.round((performance.now() - start) * 1000) / 1000,
           address: req.socket.remoteAddress ?? 'local',
           ...(res.writableFinished ? {} : { aborted: true }),
+          ...serverSpans.get(req),
         },
         'request',
       );

@@ -3,6 +3,7 @@ import { ErrorCodes } from '../core/error-codes.js';
 import { failStatus } from '../core/response-status.js';
 import type { NodeMetrics } from '../telemetry/metrics.js';
 import type { Tracing } from '../telemetry/tracing.js';
+import { noteServerSpan } from './access-log.js';
 import { clientAddress } from './client-address.js';
 import type { CorsPolicy } from './browser-safety.js';
 import { declaresBody, firstRefusal, type Guard, type GuardRequest, type Refusal } from './guard.js';
@@ -176,6 +177,7 @@ export class RequestPipeline {
       const start = performance.now();
       const method = c.req.method;
       const span = tracing.startServerSpan(method, c.req.path, (name) => c.req.header(name));
+      if (span !== undefined) noteServerSpan((c.env as { incoming?: object } | undefined)?.incoming, span.spanContext());
       let res: Response | undefined;
       try {
         res = span === undefined ? await run(c, start) : await tracing.withSpan(span, () => run(c, start));

@@ -133,7 +133,7 @@ describe('operator log lines of a node', () => {
     expect(lines.filter((l) => l.event === 'access')).toEqual([]);
   });
 
-  it('puts the trace and span id of a traced request in the lines written inside it', async () => {
+  it('puts the trace and span id of a traced request in the lines written inside it and in its access line', async () => {
     const contextManager = new AsyncLocalStorageContextManager();
     expect(context.setGlobalContextManager(contextManager.enable())).toBe(true);
     cleanup.push(() => Promise.resolve(context.disable()));
@@ -141,12 +141,14 @@ describe('operator log lines of a node', () => {
     const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
     cleanup.push(() => provider.shutdown());
     const { logger, find } = capture();
-    const node = await startTestNode({ logLevel: 'debug' }, { logger, tracing: Tracing.create({ tracerProvider: provider }) });
+    const node = await startTestNode({ logLevel: 'debug', 'log.accessLog': true }, { logger, tracing: Tracing.create({ tracerProvider: provider }) });
     cleanup.push(() => node.stop());
     const trace = '4bf92f3577b34da6a3ce929d0e0e4736';
     await postJson(`${node.url}/api/registry/register.json`, { instances: [instance({ instanceId: 'traced' })] }, { headers: { traceparent: `00-${trace}-00f067aa0ba902b7-01` } });
     const line = await find((l) => l.event === 'instance-registered' && l.instanceId === 'traced', 'the registration line of the traced request');
     const span = exporter.getFinishedSpans().find((s) => s.name === 'POST /api/registry/register.json')!;
     expect(line).toMatchObject({ traceId: trace, spanId: span.spanContext().spanId });
+    const access = await find((l) => l.event === 'access' && l.path === '/api/registry/register.json', 'the access line of the traced request');
+    expect(access).toMatchObject({ traceId: trace, spanId: span.spanContext().spanId, status: 200 });
   });
 });
