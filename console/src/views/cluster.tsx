@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { getJson } from '../api';
 import { ago } from '../live';
+import { DataTable } from '../table';
 import { Badge, Message, statusTone, useLoad } from '../ui';
 
 export interface Member {
@@ -22,50 +23,37 @@ export async function fetchMembers(): Promise<Member[]> {
   return (await getJson<{ members: Member[] | null }>('/api/cluster/members.json')).members ?? [];
 }
 
+const dash = (v: string | number | null | undefined) => (v === null || v === undefined || v === '' ? '—' : v);
+
 export function MembersTable({ members, compact = false }: { members: Member[]; compact?: boolean }) {
   return (
-    <div class="scroll-x">
-      <table class="members">
-        <thead>
-          <tr>
-            <th scope="col">Node</th>
-            <th scope="col">State</th>
-            <th scope="col">Status</th>
-            {!compact && <th scope="col">Zone</th>}
-            {!compact && <th scope="col">Source</th>}
-            {!compact && <th scope="col" class="num">Incarnation</th>}
-            {!compact && <th scope="col" class="num">Heartbeat</th>}
-            <th scope="col" class="num">Silent</th>
-            <th scope="col" class="num" title="Replication queue depth to this peer">
-              Queue
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {members.map((m) => (
-            <tr key={m.nodeId} data-node={m.nodeId}>
-              <td>
-                <span class="mono">{m.nodeId}</span>
-                {m.source === 'self' && <Badge tone="info">this node</Badge>}
-                <div class="muted small">{m.url}</div>
-              </td>
-              <td>
-                <Badge tone={statusTone(m.state)}>{m.state}</Badge>
-              </td>
-              <td>
-                <Badge tone={statusTone(m.status)}>{m.status ?? '—'}</Badge>
-              </td>
-              {!compact && <td>{[m.regionId, m.zoneId].filter(Boolean).join(' / ') || '—'}</td>}
-              {!compact && <td>{m.source}</td>}
-              {!compact && <td class="num mono">{m.incarnation ?? '—'}</td>}
-              {!compact && <td class="num">{m.heartbeat ?? '—'}</td>}
-              <td class="num">{m.silentMs === null ? '—' : ago(m.silentMs)}</td>
-              <td class="num">{m.replicationQueue ?? '—'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      class="members"
+      scroll
+      rows={members}
+      rowKey={(m) => m.nodeId}
+      rowProps={(m) => ({ 'data-node': m.nodeId })}
+      columns={[
+        {
+          label: 'Node',
+          cell: (m) => (
+            <>
+              <span class="mono">{m.nodeId}</span>
+              {m.source === 'self' && <Badge tone="info">this node</Badge>}
+              <div class="muted small">{m.url}</div>
+            </>
+          ),
+        },
+        { label: 'State', cell: (m) => <Badge tone={statusTone(m.state)}>{m.state}</Badge> },
+        { label: 'Status', cell: (m) => <Badge tone={statusTone(m.status)}>{dash(m.status)}</Badge> },
+        !compact && { label: 'Zone', cell: (m) => dash([m.regionId, m.zoneId].filter(Boolean).join(' / ')) },
+        !compact && { label: 'Source', cell: (m) => m.source },
+        !compact && { label: 'Incarnation', num: true, cellClass: 'mono', cell: (m) => dash(m.incarnation) },
+        !compact && { label: 'Heartbeat', num: true, cell: (m) => dash(m.heartbeat) },
+        { label: 'Silent', num: true, cell: (m) => (m.silentMs === null ? '—' : ago(m.silentMs)) },
+        { label: 'Queue', num: true, title: 'Replication queue depth to this peer', cell: (m) => dash(m.replicationQueue) },
+      ]}
+    />
   );
 }
 
@@ -101,30 +89,17 @@ export function Cluster() {
         <h2>Node health</h2>
         <Message error={nodes.error} />
         {nodes.data !== null && (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Node URL</th>
-                <th scope="col">Zone</th>
-                <th scope="col">Status</th>
-                <th scope="col">Registry</th>
-                <th scope="col">Discovery</th>
-              </tr>
-            </thead>
-            <tbody>
-              {nodes.data.map((n) => (
-                <tr key={n.node.url}>
-                  <td class="mono">{n.node.url}</td>
-                  <td>{[n.node.zone?.regionId, n.node.zone?.zoneId].filter(Boolean).join(' / ')}</td>
-                  <td>
-                    <Badge tone={statusTone(n.status)}>{n.status}</Badge>
-                  </td>
-                  <td>{n.canServiceRegistry === true ? 'yes' : 'no'}</td>
-                  <td>{n.canServiceDiscovery === true ? 'yes' : 'no'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            rows={nodes.data}
+            rowKey={(n) => n.node.url}
+            columns={[
+              { label: 'Node URL', cellClass: 'mono', cell: (n) => n.node.url },
+              { label: 'Zone', cell: (n) => [n.node.zone?.regionId, n.node.zone?.zoneId].filter(Boolean).join(' / ') },
+              { label: 'Status', cell: (n) => <Badge tone={statusTone(n.status)}>{n.status}</Badge> },
+              { label: 'Registry', cell: (n) => (n.canServiceRegistry === true ? 'yes' : 'no') },
+              { label: 'Discovery', cell: (n) => (n.canServiceDiscovery === true ? 'yes' : 'no') },
+            ]}
+          />
         )}
       </section>
     </div>

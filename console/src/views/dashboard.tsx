@@ -3,47 +3,10 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { getJson, PREFIX } from '../api';
 import { registry } from '../live';
 import { sampler } from '../metrics';
+import { DataTable } from '../table';
 import { Badge, LineChart, Message, statusTone, useLoad, useSubscription } from '../ui';
+import { configValues, securityWarnings, type NodeStatusAnswer } from '../warnings';
 import { fetchMembers, MembersTable } from './cluster';
-
-interface NodeStatusAnswer {
-  nodeStatus?: Record<string, unknown> & { status?: string; node?: { url?: string; zone?: { regionId?: string; zoneId?: string } } };
-  [key: string]: unknown;
-}
-
-/** `{ key: k, value: v, typedValue: …` → v (JSON), as status/config.json writes each property. */
-export function configValues(properties: Record<string, string> | null | undefined): Map<string, unknown> {
-  const out = new Map<string, unknown>();
-  for (const [key, text] of Object.entries(properties ?? {})) {
-    const m = /value: (.*), typedValue: /.exec(text);
-    if (m === null) continue;
-    try {
-      out.set(key, JSON.parse(m[1]!));
-    } catch {
-      out.set(key, m[1]);
-    }
-  }
-  return out;
-}
-
-const blank = (v: unknown) => v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0);
-
-/** Warnings from what the node exposes: explicit `warnings` lists, then what its settings show. */
-export function securityWarnings(status: NodeStatusAnswer | null, config: Map<string, unknown>): string[] {
-  const out: string[] = [];
-  const lists = [status?.['warnings'], status?.nodeStatus?.['warnings'], (status?.['security'] as { warnings?: unknown } | undefined)?.warnings];
-  for (const list of lists) if (Array.isArray(list)) for (const w of list) if (typeof w === 'string' && !out.includes(w)) out.push(w);
-  const keyNames = [...config.keys()];
-  const secretKeys = keyNames.filter((k) => /^cluster\.(secret|key|secrets?File|keyFile)$/i.test(k));
-  if (secretKeys.length > 0 && secretKeys.every((k) => blank(config.get(k)))) out.push('No cluster key: gossip and replication calls between nodes are not authenticated.');
-  const authKeys = keyNames.filter((k) => /^(auth|security)\./i.test(k) && /(enabled|required|management|mode)/i.test(k));
-  const authOn = authKeys.some((k) => {
-    const v = config.get(k);
-    return v === true || (typeof v === 'string' && !/^(off|false|none|disabled|)$/i.test(v));
-  });
-  if (!authOn) out.push('Management auth is off: anyone who reaches this node can pull out instances and change route rules.');
-  return out;
-}
 
 function Card({ label, value, tone, note }: { label: string; value: string | number; tone?: 'ok' | 'warn' | 'bad' | 'info'; note?: string }) {
   return (
@@ -142,26 +105,14 @@ export function Dashboard() {
           {top.length === 0 ? (
             <p class="muted">No instances registered yet.</p>
           ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Service</th>
-                  <th scope="col" class="num">
-                    Instances
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {top.map((s) => (
-                  <tr key={s.id}>
-                    <td>
-                      <a href={`#/service/${encodeURIComponent(s.id)}`}>{s.id}</a>
-                    </td>
-                    <td class="num">{s.instances.size}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable
+              rows={top}
+              rowKey={(s) => s.id}
+              columns={[
+                { label: 'Service', cell: (s) => <a href={`#/service/${encodeURIComponent(s.id)}`}>{s.id}</a> },
+                { label: 'Instances', num: true, cell: (s) => s.instances.size },
+              ]}
+            />
           )}
           <p>
             <a href="#/services">All {services.toLocaleString('en')} services →</a>

@@ -1,6 +1,7 @@
 /** The operations log: one of the audit logs, filtered by its own filter fields, newest first. */
 import { useState } from 'preact/hooks';
 import { postJson } from '../api';
+import { DataTable } from '../table';
 import { Message, useLoad } from '../ui';
 
 /** The log endpoints and their filter fields (as in src/core/wire/management.ts LOG_ENDPOINTS). */
@@ -88,30 +89,13 @@ export function Log() {
         {rows.loading ? 'Loading…' : `${rows.data?.length ?? 0} entries, newest first`}
       </p>
       {rows.data !== null && rows.data.length > 0 && (
-        <div class="scroll-x">
-          <table class="log">
-            <thead>
-              <tr>
-                {columns.map((c) => (
-                  <th scope="col" key={c}>
-                    {c}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {rows.data.map((r, n) => (
-                <tr key={typeof r['id'] === 'number' ? r['id'] : n}>
-                  {columns.map((c) => (
-                    <td key={c} class={c === 'createTime' ? 'nowrap' : ''}>
-                      {cell(c, r[c])}
-                    </td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          class="log"
+          scroll
+          rows={rows.data}
+          rowKey={(r, n) => (typeof r['id'] === 'number' ? r['id'] : n)}
+          columns={columns.map((c) => ({ label: c, cellClass: c === 'createTime' ? 'nowrap' : undefined, cell: (r: Row) => cell(c, r[c]) }))}
+        />
       )}
     </div>
   );

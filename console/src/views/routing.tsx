@@ -4,6 +4,7 @@
  */
 import { useState } from 'preact/hooks';
 import { audit, errorText, postJson, session } from '../api';
+import { DataTable } from '../table';
 import { Badge, Message, statusTone, useLoad, useSubscription } from '../ui';
 import { ReasonAction } from './actions';
 
@@ -62,6 +63,7 @@ function RuleCard({ rule, groups, done }: { rule: RoutingData['rules'][number]; 
   const [busy, setBusy] = useState(false);
   const signedIn = session.signedIn();
   const pending = rule.links.filter((l) => l.unreleasedWeight !== null && l.unreleasedWeight !== l.weight);
+  const groupName = (l: { groupId: number }) => groups.get(l.groupId)?.name ?? `#${l.groupId}`;
   const save = async () => {
     const changed = rule.links.filter((l) => edits[l.routeRuleGroupId] !== undefined && edits[l.routeRuleGroupId] !== String(l.unreleasedWeight ?? ''));
     if (changed.length === 0) return;
@@ -91,46 +93,41 @@ function RuleCard({ rule, groups, done }: { rule: RoutingData['rules'][number]; 
           void save();
         }}
       >
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Group</th>
-              <th scope="col">Zone</th>
-              <th scope="col" class="num">
-                Released weight
-              </th>
-              <th scope="col" class="num">
-                Pending weight
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {rule.links.map((l) => {
-              const g = groups.get(l.groupId);
-              const name = g?.name ?? `#${l.groupId}`;
-              return (
-                <tr key={l.routeRuleGroupId} data-group={name}>
-                  <td class="mono">{name}</td>
-                  <td>{g === undefined ? '—' : `${g.regionId} / ${g.zoneId}`}</td>
-                  <td class="num">{l.weight ?? <span class="muted" title="Not released yet: discovery uses 5">— (5)</span>}</td>
-                  <td class="num">
-                    <input
-                      class="weight"
-                      type="number"
-                      min={0}
-                      step={1}
-                      aria-label={`Pending weight of ${name}`}
-                      disabled={!signedIn}
-                      value={edits[l.routeRuleGroupId] ?? String(l.unreleasedWeight ?? '')}
-                      onInput={(e) => setEdits({ ...edits, [l.routeRuleGroupId]: e.currentTarget.value })}
-                    />
-                    {l.unreleasedWeight !== null && l.unreleasedWeight !== l.weight && <Badge tone="warn">pending</Badge>}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <DataTable
+          rows={rule.links}
+          rowKey={(l) => l.routeRuleGroupId}
+          rowProps={(l) => ({ 'data-group': groupName(l) })}
+          columns={[
+            { label: 'Group', cellClass: 'mono', cell: groupName },
+            {
+              label: 'Zone',
+              cell: (l) => {
+                const g = groups.get(l.groupId);
+                return g === undefined ? '—' : `${g.regionId} / ${g.zoneId}`;
+              },
+            },
+            { label: 'Released weight', num: true, cell: (l) => l.weight ?? <span class="muted" title="Not released yet: discovery uses 5">— (5)</span> },
+            {
+              label: 'Pending weight',
+              num: true,
+              cell: (l) => (
+                <>
+                  <input
+                    class="weight"
+                    type="number"
+                    min={0}
+                    step={1}
+                    aria-label={`Pending weight of ${groupName(l)}`}
+                    disabled={!signedIn}
+                    value={edits[l.routeRuleGroupId] ?? String(l.unreleasedWeight ?? '')}
+                    onInput={(e) => setEdits({ ...edits, [l.routeRuleGroupId]: e.currentTarget.value })}
+                  />
+                  {l.unreleasedWeight !== null && l.unreleasedWeight !== l.weight && <Badge tone="warn">pending</Badge>}
+                </>
+              ),
+            },
+          ]}
+        />
         <div class="actions">
           <button type="submit" disabled={!signedIn || busy || Object.keys(edits).length === 0}>
             Save pending weights
@@ -325,35 +322,26 @@ export function Routing({ serviceId, regionId, zoneId }: { serviceId: string; re
       {d !== null && d.groups.size > 0 && (
         <section aria-label="Groups">
           <h2>Groups</h2>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Group</th>
-                <th scope="col">App</th>
-                <th scope="col">Zone</th>
-                <th scope="col">Status</th>
-                <th scope="col">Traffic</th>
-              </tr>
-            </thead>
-            <tbody>
-              {[...d.groups.values()].map((g) => (
-                <tr key={g.groupId} data-group-row={g.name}>
-                  <td class="mono">{g.name}</td>
-                  <td>{g.appId}</td>
-                  <td>
-                    {g.regionId} / {g.zoneId}
-                  </td>
-                  <td>
+          <DataTable
+            rows={[...d.groups.values()]}
+            rowKey={(g) => g.groupId}
+            rowProps={(g) => ({ 'data-group-row': g.name })}
+            columns={[
+              { label: 'Group', cellClass: 'mono', cell: (g) => g.name },
+              { label: 'App', cell: (g) => g.appId },
+              { label: 'Zone', cell: (g) => `${g.regionId} / ${g.zoneId}` },
+              {
+                label: 'Status',
+                cell: (g) => (
+                  <>
                     <Badge tone={statusTone(g.status === 'active' ? 'up' : g.status)}>{g.status}</Badge>
                     {(d.groupOps.get(g.groupId) ?? []).length > 0 && <Badge tone="warn">{(d.groupOps.get(g.groupId) ?? []).join(', ')}</Badge>}
-                  </td>
-                  <td>
-                    <GroupTraffic group={g} out={(d.groupOps.get(g.groupId) ?? []).includes('pullout')} done={done} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                  </>
+                ),
+              },
+              { label: 'Traffic', cell: (g) => <GroupTraffic group={g} out={(d.groupOps.get(g.groupId) ?? []).includes('pullout')} done={done} /> },
+            ]}
+          />
         </section>
       )}
       <Canary serviceId={serviceId} done={done} />

@@ -6,6 +6,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { audit, getJson, postJson } from '../api';
 import { LEASE_KEYS, leaseAge, registry, type Instance } from '../live';
+import { DataTable } from '../table';
 import { Badge, Message, statusTone, useLoad } from '../ui';
 import { ReasonAction } from './actions';
 import { Routing } from './routing';
@@ -119,6 +120,7 @@ export function ServiceView({ serviceId }: { serviceId: string }) {
   const servers = useMemo(() => [...new Map((d?.instances ?? []).filter((i) => i.ip).map((i) => [lower(`${i.regionId}/${i.ip}`), i] as const)).values()], [d]);
   const zones = useMemo(() => [...new Map((d?.instances ?? []).map((i) => [lower(`${i.regionId}/${i.zoneId}`), i] as const)).values()], [d]);
 
+  const instanceOps = (i: Instance) => d?.instanceOps.get(lower(`${i.regionId}/${i.instanceId}`));
   const operateInstance = (i: Instance, complete: boolean) => (reason: string) =>
     postJson('/api/management/operate-instance.json', {
       instanceKey: { regionId: i.regionId, serviceId: i.serviceId, instanceId: i.instanceId },
@@ -155,59 +157,55 @@ export function ServiceView({ serviceId }: { serviceId: string }) {
             <input type="search" value={filter} placeholder="id, ip, zone, status, metadata" onInput={(e) => setFilter(e.currentTarget.value)} />
           </label>
         </div>
-        <div class="scroll-x">
-          <table class="instances">
-            <thead>
-              <tr>
-                <th scope="col">Instance</th>
-                <th scope="col">Status</th>
-                <th scope="col">Zone</th>
-                <th scope="col">Address</th>
-                <th scope="col">Metadata</th>
-                <th scope="col" class="num">
-                  Lease age
-                </th>
-                <th scope="col">Traffic</th>
-              </tr>
-            </thead>
-            <tbody>
-              {instances.slice(0, MAX_ROWS).map((i) => {
-                const ops = d?.instanceOps.get(lower(`${i.regionId}/${i.instanceId}`));
-                const out = (ops ?? []).includes(PULLOUT);
-                return (
-                  <tr key={`${i.regionId}/${i.instanceId}`} data-instance={i.instanceId}>
-                    <td>
-                      <span class="mono">{i.instanceId}</span>
-                      {i.groupId !== null && <div class="muted small">group {i.groupId}</div>}
-                    </td>
-                    <td>
-                      <Badge tone={statusTone(i.status)}>{i.status ?? '—'}</Badge> <OpsBadges ops={ops} what="instance:" />
-                      <OpsBadges ops={d?.serverOps.get(lower(`${i.regionId}/${i.ip}`))} what="server:" />
-                      <OpsBadges ops={d?.zoneOps.get(lower(`${i.regionId}/${i.zoneId}`))} what="zone:" />
-                    </td>
-                    <td>{i.zoneId}</td>
-                    <td class="mono small">
-                      <a href={i.url} rel="noreferrer noopener" target="_blank">
-                        {i.url}
-                      </a>
-                    </td>
-                    <td>
-                      <Metadata metadata={i.metadata} />
-                    </td>
-                    <td class="num">{leaseAge(i.metadata, now)}</td>
-                    <td>
-                      {out ? (
-                        <ReasonAction label="Pull in" confirmLabel={`Confirm pull-in of ${i.instanceId}`} run={operateInstance(i, true)} done={done} />
-                      ) : (
-                        <ReasonAction label="Pull out" danger confirmLabel={`Confirm pull-out of ${i.instanceId}`} run={operateInstance(i, false)} done={done} />
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          class="instances"
+          scroll
+          rows={instances.slice(0, MAX_ROWS)}
+          rowKey={(i) => `${i.regionId}/${i.instanceId}`}
+          rowProps={(i) => ({ 'data-instance': i.instanceId })}
+          columns={[
+            {
+              label: 'Instance',
+              cell: (i) => (
+                <>
+                  <span class="mono">{i.instanceId}</span>
+                  {i.groupId !== null && <div class="muted small">group {i.groupId}</div>}
+                </>
+              ),
+            },
+            {
+              label: 'Status',
+              cell: (i) => (
+                <>
+                  <Badge tone={statusTone(i.status)}>{i.status ?? '—'}</Badge> <OpsBadges ops={instanceOps(i)} what="instance:" />
+                  <OpsBadges ops={d?.serverOps.get(lower(`${i.regionId}/${i.ip}`))} what="server:" />
+                  <OpsBadges ops={d?.zoneOps.get(lower(`${i.regionId}/${i.zoneId}`))} what="zone:" />
+                </>
+              ),
+            },
+            { label: 'Zone', cell: (i) => i.zoneId },
+            {
+              label: 'Address',
+              cellClass: 'mono small',
+              cell: (i) => (
+                <a href={i.url} rel="noreferrer noopener" target="_blank">
+                  {i.url}
+                </a>
+              ),
+            },
+            { label: 'Metadata', cell: (i) => <Metadata metadata={i.metadata} /> },
+            { label: 'Lease age', num: true, cell: (i) => leaseAge(i.metadata, now) },
+            {
+              label: 'Traffic',
+              cell: (i) =>
+                (instanceOps(i) ?? []).includes(PULLOUT) ? (
+                  <ReasonAction label="Pull in" confirmLabel={`Confirm pull-in of ${i.instanceId}`} run={operateInstance(i, true)} done={done} />
+                ) : (
+                  <ReasonAction label="Pull out" danger confirmLabel={`Confirm pull-out of ${i.instanceId}`} run={operateInstance(i, false)} done={done} />
+                ),
+            },
+          ]}
+        />
         {d !== null && d.instances.length === 0 && <p class="muted">No instances.</p>}
         {instances.length > MAX_ROWS && (
           <p class="muted" role="status">
