@@ -1,0 +1,37 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { configValues, securityWarnings, type NodeStatusAnswer } from '../../console/src/warnings.js';
+import { TEST_CLUSTER_KEY } from '../helpers/cluster.js';
+import { getJson, startTestNode, type ConfigFlags, type RunningNode } from '../helpers/node.js';
+
+/** The dashboard's security warnings, read from what real nodes serve at status/node.json and status/config.json. */
+
+const started: RunningNode[] = [];
+afterAll(async () => {
+  await Promise.all(started.map((n) => n.stop()));
+});
+
+async function warningsOf(flags: ConfigFlags): Promise<string[]> {
+  const n = await startTestNode(flags);
+  started.push(n);
+  const status = (await getJson(`${n.url}/api/status/node.json`)).body as NodeStatusAnswer;
+  const config = (await getJson(`${n.url}/api/status/config.json`)).body as { properties?: Record<string, string> };
+  return securityWarnings(status, configValues(config.properties));
+}
+
+const clusterWarning = (warnings: string[]) => warnings.filter((w) => /cluster key/i.test(w));
+
+describe('dashboard security warnings', () => {
+  it('without a cluster key: the node accepts no peer calls', async () => {
+    expect(clusterWarning(await warningsOf({}))).toEqual(['No cluster key: this node accepts no peer calls (gossip, replication), so it cannot join a cluster.']);
+  });
+
+  it('with cluster.insecure and no key: peer calls are unchecked', async () => {
+    expect(clusterWarning(await warningsOf({ 'cluster.insecure': true }))).toEqual([
+      'cluster.insecure is on and there is no cluster key: peer calls are neither signed nor checked, so anyone who reaches this node can write to its registry and membership.',
+    ]);
+  });
+
+  it('with a cluster key: no cluster-key warning', async () => {
+    expect(clusterWarning(await warningsOf({ 'cluster.key': TEST_CLUSTER_KEY }))).toEqual([]);
+  });
+});
