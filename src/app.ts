@@ -8,17 +8,18 @@ import type { Config } from './config/schema.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { dueEarlier, startInOrder, stopInReverse, type Lifecycle } from './core/lifecycle.js';
 import { Scheduler } from './core/scheduler.js';
-import { DiscoveryService } from './discovery/discovery-service.js';
+import type { DiscoveryService } from './discovery/discovery-service.js';
 import { createManagement, type ManagementModule } from './management/index.js';
 import { createClusterParts } from './node/cluster-parts.js';
 import { HttpServer } from './node/http-server.js';
 import { StoreHealth } from './node/store-health.js';
 import { createSecurityParts, type SecurityParts } from './node/security-parts.js';
 import { createRegistryCore } from './node/registry-core.js';
+import { createDiscovery, createWebSockets } from './node/read-side.js';
 import { createTls } from './node/tls.js';
 import { ChangeBus } from './registry/change-bus.js';
 import type { RegistryRepository } from './registry/registry-repository.js';
-import { RATE_LIMITED_RESPONSE_JSON, SUCCESS_RESPONSE, SUCCESS_RESPONSE_JSON, type RegistryService } from './registry/registry-service.js';
+import type { RegistryService } from './registry/registry-service.js';
 import { createReplication, type Replication } from './replication/index.js';
 import type { ReplicationTransport } from './replication/transport.js';
 import { createStore } from './store/index.js';
@@ -30,10 +31,9 @@ import { Tracing } from './telemetry/tracing.js';
 import { logManagementWrite } from './node/operator-log.js';
 import { StoreUnavailableError } from './store/store-errors.js';
 import type { ApiRouter } from './web/api-router.js';
-import { CorsPolicy } from './web/browser-safety.js';
 import { createHttpLayer } from './web/http-layer.js';
 import type { Readiness } from './web/api/ops.js';
-import { createWebSocketLayer, type WebSocketLayer } from './websocket/websocket-layer.js';
+import type { WebSocketLayer } from './websocket/websocket-layer.js';
 
 export const VERSION = packageVersion();
 
@@ -99,15 +99,7 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
     peers: cluster, staticPeers: cluster.staticPeers, copySources: () => cluster.copySources(), http: peerHttp, transport, tracing,
   });
 
-  const discovery = new DiscoveryService({
-    repository, bus, node: state, clock, settings: config.discovery,
-    onError: (err, source) => logger.error({ ...errorFields(err), source }, 'discovery failure'),
-    onRebuilt: (version, builds) => {
-      metrics.discoveryCacheRebuilds.inc(builds);
-      metrics.discoveryVersion.set(version);
-    },
-  });
-  metrics.discoveryVersion.set(discovery.cache.version);
+  const discovery = createDiscovery(config, { repository, bus, state, clock, logger, metrics });
 
   const store = overrides.store ?? createStore({
     url: config.store.url, dataDir: config.dataDir, keyPrefix: config.store.keyPrefix, scheduler,
@@ -143,23 +135,9 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
 
   const security = createSecurityParts(config, { store, clock, scheduler, logger, metrics });
 
-  const wsOrigins = new CorsPolicy(config.cors);
-  const websocket = createWebSocketLayer({
-    config: config.websocket, contextPath: config.contextPath, clock, logger, registry: metrics.registry, scheduler, bus, discovery,
-    admit: security.admitUpgrade,
+  const websocket = createWebSockets(config, {
+    clock, logger, metrics, scheduler, bus, discovery, registry, clientLimiter, security,
     isSuppressed: (instance) => management.service.state.isDown(instance),
-    admitsOrigin: (origin, host) => {
-      const admitted = wsOrigins.admits(origin, host);
-      if (!admitted) metrics.browserRefusals.inc({ reason: 'origin' });
-      return admitted;
-    },
-    maxSubscriptionsPerSession: config.limits.maxSubscriptionsPerSession,
-    onLimitRefused: (limit) => metrics.limitRefusals.inc({ limit }),
-    heartbeat: (body, address) => {
-      if (!clientLimiter.tryAcquire(address)) return RATE_LIMITED_RESPONSE_JSON;
-      const response = registry.handle('heartbeat', body);
-      return response === SUCCESS_RESPONSE ? SUCCESS_RESPONSE_JSON : JSON.stringify(response);
-    },
   });
 
   let readiness: Readiness = 'starting';
