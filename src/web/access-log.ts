@@ -1,8 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../telemetry/logger.js';
-import type { ApiRouter } from './api-router.js';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** What the access log reads of the route table: each route's canonical path and the paths it answers on. */
+export interface RouteTable {
+  readonly routes: Iterable<{ readonly path: string }>;
+  variants(path: string): Iterable<string>;
+}
 
 /** The trace and span id of a request's server span, by its Node request. */
 const serverSpans = new WeakMap<object, { traceId: string; spanId: string }>();
@@ -16,11 +21,11 @@ export function noteServerSpan(incoming: object | undefined, span: { traceId: st
  * The access log: one info line per HTTP request when it has been answered (or the client went
  * away), with method, route (the endpoint's canonical path; the raw path when no endpoint
  * matched), path, status, duration, client address, and the trace and span id of the request's
-server span when it was traced. It wraps the node's request listener, so
+ * server span when it was traced. It wraps the node's request listener, so
  * both ways in (the direct path and the framework) are logged; without it nothing is added to a
  * request at all.
  */
-export function withAccessLog(listener: Listener, logger: Logger, router: ApiRouter): Listener {
+export function withAccessLog(listener: Listener, logger: Logger, router: RouteTable): Listener {
   let routes: Map<string, string> | undefined;
   const routeOf = (path: string): string => {
     if (routes === undefined) {
