@@ -259,7 +259,8 @@ describe('against a real node', () => {
     expect(header).toMatch(/^operation\s+count\s+ops\/s\s+p50 ms/);
     const lag = res.out.split('\n').filter((l) => /^(before|after)\s/.test(l)).map((l) => Number(l.trim().split(/\s+/).at(-1)));
     expect(lag).toHaveLength(2);
-    expect(lag.every((v) => Number.isFinite(v) && v > 0)).toBe(true);
+    // prom-client restarts the lag histogram at every scrape, and bench scrapes twice a second: a reading right after one may be 0
+    expect(lag.every((v) => Number.isFinite(v) && v >= 0)).toBe(true);
   }, 60_000);
 });
 
