@@ -1,7 +1,7 @@
 import { instanceKey, type Instance } from '../core/wire/instance.js';
 import type { Service } from '../core/wire/service.js';
 import { EncodedBody, versionTag } from './encoded-body.js';
-import { SUCCESS_JSON, instanceJson, instanceListJson, jsonOrNull, serviceJson } from './wire-json.js';
+import { SERVICE_HEAD_JSON, SUCCESS_JSON, instanceJson, serviceJson, serviceTailJson } from './wire-json.js';
 
 /**
  * One instance as a snapshot lists it. Registered instances are never mutated (a
@@ -23,7 +23,7 @@ export function sameMember(a: Member, b: Member): boolean {
   return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
 
-const OPEN = Buffer.from('{"instances":[');
+const OPEN = Buffer.from(`${SERVICE_HEAD_JSON}[`);
 const COMMA = Buffer.from(',');
 const NO_OFFSETS = new Uint32Array(0);
 type Listed = ReadonlyArray<Instance | null>;
@@ -154,10 +154,7 @@ export class ServiceSnapshot {
     }
     flushText();
     offsets[n] = pos;
-    const tail = Buffer.from(
-      `],"logicInstances":${instanceListJson(service.logicInstances)},"metadata":${jsonOrNull(service.metadata)},` +
-        `"routeRules":${jsonOrNull(service.routeRules)},"serviceId":${jsonOrNull(service.serviceId)}}`,
-    );
+    const tail = Buffer.from(`]${serviceTailJson(service)}`);
     pieces.push(tail);
     this.fragment = Buffer.concat(pieces, pos + tail.length);
     this.offsets = offsets;

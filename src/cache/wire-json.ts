@@ -16,7 +16,7 @@ export function instanceJson(instance: Instance | null | undefined): string {
 }
 
 /** JSON text of a value, `null` for undefined. */
-export function jsonOrNull(value: unknown): string {
+function jsonOrNull(value: unknown): string {
   return value === undefined ? 'null' : JSON.stringify(value);
 }
 
@@ -28,12 +28,20 @@ export function instanceListJson(instances: readonly (Instance | null)[] | null 
   return `${out}]`;
 }
 
-/** Exactly `JSON.stringify(service)` for a wire Service. */
-export function serviceJson(service: Service): string {
+/** A wire Service's JSON up to its instance list (`instances` is its first field). */
+export const SERVICE_HEAD_JSON = '{"instances":';
+
+/** A wire Service's JSON after its instance list: the other fields, in `JSON.stringify` order. */
+export function serviceTailJson(service: Service): string {
   return (
-    `{"instances":${instanceListJson(service.instances)},"logicInstances":${instanceListJson(service.logicInstances)},` +
+    `,"logicInstances":${instanceListJson(service.logicInstances)},` +
     `"metadata":${jsonOrNull(service.metadata)},"routeRules":${jsonOrNull(service.routeRules)},"serviceId":${jsonOrNull(service.serviceId)}}`
   );
+}
+
+/** Exactly `JSON.stringify(service)` for a wire Service. */
+export function serviceJson(service: Service): string {
+  return SERVICE_HEAD_JSON + instanceListJson(service.instances) + serviceTailJson(service);
 }
 
 const COMMA = Buffer.from(',');
