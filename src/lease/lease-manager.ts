@@ -152,10 +152,15 @@ export class LeaseManager {
     const lease = this.leases.get(key);
     if (lease === undefined) return undefined;
     if (lease.evictionTime === 0) lease.evictionTime = this.clock.now();
-    this.safety.leaseRemoved(lease.renewalTime, this.leases.size);
-    this.leases.delete(key);
-    for (const listener of this.removalListeners) listener(lease, 'unregistered');
+    this.remove(lease, 'unregistered');
     return lease;
+  }
+
+  /** Takes a lease out of the table: self-preservation counts it gone, the listeners hear why. */
+  private remove(lease: Lease, reason: LeaseRemovalReason): void {
+    this.safety.leaseRemoved(lease.renewalTime, this.leases.size);
+    this.leases.delete(lease.key);
+    for (const listener of this.removalListeners) listener(lease, reason);
   }
 
   /** Removes unregistered leases, and expired ones unless self-preservation says unsafe; in one go. */
@@ -218,10 +223,8 @@ export class LeaseManager {
       if (lease.evictionTime > 0) reason = 'unregistered';
       else if (pass.safe && this.isExpired(lease, now)) reason = 'expired';
       else continue;
-      this.safety.leaseRemoved(lease.renewalTime, this.leases.size);
-      this.leases.delete(lease.key);
+      this.remove(lease, reason);
       removed++;
-      for (const listener of this.removalListeners) listener(lease, reason);
       // removals call the listeners (index, change bus): the clock is checked after each
       if (performance.now() > deadline) break;
     }
