@@ -42,7 +42,7 @@ import { browserSafety, CorsPolicy } from './browser-safety.js';
 import { createDirectPath, DIRECT_OPERATIONS } from './direct-path.js';
 import { openApiDocument } from './openapi/document.js';
 import { peerAuth } from './peer-auth.js';
-import { createWebApp, errorAnswerer } from './web-app.js';
+import { createWebApp } from './web-app.js';
 
 /** The parts of a node that its HTTP endpoints answer from. */
 export interface HttpLayerDeps {
@@ -102,7 +102,7 @@ export function createHttpLayer(deps: HttpLayerDeps): HttpLayer {
   const cors = new CorsPolicy(config.cors);
   const browser = browserSafety(cors, (reason) => metrics.browserRefusals.inc({ reason }));
   const guards0 = access === undefined ? [browser] : [browser, access];
-  const { app, router, guards } = createWebApp({ contextPath: config.contextPath, metrics, logger, isStopping, tracing, cors, guards: guards0, authorize });
+  const { app, router, guards, errorAnswer } = createWebApp({ contextPath: config.contextPath, metrics, logger, isStopping, tracing, cors, guards: guards0, authorize });
   mounted.router = router;
   const maxBodyBytes = config.limits.maxBodyBytes;
   const gzipMinBytes = config.discovery.gzipMinBytes;
@@ -150,7 +150,7 @@ export function createHttpLayer(deps: HttpLayerDeps): HttpLayer {
   // the server spans.
   const direct = tracing.enabled
     ? () => false
-    : createDirectPath({ router, operations: DIRECT_OPERATIONS, guards, corsEnabled: cors.enabled, metrics, errorAnswer: errorAnswerer(logger, metrics) });
+    : createDirectPath({ router, operations: DIRECT_OPERATIONS, guards, corsEnabled: cors.enabled, metrics, errorAnswer });
   const serve = (req: IncomingMessage, res: ServerResponse): void => {
     if (!direct(req, res)) void framework(req, res);
   };

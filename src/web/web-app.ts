@@ -41,10 +41,10 @@ export interface ErrorAnswer {
  * resource limit is counted under the limit's key); anything else is a bug, logged with an id
  * that the 500 answer carries.
  */
-export function errorAnswerer(logger: Logger, metrics?: NodeMetrics): (err: unknown, path: string) => ErrorAnswer {
+function errorAnswerer(logger: Logger, metrics: NodeMetrics): (err: unknown, path: string) => ErrorAnswer {
   return (err, path) => {
     if (err instanceof RegistryError) {
-      if (err.limit !== undefined) metrics?.limitRefusals.inc({ limit: err.limit });
+      if (err.limit !== undefined) metrics.limitRefusals.inc({ limit: err.limit });
       if (err.httpStatus !== 200) logger.debug({ path, code: err.errorCode, status: err.httpStatus }, err.message);
       return { status: err.httpStatus, body: errorBody(toResponseStatus(err)) };
     }
@@ -60,9 +60,9 @@ export function errorAnswerer(logger: Logger, metrics?: NodeMetrics): (err: unkn
  * shutdown gate and the other guards) that wraps every route the router mounts, the preflight
  * answer, the 404 and 405 answers, and one error mapper that answers every failure in the
  * ResponseStatus format. Route modules attach to `router`; `guards` is the chain the pipeline
- * runs, for the direct path to run the same.
+ * runs and `errorAnswer` its error mapper, for the direct path to run and answer the same.
  */
-export function createWebApp(opts: WebAppOptions): { app: Hono; router: ApiRouter; guards: readonly Guard[] } {
+export function createWebApp(opts: WebAppOptions): { app: Hono; router: ApiRouter; guards: readonly Guard[]; errorAnswer: (err: unknown, path: string) => ErrorAnswer } {
   const app = new Hono();
   const probes = new Set(['/health', '/ready', '/metrics'].flatMap((p) => (opts.contextPath === '' ? [p] : [p, `${opts.contextPath}${p}`])));
   const guards = [refuseWhileStopping(opts.isStopping, probes), ...(opts.guards ?? [])];
@@ -83,5 +83,5 @@ export function createWebApp(opts: WebAppOptions): { app: Hono; router: ApiRoute
   );
   app.notFound((c) => (router.notAllowed(c.req.path) ?? noEndpoint)(c));
 
-  return { app, router, guards };
+  return { app, router, guards, errorAnswer: answer };
 }

@@ -10,7 +10,7 @@ import { discoveryRoutes } from '../../src/web/discovery-routes.js';
 import { createDirectPath, DIRECT_OPERATIONS } from '../../src/web/direct-path.js';
 import type { Guard } from '../../src/web/guard.js';
 import { registryRoutes } from '../../src/web/registry-routes.js';
-import { createWebApp, errorAnswerer } from '../../src/web/web-app.js';
+import { createWebApp } from '../../src/web/web-app.js';
 import { inProcessNode, instance, startTestNode, type RunningNode } from '../helpers/node.js';
 
 /**
@@ -151,10 +151,10 @@ describe('the direct path and the request pipeline share one guard chain', () =>
     const node = inProcessNode();
     const metrics = new NodeMetrics();
     const clientLimiter = new ClientRateLimiter({ enabled: false, limit: 1, maxTrackedClients: 1 }, 1_000, systemClock);
-    const { app, router, guards } = createWebApp({ contextPath: '', metrics, logger: silentLogger, isStopping: () => false, guards: [deny] });
+    const { app, router, guards, errorAnswer } = createWebApp({ contextPath: '', metrics, logger: silentLogger, isStopping: () => false, guards: [deny] });
     if (withRegistryRoutes) registryRoutes(router, { registry: node.registry, clientLimiter, maxBodyBytes: 65_536 });
     discoveryRoutes(router, { discovery: node.discovery, maxBodyBytes: 65_536, gzipMinBytes: 1_000 });
-    const fast = () => createDirectPath({ router, operations: DIRECT_OPERATIONS, guards, metrics, errorAnswer: errorAnswerer(silentLogger) });
+    const fast = () => createDirectPath({ router, operations: DIRECT_OPERATIONS, guards, metrics, errorAnswer });
     return { app, metrics, fast };
   }
 
