@@ -102,7 +102,7 @@ export function createHttpLayer(deps: HttpLayerDeps): HttpLayer {
   const cors = new CorsPolicy(config.cors);
   const browser = browserSafety(cors, (reason) => metrics.browserRefusals.inc({ reason }));
   const guards0 = access === undefined ? [browser] : [browser, access];
-  const { app, router, guards, errorAnswer } = createWebApp({ contextPath: config.contextPath, metrics, logger, isStopping, tracing, cors, guards: guards0, authorize });
+  const { app, router, guards, errorAnswer } = createWebApp({ contextPath: config.contextPath, metrics, logger, isStopping, tracing, accessLog: config.log.accessLog, cors, guards: guards0, authorize });
   mounted.router = router;
   const maxBodyBytes = config.limits.maxBodyBytes;
   const gzipMinBytes = config.discovery.gzipMinBytes;

@@ -44,6 +44,8 @@ export interface PipelineOptions {
   metrics: NodeMetrics;
   /** With tracing on, every request gets a SERVER span; off, not even a closure is allocated. */
   tracing?: Tracing | undefined;
+  /** With the access log on (`log.accessLog`), a traced request notes its server span for its access line; off, nothing is noted. */
+  accessLog?: boolean | undefined;
   guards: readonly Guard[];
   /** The answer to a handler that threw (the app's error mapper). */
   errorResponse: (c: Context, err: unknown) => Response;
@@ -173,11 +175,12 @@ export class RequestPipeline {
       return done(c, res as Response, start);
     };
     if (tracing?.enabled !== true) return (c) => run(c, performance.now());
+    const noteSpan = this.opts.accessLog === true;
     return async (c) => {
       const start = performance.now();
       const method = c.req.method;
       const span = tracing.startServerSpan(method, c.req.path, (name) => c.req.header(name));
-      if (span !== undefined) noteServerSpan((c.env as { incoming?: object } | undefined)?.incoming, span.spanContext());
+      if (span !== undefined && noteSpan) noteServerSpan((c.env as { incoming?: object } | undefined)?.incoming, span.spanContext());
       let res: Response | undefined;
       try {
         res = span === undefined ? await run(c, start) : await tracing.withSpan(span, () => run(c, start));

@@ -20,6 +20,8 @@ export interface WebAppOptions {
   isStopping: () => boolean;
   /** With tracing on, every request gets a SERVER span; off, the pipeline makes no tracing call. */
   tracing?: Tracing;
+  /** The access log is on (`log.accessLog`): traced requests note their span ids for it. */
+  accessLog?: boolean;
   /** Checks every request passes after the shutdown gate, in order (see `Guard`). */
   guards?: readonly Guard[];
   /** Enforces the access class of management-write and admin records (web/access.ts). */
@@ -72,7 +74,7 @@ export function createWebApp(opts: WebAppOptions): { app: Hono; router: ApiRoute
     return sendJsonBytes(c, body, status);
   };
   const cors = opts.cors ?? NO_CORS;
-  const pipeline = new RequestPipeline({ metrics: opts.metrics, tracing: opts.tracing, guards, errorResponse, cors });
+  const pipeline = new RequestPipeline({ metrics: opts.metrics, tracing: opts.tracing, accessLog: opts.accessLog, guards, errorResponse, cors });
   app.options('*', preflightFor(cors));
   // Routes catch their own errors inside the pipeline; this only answers a failure of Hono itself.
   app.onError((err, c) => errorResponse(c, err));
