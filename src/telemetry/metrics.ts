@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { EVENT_LOOP_MAX_DELAY_METRIC, EventLoopStalls, STALL_WINDOW_MS } from './event-loop-stalls.js';
+import { EVENT_LOOP_MAX_DELAY_METRIC, EventLoopStalls, STALL_MONITOR_RESOLUTION_MS, STALL_WINDOW_MS } from './event-loop-stalls.js';
 import { PlainHistogram } from './plain-histogram.js';
 
 const PREFIX = 'artemis_';
@@ -166,7 +166,7 @@ export class NodeMetrics {
 
   readonly eventLoopMaxDelay = new Gauge({
     name: EVENT_LOOP_MAX_DELAY_METRIC,
-    help: `Longest event-loop stall (how late a 10 ms timer tick ran) in the open ${STALL_WINDOW_MS} ms window and the one before it.`,
+    help: `Longest event-loop stall (how late a ${STALL_MONITOR_RESOLUTION_MS} ms timer tick ran) in the open ${STALL_WINDOW_MS} ms window and the one before it.`,
     registers: [this.registry],
     collect: () => {
       this.eventLoopMaxDelay.set(this.stalls.maxSeconds());
