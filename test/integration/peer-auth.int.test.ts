@@ -154,6 +154,10 @@ describe('a keyed two-node cluster', () => {
     cases.push([PeerAuthFailures.otherNode, await sendPeerCall(forA, { to: rep(b, 'register') })]);
     for (const [text, res] of cases) expect({ status: res.status, body: res.body }).toEqual({ status: 403, body: refusal(text) });
     expect(await lookupIds(b.url, 'keyed.demo')).toEqual(['k1']);
+    // each refusal is counted under its reason
+    const metrics = (await getJson(`${b.url}/metrics`)).text;
+    const refused = Object.fromEntries([...metrics.matchAll(/^artemis_peer_refusals_total\{reason="([^"]+)"\} (\S+)$/gm)].map((m) => [m[1], Number(m[2])]));
+    expect(refused).toEqual({ unsigned: 1, 'bad-signature': 2, stale: 1, malformed: 1, 'other-node': 1 });
   });
 
   it('refuses a replay of a captured signed register after the unregister', async () => {
