@@ -2,6 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { TOKENS_UNAVAILABLE } from '../../src/auth/failures.js';
+import { AUTH_PATHS } from '../../src/core/wire/api-paths.js';
 import { ADMIN_HEADERS, getJson, instance, postJson, startTestNode, type RunningNode } from '../helpers/node.js';
 import { freePort, startRedisServer, type RedisServerProcess } from '../helpers/redis.js';
 import { lookupIds, waitFor } from '../helpers/wait.js';
@@ -99,6 +101,11 @@ describe('a Redis store outage', () => {
     const readsDuring = await reads(url);
     expect(readsDuring).toMatchObject({ operations: readsBefore.operations, groups: ['blue'], groupsStatus: 'success', logs: { status: 'fail', errorCode: 'service-unavailable' } });
     expect(readsDuring.logs.message).toContain('audit logs are kept only there');
+    // token administration writes to the store too: refused as unavailable, with the store's cause
+    const token = await postJson(`${url}${AUTH_PATHS.createToken}`, { name: 'outage-bot', scopes: ['operate'] }, { headers: ADMIN_HEADERS });
+    expect(token.body.responseStatus).toMatchObject({ status: 'fail', errorCode: 'service-unavailable' });
+    expect(token.body.responseStatus.message).toContain(`${TOKENS_UNAVAILABLE} `);
+    expect(token.body.responseStatus.message).not.toBe(`${TOKENS_UNAVAILABLE} `);
     const refusedGroup = await postJson(`${url}${G}/insert-groups.json`, { groups: [{ ...group, name: 'green' }], ...AUDIT }, { headers: ADMIN_HEADERS });
     expect(refusedGroup.body.responseStatus).toMatchObject({ status: 'fail', errorCode: 'service-unavailable' });
 
