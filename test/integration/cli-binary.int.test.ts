@@ -4,7 +4,6 @@
  * --keepalive, shell completion, the operator header, bench's server metrics.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,38 +11,20 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanEnv, finish, type ChildRun as Run } from '../helpers/child.js';
 import { getJson, instance, postJson, startTestNode, type RunningNode } from '../helpers/node.js';
 
 const root = join(import.meta.dirname, '../..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; bin: { artemis: string } };
 const BIN = join(root, pkg.bin.artemis);
-const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ARTEMIS_')));
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  out: string;
-  err: string;
-}
 
 function start(args: string[], env: Record<string, string> = {}): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, [BIN, ...args], { env: { ...cleanEnv, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-}
-
-async function finish(child: ChildProcessWithoutNullStreams, timeoutMs = 20_000): Promise<Run> {
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
-  clearTimeout(timer);
-  return { code, signal, out, err };
+  return spawn(process.execPath, [BIN, ...args], { env: cleanEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
 /** A shell pipeline with pipefail: the exit code is the CLI's unless the reader failed. */
 function pipeline(command: string, env: Record<string, string>): Promise<Run> {
-  const child = spawn('bash', ['-o', 'pipefail', '-c', command], { env: { ...cleanEnv, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('bash', ['-o', 'pipefail', '-c', command], { env: cleanEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
   return finish(child);
 }
 

@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,21 +5,10 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseProperties } from '../../src/cli/config-convert.js';
 import { loadConfig } from '../../src/config/load.js';
+import { runCli as run } from '../helpers/child.js';
 import { postJson, startTestNode, type RunningNode } from '../helpers/node.js';
 
-const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
 const FIXTURE = join(import.meta.dirname, '../fixtures/artemis.properties');
-
-async function run(args: string[], env: Record<string, string> = {}) {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ARTEMIS_')));
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, out, err };
-}
 
 describe('artemis config convert', () => {
   it('maps or reports every key of a Java artemis.properties, and the result is a valid config', async () => {

@@ -1,33 +1,8 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { finish, startCli as start } from '../helpers/child.js';
 import { ADMIN_HEADERS, instance, postJson, startTestNode, type RunningNode } from '../helpers/node.js';
 import { waitFor } from '../helpers/wait.js';
-
-const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
-
-interface Run {
-  code: number | null;
-  out: string;
-  err: string;
-}
-
-function start(args: string[], env: Record<string, string>): ChildProcessWithoutNullStreams {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ARTEMIS_')));
-  return spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...clean, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-}
-
-async function finish(child: ChildProcessWithoutNullStreams, timeoutMs = 15_000): Promise<Run> {
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const [code] = (await once(child, 'exit')) as [number | null];
-  clearTimeout(timer);
-  return { code, out, err };
-}
 
 describe('artemis CLI against a real node', () => {
   let n: RunningNode;

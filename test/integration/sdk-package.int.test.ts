@@ -5,11 +5,11 @@
  * the declarations type-checked without zod or any other server package.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { finish } from '../helpers/child.js';
 import { startTestNode, type RunningNode } from '../helpers/node.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -89,13 +89,7 @@ describe('the packed client SDK', () => {
     const example = readmeExample(readFileSync(join(pkgDir, 'README.md'), 'utf8'));
     writeFileSync(join(project, 'example.mjs'), example);
     const child = spawn(process.execPath, ['example.mjs'], { cwd: project, env: { ...process.env, ARTEMIS_URL: node.url } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    const [code] = (await once(child, 'exit')) as [number | null];
-    clearTimeout(timer);
+    const { code, out, err } = await finish(child);
     expect(err).toBe('');
     expect(code).toBe(0);
     const lines = out.trim().split('\n');

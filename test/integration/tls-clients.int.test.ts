@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArtemisClientError, DiscoveryClient, ManagementClient, RegistryClient, type ServiceChangeEvent } from '../../src/client/index.js';
 import { createNode, type ArtemisNode } from '../../src/app.js';
+import { runCli as cli } from '../helpers/child.js';
 import { freePorts } from '../helpers/cluster.js';
 import { TEST_ADMIN_TOKEN, testConfig } from '../helpers/node.js';
 import { testCa, type TestCa } from '../helpers/tls.js';
@@ -16,22 +15,8 @@ import { waitFor } from '../helpers/wait.js';
  * with a message that names the option without it (or with another CA).
  */
 
-const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
 const ZONE = { regionId: 'SHA', zoneId: 'sha-z1' };
 const FAST = { ...ZONE, backoff: { initialMs: 100, maxMs: 400 }, requestTimeoutMs: 2_000, retryDelayMs: 20, retryAttempts: 2 };
-
-async function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ARTEMIS_')));
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  const [code] = (await once(child, 'exit')) as [number | null];
-  clearTimeout(timer);
-  return { code, out, err };
-}
 
 const ids = (s: { instances: ReadonlyArray<{ instanceId: string | null }> | null } | undefined) => (s?.instances ?? []).map((i) => i.instanceId).sort();
 
