@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Agent, request } from 'node:https';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable, type Transform } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 
 /** Certificate errors of a TLS handshake that a CA the client trusts would fix (OpenSSL codes as Node reports them). */
@@ -23,17 +24,16 @@ export function isUntrustedCertificate(err: unknown): boolean {
   return false;
 }
 
+const DECODERS = new Map<string | undefined, () => Transform>([
+  ['gzip', createGunzip],
+  ['deflate', createInflate],
+  ['br', createBrotliDecompress],
+]);
+
+/** The body of `res`, decoded; an error or early close of `res` ends the decoded stream with an error too. */
 function decoded(res: IncomingMessage): Readable {
-  switch (res.headers['content-encoding']) {
-    case 'gzip':
-      return res.pipe(createGunzip());
-    case 'deflate':
-      return res.pipe(createInflate());
-    case 'br':
-      return res.pipe(createBrotliDecompress());
-    default:
-      return res;
-  }
+  const decoder = DECODERS.get(res.headers['content-encoding']);
+  return decoder === undefined ? res : pipeline(res, decoder(), () => undefined);
 }
 
 function responseHeaders(res: IncomingMessage): Headers {
@@ -74,16 +74,11 @@ export function trustingFetch(ca: ReadonlyArray<string | Buffer>): typeof fetch 
         reject(aborted instanceof Error ? aborted : new TypeError('fetch failed', { cause: err }));
       };
       const req = request(url, { method: init?.method ?? 'GET', headers, agent, signal }, (res) => {
-        const chunks: Buffer[] = [];
-        const stream = decoded(res);
-        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-        stream.once('error', failed);
-        res.once('aborted', () => failed(new Error('the connection closed before the answer was complete')));
-        stream.once('end', () => {
+        buffer(decoded(res)).then((bytes) => {
           const status = res.statusCode ?? 502;
           const empty = status === 204 || status === 304 || init?.method === 'HEAD';
-          resolve(new Response(empty ? null : Buffer.concat(chunks), { status, statusText: res.statusMessage, headers: responseHeaders(res) }));
-        });
+          resolve(new Response(empty ? null : bytes, { status, statusText: res.statusMessage, headers: responseHeaders(res) }));
+        }, failed);
       });
       req.once('error', failed);
       req.end(body ?? undefined);
