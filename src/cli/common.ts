@@ -165,6 +165,11 @@ function caOf(file: string | undefined): Array<string | Buffer> | undefined {
   }
 }
 
+/** The value of one `status/config.json` property as JSON text: `{ key: k, value: v, typedValue: … }` → `v` (the whole text when it has another form). */
+export function propertyValue(text: string): string {
+  return /value: (.*), typedValue:/.exec(text)?.[1] ?? text;
+}
+
 /** The file in a node's data directory that holds its first admin token (auth/bootstrap.ts). */
 const ADMIN_TOKEN_FILE = 'admin.token';
 

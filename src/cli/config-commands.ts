@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Api } from './api.js';
-import { CommandError, formatTable, printJson, type CommonFlags, type Io, type Values } from './common.js';
+import { CommandError, formatTable, printJson, propertyValue, type CommonFlags, type Io, type Values } from './common.js';
 import { conversionYaml, convertProperties } from './config-convert.js';
 
 export const CONVERT_OPTIONS = { out: { type: 'string' as const } };
@@ -48,7 +48,7 @@ export async function configShow(api: Api, flags: CommonFlags, io: Io): Promise<
     return 0;
   }
   const rows = Object.entries(properties).map(([key, text]) => {
-    const value = /value: (.*), typedValue:/.exec(text)?.[1] ?? text;
+    const value = propertyValue(text);
     const source = /source: ([a-z]+) \}$/.exec(text)?.[1] ?? '';
     return [key, value, source];
   });

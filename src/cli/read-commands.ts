@@ -4,7 +4,7 @@ import { prop } from '../client/http.js';
 import { isUp, shownStatus } from '../client/picker.js';
 import { readService } from '../client/wire.js';
 import type { Api } from './api.js';
-import { CommandError, formatTable, printJson, type CommonFlags, type Io } from './common.js';
+import { CommandError, formatTable, printJson, propertyValue, type CommonFlags, type Io } from './common.js';
 
 type Obj = Record<string, unknown>;
 
@@ -149,16 +149,21 @@ export async function status(api: Api, flags: CommonFlags, io: Io): Promise<numb
   return 0;
 }
 
-/** Settings that switch a protection off, with what that lets anyone do, keyed by the value that does it. */
-const UNSAFE_SETTINGS: ReadonlyArray<[key: string, value: string, warning: string]> = [
-  ['security.managementAuth', 'false', 'security.managementAuth is false: anyone who reaches the node can pull out instances and rewrite routing'],
-  ['cluster.insecure', 'true', 'cluster.insecure is true: peer calls are neither signed nor checked'],
-];
-
-/** Warnings for the unsafe settings a node's `status/config.json` properties show. */
+/**
+ * Warnings for the unsafe settings a node's `status/config.json` properties show: management
+ * auth off, and cluster.insecure where it takes effect (a node with a cluster key signs and
+ * checks peer calls whatever cluster.insecure says).
+ */
 export function securityWarnings(properties: Record<string, unknown>): string[] {
-  return UNSAFE_SETTINGS.filter(([key, value]) => {
-    const property = properties[key];
-    return typeof property === 'string' && new RegExp(`\\bvalue: ${value}\\b`).test(property);
-  }).map(([, , warning]) => warning);
+  const value = (key: string) => {
+    const text = properties[key];
+    return typeof text === 'string' ? propertyValue(text) : undefined;
+  };
+  const unset = (key: string) => [undefined, '""'].includes(value(key));
+  const warnings: string[] = [];
+  if (value('security.managementAuth') === 'false') warnings.push('security.managementAuth is false: anyone who reaches the node can pull out instances and rewrite routing');
+  if (value('cluster.insecure') === 'true' && unset('cluster.key') && unset('cluster.keyFile')) {
+    warnings.push('cluster.insecure is true and there is no cluster key: peer calls are neither signed nor checked');
+  }
+  return warnings;
 }

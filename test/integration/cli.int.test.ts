@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runClientCommand } from '../../src/cli/client-commands.js';
 import { finish, startCli as start } from '../helpers/child.js';
+import { TEST_CLUSTER_KEY } from '../helpers/cluster.js';
 import { ADMIN_HEADERS, instance, postJson, startTestNode, type RunningNode } from '../helpers/node.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -224,5 +226,29 @@ describe('artemis CLI against a real node', () => {
       expect(unknown.code).toBe(1);
       expect(unknown.err).toMatch(/^artemis: no route rule with id 999 .*\n$/);
     });
+  });
+});
+
+describe('artemis status warns of settings that switch a protection off', () => {
+  /** What `artemis status` writes to stderr for a node started with `flags`. */
+  async function statusWarnings(flags: Parameters<typeof startTestNode>[0]): Promise<string> {
+    const n = await startTestNode(flags);
+    try {
+      const err: string[] = [];
+      const io = { out: () => undefined, err: (t: string) => void err.push(t) };
+      expect(await runClientCommand(['status', '--url', n.url], { io, env: {}, onStop: () => () => undefined })).toBe(0);
+      return err.join('');
+    } finally {
+      await n.stop();
+    }
+  }
+
+  it('cluster.insecure without a cluster key, and not once a key makes it inert', async () => {
+    const [insecure, keyed] = await Promise.all([
+      statusWarnings({ 'cluster.insecure': true }),
+      statusWarnings({ 'cluster.insecure': true, 'cluster.key': TEST_CLUSTER_KEY }),
+    ]);
+    expect(insecure).toBe('artemis: warning: cluster.insecure is true and there is no cluster key: peer calls are neither signed nor checked\n');
+    expect(keyed).toBe('');
   });
 });
