@@ -158,24 +158,27 @@ export const decode = {
   },
 };
 
+/** Where each list of {@link RoutingRecords} comes from in the store: its kind and its decoder. */
+export const RECORD_SOURCES: { readonly [F in keyof RoutingRecords]: { kind: EntityKind; decode: (r: EntityRecord) => RoutingRecords[F][number] } } = {
+  groups: { kind: 'group', decode: decode.group },
+  routeRules: { kind: 'route-rule', decode: decode.routeRule },
+  routeRuleGroups: { kind: 'route-rule-group', decode: decode.routeRuleGroup },
+  groupTags: { kind: 'group-tag', decode: decode.groupTag },
+  groupInstances: { kind: 'group-instance', decode: decode.groupInstance },
+  serviceInstances: { kind: 'service-instance', decode: decode.serviceInstance },
+};
+
+/** Reads and decodes one list of {@link RoutingRecords}. */
+export async function loadRecordList<F extends keyof RoutingRecords>(entities: (kind: EntityKind) => Promise<EntityRecord[]>, field: F): Promise<RoutingRecords[F]> {
+  const source = RECORD_SOURCES[field];
+  return (await entities(source.kind)).map(source.decode) as RoutingRecords[F];
+}
+
 /** Loads every routing record from a store. */
 export async function loadRecords(entities: (kind: EntityKind) => Promise<EntityRecord[]>): Promise<RoutingRecords> {
-  const [groups, routeRules, routeRuleGroups, groupTags, groupInstances, serviceInstances] = await Promise.all([
-    entities('group'),
-    entities('route-rule'),
-    entities('route-rule-group'),
-    entities('group-tag'),
-    entities('group-instance'),
-    entities('service-instance'),
-  ]);
-  return {
-    groups: groups.map(decode.group),
-    routeRules: routeRules.map(decode.routeRule),
-    routeRuleGroups: routeRuleGroups.map(decode.routeRuleGroup),
-    groupTags: groupTags.map(decode.groupTag),
-    groupInstances: groupInstances.map(decode.groupInstance),
-    serviceInstances: serviceInstances.map(decode.serviceInstance),
-  };
+  const fields = Object.keys(RECORD_SOURCES) as Array<keyof RoutingRecords>;
+  const lists = await Promise.all(fields.map((f) => loadRecordList(entities, f)));
+  return Object.fromEntries(fields.map((f, i) => [f, lists[i]])) as unknown as RoutingRecords;
 }
 
 /** Metadata text back to an object: blank or unreadable text gives `{}`. */

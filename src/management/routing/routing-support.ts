@@ -7,7 +7,7 @@ import type { ManagementState } from '../management-state.js';
 import { STORE_UNAVAILABLE } from '../failures.js';
 import { blank, checkLengths, list, prop, str } from '../requests.js';
 import { StoreUnavailableError } from '../../store/store-errors.js';
-import { decode, groupKeyOf, recordKeys, type RoutingRecords } from './routing-records.js';
+import { groupKeyOf, loadRecordList, recordKeys, type RoutingRecords } from './routing-records.js';
 
 export interface RoutingSettings {
   maxFieldLength: number;
@@ -41,16 +41,6 @@ export interface LogEntry {
   table: LogTable;
   fields: LogFields;
 }
-
-/** Where each list of {@link RoutingRecords} comes from in the store. */
-const SOURCES: { [F in keyof RoutingRecords]: { kind: EntityKind; decode: (r: EntityRecord) => RoutingRecords[F][number] } } = {
-  groups: { kind: 'group', decode: decode.group },
-  routeRules: { kind: 'route-rule', decode: decode.routeRule },
-  routeRuleGroups: { kind: 'route-rule-group', decode: decode.routeRuleGroup },
-  groupTags: { kind: 'group-tag', decode: decode.groupTag },
-  groupInstances: { kind: 'group-instance', decode: decode.groupInstance },
-  serviceInstances: { kind: 'service-instance', decode: decode.serviceInstance },
-};
 
 const FIELD_LIMIT_NAMES = ['serviceId', 'regionId', 'zoneId', 'name', 'appId', 'status', 'strategy', 'instanceId', 'tag', 'value', 'ip', 'machineName', 'protocol', 'url', 'healthCheckUrl', 'groupId'];
 
@@ -220,10 +210,9 @@ export class RoutingSupport {
    * discovery applies, so the answer comes at once and agrees with what clients are served.
    */
   async readRecords<F extends keyof RoutingRecords>(field: F): Promise<RoutingRecords[F]> {
-    const source = SOURCES[field];
     if (this.deps.store.availability().available) {
       try {
-        return (await this.deps.store.entities(source.kind)).map(source.decode) as RoutingRecords[F];
+        return await loadRecordList((kind) => this.deps.store.entities(kind), field);
       } catch (err) {
         if (!(err instanceof StoreUnavailableError)) throw err;
       }
