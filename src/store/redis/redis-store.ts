@@ -89,12 +89,10 @@ export class RedisStore extends StoreAdapter<RedisClient> implements ManagementS
   protected readonly tokenRows: TokenRows = {
     list: () => this.call('read', (c) => listTokens(c, this.tokenKeys)),
     // Acknowledged, as every management write, only once store.minReplicas replicas have it.
-    add: async (row) => addedRevision(await this.scriptWrite('token write', addTokenCall(this.tokenKeys, row), (r) => (Number(r) < 0 ? undefined : Number(r))), row),
+    add: async (row) => addedRevision(await this.scriptWrite('token write', addTokenCall(this.tokenKeys, row)), row),
     remove: async (id) => {
       const json = await this.call('token read', (c) => c.hget(this.tokenKeys.tokens, id));
-      if (json === null) return undefined;
-      const reply = Number(await this.scriptWrite('token write', removeTokenCall(this.tokenKeys, id, json), (r) => (Number(r) === 0 ? undefined : Number(r))));
-      return reply === 0 ? undefined : reply;
+      return json === null ? undefined : this.scriptWrite('token write', removeTokenCall(this.tokenKeys, id, json));
     },
   };
 
@@ -134,23 +132,23 @@ export class RedisStore extends StoreAdapter<RedisClient> implements ManagementS
     this.ready();
     checkBatch(batch);
     const { keys, args } = encodeBatch(this.keys, batch);
-    return Number(await this.scriptWrite('write', { script: WRITE_SCRIPT, keys, args }, Number));
+    return this.scriptWrite('write', { script: WRITE_SCRIPT, keys, args, revision: Number });
   }
 
   /**
    * Runs a write script, and with minReplicas > 0 acknowledges it only once that many replicas
    * have it: the script and WAIT go in one pipeline on the writer connection (on a Cluster, to the
    * node of the keys' slot), so WAIT counts the replicas that have this script's effect.
-   * `revisionOf` reads the new revision from the reply, undefined when the script wrote nothing.
+   * Resolves with the new revision (announced to the watchers), undefined when the script wrote
+   * nothing (then there is nothing to wait for).
    * @throws StoreReplicationError when the write reached the primary but too few replicas in time.
    */
-  private async scriptWrite(what: string, call: ScriptCall, revisionOf: (reply: unknown) => number | undefined): Promise<unknown> {
+  private async scriptWrite<R extends number | undefined>(what: string, call: ScriptCall<R>): Promise<R> {
     const { script, keys, args } = call;
     if (this.minReplicas === 0) {
-      const reply = await this.call(what, (c) => c.eval(script, keys.length, ...keys, ...args));
-      const revision = revisionOf(reply);
+      const revision = call.revision(await this.call(what, (c) => c.eval(script, keys.length, ...keys, ...args)));
       if (revision !== undefined) this.notifier.changed(revision);
-      return reply;
+      return revision;
     }
     const results = await this.call(
       what,
@@ -159,8 +157,8 @@ export class RedisStore extends StoreAdapter<RedisClient> implements ManagementS
     );
     const [[scriptErr, reply] = [null, null], [waitErr, acked] = [null, null]] = results ?? [];
     if (scriptErr !== null) throw this.failed(new StoreUnavailableError(`Redis ${what} failed: ${scriptErr.message}`, { cause: scriptErr }));
-    const revision = revisionOf(reply);
-    if (revision === undefined) return reply;
+    const revision = call.revision(reply);
+    if (revision === undefined) return revision;
     this.notifier.changed(revision);
     if (waitErr !== null || Number(acked) < this.minReplicas) {
       const got = waitErr === null ? `${Number(acked)} of them confirmed it` : `WAIT failed: ${waitErr.message}`;
@@ -168,7 +166,7 @@ export class RedisStore extends StoreAdapter<RedisClient> implements ManagementS
         `The ${what} (revision ${revision}) reached the Redis primary, but store.minReplicas is ${this.minReplicas} and ${got} within ${this.replicaTimeoutMs} ms: it may be lost if the primary fails.`,
       );
     }
-    return reply;
+    return revision;
   }
 
   async operations(): Promise<OperationRow[]> {

@@ -42,27 +42,40 @@ export async function listTokens(client: RedisClient, keys: RedisTokenKeys): Pro
   return rows.sort((a, b) => a.createTime - b.createTime || a.id.localeCompare(b.id));
 }
 
-/** One script call: what a write sends to Redis (so that the store can follow it with WAIT). */
-export interface ScriptCall {
+/**
+ * One script call: what a write sends to Redis (so that the store can follow it with WAIT), and
+ * how its reply gives the new revision (undefined when the script wrote nothing).
+ */
+export interface ScriptCall<R extends number | undefined = number | undefined> {
   script: string;
   keys: string[];
   args: string[];
+  revision: (reply: unknown) => R;
 }
 
-/** The script call that adds a token atomically; its reply is the new revision, or -1 when the id or name is taken. */
+/** The script call that adds a token atomically; it writes nothing when the id or name is taken (reply -1). */
 export function addTokenCall(keys: RedisTokenKeys, row: TokenRow): ScriptCall {
   const checked = checkTokenRow(row);
-  return { script: ADD_SCRIPT, keys: [keys.tokens, keys.names, keys.revision], args: [checked.id, foldCase(checked.name), JSON.stringify(checked), keys.channel] };
+  return {
+    script: ADD_SCRIPT,
+    keys: [keys.tokens, keys.names, keys.revision],
+    args: [checked.id, foldCase(checked.name), JSON.stringify(checked), keys.channel],
+    revision: (reply) => (Number(reply) < 0 ? undefined : Number(reply)),
+  };
 }
 
-/** The revision an add-token reply carries. */
-export function addedRevision(reply: unknown, row: TokenRow): number {
-  const revision = Number(reply);
-  if (revision < 0) throw new StoreInputError(`A token with id ${row.id} or name ${row.name} exists.`);
+/** The revision of an added token; undefined (nothing written) means its id or name is taken. */
+export function addedRevision(revision: number | undefined, row: TokenRow): number {
+  if (revision === undefined) throw new StoreInputError(`A token with id ${row.id} or name ${row.name} exists.`);
   return revision;
 }
 
-/** The script call that removes the token `id` (stored as `json`); its reply is the new revision, or 0 when it is gone. */
+/** The script call that removes the token `id` (stored as `json`); it writes nothing when the token is gone (reply 0). */
 export function removeTokenCall(keys: RedisTokenKeys, id: string, json: string): ScriptCall {
-  return { script: REMOVE_SCRIPT, keys: [keys.tokens, keys.names, keys.revision], args: [id, foldCase(tokenFromJson(json).name), keys.channel] };
+  return {
+    script: REMOVE_SCRIPT,
+    keys: [keys.tokens, keys.names, keys.revision],
+    args: [id, foldCase(tokenFromJson(json).name), keys.channel],
+    revision: (reply) => (Number(reply) === 0 ? undefined : Number(reply)),
+  };
 }
