@@ -10,7 +10,7 @@
 # as primary again, so no write made after a failover is overwritten by older data.
 # CLUSTER_STORE=redis: one redis-server on CLUSTER_REDIS_PORT, a single point of failure.
 #
-# Expects: host, redis_port, sentinel_port, data_root, run_dir.
+# Expects: host, data_root and run_dir; starting also redis_port and sentinel_ports (the three ports).
 
 STORE_MASTER_NAME=artemis
 
@@ -156,7 +156,7 @@ is_redis() {
 # Stops the Redis processes whose pid files are in $run_dir: the sentinels first (noting the
 # primary they name), so that stopping the servers does not start a failover.
 stop_store() {
-  local pid_file pid port primary
+  local pid_file port primary
   for pid_file in "$run_dir"/sentinel-*.pid; do
     [[ -e $pid_file ]] || continue
     port=${pid_file##*/sentinel-}
