@@ -21,9 +21,9 @@ export interface StoreHealthDeps {
 }
 
 /** The message of the line that starts an outage (event `store-outage`). */
-export const STORE_OUTAGE_LOG = 'management store unavailable';
+const STORE_OUTAGE_LOG = 'management store unavailable';
 /** The message of the line that ends it (event `store-recovered`). */
-export const STORE_RECOVERED_LOG = 'management store available again';
+const STORE_RECOVERED_LOG = 'management store available again';
 
 /**
  * One management state per cluster, checked: this node's store identity against the ones its
