@@ -104,10 +104,9 @@ function peerAgent(tls: PeerTls): Agent {
   const connect = buildConnector({ ca: tls.ca, cert: tls.cert, key: tls.key });
   return new Agent({
     connect: (options, callback) =>
-      connect(options, (err, socket) => {
-        // On a failed connect undici passes no socket (undefined, though typed null).
-        if (err === null && (socket as Socket | null | undefined) != null) resetWhenFailed(socket);
-        (callback as (e: Error | null, s: unknown) => void)(err, socket);
+      connect(options, (...result) => {
+        if (result[0] === null) resetWhenFailed(result[1]);
+        callback(...result);
       }),
   });
 }
