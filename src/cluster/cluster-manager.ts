@@ -5,7 +5,7 @@ import type { ServiceNodeStatus } from '../core/wire/cluster.js';
 import type { Logger } from '../telemetry/logger.js';
 import { clusterStatuses, memberViews, type ClusterViewSource, type MemberView } from './cluster-views.js';
 import { Gossip, type GossipSettings } from './gossip.js';
-import type { MemberRecord, MembershipEvent } from './membership.js';
+import { isLive, type MemberRecord, type MembershipEvent } from './membership.js';
 import type { NodeState } from './node-state.js';
 import type { PeerHttp } from './peer-http.js';
 import type { SeedResolver } from './seeds.js';
@@ -136,7 +136,7 @@ export class ClusterManager implements Lifecycle {
   peers(): string[] {
     const out = new Set<string>();
     for (const x of this.gossip.membership?.others() ?? []) {
-      if ((x.state === 'alive' || x.state === 'suspect') && x.nodeStatus.status !== 'down') out.add(normalizePeerUrl(x.url));
+      if (isLive(x) && x.nodeStatus.status !== 'down') out.add(normalizePeerUrl(x.url));
     }
     for (const url of this.staticPeers.peers()) {
       const p = this.poller.get(url) ?? 'pending';
@@ -170,7 +170,7 @@ export class ClusterManager implements Lifecycle {
   /** Live gossip members (alive or suspect, not shutting down) and the store identity each announces ('' unknown). */
   memberStores(): Array<{ nodeId: string; url: string; storeId: string }> {
     return (this.gossip.membership?.others() ?? [])
-      .filter((x) => (x.state === 'alive' || x.state === 'suspect') && x.nodeStatus.status !== 'down')
+      .filter((x) => isLive(x) && x.nodeStatus.status !== 'down')
       .map((x) => ({ nodeId: x.nodeId, url: x.url, storeId: x.storeId }));
   }
 

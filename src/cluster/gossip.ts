@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { errorFields, type Logger } from '../telemetry/logger.js';
-import { readMemberRecord, Membership, type MemberRecord, type MembershipEvent, type MembershipSettings } from './membership.js';
+import { isLive, readMemberRecord, Membership, type MemberRecord, type MembershipEvent, type MembershipSettings } from './membership.js';
 import type { NodeState } from './node-state.js';
 import type { PeerHttp } from './peer-http.js';
 import { parseSeed, resolveSeeds, systemResolver, type Seed, type SeedResolver } from './seeds.js';
@@ -39,9 +39,6 @@ function shuffle<T>(items: T[]): T[] {
   }
   return items;
 }
-
-/** Alive or suspect: a member gossiped with every round. */
-const isLive = (x: MemberRecord): boolean => x.state === 'alive' || x.state === 'suspect';
 
 function readRecords(body: unknown): MemberRecord[] | null {
   const members = (body as { members?: unknown } | null)?.members;

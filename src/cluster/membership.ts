@@ -3,6 +3,9 @@ import type { ServiceNodeStatus } from '../core/wire/cluster.js';
 /** How this node sees a member: alive, suspected of failure, declared dead, or departed. */
 export type MemberState = 'alive' | 'suspect' | 'dead' | 'left';
 
+/** Alive or suspect: a member thought to be running (gossiped with, sent client writes). */
+export const isLive = (x: Pick<MemberRecord, 'state'>): boolean => x.state === 'alive' || x.state === 'suspect';
+
 /** One member as gossiped between nodes. */
 export interface MemberRecord {
   nodeId: string;
@@ -164,7 +167,7 @@ export class Membership {
   /** A direct answer from a member proves it alive as of now (unless it said otherwise). */
   heardFrom(nodeId: string, now: number): void {
     const m = this.members.get(nodeId);
-    if (m !== undefined && (m.state === 'alive' || m.state === 'suspect')) m.lastHeardAt = now;
+    if (m !== undefined && isLive(m)) m.lastHeardAt = now;
   }
 
   /** The highest incarnation a record may carry at `now`. */
@@ -205,7 +208,7 @@ export class Membership {
         local.storeId = r.storeId;
         if (r.heartbeat !== local.heartbeat) local.lastHeardAt = now;
         local.heartbeat = r.heartbeat;
-        if (r.state === 'alive' || r.state === 'suspect') {
+        if (isLive(r)) {
           local.goneAt = 0;
           local.lastHeardAt = now;
         } else if (local.goneAt === 0) {
@@ -216,7 +219,7 @@ export class Membership {
         local.nodeStatus = r.nodeStatus;
         local.storeId = r.storeId;
         if (own) local.url = r.url;
-        if (local.state === 'alive' || local.state === 'suspect') local.lastHeardAt = now;
+        if (isLive(local)) local.lastHeardAt = now;
       }
       if (local.state !== before) events.push({ nodeId: local.nodeId, url: local.url, from: before, to: local.state });
     }
