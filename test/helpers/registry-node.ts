@@ -8,7 +8,7 @@ import { SelfPreservation, type SelfPreservationSettings } from '../../src/lease
 import { RateLimiter } from '../../src/ratelimit/rate-limiter.js';
 import { ChangeBus } from '../../src/registry/change-bus.js';
 import { RegistryRepository } from '../../src/registry/registry-repository.js';
-import { RegistryService } from '../../src/registry/registry-service.js';
+import { RegistryService, type RegistryOperation as Op } from '../../src/registry/registry-service.js';
 import { Tombstones } from '../../src/registry/tombstones.js';
 import { ReplicationManager } from '../../src/replication/replication-manager.js';
 import { readPeerAnswer, type ReplicationTransport } from '../../src/replication/transport.js';
@@ -31,12 +31,10 @@ const up: ServiceNodeStatus = {
   status: 'up',
 };
 
-export const SERVICE_ID = 'demo.order';
-export const LEASE_TTL_MS = 20_000;
+const SERVICE_ID = 'demo.order';
+const LEASE_TTL_MS = 20_000;
 
 export const inst = (id: string): Instance => makeInstance(instance({ instanceId: id, url: `http://x/${id}` }));
-
-export type Op = 'register' | 'heartbeat' | 'unregister';
 
 /** One node's registry: `t.ms` is its wall clock (nodes of one test may disagree). */
 export function registryNode(t: { ms: number }, resuming = () => false) {
@@ -68,7 +66,7 @@ export function registryNode(t: { ms: number }, resuming = () => false) {
   return { clock, repository, service, normal, ids, client, replicated, stampOf };
 }
 
-export type RegistryNode = ReturnType<typeof registryNode>;
+type RegistryNode = ReturnType<typeof registryNode>;
 
 /**
  * Links between in-process nodes by URL: a cut link fails every request on it, as a partition
