@@ -11,7 +11,7 @@ import { RegistryRepository } from '../../src/registry/registry-repository.js';
 import { RegistryService, type RegistryOperation as Op } from '../../src/registry/registry-service.js';
 import { Tombstones } from '../../src/registry/tombstones.js';
 import { ReplicationManager } from '../../src/replication/replication-manager.js';
-import { readPeerAnswer, type ReplicationTransport } from '../../src/replication/transport.js';
+import { readPeerAnswer, replicationBody, type ReplicationTransport } from '../../src/replication/transport.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { instance } from './node.js';
 
@@ -70,7 +70,8 @@ type RegistryNode = ReturnType<typeof registryNode>;
 
 /**
  * Links between in-process nodes by URL: a cut link fails every request on it, as a partition
- * does; requests on a live link go through the receiver's replication pipeline.
+ * does; requests on a live link go through the receiver's replication pipeline, with the body
+ * the HTTP transport would send.
  */
 export class Links {
   private readonly nodes = new Map<string, RegistryNode>();
@@ -93,7 +94,7 @@ export class Links {
         const node = this.nodes.get(peer);
         if (node === undefined || this.cut.has(`${from}>${peer}`)) return Promise.reject(new Error(`link ${from}>${peer} is cut`));
         instances.forEach((i, k) => this.delivered.push(`${from}>${peer} ${operation} ${String(i.instanceId)}@${stamps?.[k] ?? 0}`));
-        const answer = node.service.handleReplicated(operation, { instances, stamps: stamps?.map((s) => (s > 0 ? s : null)) });
+        const answer = node.service.handleReplicated(operation, JSON.parse(replicationBody(instances, stamps)));
         return Promise.resolve(readPeerAnswer(answer));
       },
     };
