@@ -79,6 +79,30 @@ describe('ClusterManager', () => {
     expect(calls).toEqual([`http://b:3${GOSSIP_PATH}`, `http://b:3${GOSSIP_PATH}`]);
   });
 
+  it('stop waits for a join that outlived its timeout, then announces the leave to the members it brought', async () => {
+    const peerRecord = { nodeId: 'b', url: 'http://b:3', incarnation: 1, heartbeat: 5, state: 'alive', nodeStatus: statusOf('http://b:3', 'up').nodeStatus };
+    let release: () => void = () => undefined;
+    const late = new Promise<void>((resolve) => (release = resolve));
+    const sent: unknown[] = [];
+    const { cluster, calls } = setup(
+      (_url, body) => {
+        sent.push(body);
+        return sent.length === 1 ? late.then(() => ({ members: [peerRecord] })) : { members: [peerRecord] };
+      },
+      { seeds: ['http://b:3'], joinTimeoutMs: 20 },
+    );
+    await cluster.start();
+    expect(cluster.peers()).toEqual([]);
+    let stopped = false;
+    const stopping = cluster.stop(Date.now() + 1_000).then(() => (stopped = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    expect(calls).toEqual([`http://b:3${GOSSIP_PATH}`, `http://b:3${GOSSIP_PATH}`]);
+    expect((sent[1] as { members: Array<{ nodeId: string; state: string }> }).members.find((m) => m.nodeId === 'self')?.state).toBe('left');
+  });
+
   it('a DNS seed adds the seed refresh task', () => {
     expect([...setup(() => ({})).tasks.keys()]).not.toContain('cluster.seed-refresh');
     expect([...setup(() => ({}), { seeds: ['dns://artemis.local:8080'] }).tasks.keys()]).toContain('cluster.seed-refresh');
