@@ -85,7 +85,7 @@ export const configSchema = z.strictObject({
   discovery: z
     .strictObject({
       allowFromOtherZone: z.boolean().default(true).describe('Answer discovery calls from other zones of the region.'),
-      coalesceMs: int(0, 10_000).default(20).describe('Registry changes within this window share one cache rebuild and one version bump; under heavy churn the window stretches so rebuilds take at most a fifth of the time. Removals do not wait for it: they are rebuilt at the end of the job that made them.'),
+      coalesceMs: int(0, 10_000).default(20).describe('Registry changes within this window share one cache rebuild and one version bump; under heavy churn the window stretches so rebuilds take at most a fifth of the time. Unregistrations do not wait for it: they are rebuilt at the end of the job that made them.'),
       deltaHistoryCount: int(0, 100_000).default(64).describe('Most older cache versions services-delta.json can answer for.'),
       deltaHistoryMaxAgeMs: int(1_000, 86_400_000).default(300_000).describe('How long a superseded cache version stays answerable by services-delta.json.'),
       deltaHistoryMaxChanges: int(0, 100_000_000).default(100_000).describe('Most instance changes the delta history keeps over all its versions (oldest versions dropped first; clients behind them reload). 0 = no bound.'),

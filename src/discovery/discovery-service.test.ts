@@ -20,7 +20,8 @@ function fixture() {
   });
   const table = (name: 'instance' | 'legacy-instance') =>
     new LeaseManager(name, { ttlMs: 20_000 }, clock, new SelfPreservation(safety, clock));
-  const repo = new RegistryRepository(table('instance'), table('legacy-instance'), bus, clock);
+  const normal = table('instance');
+  const repo = new RegistryRepository(normal, table('legacy-instance'), bus, clock);
   const node = new NodeState(
     { regionId: 'SHA', zoneId: 'sha-z1', allowRegistryFromOtherZone: true, allowDiscoveryFromOtherZone: true },
     'http://127.0.0.1',
@@ -29,7 +30,7 @@ function fixture() {
   const errors: string[] = [];
   const settings = { coalesceMs: 20, deltaHistoryCount: 64, deltaHistoryMaxAgeMs: 300_000 };
   const discovery = new DiscoveryService({ repository: repo, bus, node, clock, settings, onError: (_e, source) => errors.push(source) });
-  return { repo, discovery, errors };
+  return { repo, discovery, errors, normal };
 }
 
 const inst = (serviceId: string, n: number, extra: Partial<Instance> = {}): Instance =>
@@ -94,6 +95,30 @@ describe('DiscoveryService', () => {
     expect(service.service.serviceId).toBe('Demo');
     const delta = JSON.parse(discovery.getServicesDelta({ version: v, regionId: null, zoneId: null }).bytes.toString()) as DeltaBody;
     expect(delta.delta.Demo!.map((c: WireChange) => [c.changeType, c.instance.instanceId])).toEqual([['new', 'i2']]);
+  });
+
+  it('rebuilds for an unregistration within the job, while expiries wait for the coalescing window', async () => {
+    const { repo, discovery, normal } = fixture();
+    for (let i = 1; i <= 4; i++) repo.register(inst('demo', i));
+    await vi.advanceTimersByTimeAsync(20);
+    const v0 = discovery.cache.version;
+    repo.unregister(inst('demo', 1));
+    await Promise.resolve();
+    const v1 = discovery.cache.version;
+    expect(v1).toBeGreaterThan(v0);
+    expect(services(discovery).services.map(ids)).toEqual([['i2', 'i3', 'i4']]);
+
+    repo.renew(inst('demo', 4));
+    await vi.advanceTimersByTimeAsync(10_000);
+    repo.renew(inst('demo', 4));
+    await vi.advanceTimersByTimeAsync(10_001);
+    // i2 and i3 are past their TTL, i4 was renewed 10 s ago
+    expect(normal.sweep()).toBe(2);
+    await Promise.resolve();
+    expect(discovery.cache.version).toBe(v1);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(discovery.cache.version).toBeGreaterThan(v1);
+    expect(services(discovery).services.map(ids)).toEqual([['i4']]);
   });
 
   it('does not rebuild or bump the version for 10,000 heartbeats', async () => {

@@ -90,7 +90,7 @@ export class DiscoveryService {
     this.cache = new VersionedServiceCache(source, deps.settings, deps.clock, deps.onRebuilt);
     // The window stretches with the cost of the rebuild itself, not with the pushes after it.
     this.coalescer = new Coalescer(deps.settings.coalesceMs, () => this.rebuild().cost, () => deps.clock.now());
-    this.unsubscribe = deps.bus.subscribe((change) => this.onChange(change));
+    this.unsubscribe = deps.bus.subscribe((change, expired) => this.onChange(change, expired));
   }
 
   /** Appends a filter; every service is rebuilt on the next tick. */
@@ -178,16 +178,17 @@ export class DiscoveryService {
   }
 
   /**
-   * A change marks its service dirty for the next coalescing tick. A removal (unregistration,
-   * expiry) is not held back by the window: the rebuild runs at the end of the current job, once
-   * for every removal of that job (a batch, a sweep), so an instance that is gone is never
-   * served again, by any read, delta or push, after the call that removed it returned.
+   * A change marks its service dirty for the next coalescing tick. An unregistration is not held
+   * back by the window: the rebuild runs at the end of the current job, once for every removal of
+   * that job (a batch), so an instance that is gone is never served again, by any read, delta or
+   * push, after the call that removed it returned. Expiries wait for the window like registrations:
+   * a sweep that expires many leases in slices gives one paced rebuild, not one per slice.
    */
-  private onChange(change: InstanceChange): void {
+  private onChange(change: InstanceChange, expired: boolean): void {
     const id = change.instance.serviceId;
     if (id === null) return;
     this.cache.invalidate(serviceKey(id));
-    if (change.changeType !== 'delete') {
+    if (change.changeType !== 'delete' || expired) {
       this.coalescer.request();
       return;
     }

@@ -1,6 +1,10 @@
 import type { InstanceChange } from '../core/wire/service.js';
 
-export type ChangeListener = (change: InstanceChange) => void;
+/**
+ * `expired` is true for a `delete` the lease sweep made (an expiry, which may wait for the
+ * discovery coalescing window); false for every change a call made.
+ */
+export type ChangeListener = (change: InstanceChange, expired: boolean) => void;
 
 /**
  * In-process bus of instance changes, delivered synchronously in the order they happen.
@@ -19,10 +23,10 @@ export class ChangeBus {
     };
   }
 
-  publish(change: InstanceChange): void {
+  publish(change: InstanceChange, expired = false): void {
     for (const l of this.listeners) {
       try {
-        l(change);
+        l(change, expired);
       } catch (err) {
         this.onListenerError(err);
       }

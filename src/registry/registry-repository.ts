@@ -212,7 +212,7 @@ export class RegistryRepository {
   }
 
   /** Removes from the index, and publishes `delete` for, every lease a sweep removed. */
-  private readonly onLeaseRemoved = (lease: Lease, _reason: LeaseRemovalReason): void => {
+  private readonly onLeaseRemoved = (lease: Lease, reason: LeaseRemovalReason): void => {
     this.release(lease.owner);
     const sKey = serviceKey(lease.instance.serviceId as string);
     const entry = this.services.get(sKey);
@@ -220,11 +220,11 @@ export class RegistryRepository {
     if (entry === undefined || entry.leases.get(lease.key) !== lease) return;
     entry.leases.delete(lease.key);
     if (entry.leases.size === 0) this.services.delete(sKey);
-    this.emit('delete', lease.instance);
+    this.emit('delete', lease.instance, reason === 'expired');
   };
 
-  private emit(changeType: ChangeType, instance: Instance): void {
-    this.bus.publish({ changeTime: this.clock.now(), changeType, instance });
+  private emit(changeType: ChangeType, instance: Instance, expired = false): void {
+    this.bus.publish({ changeTime: this.clock.now(), changeType, instance }, expired);
   }
 
   /** The service's entry, looked up by id in any letter case. */
