@@ -1,4 +1,4 @@
-/** What the dashboard warns of: the node's own `warnings` lists, and what its settings show. */
+/** What the dashboard warns of: what the node's settings show. */
 
 export interface NodeStatusAnswer {
   nodeStatus?: Record<string, unknown> & { status?: string; node?: { url?: string; zone?: { regionId?: string; zoneId?: string } } };
@@ -20,16 +20,12 @@ export function configValues(properties: Record<string, string> | null | undefin
   return out;
 }
 
-const blank = (v: unknown) => v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0);
+const blank = (v: unknown) => v === undefined || v === null || v === '';
 
-/** Warnings from what the node exposes: explicit `warnings` lists, then what its settings show. */
-export function securityWarnings(status: NodeStatusAnswer | null, config: Map<string, unknown>): string[] {
+/** Warnings from what the node's settings show (status/config.json): cluster key and management auth. */
+export function securityWarnings(config: Map<string, unknown>): string[] {
   const out: string[] = [];
-  const lists = [status?.['warnings'], status?.nodeStatus?.['warnings'], (status?.['security'] as { warnings?: unknown } | undefined)?.warnings];
-  for (const list of lists) if (Array.isArray(list)) for (const w of list) if (typeof w === 'string' && !out.includes(w)) out.push(w);
-  const keyNames = [...config.keys()];
-  const secretKeys = keyNames.filter((k) => /^cluster\.(secret|key|secrets?File|keyFile)$/i.test(k));
-  if (secretKeys.length > 0 && secretKeys.every((k) => blank(config.get(k)))) {
+  if (blank(config.get('cluster.key')) && blank(config.get('cluster.keyFile'))) {
     // Peer calls are signed with the cluster key: without one a node accepts none, unless cluster.insecure lets them in unchecked.
     out.push(
       config.get('cluster.insecure') === true
@@ -37,11 +33,6 @@ export function securityWarnings(status: NodeStatusAnswer | null, config: Map<st
         : 'No cluster key: this node accepts no peer calls (gossip, replication), so it cannot join a cluster.',
     );
   }
-  const authKeys = keyNames.filter((k) => /^(auth|security)\./i.test(k) && /(enabled|required|management|mode)/i.test(k));
-  const authOn = authKeys.some((k) => {
-    const v = config.get(k);
-    return v === true || (typeof v === 'string' && !/^(off|false|none|disabled|)$/i.test(v));
-  });
-  if (!authOn) out.push('Management auth is off: anyone who reaches this node can pull out instances and change route rules.');
+  if (config.get('security.managementAuth') === false) out.push('Management auth is off: anyone who reaches this node can pull out instances and change route rules.');
   return out;
 }

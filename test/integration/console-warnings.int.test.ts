@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { configValues, securityWarnings, type NodeStatusAnswer } from '../../console/src/warnings.js';
+import { configValues, securityWarnings } from '../../console/src/warnings.js';
 import { TEST_CLUSTER_KEY } from '../helpers/cluster.js';
 import { getJson, startTestNode, type ConfigFlags, type RunningNode } from '../helpers/node.js';
 
-/** The dashboard's security warnings, read from what real nodes serve at status/node.json and status/config.json. */
+/** The dashboard's security warnings, read from what real nodes serve at status/config.json. */
 
 const started: RunningNode[] = [];
 afterAll(async () => {
@@ -13,12 +13,12 @@ afterAll(async () => {
 async function warningsOf(flags: ConfigFlags): Promise<string[]> {
   const n = await startTestNode(flags);
   started.push(n);
-  const status = (await getJson(`${n.url}/api/status/node.json`)).body as NodeStatusAnswer;
   const config = (await getJson(`${n.url}/api/status/config.json`)).body as { properties?: Record<string, string> };
-  return securityWarnings(status, configValues(config.properties));
+  return securityWarnings(configValues(config.properties));
 }
 
 const clusterWarning = (warnings: string[]) => warnings.filter((w) => /cluster key/i.test(w));
+const authWarning = (warnings: string[]) => warnings.filter((w) => /management auth/i.test(w));
 
 describe('dashboard security warnings', () => {
   it('without a cluster key: the node accepts no peer calls', async () => {
@@ -33,5 +33,10 @@ describe('dashboard security warnings', () => {
 
   it('with a cluster key: no cluster-key warning', async () => {
     expect(clusterWarning(await warningsOf({ 'cluster.key': TEST_CLUSTER_KEY }))).toEqual([]);
+  });
+
+  it('management auth off is warned of, on (the default) is not', async () => {
+    expect(authWarning(await warningsOf({ 'security.managementAuth': false }))).toEqual(['Management auth is off: anyone who reaches this node can pull out instances and change route rules.']);
+    expect(authWarning(await warningsOf({}))).toEqual([]);
   });
 });

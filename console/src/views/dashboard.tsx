@@ -50,7 +50,7 @@ export function Dashboard() {
   const unsafe = (gauges?.unsafe ?? 0) > 0;
   const store = (node?.['store'] ?? status.data?.['store']) as { healthy?: boolean; status?: string; message?: string } | undefined;
   const storeText = store === undefined ? (ready.data === 'ready' ? 'ok' : (ready.data ?? '…')) : (store.status ?? (store.healthy === false ? 'unreachable' : 'ok'));
-  const warnings = securityWarnings(status.data, config.data ?? new Map<string, unknown>());
+  const warnings = securityWarnings(config.data ?? new Map<string, unknown>());
   const pts = sampler.points;
   const times = pts.map((p) => p.at);
   return (
