@@ -1,10 +1,10 @@
-import { BadRequestError, ServiceUnavailableError } from '../core/errors.js';
+import { BadRequestError } from '../core/errors.js';
 import { SUCCESS } from '../core/response-status.js';
 import { readObject, type JsonObject } from '../core/wire/json-reader.js';
 import { LOG_ENDPOINTS as WIRE_LOG_ENDPOINTS, type LogEndpointPath } from '../core/wire/management.js';
 import type { LogFilter, LogRecord, LogTable, ManagementStore } from '../store/management-store.js';
-import { StoreUnavailableError } from '../store/store-errors.js';
 import { LOGS_UNAVAILABLE } from './failures.js';
+import { refuseDuringOutage, storeOutage } from './store-outage.js';
 import { prop } from './requests.js';
 
 /** Each log endpoint: its path name, its table, and the request fields that filter it (declared with the wire types). */
@@ -49,13 +49,11 @@ function sortedRecord(r: LogRecord): Record<string, unknown> {
 export async function queryLogs(store: ManagementStore, table: LogTable, fields: readonly string[], body: unknown, limit: number) {
   const req = readObject(body, 'request');
   const filter = filterOf(req, fields);
-  const availability = store.availability();
-  if (!availability.available) throw new ServiceUnavailableError(`${LOGS_UNAVAILABLE} ${availability.reason}`.trim());
+  refuseDuringOutage(store, LOGS_UNAVAILABLE);
   try {
     const logs = await store.queryLogs(table, filter, limit);
     return { logs: logs.map(sortedRecord), responseStatus: SUCCESS };
   } catch (err) {
-    if (err instanceof StoreUnavailableError) throw new ServiceUnavailableError(`${LOGS_UNAVAILABLE} ${err.message}`);
-    throw err;
+    throw storeOutage(err, LOGS_UNAVAILABLE) ?? err;
   }
 }

@@ -14,9 +14,9 @@ import { downTransitions } from './state-diff.js';
 import { canaryBatch } from './canary.js';
 import {
   OPERATE_ZONE_OPERATIONS_FAILED, UPDATE_CANARY_IPS_FAILED, UPDATE_INSTANCE_FAILED, UPDATE_SERVER_FAILED, REQUEST_NULL, ZONE_OPERATIONS_EMPTY,
-  STORE_DIFFERS, STORE_UNAVAILABLE, STORE_UNREPLICATED,
+  STORE_DIFFERS,
 } from './failures.js';
-import { StoreReplicationError, StoreUnavailableError } from '../store/store-errors.js';
+import { refuseDuringOutage, storeOutage } from './store-outage.js';
 import { loadRecords } from './routing/routing-records.js';
 import { RoutingState } from './routing/routing-state.js';
 
@@ -219,8 +219,7 @@ export class ManagementService {
 
   /** Refuses a write at once while the store cannot take it everywhere: unreachable, or not the peers' store. */
   private storeGuard(): void {
-    const availability = this.deps.store.availability();
-    if (!availability.available) throw new ServiceUnavailableError(`${STORE_UNAVAILABLE} ${availability.reason}`.trim());
+    refuseDuringOutage(this.deps.store);
     const others = this.deps.peersWithOtherStore?.() ?? [];
     if (others.length > 0) throw new ServiceUnavailableError(`${STORE_DIFFERS} This node uses store ${this.deps.store.identity()}; ${others.join('; ')}.`);
   }
@@ -244,9 +243,7 @@ export class ManagementService {
       revision = await this.deps.store.write(batch);
     } catch (err) {
       this.deps.onError(err, failure);
-      if (err instanceof StoreReplicationError) throw new ServiceUnavailableError(`${STORE_UNREPLICATED} ${err.message}`);
-      if (err instanceof StoreUnavailableError) throw new ServiceUnavailableError(`${STORE_UNAVAILABLE} ${err.message}`);
-      throw new WriteFailed(failure, err);
+      throw storeOutage(err) ?? new WriteFailed(failure, err);
     }
     this.deps.onCommitted?.(batch);
     if (!this.applyOwn(batch, revision)) await this.refresh().catch(() => undefined);

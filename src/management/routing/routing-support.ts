@@ -1,10 +1,10 @@
 import { ErrorCodes } from '../../core/error-codes.js';
-import { BadRequestError, RegistryError, ServiceUnavailableError } from '../../core/errors.js';
+import { BadRequestError, RegistryError } from '../../core/errors.js';
 import { readInt32, readInteger, readObject, type JsonObject } from '../../core/wire/json-reader.js';
 import type { RateLimiter } from '../../ratelimit/rate-limiter.js';
 import type { EntityKind, EntityRecord, EntityWrite, LogFields, LogTable, ManagementStore, WriteBatch } from '../../store/management-store.js';
 import type { ManagementState } from '../management-state.js';
-import { STORE_UNAVAILABLE } from '../failures.js';
+import { storeOutage } from '../store-outage.js';
 import { blank, checkLengths, list, prop, str } from '../requests.js';
 import { StoreUnavailableError } from '../../store/store-errors.js';
 import { groupKeyOf, loadRecordList, recordKeys, type RoutingRecords } from './routing-records.js';
@@ -134,8 +134,7 @@ export class RoutingSupport {
       }
       if (err instanceof RegistryError) throw err;
       // a write whose own reads find the store gone is refused as every write during an outage
-      if (err instanceof StoreUnavailableError) throw new ServiceUnavailableError(`${STORE_UNAVAILABLE} ${err.message}`);
-      throw new RegistryError(ErrorCodes.internalServiceError, failure, { cause: err });
+      throw storeOutage(err) ?? new RegistryError(ErrorCodes.internalServiceError, failure, { cause: err });
     }
   }
 

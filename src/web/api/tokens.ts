@@ -14,7 +14,8 @@ import { AUTH_PATHS } from '../../core/wire/api-paths.js';
 import { SUCCESS, failStatus } from '../../core/response-status.js';
 import { readObject } from '../../core/wire/json-reader.js';
 import { STORE_UNREPLICATED } from '../../management/failures.js';
-import { StoreInputError, StoreReplicationError, StoreUnavailableError } from '../../store/store-errors.js';
+import { storeOutage } from '../../management/store-outage.js';
+import { StoreInputError } from '../../store/store-errors.js';
 import type { AuthorizedInput } from '../access.js';
 import { wire, type Endpoint, type EndpointInput } from '../endpoint.js';
 
@@ -46,8 +47,8 @@ async function guarded<T>(work: () => Promise<T>, failed: (status: ReturnType<ty
     return await work();
   } catch (err) {
     if (err instanceof StoreInputError) return wire(failed(failStatus(ErrorCodes.badRequest, TOKEN_NAME_TAKEN)));
-    if (err instanceof StoreReplicationError) return wire(failed(failStatus(ErrorCodes.serviceUnavailable, `${STORE_UNREPLICATED} ${err.message}`)));
-    if (err instanceof StoreUnavailableError) return wire(failed(failStatus(ErrorCodes.serviceUnavailable, `${TOKENS_UNAVAILABLE} ${err.message}`)));
+    const outage = storeOutage(err, TOKENS_UNAVAILABLE);
+    if (outage !== undefined) return wire(failed(failStatus(outage.errorCode, outage.message)));
     if (err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('store-')) return wire(failed(failStatus(ErrorCodes.internalServiceError, TOKENS_UNAVAILABLE)));
     throw err;
   }
