@@ -6,13 +6,14 @@ import type { SeedResolver } from './cluster/seeds.js';
 import { advertisedUrl, effectiveNodeId, type ConfigSourceName } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { systemClock, type Clock } from './core/clock.js';
-import { dueEarlier, startInOrder, stopInReverse, type Lifecycle } from './core/lifecycle.js';
+import { dueEarlier, type Lifecycle } from './core/lifecycle.js';
 import { Scheduler } from './core/scheduler.js';
 import type { DiscoveryService } from './discovery/discovery-service.js';
-import { createManagement, type ManagementModule } from './management/index.js';
+import type { ManagementModule } from './management/index.js';
 import { createClusterParts } from './node/cluster-parts.js';
 import { HttpServer } from './node/http-server.js';
-import { StoreHealth } from './node/store-health.js';
+import { createManagementParts } from './node/management-parts.js';
+import { NodeRun } from './node/node-run.js';
 import { createSecurityParts, type SecurityParts } from './node/security-parts.js';
 import { createRegistryCore } from './node/registry-core.js';
 import { createDiscovery, createWebSockets } from './node/read-side.js';
@@ -22,14 +23,11 @@ import type { RegistryRepository } from './registry/registry-repository.js';
 import type { RegistryService } from './registry/registry-service.js';
 import { createReplication, type Replication } from './replication/index.js';
 import type { ReplicationTransport } from './replication/transport.js';
-import { createStore } from './store/index.js';
 import type { ManagementStore } from './store/management-store.js';
 import { errorFields, silentLogger, type Logger } from './telemetry/logger.js';
 import { NodeMetrics } from './telemetry/metrics.js';
 import { packageVersion } from './telemetry/build-info.js';
 import { Tracing } from './telemetry/tracing.js';
-import { logManagementWrite } from './node/operator-log.js';
-import { StoreUnavailableError } from './store/store-errors.js';
 import type { ApiRouter } from './web/api-router.js';
 import { createHttpLayer } from './web/http-layer.js';
 import type { Readiness } from './web/api/ops.js';
@@ -89,64 +87,36 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
   const scheduler = new Scheduler((task, err) => logger.error({ ...errorFields(err), task }, 'background task failed'));
   const bus = new ChangeBus((err) => logger.error(errorFields(err), 'change listener failed'));
   const { tables, repository, state, limiters, clientLimiter, registry } = createRegistryCore(config, { clock, logger, metrics, bus, scheduler });
+  const discovery = createDiscovery(config, { repository, bus, state, clock, logger, metrics });
+  const { store, storeHealth, management } = createManagementParts(config, {
+    store: overrides.store, repository, bus, clock, scheduler, logger, metrics, discovery, node: () => state.status, groupLimiter: limiters.group,
+  });
+  const security = createSecurityParts(config, { store, clock, scheduler, logger, metrics });
 
-  const nodeId = () => effectiveNodeId(config, server.port);
+  // The port the node listens on: the configured one until the server is bound (0 picks one).
+  let port = config.port;
+  const nodeId = () => effectiveNodeId(config, port);
   const tls = createTls(config.tls, { scheduler, logger });
   const { peerHttp, peerVerifier, cluster, transport } = createClusterParts(config, { ...overrides, state, clock, scheduler, logger, metrics, nodeId, storeId: () => storeHealth.identity(), tls });
+  storeHealth.watchPeers(() => cluster.memberStores());
   const replication = createReplication({
     settings: config.replication, regionId: config.regionId, maxInstancesPerRequest: config.limits.maxInstancesPerRequest,
     registry, repository, bus, clock, logger, scheduler, metricsRegistry: metrics.registry,
     peers: cluster, staticPeers: cluster.staticPeers, copySources: () => cluster.copySources(), http: peerHttp, transport, tracing,
   });
 
-  const discovery = createDiscovery(config, { repository, bus, state, clock, logger, metrics });
-
-  const store = overrides.store ?? createStore({
-    url: config.store.url, dataDir: config.dataDir, keyPrefix: config.store.keyPrefix, scheduler,
-    timeoutMs: config.store.timeoutMs, minReplicas: config.store.minReplicas, replicaTimeoutMs: config.store.replicaTimeoutMs,
-    // A lost connection is the outage that StoreHealth logs once; other trouble is logged here.
-    onError: (err) => {
-      if (err instanceof StoreUnavailableError) {
-        logger.debug(errorFields(err), 'management store trouble');
-        storeHealth.observe();
-      } else logger.warn(errorFields(err), 'management store trouble');
-    },
-  });
-  const storeHealth = new StoreHealth({
-    store, members: () => cluster.memberStores(), nodeLocal: config.store.nodeLocal, logger, metrics, scheduler, checkIntervalMs: 1_000, now: () => clock.now(),
-  });
-  const management = createManagement({
-    store, repository, bus, clock, scheduler, discovery, node: () => state.status, peersWithOtherStore: () => storeHealth.writeBlockers(),
-    settings: { ...config.management, maxFieldLength: config.limits.maxFieldLength },
-    groupLimiter: limiters.group,
-    onError: (err, what) => {
-      // An unreachable store is one outage (StoreHealth logs it once), not one error per call.
-      if (err instanceof StoreUnavailableError) {
-        logger.debug({ ...errorFields(err), what }, 'management failure');
-        storeHealth.observe();
-      } else logger.error({ ...errorFields(err), what }, 'management failure');
-    },
-    onCommitted: (batch) => {
-      storeHealth.observe();
-      logManagementWrite(logger, batch);
-    },
-    onLoaded: () => storeHealth.observe(),
-  });
-
-  const security = createSecurityParts(config, { store, clock, scheduler, logger, metrics });
-
   const websocket = createWebSockets(config, {
     clock, logger, metrics, scheduler, bus, discovery, registry, clientLimiter, security,
     isSuppressed: (instance) => management.service.state.isDown(instance),
   });
 
-  let readiness: Readiness = 'starting';
+  const run = new NodeRun({ state, logger, shutdownTimeoutMs: config.http.shutdownTimeoutMs });
   const http = createHttpLayer({
     config, logger, metrics, tracing, configOrigins: overrides.configOrigins ?? new Map(),
     version: VERSION, registry, clientLimiter, limiters, leaseTables: tables, repository, state, discovery, cluster, replication, management, store, websocket, security,
-    readiness: () => readiness,
+    readiness: () => run.readiness(),
     storeHealth,
-    listenPort: () => server.port,
+    listenPort: () => port,
     peerVerifier,
   });
   const server = new HttpServer({
@@ -154,8 +124,8 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
     maxConnectionsPerAddress: config.limits.maxConnectionsPerAddress,
     onConnectionRefused: () => metrics.limitRefusals.inc({ limit: 'limits.maxConnectionsPerAddress' }),
     onTimeout: (limit) => metrics.limitRefusals.inc({ limit }),
-    onListening: (port) => {
-      // The node's own URL is known only now (port 0 picks one).
+    onListening: (bound) => {
+      port = bound;
       state.setUrl(advertisedUrl(config, port));
       logger.info({ port, host: config.host, url: state.self.url, nodeId: nodeId() }, 'artemis node listening');
     },
@@ -175,40 +145,19 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
     dueEarlier(cluster, config.http.shutdownTimeoutMs - share),
     replication.startupCopy,
   ];
-
-  let started = false;
-  let stopping: Promise<void> | undefined;
-  async function stopParts(): Promise<void> {
-    const deadline = Date.now() + config.http.shutdownTimeoutMs;
-    readiness = 'stopping';
-    state.markDown();
-    logger.info({}, 'artemis node stopping');
-    await stopInReverse(parts, deadline, (step, err) => logger.error({ ...errorFields(err), step }, 'shutdown step failed'));
-    logger.info({}, 'artemis node stopped');
-    logger.flush();
-  }
-
-  async function start(): Promise<{ port: number; url: string }> {
-    if (started) throw new Error('node already started');
-    started = true;
-    try {
-      await startInOrder(parts);
-    } catch (err) {
-      await (stopping ??= stopParts());
-      throw err;
-    }
-    state.markUp();
-    readiness = 'ready';
+  run.sequence(parts, () => {
     security.announce();
     // Peers learn at once that this node is up.
     void scheduler.runNow(GOSSIP_ROUND);
-    return { port: server.port, url: state.self.url };
-  }
+  });
 
   return {
     config, app: http.app, router: http.router, metrics, scheduler, repository, registry, bus, state, discovery, websocket, management, cluster, replication, security,
-    start,
-    stop: () => (stopping ??= stopParts()),
-    readiness: () => readiness,
+    start: async () => {
+      await run.start();
+      return { port, url: state.self.url };
+    },
+    stop: () => run.stop(),
+    readiness: () => run.readiness(),
   };
 }

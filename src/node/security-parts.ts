@@ -9,10 +9,10 @@ import type { Clock } from '../core/clock.js';
 import type { Lifecycle } from '../core/lifecycle.js';
 import type { TaskScheduler } from '../core/scheduler.js';
 import type { ManagementStore } from '../store/management-store.js';
-import { StoreUnavailableError } from '../store/store-errors.js';
-import { errorFields, type Logger } from '../telemetry/logger.js';
+import type { Logger } from '../telemetry/logger.js';
 import type { NodeMetrics } from '../telemetry/metrics.js';
 import type { Channel } from '../websocket/ws-gateway.js';
+import { logStoreFailure } from './store-health.js';
 
 export interface SecurityPartsDeps {
   store: ManagementStore;
@@ -44,7 +44,7 @@ export function createSecurityParts(config: Config, deps: SecurityPartsDeps): Se
     scheduler: deps.scheduler,
     refreshIntervalMs: config.management.refreshIntervalMs,
     // an unreachable store is logged once as an outage (StoreHealth), not per failed reload
-    onError: (err) => (err instanceof StoreUnavailableError ? deps.logger.debug(errorFields(err), 'token reload failed') : deps.logger.warn(errorFields(err), 'token reload failed')),
+    onError: (err) => logStoreFailure(deps.logger, err, 'warn', 'token reload failed'),
   });
   const policy = new AccessPolicy(security, tokens);
   const registers = [deps.metrics.registry];

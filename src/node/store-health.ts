@@ -1,15 +1,16 @@
 import { Gauge } from 'prom-client';
 import type { TaskScheduler } from '../core/scheduler.js';
 import type { ManagementStore } from '../store/management-store.js';
-import type { Logger } from '../telemetry/logger.js';
+import { StoreUnavailableError } from '../store/store-errors.js';
+import { errorFields, type Logger } from '../telemetry/logger.js';
 import type { NodeMetrics } from '../telemetry/metrics.js';
 import type { MemberStore, StoreStatusView } from '../web/api/store-status.js';
 
 
 export interface StoreHealthDeps {
   store: ManagementStore;
-  /** Live gossip members and their store identities. */
-  members: () => MemberStore[];
+  /** Live gossip members and their store identities; none until {@link StoreHealth.watchPeers} names them. */
+  members?: () => MemberStore[];
   nodeLocal: boolean;
   logger: Logger;
   metrics: NodeMetrics;
@@ -26,6 +27,18 @@ const STORE_OUTAGE_LOG = 'management store unavailable';
 const STORE_RECOVERED_LOG = 'management store available again';
 
 /**
+ * Logs a failure of the management store: an unreachable store at debug level only, since its
+ * outage is the one line {@link StoreHealth.observe} writes (`observe`, when given, is then
+ * called), any other failure at `level`.
+ */
+export function logStoreFailure(logger: Logger, err: unknown, level: 'warn' | 'error', message: string, fields: object = {}, observe?: () => void): void {
+  if (err instanceof StoreUnavailableError) {
+    logger.debug({ ...errorFields(err), ...fields }, message);
+    observe?.();
+  } else logger[level]({ ...errorFields(err), ...fields }, message);
+}
+
+/**
  * One management state per cluster, checked: this node's store identity against the ones its
  * live peers gossip, and whether the store answers. A peer on another store makes the node
  * unready and refuses management writes (unless store.nodeLocal); an unreachable store refuses
@@ -39,9 +52,11 @@ export class StoreHealth {
   /** Epoch ms since when the logged outage runs; 0 while none. */
   private outageStart = 0;
   private readonly now: () => number;
+  private members: () => MemberStore[];
 
   constructor(private readonly deps: StoreHealthDeps) {
     this.now = deps.now ?? Date.now;
+    this.members = deps.members ?? (() => []);
     const onOtherStore = () => this.peersOnOtherStore().length;
     new Gauge({
       name: 'artemis_store_available',
@@ -62,6 +77,11 @@ export class StoreHealth {
     deps.scheduler.add({ name: 'store.health', intervalMs: deps.checkIntervalMs, run: () => this.check() });
   }
 
+  /** Compares this node's store with the ones the live `members` announce (the cluster, built after the store). */
+  watchPeers(members: () => MemberStore[]): void {
+    this.members = members;
+  }
+
   /** This node's store identity, '' until the store is open. */
   identity(): string {
     try {
@@ -75,7 +95,7 @@ export class StoreHealth {
   peersOnOtherStore(): MemberStore[] {
     const own = this.identity();
     if (own === '') return [];
-    return this.deps.members().filter((m) => m.storeId !== '' && m.storeId !== own);
+    return this.members().filter((m) => m.storeId !== '' && m.storeId !== own);
   }
 
   /** The peers on another store, described, when they should stop management writes (empty with store.nodeLocal). */
@@ -104,7 +124,7 @@ export class StoreHealth {
       nodeLocal: this.deps.nodeLocal,
       acceptsWrites: a.available && notReadyReason === null,
       notReadyReason,
-      peers: this.deps.members().map((m) => ({ ...m, sameStore: m.storeId === own })),
+      peers: this.members().map((m) => ({ ...m, sameStore: m.storeId === own })),
     };
   }
 
