@@ -120,7 +120,7 @@ export function createHttpLayer(deps: HttpLayerDeps): HttpLayer {
   router.mount(discoveryEndpoints({ discovery }), limits);
   router.mount(replicationEndpoints({ registry, repository, node: state, limiter: limiters.replication, tracing }), limits);
   router.mount(clusterEndpoints({ clusterStatuses, cluster, queueDepths: () => replication.manager.queueDepths(), limiter: limiters.cluster }), limits);
-  router.mount(antiEntropyEndpoints({ digest: replication.digest, maxServices: 10_000 }), limits);
+  router.mount(antiEntropyEndpoints({ digest: replication.digest, maxServices: config.limits.maxAntiEntropyServices }), limits);
   router.mount([...managementEndpoints(management), ...groupEndpoints(management.routing), ...logEndpoints({ store, logQueryLimit: config.management.logQueryLimit })], limits);
   router.mount(
     statusEndpoints({

@@ -1,5 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AntiEntropyFailures } from '../../src/web/api/anti-entropy.js';
+import { peerCall, sendPeerCall, TEST_CLUSTER_KEY } from '../helpers/cluster.js';
 import { instance, postJson, startTestNode, type RunningNode } from '../helpers/node.js';
 import { TestSocket, wsUrl } from '../helpers/ws.js';
 
@@ -105,6 +107,23 @@ describe('node-wide instance limit and per-client registration rate', () => {
     expect(n.node.repository.instanceCount).toBe(60);
     expect(await metric(n, 'limits.maxInstances')).toBeGreaterThan(0);
   }, 20_000);
+});
+
+describe('service ids per anti-entropy diff', () => {
+  let n: RunningNode;
+  beforeAll(async () => {
+    n = await startTestNode({ 'cluster.key': TEST_CLUSTER_KEY, 'limits.maxAntiEntropyServices': 1_000 });
+  });
+  afterAll(() => n.stop());
+
+  it('answers a peer diff of up to limits.maxAntiEntropyServices services and refuses one more with bad-request', async () => {
+    const ids = (count: number) => Array.from({ length: count }, (_, i) => `diff.s${i}`);
+    const diff = (count: number) => sendPeerCall(peerCall(`${n.url}/api/replication/registry/diff.json`, { serviceIds: ids(count) }));
+    const within = await diff(1_000);
+    expect(within.body.responseStatus.status).toBe('success');
+    const over = await diff(1_001);
+    expect(over.body.responseStatus).toMatchObject({ status: 'fail', errorCode: 'bad-request', message: AntiEntropyFailures.tooManyServices.replace('<max>', '1000') });
+  });
 });
 
 describe('WebSocket subscriptions and connections per address', () => {
