@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { trustingFetch } from './tls-fetch.js';
+import { trustingFetch, type OwnFetch } from './tls-fetch.js';
 import { systemTimers, type BackoffOptions, type Timers } from './timers.js';
 
 /** The part of a `ws` WebSocket the clients use; lets tests inject a fake socket. */
@@ -79,6 +79,8 @@ export interface ResolvedOptions {
   /** Undefined: the system's CAs. */
   ca: Array<string | Buffer> | undefined;
   fetch: typeof fetch;
+  /** Closes the connections of the default `fetch` when it has its own (with `ca`); nothing otherwise. */
+  releaseFetch: () => void;
   createSocket: SocketFactory | undefined;
 }
 
@@ -127,6 +129,8 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
   };
   if (backoff.maxMs < backoff.initialMs) throw new RangeError('backoff.maxMs must be >= backoff.initialMs');
   const ca = resolveCa(options.ca, options.caFile);
+  // an injected fetch, and the global one, are the application's: only a fetch made here is released
+  const own: OwnFetch | undefined = options.fetch === undefined && ca !== undefined ? trustingFetch(ca) : undefined;
   return {
     urls: [...new Set(urls)],
     regionId: options.regionId ?? 'default',
@@ -141,7 +145,8 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     timers: options.timers ?? systemTimers,
     random: options.random ?? Math.random,
     ca,
-    fetch: options.fetch ?? (ca === undefined ? (input, init) => globalThis.fetch(input, init) : trustingFetch(ca)),
+    fetch: options.fetch ?? own?.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    releaseFetch: () => own?.destroy(),
     createSocket: options.createSocket,
   };
 }

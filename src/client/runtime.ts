@@ -77,9 +77,10 @@ export class ClientRuntime {
     this.timers.after(withJitter(nodeRefreshIntervalMs, 0.1, random), () => void this.refreshNodes().then(() => this.scheduleRefresh()));
   }
 
-  /** Aborts in-flight calls and clears every timer. */
+  /** Aborts in-flight calls, clears every timer and closes the HTTP connections the client opened itself. */
   shutdown(): void {
     this.closing.abort();
     this.timers.clear();
+    this.options.releaseFetch();
   }
 }

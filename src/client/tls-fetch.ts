@@ -50,16 +50,24 @@ function targetOf(input: Parameters<typeof fetch>[0]): URL {
   return new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
 }
 
+/** A `fetch` over connections of its own, and the release of those connections. */
+export interface OwnFetch {
+  readonly fetch: typeof fetch;
+  /** Closes every connection it holds, idle or in use. */
+  destroy(): void;
+}
+
 /**
  * A `fetch` for HTTPS nodes whose certificates chain to `ca` rather than to the system's CAs:
  * node:https with a keep-alive agent that trusts only `ca` (the global fetch cannot be given
  * CAs without a dependency). Supports what the client sends: method, headers, a string body,
  * an abort signal; answers are decoded (gzip, deflate, br) as fetch does. Plain-HTTP URLs go
  * to the global fetch. Failures reject with `TypeError('fetch failed')` and the cause, as fetch.
+ * `destroy()` closes the agent's connections (the client's close() calls it).
  */
-export function trustingFetch(ca: ReadonlyArray<string | Buffer>): typeof fetch {
+export function trustingFetch(ca: ReadonlyArray<string | Buffer>): OwnFetch {
   const agent = new Agent({ ca: [...ca], keepAlive: true });
-  return (input, init) => {
+  const ownFetch: typeof fetch = (input, init) => {
     const url = targetOf(input);
     if (url.protocol !== 'https:') return globalThis.fetch(input, init);
     const headers: Record<string, string> = { 'accept-encoding': 'gzip, deflate, br' };
@@ -84,4 +92,5 @@ export function trustingFetch(ca: ReadonlyArray<string | Buffer>): typeof fetch 
       req.end(body ?? undefined);
     });
   };
+  return { fetch: ownFetch, destroy: () => agent.destroy() };
 }

@@ -56,8 +56,11 @@ describe('SDK and CLI against a node served over TLS', () => {
     discovery.subscribe('tls.sdk', (e) => changes.push(e));
     await registry.register({ serviceId: 'tls.sdk', instanceId: 'b', url: 'http://10.0.0.2:80' });
     await waitFor(() => changes.find((c) => c.changeType === 'new' && c.instance?.instanceId === 'b'), { message: 'the push of b over WSS' });
-    // three lease lengths later both are still there: the heartbeats went over WSS
-    await new Promise((r) => setTimeout(r, 3_000));
+    // both leases are renewed past their length (1 s) by heartbeats that came over WSS
+    const ttlMs = node.config.registry.lease.ttlMs;
+    const leases = () => [...(node.repository.service('tls.sdk')?.leases.values() ?? [])];
+    await waitFor(() => leases().length === 2 && leases().every((l) => l.renewalTime - l.creationTime > ttlMs), { timeoutMs: 10_000, message: 'both leases renewed past their length' });
+    expect(await node.metrics.text()).toMatch(/^artemis_ws_frames_in_total\{channel="registry"\} [1-9]/m);
     expect(ids(await discovery.getService('tls.sdk'))).toEqual(['a', 'b']);
 
     // an answer above discovery.gzipMinBytes comes gzip-compressed and is decoded
