@@ -1,4 +1,6 @@
 import { readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArtemisClientError, DiscoveryClient, ManagementClient, RegistryClient, type ServiceChangeEvent } from '../../src/client/index.js';
@@ -72,6 +74,27 @@ describe('SDK and CLI against a node served over TLS', () => {
 
     const write = await management.operateInstance({ operation: 'pullout', operationComplete: false, operatorId: 'tls-test', token: '', instanceKey: { serviceId: 'tls.sdk', instanceId: 'a', regionId: 'SHA' } });
     expect(write.responseStatus.status).toBe('success');
+  });
+
+  it('leaves no connection open once closed: the keep-alive connections of its own HTTPS agent are closed', async () => {
+    const cert = ca.issue('keep-alive');
+    const server = createHttpsServer({ cert: readFileSync(cert.certFile), key: readFileSync(cert.keyFile) }, (req, res) => {
+      req.resume();
+      req.on('end', () => res.setHeader('content-type', 'application/json').end(JSON.stringify({ groups: [], responseStatus: { status: 'success' } })));
+    });
+    // longer than the wait below: only the client can close the idle connection in time
+    server.keepAliveTimeout = 60_000;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const connections = () => new Promise<number>((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+    try {
+      const management = new ManagementClient({ urls: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, caFile: ca.caFile, ...FAST });
+      await management.getAllGroups();
+      expect(await connections()).toBe(1);
+      management.close();
+      await waitFor(async () => (await connections()) === 0, { message: 'the client to close its connection' });
+    } finally {
+      server.close();
+    }
   });
 
   it('refuses a node whose certificate chains to no CA it trusts, naming the option', async () => {
