@@ -51,4 +51,14 @@ describe('StoreHealth', () => {
     expect(local.h.notReadyReason()).toBeNull();
     expect(local.h.status()).toMatchObject({ nodeLocal: true, acceptsWrites: true, peers: [{ sameStore: false }] });
   });
+
+  it('compares with no peer until it is told the members, then with the ones it is told', async () => {
+    const store = new SqliteStore(':memory:');
+    await store.init();
+    const h = new StoreHealth({ store, nodeLocal: false, logger: recordingLogger([]), metrics: new NodeMetrics({ version: 'test' }), scheduler: new Scheduler(() => undefined), checkIntervalMs: 1_000 });
+    expect(h.status().peers).toEqual([]);
+    h.watchPeers(() => [{ nodeId: 'n2', url: 'http://n2', storeId: 'other-store' }]);
+    expect(h.writeBlockers()).toEqual(['n2 at http://n2 uses store other-store']);
+    await store.close();
+  });
 });
