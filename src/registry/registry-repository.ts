@@ -19,10 +19,19 @@ function sameData(a: Instance, b: Instance): boolean {
     const y = (b as Record<string, unknown>)[k];
     if (x === y) continue;
     if (k !== 'metadata' || x === null || y === null || typeof x !== 'object' || typeof y !== 'object') return false;
-    const mx = Object.entries(x as Record<string, unknown>);
-    const my = Object.entries(y as Record<string, unknown>);
-    if (mx.length !== my.length) return false;
-    for (let m = 0; m < mx.length; m++) if (mx[m]![0] !== my[m]![0] || mx[m]![1] !== my[m]![1]) return false;
+    if (!sameEntries(x as Record<string, unknown>, y as Record<string, unknown>)) return false;
+  }
+  return true;
+}
+
+/** Same keys in the same order with the same values (no array per entry). */
+function sameEntries(x: Record<string, unknown>, y: Record<string, unknown>): boolean {
+  const kx = Object.keys(x);
+  const ky = Object.keys(y);
+  if (kx.length !== ky.length) return false;
+  for (let m = 0; m < kx.length; m++) {
+    const k = kx[m]!;
+    if (k !== ky[m] || x[k] !== y[k]) return false;
   }
   return true;
 }
@@ -78,11 +87,14 @@ export class RegistryRepository {
    * Creates or replaces the lease of the instance and publishes `new`. `stamp` is the order stamp
    * of a registration made elsewhere; a client registration here gets a fresh one. Returns the
    * stamp of the new lease. `owner` is the client address that registered it (null for
-   * replicated and copied registrations).
+   * replicated and copied registrations). `key` is the instance's identity when the caller has
+   * it already.
+   *
+   * A registration of the data the table already holds for the identity (same fields, same
+   * spelling) still gets a fresh lease and stamp, but publishes nothing: discovery, push and the
+   * digests would see the same instance object in the same place.
    */
-  register(instance: Instance, stamp?: number, owner: string | null = null): number {
-    internSharedFields(instance);
-    const key = instanceKey(instance);
+  register(instance: Instance, stamp?: number, owner: string | null = null, key: string = instanceKey(instance)): number {
     let incarnation: number;
     if (stamp === undefined) incarnation = this.order.tick();
     else {
@@ -92,14 +104,28 @@ export class RegistryRepository {
     const tomb = this.tombstones.get(key);
     if (tomb !== undefined && tomb.stamp < incarnation) this.tombstones.drop(key);
     const manager = this.managerFor(instance);
+    const held = manager.get(key);
+    if (held !== undefined && sameData(held.instance, instance)) {
+      const entry = this.services.get(serviceKey(held.instance.serviceId as string));
+      if (entry?.leases.get(key) === held) {
+        const lease = manager.put(key, held.instance, incarnation, owner);
+        entry.leases.set(key, lease);
+        if (owner !== held.owner) {
+          this.release(held.owner);
+          this.own(owner);
+        }
+        return incarnation;
+      }
+    }
+    internSharedFields(instance);
     const other = manager === this.normal ? this.legacy : this.normal;
-    const previous = other.discard(key) ?? manager.get(key);
+    const previous = other.discard(key) ?? held;
     if (previous !== undefined) this.release(previous.owner);
     // The same data registered again keeps the stored object: discovery then sees no change to
     // serialise (it matches instances by identity), and the registry holds one copy.
     const kept = previous !== undefined && sameData(previous.instance, instance) ? previous.instance : instance;
     const lease = manager.put(key, kept, incarnation, owner);
-    if (owner !== null) this.owned.set(owner, (this.owned.get(owner) ?? 0) + 1);
+    this.own(owner);
     const sKey = serviceKey(instance.serviceId as string);
     let entry = this.services.get(sKey);
     if (entry === undefined) {
@@ -151,8 +177,8 @@ export class RegistryRepository {
   }
 
   /** Renews the lease; returns its registration's order stamp, null when the instance must re-register. */
-  renewStamped(instance: Instance): number | null {
-    return this.managerFor(instance).renewed(instanceKey(instance))?.incarnation ?? null;
+  renewStamped(instance: Instance, key: string = instanceKey(instance)): number | null {
+    return this.managerFor(instance).renewed(key)?.incarnation ?? null;
   }
 
 
@@ -179,10 +205,10 @@ export class RegistryRepository {
    * stamped with the unregistration itself: a fresh stamp here, or `stamp`, the one its origin
    * gave it. Every registration stamped before it is over (also one made on another node and
    * still on its way here); a lease of a registration stamped after it is kept. Returns the
-   * tombstone's stamp, or 0 when a later registration kept the lease.
+   * tombstone's stamp, or 0 when a later registration kept the lease. `key`: the instance's
+   * identity when the caller has it already.
    */
-  unregister(instance: Instance, stamp?: number): number {
-    const key = instanceKey(instance);
+  unregister(instance: Instance, stamp?: number, key: string = instanceKey(instance)): number {
     if (stamp !== undefined) this.order.observe(stamp);
     // The instance may sit in the other table if its metadata changed since it registered.
     const local = this.lease(key);
@@ -202,6 +228,10 @@ export class RegistryRepository {
   /** Client addresses that hold at least one lease. */
   get ownerCount(): number {
     return this.owned.size;
+  }
+
+  private own(owner: string | null): void {
+    if (owner !== null) this.owned.set(owner, (this.owned.get(owner) ?? 0) + 1);
   }
 
   private release(owner: string | null): void {

@@ -170,31 +170,32 @@ export class RegistryService {
   private apply(operation: RegistryOperation, instance: Instance, replicated: boolean, stamp: number | undefined, client: string | null): InstanceFailure | null {
     const { node } = this.deps;
     const region = instance.regionId;
-    if (isBlank(region) || region?.toLowerCase() !== node.regionId.toLowerCase()) {
+    if (isBlank(region) || (region !== node.regionId && region?.toLowerCase() !== node.regionId.toLowerCase())) {
       return new InstanceFailure(
         ErrorCodes.noPermission,
         `${F.regionMismatch} regionId: ${String(region)}, registry node.regionId: ${node.regionId}`,
       );
     }
-    if (!replicated && !node.status.allowRegistryFromOtherZone && instance.zoneId?.toLowerCase() !== node.zoneId.toLowerCase()) {
+    const zone = instance.zoneId;
+    if (!replicated && zone !== node.zoneId && !node.status.allowRegistryFromOtherZone && zone?.toLowerCase() !== node.zoneId.toLowerCase()) {
       return new InstanceFailure(
         ErrorCodes.noPermission,
-        `${F.zoneMismatch} zoneId: ${String(instance.zoneId)}, registry node.zoneId: ${node.zoneId}`,
+        `${F.zoneMismatch} zoneId: ${String(zone)}, registry node.zoneId: ${node.zoneId}`,
       );
     }
-    for (const field of ['serviceId', 'instanceId', 'url'] as const) {
-      if (isBlank(instance[field])) {
-        return new InstanceFailure(ErrorCodes.internalServiceError, `Exception: argument instance.${field} is null or whitespace`);
-      }
+    const blank = isBlank(instance.serviceId) ? 'serviceId' : isBlank(instance.instanceId) ? 'instanceId' : isBlank(instance.url) ? 'url' : null;
+    if (blank !== null) {
+      return new InstanceFailure(ErrorCodes.internalServiceError, `Exception: argument instance.${blank} is null or whitespace`);
     }
     const limitProblem = checkInstanceLimits(instance, this.deps.limits);
     if (limitProblem !== null) {
       this.deps.onLimitRefused?.(limitProblem.limit);
       return new InstanceFailure(ErrorCodes.badRequest, limitProblem.message);
     }
+    const key = instanceKey(instance);
     const capacity = this.deps.capacity;
     if (operation === 'register' && !replicated && capacity !== undefined) {
-      const refused = capacity.admit(instanceKey(instance), instance.serviceId as string, client);
+      const refused = capacity.admit(key, instance.serviceId as string, client);
       if (refused !== null) {
         this.deps.onLimitRefused?.(refused.limit);
         return new InstanceFailure(ErrorCodes.rateLimited, refused.reason);
@@ -210,7 +211,7 @@ export class RegistryService {
         else repository.unregister(instance, stamp);
         return null;
       }
-      const forwarded = this.operate(operation, instance, client);
+      const forwarded = this.operate(operation, instance, key, client);
       if (forwarded === null) return new InstanceFailure(ErrorCodes.dataNotFound, F.instanceNotFound);
       for (const l of this.applied) l(operation, instance, forwarded);
     } catch (err) {
@@ -221,16 +222,16 @@ export class RegistryService {
     return null;
   }
 
-  /** Applies the operation; returns the order stamp to forward it with, null when a heartbeat finds no live lease. */
-  private operate(operation: RegistryOperation, instance: Instance, client: string | null = null): number | null {
+  /** Applies the operation to the instance of identity `key`; returns the order stamp to forward it with, null when a heartbeat finds no live lease. */
+  private operate(operation: RegistryOperation, instance: Instance, key: string, client: string | null): number | null {
     const { repository } = this.deps;
     switch (operation) {
       case 'register':
-        return repository.register(instance, undefined, client);
+        return repository.register(instance, undefined, client, key);
       case 'heartbeat':
-        return repository.renewStamped(instance);
+        return repository.renewStamped(instance, key);
       case 'unregister':
-        return repository.unregister(instance);
+        return repository.unregister(instance, undefined, key);
     }
   }
 }
