@@ -79,7 +79,8 @@ export function createRegistryCore(config: Config, { clock, logger, metrics, bus
   if (guard.guardMs > 0) scheduler.add({ name: 'registry.stall-guard', intervalMs: guard.intervalMs, run: () => guard.tick() });
   const resuming = () => guard.resuming();
 
-  const operationCounters = new Map<string, { inc(): void }>();
+  // Tallies bound once per (operation, result): no label hashing per instance.
+  const operationCounters = new Map<string, Map<string, { inc(): void }>>();
   const registry = new RegistryService({
     repository,
     node: state,
@@ -87,10 +88,10 @@ export function createRegistryCore(config: Config, { clock, logger, metrics, bus
     limits: config.limits,
     onUnexpected: (err, errorId) => logger.error({ ...errorFields(err), errorId }, 'unexpected registry error'),
     onInstanceResult: (operation, result) => {
-      // Tallies bound once per (operation, result): no label hashing per instance.
-      const key = `${operation} ${result}`;
-      let child = operationCounters.get(key);
-      if (child === undefined) operationCounters.set(key, (child = metrics.tally(metrics.registryOperations, { operation, result })));
+      let byResult = operationCounters.get(operation);
+      if (byResult === undefined) operationCounters.set(operation, (byResult = new Map<string, { inc(): void }>()));
+      let child = byResult.get(result);
+      if (child === undefined) byResult.set(result, (child = metrics.tally(metrics.registryOperations, { operation, result })));
       child.inc();
     },
     replicationLimiter: limiters.replication,
