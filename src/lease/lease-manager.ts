@@ -21,7 +21,7 @@ export interface Lease {
   readonly owner: string | null;
 }
 
-/** The one shape every lease has (fields in a fixed order, no spare slots). */
+/** The one shape every lease has (fields in a fixed order, no spare slots); only the table writes the registration's fields. */
 class LeaseRecord implements Lease {
   renewalTime: number;
   evictionTime = 0;
@@ -30,9 +30,9 @@ class LeaseRecord implements Lease {
   constructor(
     readonly key: string,
     readonly instance: Instance,
-    readonly creationTime: number,
-    readonly incarnation: number,
-    readonly owner: string | null,
+    public creationTime: number,
+    public incarnation: number,
+    public owner: string | null,
   ) {
     this.renewalTime = creationTime;
   }
@@ -105,6 +105,20 @@ export class LeaseManager {
     const lease = new LeaseRecord(key, instance, now, incarnation, owner);
     this.leases.set(key, lease);
     return lease;
+  }
+
+  /**
+   * Makes a held lease the lease of a new registration of the same instance object, as `put`
+   * would with a fresh one: created and renewed now, live again (also if it was seen expired or
+   * marked unregistered and not swept yet), with the registration's stamp and owner.
+   */
+  restart(lease: Lease, incarnation: number, owner: string | null): void {
+    const record = lease as LeaseRecord;
+    record.creationTime = record.renewalTime = this.clock.now();
+    record.incarnation = incarnation;
+    record.owner = owner;
+    record.evictionTime = 0;
+    record.expired = false;
   }
 
   /** Drops a lease without reporting it (its identity moved to another table). */

@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import { instanceKey, internSharedFields, isLegacyInstance, serviceKey, type Instance } from '../core/wire/instance.js';
+import { INSTANCE_FIELDS, instanceKey, internSharedFields, isLegacyInstance, serviceKey, type Instance } from '../core/wire/instance.js';
 import type { ChangeType } from '../core/wire/service.js';
 import { HybridClock } from '../lease/hybrid-clock.js';
 import type { Lease, LeaseManager, LeaseRemovalReason } from '../lease/lease-manager.js';
@@ -23,6 +23,20 @@ function sameData(a: Instance, b: Instance): boolean {
   }
   return true;
 }
+
+/**
+ * `sameData` for two instances of the wire codec (every field of the instance table, in its
+ * order): one straight-line comparison per field, compiled once from the table.
+ */
+type InstanceComparer = (a: Instance, b: Instance) => boolean;
+const compileSameFields = (): InstanceComparer => {
+  const test = INSTANCE_FIELDS.map((f) => (f.kind === 'stringMap' ? `(a.${f.name} === b.${f.name} || same(a.${f.name}, b.${f.name}))` : `a.${f.name} === b.${f.name}`));
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- code generated from the constant field table
+  const make = new Function('same', `return (a, b) => ${test.join(' && ')};`) as (same: (x: StringMap, y: StringMap) => boolean) => InstanceComparer;
+  return make((x, y) => x !== null && y !== null && sameEntries(x, y));
+};
+type StringMap = Record<string, unknown> | null;
+const sameFields = compileSameFields();
 
 /** Same keys in the same order with the same values (no array per entry). */
 function sameEntries(x: Record<string, unknown>, y: Record<string, unknown>): boolean {
@@ -91,8 +105,8 @@ export class RegistryRepository {
    * it already.
    *
    * A registration of the data the table already holds for the identity (same fields, same
-   * spelling) still gets a fresh lease and stamp, but publishes nothing: discovery, push and the
-   * digests would see the same instance object in the same place.
+   * spelling) restarts the held lease with a fresh stamp and publishes nothing: discovery, push
+   * and the digests would see the same instance object in the same place.
    */
   register(instance: Instance, stamp?: number, owner: string | null = null, key: string = instanceKey(instance)): number {
     let incarnation: number;
@@ -105,17 +119,16 @@ export class RegistryRepository {
     if (tomb !== undefined && tomb.stamp < incarnation) this.tombstones.drop(key);
     const manager = this.managerFor(instance);
     const held = manager.get(key);
-    if (held !== undefined && sameData(held.instance, instance)) {
-      const entry = this.services.get(serviceKey(held.instance.serviceId as string));
-      if (entry?.leases.get(key) === held) {
-        const lease = manager.put(key, held.instance, incarnation, owner);
-        entry.leases.set(key, lease);
-        if (owner !== held.owner) {
-          this.release(held.owner);
-          this.own(owner);
-        }
-        return incarnation;
+    if (held !== undefined && sameFields(held.instance, instance)) {
+      // The service index holds the same lease object (both are set together and removed
+      // together), so restarting it in place serves the index as well.
+      const previousOwner = held.owner;
+      manager.restart(held, incarnation, owner);
+      if (owner !== previousOwner) {
+        this.release(previousOwner);
+        this.own(owner);
       }
+      return incarnation;
     }
     internSharedFields(instance);
     const other = manager === this.normal ? this.legacy : this.normal;
