@@ -32,7 +32,13 @@ export type DirectPath = (req: IncomingMessage, res: ServerResponse) => boolean;
 /** The JSON content type as a flat name/value list. */
 const JSON_FLAT: readonly string[] = Object.entries(JSON_ONLY).flat();
 
-/** Writes a reply as one `writeHead` of a flat header list (no CORS: requests naming an Origin take the framework when CORS is on). */
+/**
+ * Writes a reply as one `writeHead` of a flat header list (no CORS: requests naming an Origin
+ * take the framework when CORS is on). node:http joins a text body to the head in one string;
+ * `write` queues it behind a cork, which is lifted at once, so it leaves in one plain write and
+ * the bare `end` has nothing left to send (`end(text)` would add an empty chunk and write both
+ * with a `writev`). Bytes go with `end(bytes)`, which writes the head and the bytes together.
+ */
 function write(res: ServerResponse, status: number, headers: Readonly<Record<string, string>>, body: string | Uint8Array | null): void {
   let flat: string[];
   if (headers === JSON_ONLY) flat = JSON_FLAT.slice();
@@ -42,7 +48,11 @@ function write(res: ServerResponse, status: number, headers: Readonly<Record<str
   }
   if (body !== null) flat.push('content-length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
   res.writeHead(status, flat);
-  res.end(body ?? undefined);
+  if (typeof body === 'string') {
+    res.write(body);
+    res.socket?.uncork();
+    res.end();
+  } else res.end(body ?? undefined);
 }
 
 const isPromise = <T>(value: T | Promise<T>): value is Promise<T> => typeof (value as { then?: unknown }).then === 'function';
