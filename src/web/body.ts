@@ -33,7 +33,10 @@ async function readStreamCapped(stream: ReadableStream<Uint8Array>, maxBytes: nu
  * Reads the body straight from the Node request, at most `maxBytes`: no web stream, no promise
  * per chunk. Past the limit the rest is drained unread and the request fails with 413.
  */
-export function readIncomingCapped(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+export function readIncomingCapped(req: IncomingMessage, maxBytes: number): Promise<Buffer>;
+/** As above, resolved with what `decode` makes of the bytes (rejected with what it throws). */
+export function readIncomingCapped<T>(req: IncomingMessage, maxBytes: number, decode: (bytes: Buffer) => T): Promise<T>;
+export function readIncomingCapped(req: IncomingMessage, maxBytes: number, decode?: (bytes: Buffer) => unknown): Promise<unknown> {
   return new Promise((resolve, reject) => {
     let first: Buffer | null = null;
     let more: Buffer[] | null = null;
@@ -51,7 +54,15 @@ export function readIncomingCapped(req: IncomingMessage, maxBytes: number): Prom
     };
     const onEnd = () => {
       finish();
-      resolve(more !== null ? Buffer.concat(more, total) : (first ?? Buffer.alloc(0)));
+      const bytes = more !== null ? Buffer.concat(more, total) : (first ?? Buffer.alloc(0));
+      if (decode === undefined) resolve(bytes);
+      else {
+        try {
+          resolve(decode(bytes));
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      }
     };
     const onError = (err: Error) => {
       finish();
@@ -154,8 +165,10 @@ export function readJsonFrom(req: HeaderSource, source: BodySource, maxBytes: nu
   } catch (err) {
     return Promise.reject(err instanceof Error ? err : new Error(String(err)));
   }
-  const bytes = readBodyBytes(source, maxBytes);
-  if (bytes === null) return Promise.resolve(null);
+  if (source === null) return Promise.resolve(null);
+  // a plain body from the Node request is parsed as it ends: no promise between the read and the parse
+  if (!gzipped && isIncoming(source) && !source.readableEnded) return readIncomingCapped(source, maxBytes, parseJsonBytes);
+  const bytes = readBodyBytes(source, maxBytes)!;
   return gzipped ? bytes.then((b) => decodeJsonBytes(b, true, maxBytes)) : bytes.then(parseJsonBytes);
 }
 

@@ -50,9 +50,10 @@ export function registryEndpoints(deps: RegistryEndpointsDeps): Endpoint[] {
     failures,
     rateLimit: 'registry',
     access: 'register',
-    handle: async (input) => {
+    // a continuation of the body read, not an async function: one promise less per request
+    handle: (input) => {
       if (!deps.clientLimiter.tryAcquire(input.clientAddress)) return json(RATE_LIMITED_RESPONSE_JSON);
-      return registryAnswer(deps.registry.handle(operation, await input.body(), true, input.clientAddress));
+      return input.body().then((body) => registryAnswer(deps.registry.handle(operation, body, true, input.clientAddress)));
     },
   }));
 }
