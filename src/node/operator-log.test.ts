@@ -4,7 +4,8 @@ import { LeaseManager } from '../lease/lease-manager.js';
 import { SelfPreservation } from '../lease/self-preservation.js';
 import { ClientRateLimiter, RateLimiter } from '../ratelimit/rate-limiter.js';
 import type { Logger } from '../telemetry/logger.js';
-import { selfPreservationCheck, summariseRejections } from './operator-log.js';
+import { makeInstance } from '../core/wire/instance.js';
+import { logLeaseRemovals, selfPreservationCheck, summariseRejections } from './operator-log.js';
 
 function recorder() {
   const lines: Array<{ level: string; obj: Record<string, unknown>; msg: string }> = [];
@@ -63,5 +64,54 @@ describe('rate-limit summary', () => {
     ]);
     await tasks[0]!.run();
     expect(lines).toHaveLength(1);
+  });
+});
+
+describe('unregistration log lines', () => {
+  const clock = { now: () => 1_000_000 };
+  const settings = { enabled: false, windowMs: 10_000, percentageThreshold: 85, maxCountThreshold: 5, maxCountResetIntervalMs: 600_000, checkIntervalMs: 1_000 };
+  function table(n: number, services: number) {
+    const t = new LeaseManager('instance', { ttlMs: 20_000 }, clock, new SelfPreservation(settings, clock));
+    const keys: string[] = [];
+    for (let i = 0; i < n; i++) {
+      keys.push(`k-${i}`);
+      t.put(`k-${i}`, makeInstance({ regionId: 'SHA', serviceId: `svc-${i % services}`, instanceId: `i-${i}`, url: `http://i-${i}` }));
+    }
+    return { t, keys };
+  }
+
+  it('writes one info line per batch with the count, the first service ids and instance ids, and no per-instance line below debug', async () => {
+    const { t, keys } = table(30, 12);
+    const { lines, logger } = recorder();
+    logLeaseRemovals(t, logger, clock.now, false);
+    for (const k of keys) t.unregister(k);
+    expect(lines).toEqual([]); // gathered until the batch's code returns
+    await Promise.resolve();
+    expect(lines).toEqual([{
+      level: 'info',
+      msg: 'instances unregistered',
+      obj: { event: 'instances-unregistered', table: 'instance', count: 30, services: 12, serviceIds: ['svc-0', 'svc-1', 'svc-2', 'svc-3', 'svc-4', 'svc-5', 'svc-6', 'svc-7', 'svc-8', 'svc-9'], instanceIds: ['i-0', 'i-1', 'i-2', 'i-3', 'i-4'] },
+    }]);
+    t.unregister('missing');
+    await Promise.resolve();
+    expect(lines).toHaveLength(1);
+  });
+
+  it('logs each instance at debug as well when debug lines are on, and a later batch gets its own line', async () => {
+    const { t, keys } = table(3, 1);
+    const { lines, logger } = recorder();
+    logLeaseRemovals(t, logger, clock.now, true);
+    t.unregister(keys[0]!);
+    t.unregister(keys[1]!);
+    await Promise.resolve();
+    t.unregister(keys[2]!);
+    await Promise.resolve();
+    expect(lines.map((l) => [l.level, l.obj.event, l.obj.instanceId ?? l.obj.count])).toEqual([
+      ['debug', 'instance-unregistered', 'i-0'],
+      ['debug', 'instance-unregistered', 'i-1'],
+      ['info', 'instances-unregistered', 2],
+      ['debug', 'instance-unregistered', 'i-2'],
+      ['info', 'instances-unregistered', 1],
+    ]);
   });
 });

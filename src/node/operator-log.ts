@@ -7,7 +7,7 @@ import type { Logger } from '../telemetry/logger.js';
 
 /**
  * The operator's view of a node in its log: what changed in the registry and why, at info
- * (expiries, unregistrations, management writes with their operator, self-preservation
+ * (expiries, unregistrations one line per batch, management writes with their operator, self-preservation
  * changes, a summary of rate-limit rejections per interval), registrations at debug. Every line
  * has an `event` field to filter on. Store outages are logged by StoreHealth.
  */
@@ -17,14 +17,47 @@ function who(i: Instance): Record<string, unknown> {
   return { regionId: i.regionId, zoneId: i.zoneId, serviceId: i.serviceId, instanceId: i.instanceId, url: i.url };
 }
 
-/** Lease removals: `instance expired` (with the time since the last renewal) and `instance unregistered`, at info. */
-export function logLeaseRemovals(table: LeaseManager, logger: Logger, now: () => number): void {
+/** Most service ids and instance ids a batch unregistration line lists (the first ones seen). */
+const BATCH_SERVICES = 10;
+const BATCH_INSTANCES = 5;
+
+/** The unregistrations of one batch (one request, one sweep slice), gathered for its line. */
+interface Unregistered {
+  count: number;
+  serviceIds: Set<string | null>;
+  instanceIds: Array<string | null>;
+}
+
+/**
+ * Lease removals. An expiry is one `instance expired` line at info (with the time since the last
+ * renewal). Unregistrations are one `instances unregistered` line at info per batch: the removals
+ * made in one go (one request, one slice of a sweep) are gathered until that code returns, then
+ * logged with their count, the first service ids and the first instance ids; with `debug` each
+ * one also gets its own `instance unregistered` line at debug.
+ */
+export function logLeaseRemovals(table: LeaseManager, logger: Logger, now: () => number, debug: boolean): void {
+  let batch: Unregistered | undefined;
+  const flush = (): void => {
+    const b = batch!;
+    batch = undefined;
+    const serviceIds = [...b.serviceIds];
+    const fields = { event: 'instances-unregistered', table: table.name, count: b.count, services: serviceIds.length, serviceIds: serviceIds.slice(0, BATCH_SERVICES), instanceIds: b.instanceIds };
+    logger.info(fields, 'instances unregistered');
+  };
   table.onRemoval((lease, reason: LeaseRemovalReason) => {
+    const i = lease.instance;
     if (reason === 'expired') {
-      logger.info({ event: 'instance-expired', table: table.name, ...who(lease.instance), sinceRenewalMs: now() - lease.renewalTime }, 'instance expired');
-    } else {
-      logger.info({ event: 'instance-unregistered', table: table.name, ...who(lease.instance) }, 'instance unregistered');
+      logger.info({ event: 'instance-expired', table: table.name, ...who(i), sinceRenewalMs: now() - lease.renewalTime }, 'instance expired');
+      return;
     }
+    if (debug) logger.debug({ event: 'instance-unregistered', table: table.name, ...who(i) }, 'instance unregistered');
+    if (batch === undefined) {
+      batch = { count: 0, serviceIds: new Set(), instanceIds: [] };
+      queueMicrotask(flush);
+    }
+    batch.count++;
+    batch.serviceIds.add(i.serviceId);
+    if (batch.instanceIds.length < BATCH_INSTANCES) batch.instanceIds.push(i.instanceId);
   });
 }
 

@@ -28,6 +28,8 @@ export interface RegistryCoreDeps {
 /** The registry of a node: lease tables (with their sweeps), repository, node state, rate limiters and the write pipeline. */
 export function createRegistryCore(config: Config, { clock, logger, metrics, bus, scheduler }: RegistryCoreDeps) {
   const r = config.registry;
+  // per-instance debug lines are built only when they are written
+  const debugLines = config.logLevel === 'debug' || config.logLevel === 'trace';
   const tables = {
     normal: new LeaseManager('instance', r.lease, clock, new SelfPreservation(r.selfPreservation, clock)),
     legacy: new LeaseManager('legacy-instance', r.legacyLease, clock, new SelfPreservation(r.legacySelfPreservation, clock)),
@@ -37,7 +39,7 @@ export function createRegistryCore(config: Config, { clock, logger, metrics, bus
     [tables.legacy, r.legacyLease, r.legacySelfPreservation],
   ] as const) {
     table.onRemoval((_, reason) => metrics.leaseExpiries.inc({ table: table.name, reason }));
-    logLeaseRemovals(table, logger, () => clock.now());
+    logLeaseRemovals(table, logger, () => clock.now(), debugLines);
     scheduler.add({ name: `${table.name}.lease-sweep`, intervalMs: lease.sweepIntervalMs, run: () => table.sweepInSlices().then(() => undefined) });
     scheduler.add({ name: `${table.name}.self-preservation`, intervalMs: sp.checkIntervalMs, run: selfPreservationCheck(table, logger) });
   }
@@ -100,7 +102,7 @@ export function createRegistryCore(config: Config, { clock, logger, metrics, bus
     onLimitRefused: (limit) => metrics.limitRefusals.inc({ limit }),
   });
   // a listener on every registry write: installed only when its debug lines are written
-  if (config.logLevel === 'debug' || config.logLevel === 'trace') registry.onApplied(registrationLogger(logger));
+  if (debugLines) registry.onApplied(registrationLogger(logger));
   const { machine, operator } = limiters.status;
   const operationLimiters = [limiters.registry, limiters.replication, limiters.cluster, machine, operator, limiters.group];
   summariseRejections([...operationLimiters, clientLimiter], logger, scheduler, config.log.summaryIntervalMs);

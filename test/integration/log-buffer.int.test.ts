@@ -31,7 +31,7 @@ function droppedLines(metrics: string): number {
 describe('log output buffer', () => {
   it('a stdout nobody reads never blocks the node: lines beyond log.maxBufferBytes are dropped and counted, and logging goes on once stdout is read again', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'server', '--port', '0', '--host', '127.0.0.1', '--data-dir', tempDataDir(),
-      '--region', 'SHA', '--zone', 'sha-z1', '--set', 'log.format=json', '--set', 'log.maxBufferBytes=65536', '--set', 'limits.maxRegistrationsPerClientPerSecond=0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      '--region', 'SHA', '--zone', 'sha-z1', '--set', 'log.format=json', '--set', 'log.maxBufferBytes=65536', '--log-level', 'debug', '--set', 'limits.maxRegistrationsPerClientPerSecond=0'], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       const first = await firstLine(child.stdout);
       const base = `http://127.0.0.1:${first.port as number}`;
@@ -40,7 +40,7 @@ describe('log output buffer', () => {
       for (let i = 0; i < fleet.length; i += 100) {
         const batch = fleet.slice(i, i + 100);
         expect((await postJson(`${base}/api/registry/register.json`, { instances: batch })).body).toMatchObject({ responseStatus: { errorCode: 'success' } });
-        // Each unregistration is one info line (instance-unregistered), about 300 bytes.
+        // At debug each unregistered instance is one line (instance-unregistered), about 300 bytes.
         expect((await postJson(`${base}/api/registry/unregister.json`, { instances: batch })).body).toMatchObject({ responseStatus: { errorCode: 'success' } });
       }
       const health = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2000) });

@@ -90,11 +90,16 @@ describe('operator log lines of a node', () => {
     expect(during.filter((l) => l.event === 'store-recovered')).toHaveLength(1);
     expect(during.filter((l) => l.level === 'warn' || l.level === 'error').map((l) => l.task === undefined ? l.msg : `${l.msg} (${JSON.stringify(l.task)})`)).toEqual(['management store unavailable']);
 
-    // unregister, at info
+    // unregister: one info line for the request, and the instance's own line at debug
     const b = instance({ instanceId: 'log-b', serviceId: 'demo.logs', url: 'http://10.0.0.2:80' });
-    await postJson(`${node.url}/api/registry/register.json`, { instances: [b] });
-    await postJson(`${node.url}/api/registry/unregister.json`, { instances: [b] });
-    expect(await find((l) => l.event === 'instance-unregistered', 'the unregistration line')).toMatchObject({ level: 'info', instanceId: 'log-b' });
+    const c = instance({ instanceId: 'log-c', serviceId: 'demo.logs', url: 'http://10.0.0.3:80' });
+    await postJson(`${node.url}/api/registry/register.json`, { instances: [b, c] });
+    await postJson(`${node.url}/api/registry/unregister.json`, { instances: [b, c] });
+    expect(await find((l) => l.event === 'instances-unregistered', 'the unregistration line')).toMatchObject({
+      level: 'info', msg: 'instances unregistered', table: 'instance', count: 2, services: 1, serviceIds: ['demo.logs'], instanceIds: ['log-b', 'log-c'],
+    });
+    expect(lines.filter((l) => l.event === 'instances-unregistered')).toHaveLength(1);
+    expect(lines.filter((l) => l.event === 'instance-unregistered').map((l) => [l.level, l.instanceId, l.serviceId])).toEqual([['debug', 'log-b', 'demo.logs'], ['debug', 'log-c', 'demo.logs']]);
     // operator lines are written outside any trace here
     expect(lines.some((l) => 'traceId' in l)).toBe(false);
   }, 60_000);
