@@ -35,7 +35,10 @@ export interface LoadResult {
   durationS: number;
   /** Completed requests per second. */
   rps: number;
+  /** As the generator reports it: wrk's figures include the samples of its coordinated-omission correction. */
   latencyMs: Latency;
+  /** Every request's own latency, uncorrected; null when not timed (wrk with several connections per thread). */
+  uncorrectedMs: Latency | null;
   errors: number;
   errorKinds: Record<string, number>;
   /** CPU of the generator over the run, in % of one core; null when unknown. */
@@ -55,6 +58,7 @@ interface WrkJson {
   durationUs: number;
   errors: Record<string, number>;
   latencyUs: Latency;
+  uncorrectedUs: Latency | null;
 }
 
 function parseTimes(text: string): number | null {
@@ -85,11 +89,14 @@ export function wrkGenerator(workDir: string): Generator | null {
   };
   return {
     name: 'wrk',
-    description: `${wrk} (wrk -t<threads> -c<connections> -d<s> --latency, Lua script test/bench/wrk-report.lua)`,
+    description: `${wrk} (wrk -t<threads> -c<connections> -d<s> --latency, Lua script test/bench/wrk-report.lua, timing each request itself when -t equals -c)`,
     run: (spec, opts) =>
       new Promise<LoadResult>((resolve, reject) => {
         const args = [`-t${opts.threads}`, `-c${opts.connections}`, `-d${opts.durationS}s`, '--latency', '--timeout', `${Math.ceil(opts.timeoutMs / 1000)}s`, '-s', lua, `${spec.base}${spec.path}`];
-        if (spec.bodies !== undefined) args.push('--', spec.method, bodyFile(spec));
+        // the script pairs each answer with its request only when a thread holds one connection
+        const timed = opts.threads === opts.connections ? ['timed'] : [];
+        if (spec.bodies !== undefined) args.push('--', spec.method, bodyFile(spec), ...timed);
+        else if (timed.length > 0) args.push('--', spec.method, '', ...timed);
         const child = bash === null ? spawn(wrk, args) : spawn(bash, ['-c', 'wrk "$@"; rc=$?; times; exit $rc', 'wrk', ...args]);
         let out = '';
         let err = '';
@@ -107,11 +114,13 @@ export function wrkGenerator(workDir: string): Generator | null {
           const errorKinds = Object.fromEntries(Object.entries(j.errors).filter(([, n]) => n > 0));
           const cpu = bash === null ? null : parseTimes(out);
           const ms = (us: number) => r3(us / 1000);
+          const latency = (l: Latency): Latency => ({ p50: ms(l.p50), p90: ms(l.p90), p99: ms(l.p99), p999: ms(l.p999), max: ms(l.max), mean: ms(l.mean) });
           resolve({
             requests: j.requests,
             durationS: r3(durationS),
             rps: r3(j.requests / durationS),
-            latencyMs: { p50: ms(j.latencyUs.p50), p90: ms(j.latencyUs.p90), p99: ms(j.latencyUs.p99), p999: ms(j.latencyUs.p999), max: ms(j.latencyUs.max), mean: ms(j.latencyUs.mean) },
+            latencyMs: latency(j.latencyUs),
+            uncorrectedMs: j.uncorrectedUs === null ? null : latency(j.uncorrectedUs),
             errors: Object.values(errorKinds).reduce((a, b) => a + b, 0),
             errorKinds,
             generatorCpuPercent: cpu === null ? null : Number(((cpu / durationS) * 100).toFixed(1)),
@@ -154,6 +163,8 @@ export function nodeGenerator(): Generator {
         durationS: r3(elapsedS),
         rps: s.throughput,
         latencyMs: s.latencyMs,
+        // a closed loop that times each request itself: nothing to correct
+        uncorrectedMs: s.latencyMs,
         errors: s.errors,
         errorKinds: s.errorKinds,
         generatorCpuPercent: Number((((cpu.user + cpu.system) / 1e6 / elapsedS) * 100).toFixed(1)),

@@ -33,7 +33,8 @@ Options:
   --rounds <n>         rounds (each runs every scenario on every target) [2]
   --warmup <s>         untimed run of each scenario and target first    [1]
   --connections <n>    connections kept busy                            [50]
-  --threads <n>        wrk threads                                      [2]
+  --threads <n>        wrk threads; equal to --connections, the wrk script also
+                       times each request without wrk's correction     [--connections]
   --generator <g>      auto | wrk | node                                [auto]
   --server <m>         built (npm run build, then node dist/...) | tsx  [built]
   --scenarios <list>   discovery,heartbeat,register,register-batch      [all]
@@ -108,7 +109,7 @@ function options(argv: string[]): Options | null {
     rounds: Math.floor(num(values.rounds, 2, 1, 'rounds')),
     warmupS: num(values.warmup, 1, 0, 'warmup'),
     connections: Math.floor(num(values.connections, 50, 1, 'connections')),
-    threads: Math.floor(num(values.threads, 2, 1, 'threads')),
+    threads: Math.floor(num(values.threads, Math.floor(num(values.connections, 50, 1, 'connections')), 1, 'threads')),
     generator,
     server,
     scenarios,
@@ -408,6 +409,8 @@ interface Summary {
   p50Ms: number;
   p99Ms: number;
   worstP99Ms: number;
+  /** Median over the rounds of the P99 of every request's own latency (no correction); null when not timed. */
+  p99UncorrectedMs: number | null;
   errors: number;
   serverCpuPercent: number | null;
   /** Median over the rounds. */
@@ -433,6 +436,7 @@ function summarise(side: Side, runs: Run[]): Summary {
   const failures = runs.reduce((n, r) => n + Object.values(r.registryFailures ?? {}).reduce((a, b) => a + b, 0), 0);
   const rps = median(runs.map((r) => r.rps));
   const stalls = nonNull(runs.map((r) => r.longestStallMs ?? null));
+  const uncorrected = nonNull(runs.map((r) => r.uncorrectedMs?.p99 ?? null));
   return {
     label: side.label,
     units: side.units,
@@ -442,6 +446,7 @@ function summarise(side: Side, runs: Run[]): Summary {
     p50Ms: r2(median(runs.map((r) => r.latencyMs.p50))),
     p99Ms: r2(median(runs.map((r) => r.latencyMs.p99))),
     worstP99Ms: r2(Math.max(...runs.map((r) => r.latencyMs.p99))),
+    p99UncorrectedMs: uncorrected.length === 0 ? null : r2(median(uncorrected)),
     errors: runs.reduce((n, r) => n + r.errors, 0) + failures,
     serverCpuPercent: cpu.length === 0 ? null : Math.round(mean(cpu)),
     serverCpuUsPerRequest: cpuPerRequest.length === 0 ? null : Number(median(cpuPerRequest).toFixed(1)),
@@ -483,7 +488,7 @@ function checks(results: Record<string, Partial<Record<TargetName, Summary>>>, w
     const p = ours.p99Ms / bare.p99Ms;
     out.push({
       target: title,
-      measured: `${r2(k)}x bare (${ours.rps.toLocaleString('en-US')} vs ${bare.rps.toLocaleString('en-US')} req/s), P99 ${ours.p99Ms} vs ${bare.p99Ms} ms (${r2(p)}x)`,
+      measured: `${r2(k)}x bare (${ours.rps.toLocaleString('en-US')} vs ${bare.rps.toLocaleString('en-US')} req/s), P99 ${ours.p99Ms} vs ${bare.p99Ms} ms (${r2(p)}x; uncorrected ${ours.p99UncorrectedMs ?? '-'} vs ${bare.p99UncorrectedMs ?? '-'} ms)`,
       holds: k >= minRatio && p <= p99Factor,
     });
   };
@@ -502,7 +507,7 @@ function checks(results: Record<string, Partial<Record<TargetName, Summary>>>, w
     const etcd = results[id]?.etcd;
     if (ours === undefined || etcd === undefined) return out.push({ target: title, measured: etcdMissing ?? 'not run', holds: null });
     const k = ours.unitsPerSecond / etcd.unitsPerSecond;
-    out.push({ target: title, measured: `${r2(k)}x etcd, P99 ${ours.p99Ms} vs ${etcd.p99Ms} ms`, holds: k >= minRatio && ours.p99Ms < etcd.p99Ms });
+    out.push({ target: title, measured: `${r2(k)}x etcd, P99 ${ours.p99Ms} vs ${etcd.p99Ms} ms (uncorrected ${ours.p99UncorrectedMs ?? '-'} vs ${etcd.p99UncorrectedMs ?? '-'} ms)`, holds: k >= minRatio && ours.p99Ms < etcd.p99Ms });
   };
   vsEtcd('heartbeat', 'vs etcd: >= 3x lease keep-alive throughput at lower P99', 3);
   vsEtcd('discovery', 'vs etcd: >= 5x range-read throughput at lower P99', 5);
@@ -695,7 +700,7 @@ async function main(): Promise<number> {
           const run = await runOne(scenario, target, opts.durationS, round);
           if (run === null) continue;
           ((runs[scenario.id] ??= {})[target] ??= []).push(run);
-          log(`[round ${round}/${opts.rounds}] ${scenario.id} ${target}: ${fmtN(run.rps)} req/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, errors ${run.errors}${run.registryFailures ? ` ${JSON.stringify(run.registryFailures)}` : ''}${run.longestStallMs !== undefined ? `, longest stall ${run.longestStallMs} ms` : ''}, server CPU ${run.serverCpuPercent ?? '-'} % (${run.serverCpuUsPerRequest ?? '-'} µs/request), generator CPU ${run.generatorCpuPercent ?? '-'} %\n`);
+          log(`[round ${round}/${opts.rounds}] ${scenario.id} ${target}: ${fmtN(run.rps)} req/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms (uncorrected ${run.uncorrectedMs?.p99 ?? '-'} ms), errors ${run.errors}${run.registryFailures ? ` ${JSON.stringify(run.registryFailures)}` : ''}${run.longestStallMs !== undefined ? `, longest stall ${run.longestStallMs} ms` : ''}, server CPU ${run.serverCpuPercent ?? '-'} % (${run.serverCpuUsPerRequest ?? '-'} µs/request), generator CPU ${run.generatorCpuPercent ?? '-'} %\n`);
         }
       }
       for (const target of opts.wsDurationS > 0 ? (round % 2 === 1 ? artemisTargets : [...artemisTargets].reverse()) : []) {
@@ -741,17 +746,18 @@ async function main(): Promise<number> {
       for (const target of TARGETS) {
         const x = s[target];
         if (target === 'etcd' && x === undefined) {
-          rows.push([scenario.id, 'etcd', `missing: ${etcdMissing ?? 'no equivalent'}`, null, null, null, null, null, null, null, null, null]);
+          rows.push([scenario.id, 'etcd', `missing: ${etcdMissing ?? 'no equivalent'}`, null, null, null, null, null, null, null, null, null, null]);
           continue;
         }
         if (x === undefined) continue;
-        rows.push([scenario.id, target === 'bare' ? 'bare node:http' : isArtemis(target) && target !== 'artemis' ? `artemis/${target}` : target, x.label, fmtN(x.rps), fmtN(x.unitsPerSecond), x.p50Ms, x.p99Ms, x.errors, x.serverCpuPercent, x.serverCpuUsPerRequest, x.generatorCpuPercent, x.longestStallMs]);
+        rows.push([scenario.id, target === 'bare' ? 'bare node:http' : isArtemis(target) && target !== 'artemis' ? `artemis/${target}` : target, x.label, fmtN(x.rps), fmtN(x.unitsPerSecond), x.p50Ms, x.p99Ms, x.p99UncorrectedMs, x.errors, x.serverCpuPercent, x.serverCpuUsPerRequest, x.generatorCpuPercent, x.longestStallMs]);
       }
       ratioRows.push([
         scenario.id,
         ratio(s.artemis?.rps, s.bare?.rps),
         ratio(s.artemis?.unitsPerSecond, s.etcd?.unitsPerSecond) ?? (etcdMissing === null ? '-' : 'n/a'),
         `${s.artemis?.p99Ms ?? '-'} / ${s.bare?.p99Ms ?? '-'} / ${s.etcd?.p99Ms ?? '-'}`,
+        `${s.artemis?.p99UncorrectedMs ?? '-'} / ${s.bare?.p99UncorrectedMs ?? '-'} / ${s.etcd?.p99UncorrectedMs ?? '-'}`,
       ]);
     }
     const wsSummaryOf = (list: WsRun[]) => list.length === 0 ? null : {
@@ -769,7 +775,7 @@ async function main(): Promise<number> {
     const verdict = (h: boolean | null) => (h === null ? 'n/a' : h ? 'holds' : 'MISSED');
     const gens = Object.values(runs).flatMap((t) => Object.values(t).flatMap((l) => l ?? [])).map((r) => r.generatorCpuPercent);
     const genCpu = nonNull(gens);
-    const satLimit = generator.name === 'wrk' ? opts.threads * 90 : 90;
+    const satLimit = generator.name === 'wrk' ? Math.min(opts.threads, env.nproc) * 90 : 90;
     const saturated = Object.values(runs).flatMap((t) => Object.values(t).flatMap((l) => l ?? [])).filter((r) => (r.generatorCpuPercent ?? 0) > satLimit).length;
     if (saturated > 0) notes.push(`the generator used more than ${satLimit} % of a core in ${saturated} run(s): those numbers may show its limit rather than the server's.`);
     notes.push(`all processes share ${env.nproc} cores: the generator (${generator.name}, mean CPU ${genCpu.length ? Math.round(mean(genCpu)) : '-'} % of a core) competes with the server under test.`);
@@ -781,8 +787,8 @@ async function main(): Promise<number> {
     out.push(`artemis: ${artemis.description}`);
     for (const v of variants) out.push(`${v.name}: ${v.description}`);
     out.push(`etcd: ${etcd === null ? `missing (${etcdMissing})` : etcd.description}\n`);
-    out.push(formatTable(['scenario', 'target', 'call', 'req/s', 'instances/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU %', 'server CPU µs/req', 'gen CPU %', 'longest stall ms'], rows));
-    out.push(formatTable(['scenario', 'ours / bare (req/s)', 'ours / etcd (instances/s)', 'p99 ms ours / bare / etcd'], ratioRows));
+    out.push(formatTable(['scenario', 'target', 'call', 'req/s', 'instances/s', 'p50 ms', 'p99 ms', 'p99 ms uncorrected', 'errors', 'server CPU %', 'server CPU µs/req', 'gen CPU %', 'longest stall ms'], rows));
+    out.push(formatTable(['scenario', 'ours / bare (req/s)', 'ours / etcd (instances/s)', 'p99 ms ours / bare / etcd', 'uncorrected p99 ms ours / bare / etcd'], ratioRows));
     if (wsSummary !== null) out.push(`WebSocket heartbeats (artemis bench heartbeat-ws, 16 sessions, frames of 100, 10,000 instances): ${fmtN(wsSummary.instancesPerSecond)} instance-heartbeats/s, frame p50 ${wsSummary.p50Ms} ms, p99 ${wsSummary.p99Ms} ms, errors ${wsSummary.errors}, generator CPU ${wsSummary.generatorCpuPercent} %\n`);
     if (variants.length > 0) {
       for (const v of variants) out.push(`variant ${v.name}: ${v.description}`);
