@@ -164,6 +164,22 @@ describe('ClientRateLimiter', () => {
     expect(l.tryAcquire('c')).toBe(true);
   });
 
+  it('a client calling again and again stays the most recently seen, and one forgotten while idle starts afresh', () => {
+    const l = client(2, 2, true, 1_000);
+    expect(l.tryAcquire('a')).toBe(true);
+    expect(l.tryAcquire('b')).toBe(true);
+    expect(l.tryAcquire('b')).toBe(true);
+    expect(l.tryAcquire('b')).toBe(false);
+    // c makes three: a (least recently seen) is forgotten, b is kept with its count
+    expect(l.tryAcquire('c')).toBe(true);
+    expect(l.tryAcquire('b')).toBe(false);
+    expect(l.tryAcquire('a')).toBe(true);
+    // a, the newest, goes idle and is forgotten by its own next call: it counts from zero
+    at(5_000);
+    expect(burst(() => l.tryAcquire('a'), 5)).toBe(2);
+    expect(l.trackedClients).toBe(1);
+  });
+
   it('tracks at most maxTrackedClients addresses under a flood of new ones', () => {
     const l = client(1, 3);
     expect(l.tryAcquire('victim')).toBe(true);

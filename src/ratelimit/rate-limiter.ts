@@ -62,6 +62,8 @@ interface ClientWindow {
 export class ClientRateLimiter {
   readonly id = 'artemis.service.client';
   private readonly clients = new Map<string, ClientWindow>();
+  /** The address of the map's last entry (the most recently seen client). */
+  private newest: string | undefined;
   private readonly rejected: Array<(address: string) => void> = [];
 
   constructor(
@@ -90,10 +92,13 @@ export class ClientRateLimiter {
         if (oldest.done !== true) this.clients.delete(oldest.value);
       }
       w = { start: now, current: 0, previous: 0 };
-    } else {
+      this.clients.set(address, w);
+    } else if (address !== this.newest) {
+      // most recently seen last; already last when the same client calls again (each instance of a batch)
       this.clients.delete(address);
+      this.clients.set(address, w);
     }
-    this.clients.set(address, w);
+    this.newest = address;
     const elapsedWindows = Math.floor((now - w.start) / this.windowMs);
     if (elapsedWindows >= 1) {
       w.previous = elapsedWindows === 1 ? w.current : 0;
