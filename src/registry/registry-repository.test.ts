@@ -92,6 +92,19 @@ describe('RegistryRepository.register of data it already holds', () => {
     expect(repository.service('demo.order')?.leases.get(KEY)).toBe(legacy.get(KEY));
   });
 
+  it('a lease marked unregistered and not swept yet is replaced by a fresh one and published again', () => {
+    const { repository, normal, changes } = setup();
+    repository.register(inst());
+    const marked = normal.get(KEY)!;
+    normal.evict(KEY);
+    repository.register(inst());
+    const lease = normal.get(KEY)!;
+    expect(lease).not.toBe(marked);
+    expect(lease.evictionTime).toBe(0);
+    expect(repository.service('demo.order')?.leases.get(KEY)).toBe(lease);
+    expect(changes.map((c) => c.changeType)).toEqual(['new', 'new']);
+  });
+
   it('a replicated registration of the same data takes the origin stamp and drops the local owner', () => {
     const { repository, normal, changes } = setup();
     const local = repository.register(inst(), undefined, 'client-a');

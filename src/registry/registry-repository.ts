@@ -119,7 +119,9 @@ export class RegistryRepository {
     if (tomb !== undefined && tomb.stamp < incarnation) this.tombstones.drop(key);
     const manager = this.managerFor(instance);
     const held = manager.get(key);
-    if (held !== undefined && sameFields(held.instance, instance)) {
+    // A lease marked unregistered and not swept yet takes the full path: its removal was (or will
+    // be) reported, so reviving it in place would leave the listeners without the instance.
+    if (held !== undefined && held.evictionTime === 0 && sameFields(held.instance, instance)) {
       // The service index holds the same lease object (both are set together and removed
       // together), so restarting it in place serves the index as well.
       const previousOwner = held.owner;
