@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
+import { BAD_SIGNINGS, type PeerSigning } from './peer-signing.js';
 import { draw, valueOf, type Json } from './schema-arbitrary.js';
 
 /** One operation of the served document: what a case is generated from. */
@@ -43,6 +44,8 @@ export interface FuzzCase {
   op: string;
   kind: CaseKind;
   credentials: 'valid' | 'wrong' | 'none';
+  /** Peer-only endpoints: how the call is signed (test/fuzz/peer-signing.ts), at send time. */
+  peer?: PeerSigning;
   method: string;
   path: string;
   headers: Array<[string, string]>;
@@ -57,6 +60,10 @@ export interface Limits {
 
 const JSON_TYPE: [string, string] = ['content-type', 'application/json'];
 const WRONG_TYPES = ['text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', 'application/jsonx', 'application/json, text/plain', ''];
+
+const CREDENTIALS = ['valid', 'wrong', 'none'] as const;
+/** Peer calls: three in five signed with the cluster key, one badly signed, one unsigned. */
+const PEER_CREDENTIALS = ['valid', 'valid', 'valid', 'wrong', 'none'] as const;
 
 /** Simple deterministic choices from a case seed (the schema draws use fast-check with the same seed). */
 class Pick {
@@ -155,13 +162,16 @@ export function makeCase(op: Operation, doc: Json, id: number, seed: number, lim
   const pick = new Pick(caseSeed);
   const kind = pick.of(op.method === 'GET' ? GET_KINDS : POST_KINDS);
   const headers: Array<[string, string]> = [];
-  const credentials = pick.of(['valid', 'wrong', 'none'] as const);
+  const credentials = pick.of(op.access === 'peer-only' ? PEER_CREDENTIALS : CREDENTIALS);
   if (credentials !== 'none') {
     const wrong = credentials === 'wrong';
     if (creds.token !== undefined || wrong) headers.push(['authorization', `Bearer ${wrong ? 'not-a-token' : creds.token}`]);
     if (creds.clusterSecret !== undefined || wrong) headers.push(['x-artemis-cluster-secret', wrong ? 'wrong-secret' : creds.clusterSecret!]);
   }
   if (pick.int(8) === 0) headers.push(['origin', pick.of(['http://evil.example', 'null'])]);
+  // peer calls: most signed as a real peer signs them, so their bodies get past the signature check
+  const peer = op.access !== 'peer-only' ? undefined : credentials === 'none' ? 'unsigned' : credentials === 'wrong' ? pick.of(BAD_SIGNINGS) : 'signed';
+  const peerPart = peer === undefined ? {} : { peer };
 
   let path = op.path;
   if (op.method === 'GET') {
@@ -177,7 +187,7 @@ export function makeCase(op: Operation, doc: Json, id: number, seed: number, lim
     if (qs !== '') path = `${path}?${qs}`;
     if (pick.int(10) === 0) headers.push(['if-none-match', pick.of(['*', 'W/"1"', '"x"', ''])]);
     if (pick.int(4) === 0) headers.push(['accept-encoding', 'gzip']);
-    return { id, family: op.family, op: `${op.method} ${op.path}`, kind, credentials, method: 'GET', path, headers, body: undefined };
+    return { id, family: op.family, op: `${op.method} ${op.path}`, kind, credentials, ...peerPart, method: 'GET', path, headers, body: undefined };
   }
 
   const value = op.body === undefined ? {} : draw(valueOf(op.body, doc), caseSeed);
@@ -246,5 +256,5 @@ export function makeCase(op: Operation, doc: Json, id: number, seed: number, lim
       headers.push(JSON_TYPE);
       body = Buffer.from(JSON.stringify(value));
   }
-  return { id, family: op.family, op: `${op.method} ${op.path}`, kind, credentials, method: 'POST', path, headers, body };
+  return { id, family: op.family, op: `${op.method} ${op.path}`, kind, credentials, ...peerPart, method: 'POST', path, headers, body };
 }

@@ -5,7 +5,8 @@
  *
  * `--cases` is per endpoint family (OpenAPI tag). Valid, boundary, wrong-type, oversized,
  * malformed-JSON, wrong-content-type, gzip-bomb and bad-encoding bodies; query strings for GETs;
- * each case with the configured credentials, wrong ones or none. Exits 1 on any failure (a 5xx,
+ * each case with the configured credentials, wrong ones or none; peer-only calls mostly signed with
+ * the node's cluster key as a peer signs them, the rest unsigned or signed wrongly. Exits 1 on any failure (a 5xx,
  * no answer, a refusal not in the ResponseStatus format, a state change from a rejected request,
  * a crash), printing the cases that failed; the same seed replays the same cases.
  */
@@ -34,10 +35,10 @@ const report = await runFuzz({
 
 console.log(`\nseed ${report.seed}, ${Math.round(report.durationMs / 1000)} s`);
 console.table(
-  report.families.map((f) => ({ family: f.family, operations: f.operations, cases: f.cases, accepted: f.accepted, rejected: f.rejected, statuses: JSON.stringify(f.byStatus) })),
+  report.families.map((f) => ({ family: f.family, operations: f.operations, cases: f.cases, accepted: f.accepted, rejected: f.rejected, statuses: JSON.stringify(f.byStatus), signed: f.bySigning.signed ?? 0 })),
 );
 if (values.json !== undefined) writeFileSync(values.json, JSON.stringify(report, null, 2));
-for (const f of report.failures) console.log(`FAIL case ${f.case.id} (${f.case.family} ${f.case.op}, ${f.case.kind}, credentials ${f.case.credentials}): ${f.problem}\n  ${f.case.method} ${f.case.path} ${JSON.stringify(f.case.headers)} ${JSON.stringify(f.case.bodyPreview.slice(0, 160))}`);
+for (const f of report.failures) console.log(`FAIL case ${f.case.id} (${f.case.family} ${f.case.op}, ${f.case.kind}, credentials ${f.case.credentials}${f.case.peer === undefined ? '' : `, ${f.case.peer}`}): ${f.problem}\n  ${f.case.method} ${f.case.path} ${JSON.stringify(f.case.headers)} ${JSON.stringify(f.case.bodyPreview.slice(0, 160))}`);
 for (const c of report.crashes) console.log(`CRASH ${c}`);
 const total = report.families.reduce((n, f) => n + f.cases, 0);
 console.log(`${total} cases, ${report.failures.length} failures, ${report.crashes.length} crashes`);

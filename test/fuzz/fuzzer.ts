@@ -4,8 +4,11 @@ import { createNode, type ArtemisNode } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import type { Lease } from '../../src/lease/lease-manager.js';
+import { systemClock } from '../../src/core/clock.js';
+import { TEST_CLUSTER_KEY } from '../helpers/cluster.js';
 import { tempDataDir } from '../helpers/node.js';
 import { makeCase, type Credentials, type FuzzCase, type Operation } from './cases.js';
+import { CaseSigner } from './peer-signing.js';
 import { REGION, ZONE, type Json } from './schema-arbitrary.js';
 
 /**
@@ -43,6 +46,8 @@ export interface FamilyReport {
   cases: number;
   byStatus: Record<string, number>;
   byKind: Record<string, number>;
+  /** Peer-only cases by how they were signed. */
+  bySigning: Record<string, number>;
   rejected: number;
   accepted: number;
 }
@@ -62,6 +67,8 @@ function fuzzConfig(flags: Record<string, unknown>) {
   return loadConfig({
     flags: {
       port: 0, host: '127.0.0.1', regionId: REGION, zoneId: ZONE, logLevel: 'silent', dataDir: tempDataDir(),
+      // peer-only cases are signed with it, as a peer of the node signs its calls
+      'cluster.key': TEST_CLUSTER_KEY,
       // no lease expires and no member is forgotten during a run: state changes only by requests
       'registry.lease.ttlMs': 3_600_000, 'registry.legacyLease.ttlMs': 3_600_000, 'cluster.forgetAfterMs': 86_400_000,
       'management.refreshIntervalMs': 3_600_000,
@@ -212,17 +219,17 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const families: FamilyReport[] = [];
   try {
     const doc = (await (await fetch(`http://127.0.0.1:${port}/openapi.json`)).json()) as Json;
-    // peer calls need a signature (cluster key): the peer-only endpoints are fuzzed unsigned or with wrong headers
     const creds: Credentials = { token: opts.token };
+    const signer = new CaseSigner(config.cluster.key, `http://127.0.0.1:${port}`, systemClock, config.cluster.maxClockSkewMs);
     const limits = { maxBodyBytes: config.limits.maxBodyBytes, maxFieldLength: config.limits.maxFieldLength, maxInstancesPerRequest: config.limits.maxInstancesPerRequest };
     const probe = new StateProbe(node);
     let id = 0;
     for (const [family, ops] of operationsOf(doc)) {
       if (opts.families !== undefined && !opts.families.includes(family)) continue;
-      const report: FamilyReport = { family, operations: ops.length, cases: 0, byStatus: {}, byKind: {}, rejected: 0, accepted: 0 };
+      const report: FamilyReport = { family, operations: ops.length, cases: 0, byStatus: {}, byKind: {}, bySigning: {}, rejected: 0, accepted: 0 };
       families.push(report);
       for (let i = 0; i < opts.casesPerFamily; i++) {
-        const c = makeCase(ops[i % ops.length]!, doc, id++, opts.seed, limits, creds);
+        const c = signer.sign(makeCase(ops[i % ops.length]!, doc, id++, opts.seed, limits, creds));
         const before = probe.snapshot();
         let answer: Answer;
         try {
@@ -235,6 +242,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
         report.cases++;
         report.byStatus[answer.status] = (report.byStatus[answer.status] ?? 0) + 1;
         report.byKind[c.kind] = (report.byKind[c.kind] ?? 0) + 1;
+        if (c.peer !== undefined) report.bySigning[c.peer] = (report.bySigning[c.peer] ?? 0) + 1;
         const problem = check(c, answer);
         if (problem !== null) failures.push({ case: preview(c), problem });
         if (isRejected(answer)) {
