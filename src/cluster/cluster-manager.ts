@@ -5,7 +5,7 @@ import type { ServiceNodeStatus } from '../core/wire/cluster.js';
 import type { Logger } from '../telemetry/logger.js';
 import { clusterStatuses, memberViews, type ClusterViewSource, type MemberView } from './cluster-views.js';
 import { Gossip, type GossipSettings } from './gossip.js';
-import { isLive, type MemberRecord, type MembershipEvent } from './membership.js';
+import { isLive, type GossipRefusal, type MemberRecord, type MembershipEvent } from './membership.js';
 import type { NodeState } from './node-state.js';
 import type { PeerHttp } from './peer-http.js';
 import type { SeedResolver } from './seeds.js';
@@ -40,6 +40,8 @@ export interface ClusterManagerDeps {
   resolver?: SeedResolver | undefined;
   /** Called on every member state change (metrics). */
   onEvent?: (event: MembershipEvent) => void;
+  /** Called for every gossiped record (or URL) not taken, by the rule that refuses it (metrics). */
+  onRefused?: (reason: GossipRefusal) => void;
   /** This node's management store identity, gossiped to peers. */
   storeId?: () => string;
 }

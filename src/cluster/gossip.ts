@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { errorFields, type Logger } from '../telemetry/logger.js';
-import { isLive, readMemberRecord, Membership, type MemberRecord, type MembershipEvent, type MembershipSettings } from './membership.js';
+import { isLive, readMemberRecord, Membership, type GossipRefusal, type MemberRecord, type MembershipEvent, type MembershipSettings } from './membership.js';
 import type { NodeState } from './node-state.js';
 import type { PeerHttp } from './peer-http.js';
 import { parseSeed, resolveSeeds, systemResolver, type Seed, type SeedResolver } from './seeds.js';
@@ -26,6 +26,8 @@ export interface GossipDeps {
   resolver?: SeedResolver | undefined;
   /** Called on every member state change (metrics). */
   onEvent?: ((event: MembershipEvent) => void) | undefined;
+  /** Called for every gossiped record (or URL) not taken, by the rule that refuses it (metrics). */
+  onRefused?: ((reason: GossipRefusal) => void) | undefined;
   /** Called after every merge: the live peers may have changed. */
   onMerged: () => void;
   /** This node's management store identity, gossiped so that peers can tell a split store ('' while unknown). */
@@ -40,10 +42,16 @@ function shuffle<T>(items: T[]): T[] {
   return items;
 }
 
-function readRecords(body: unknown): MemberRecord[] | null {
+function readRecords(body: unknown, onRefused: (reason: GossipRefusal) => void): MemberRecord[] | null {
   const members = (body as { members?: unknown } | null)?.members;
   if (!Array.isArray(members) || members.length > 10_000) return null;
-  return members.map(readMemberRecord).filter((r): r is MemberRecord => r !== null);
+  const records: MemberRecord[] = [];
+  for (const value of members) {
+    const r = readMemberRecord(value);
+    if (r === null) onRefused('malformed');
+    else records.push(r);
+  }
+  return records;
 }
 
 /**
@@ -86,6 +94,7 @@ export class Gossip {
     this.table = new Membership(
       { nodeId, url: this.selfUrl, incarnation: this.deps.clock.now(), heartbeat: 0, state: 'alive', nodeStatus: this.deps.node.status, storeId: this.storeId },
       this.deps.settings,
+      this.refused,
     );
     await this.refreshSeeds();
     await this.exchangeWith(this.seedUrls.filter((u) => u !== this.selfUrl));
@@ -133,7 +142,7 @@ export class Gossip {
     this.refreshSelf();
     try {
       const answer = await this.deps.http.postJson(`${url}${GOSSIP_PATH}`, { members: m.records() }, this.deps.settings.gossipTimeoutMs);
-      const records = readRecords(answer);
+      const records = readRecords(answer, this.refused);
       if (records === null) throw new Error('answer is not a gossip message');
       if (records[0]?.nodeId === m.self.nodeId) {
         this.selfAliases.add(url);
@@ -147,6 +156,8 @@ export class Gossip {
     }
   }
 
+  private readonly refused = (reason: GossipRefusal): void => this.deps.onRefused?.(reason);
+
   private get logger(): Logger {
     return this.deps.logger;
   }
@@ -157,7 +168,7 @@ export class Gossip {
    */
   handle(body: unknown): { members: MemberRecord[] } | null {
     const m = this.table;
-    const records = readRecords(body);
+    const records = readRecords(body, this.refused);
     if (records === null) return null;
     if (m === null) return { members: [] };
     const now = this.deps.clock.now();

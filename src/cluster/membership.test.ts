@@ -195,5 +195,28 @@ describe('Membership', () => {
       a.merge([{ ...rec('b', NOW - 3, 0), url: 'http://b2:8080' }], NOW + 3);
       expect(a.get('b')?.url).toBe('http://b2:8080');
     });
+
+    it('tells each refusal by its rule, and nothing for what it takes or already holds', () => {
+      const refused: string[] = [];
+      const a = new Membership(rec('a', NOW, 0), SETTINGS, (reason) => refused.push(reason));
+      a.merge([sender, rec('b', NOW - 5, 1)], NOW);
+      a.merge([sender, rec('b', NOW - 5, 2, 'suspect'), rec('c', NOW - 5, 1, 'dead'), rec('b', NOW - 5, 1)], NOW + 1);
+      expect(refused).toEqual([]);
+      const bound = NOW + SETTINGS.maxClockSkewMs + INCARNATION_SLACK;
+      a.merge([sender, rec('b', NOW - 5, 3, 'left'), { ...rec('b', NOW - 5, 4), url: 'http://evil:1' }, rec('x', bound + 3, 0)], NOW + 2);
+      expect(refused).toEqual(['left-from-other', 'url-from-other', 'incarnation']);
+      // a stale relay of another URL changes nothing, so nothing is refused
+      a.merge([sender, { ...rec('b', NOW - 5, 1), url: 'http://evil:1' }], NOW + 3);
+      // a relayed leave of a member already held dead takes nothing away
+      a.check(NOW + 10_000);
+      expect(stateOf(a, 'b')).toBe('dead');
+      a.merge([sender, rec('b', NOW - 5, 5, 'left')], NOW + 10_001);
+      expect(refused).toHaveLength(3);
+      // the member's own leave and own new URL are taken
+      a.merge([{ ...rec('b', NOW - 4, 0), url: 'http://b2:8080' }], NOW + 10_002);
+      a.merge([{ ...rec('b', NOW - 4, 1, 'left'), url: 'http://b2:8080' }, sender], NOW + 10_003);
+      expect(a.get('b')).toMatchObject({ state: 'left', url: 'http://b2:8080' });
+      expect(refused).toHaveLength(3);
+    });
   });
 });

@@ -54,6 +54,14 @@ export interface MembershipEvent {
   to: MemberState;
 }
 
+/**
+ * Why a gossiped record, or part of one, was not taken, as counted in
+ * `artemis_gossip_refusals_total{reason}`: `malformed` (not a member record), `incarnation`
+ * (above what any owner can have made), `left-from-other` (a leave of a live member told by
+ * another node), `url-from-other` (a new URL of a known member told by another node).
+ */
+export type GossipRefusal = 'malformed' | 'incarnation' | 'left-from-other' | 'url-from-other';
+
 const RANK: Record<MemberState, number> = { alive: 0, suspect: 1, dead: 2, left: 3 };
 
 const MEMBER_STATES = new Set<string>(['alive', 'suspect', 'dead', 'left']);
@@ -128,6 +136,8 @@ export class Membership {
   constructor(
     self: MemberRecord,
     private readonly settings: MembershipSettings,
+    /** Told each record (or URL) a merge does not take, by the rule that refuses it. */
+    private readonly onRefused: (reason: GossipRefusal) => void = () => undefined,
   ) {
     this.selfRecord = { ...self };
   }
@@ -182,15 +192,21 @@ export class Membership {
   merge(records: readonly MemberRecord[], now: number, from: string | undefined = records[0]?.nodeId): MembershipEvent[] {
     const events: MembershipEvent[] = [];
     for (const r of records) {
-      if (r.incarnation > this.bound(now)) continue;
+      if (r.incarnation > this.bound(now)) {
+        this.onRefused('incarnation');
+        continue;
+      }
       if (r.nodeId === this.selfRecord.nodeId) {
         this.refuteIfNeeded(r, now);
         continue;
       }
       const own = r.nodeId === from;
-      // Only a member announces its own leave.
-      if (r.state === 'left' && !own) continue;
       const local = this.members.get(r.nodeId);
+      // Only a member announces its own leave (told of one it already holds gone, nothing is refused).
+      if (r.state === 'left' && !own) {
+        if (local !== undefined && isLive(local)) this.onRefused('left-from-other');
+        continue;
+      }
       if (local === undefined) {
         // A member first heard of as dead or departed is not adopted: otherwise nodes that forget
         // it at different times would keep teaching it to each other.
@@ -200,6 +216,7 @@ export class Membership {
         continue;
       }
       const before = local.state;
+      const urlBefore = local.url;
       if (r.incarnation > local.incarnation || (r.incarnation === local.incarnation && RANK[r.state] > RANK[local.state])) {
         local.incarnation = r.incarnation;
         local.state = r.state;
@@ -220,7 +237,10 @@ export class Membership {
         local.storeId = r.storeId;
         if (own) local.url = r.url;
         if (isLive(local)) local.lastHeardAt = now;
+      } else {
+        continue;
       }
+      if (!own && r.url !== urlBefore) this.onRefused('url-from-other');
       if (local.state !== before) events.push({ nodeId: local.nodeId, url: local.url, from: before, to: local.state });
     }
     return events;

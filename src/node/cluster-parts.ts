@@ -69,6 +69,7 @@ export function createClusterParts(config: Config, deps: ClusterPartsDeps) {
   const cluster = new ClusterManager({
     settings: config.cluster, node: deps.state, clock: deps.clock, scheduler: deps.scheduler, http: peerHttp, logger: deps.logger,
     nodeId: deps.nodeId, resolver: deps.seedResolver, onEvent: (e) => changes.inc({ to: e.to }), storeId: deps.storeId,
+    onRefused: (reason) => metrics.gossipRefusals.inc({ reason }),
   });
   new Gauge({
     name: 'artemis_cluster_members',

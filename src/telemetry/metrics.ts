@@ -88,6 +88,13 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly gossipRefusals = new Counter({
+    name: `${PREFIX}gossip_refusals_total`,
+    help: 'Gossiped member records, or parts of them, not taken by the membership rules, by reason: malformed (not a member record), incarnation (above clock + cluster.maxClockSkewMs + slack), left-from-other (a leave of a live member told by another node), url-from-other (a new URL of a known member told by another node).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly browserRefusals = new Counter({
     name: `${PREFIX}browser_refusals_total`,
     help: 'State-changing requests refused as a web page could send them: reason content-type (not JSON) or origin (not allowed by cors.allowedOrigins).',
