@@ -23,6 +23,13 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   return sum;
 }
 
+/** A gossiped member record of `nodeId` at `http://127.0.0.1:<2 for gossip-b, else 1>`, where nothing listens. */
+function member(nodeId: string, incarnation: number, heartbeat: number, over: Record<string, unknown> = {}): Record<string, unknown> {
+  const url = `http://127.0.0.1:${nodeId === 'gossip-b' ? 2 : 1}`;
+  const nodeStatus = { status: 'up', node: { url, zone: { regionId: 'SHA', zoneId: 'sha-z1' } } };
+  return { nodeId, url, incarnation, heartbeat, state: 'alive', nodeStatus, storeId: '', ...over };
+}
+
 async function scrape(n: RunningNode): Promise<string> {
   const res = await fetch(`${n.url}/metrics`);
   expect(res.status).toBe(200);
@@ -149,7 +156,7 @@ describe('request, instance and session limits, timeouts, rate limiters and refu
   }, 20_000);
 });
 
-describe('node-wide, rate and connection limits and signed peer calls are counted in /metrics', () => {
+describe('node-wide, rate, connection and anti-entropy limits, signed peer calls and gossip rules are counted in /metrics', () => {
   let n: RunningNode;
   const raw: Socket[] = [];
   const sockets: TestSocket[] = [];
@@ -163,6 +170,7 @@ describe('node-wide, rate and connection limits and signed peer calls are counte
       'rateLimit.perClient.enabled': true,
       'rateLimit.perClient.limit': 4,
       'cluster.key': TEST_CLUSTER_KEY,
+      'limits.maxAntiEntropyServices': 1_000,
     });
   });
   afterAll(async () => {
@@ -226,6 +234,28 @@ describe('node-wide, rate and connection limits and signed peer calls are counte
     ];
     for (const call of refusals) expect((await sendPeerCall(call)).status).toBe(403);
 
+    // limits.maxAntiEntropyServices: a signed diff asking for one service too many
+    const diff = await sendPeerCall(peerCall(`${n.url}/api/replication/registry/diff.json`, { serviceIds: Array.from({ length: 1_001 }, (_, i) => `diff.s${i}`) }));
+    expect(diff.status).toBe(200);
+    expect(diff.body.responseStatus).toMatchObject({ status: 'fail', errorCode: 'bad-request' });
+
+    // membership rules: signed gossip from a peer that tells of another member's leave and URL,
+    // an impossible incarnation and a record that is none
+    const gossip = async (members: unknown[]) => {
+      const res = await sendPeerCall(peerCall(`${n.url}/api/cluster/gossip.json`, { members }));
+      expect(res.status).toBe(200);
+    };
+    const now = Date.now();
+    await gossip([member('gossip-a', now, 1), member('gossip-b', now, 1)]);
+    await gossip([
+      member('gossip-a', now, 2),
+      member('gossip-b', now, 2, { state: 'left' }),
+      member('gossip-b', now, 3, { url: 'http://127.0.0.1:3' }),
+      member('gossip-c', Number.MAX_SAFE_INTEGER, 1),
+      { nodeId: 'gossip-d', state: 'alive' },
+    ]);
+    expect(n.node.cluster.members().find((m) => m.nodeId === 'gossip-b')).toMatchObject({ state: 'alive', url: 'http://127.0.0.1:2' });
+
     const text = await scrape(n);
     const limit = (key: string) => sample(text, 'artemis_limit_refusals_total', { limit: key });
     expect({ rate: limit('limits.maxRegistrationsPerClientPerSecond'), full: limit('limits.maxInstances'), connections: limit('limits.maxConnectionsPerAddress') }).toEqual({ rate, full, connections: 1 });
@@ -233,5 +263,8 @@ describe('node-wide, rate and connection limits and signed peer calls are counte
     expect(sample(text, 'artemis_ws_refused_total')).toBe(1);
     const peer = (reason: string) => sample(text, 'artemis_peer_refusals_total', { reason });
     expect({ unsigned: peer('unsigned'), badSignature: peer('bad-signature'), stale: peer('stale'), replayed: peer('replayed') }).toEqual({ unsigned: 1, badSignature: 1, stale: 1, replayed: 1 });
+    expect(limit('limits.maxAntiEntropyServices')).toBe(1);
+    const rule = (reason: string) => sample(text, 'artemis_gossip_refusals_total', { reason });
+    expect({ malformed: rule('malformed'), incarnation: rule('incarnation'), left: rule('left-from-other'), url: rule('url-from-other') }).toEqual({ malformed: 1, incarnation: 1, left: 1, url: 1 });
   }, 20_000);
 });

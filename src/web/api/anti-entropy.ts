@@ -55,7 +55,7 @@ export function antiEntropyEndpoints(deps: AntiEntropyEndpointsDeps): Endpoint[]
         const ids = ((await input.body()) as { serviceIds?: unknown } | null)?.serviceIds;
         if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) throw new BadRequestError(AntiEntropyFailures.serviceIdsNotList);
         if (ids.length > deps.maxServices) {
-          throw new BadRequestError(AntiEntropyFailures.tooManyServices.replace('<max>', String(deps.maxServices)));
+          throw new BadRequestError(AntiEntropyFailures.tooManyServices.replace('<max>', String(deps.maxServices)), { limit: 'limits.maxAntiEntropyServices' });
         }
         return wire({ responseStatus: SUCCESS, services: deps.digest.diff(ids as string[]) });
       },
