@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { ANTI_ENTROPY_SERVICES_PER_ROUND } from '../core/wire/cluster.js';
 
 /**
  * Every configuration key of a node: type, default and a one-line description. Loading
@@ -172,7 +173,7 @@ export const configSchema = z.strictObject({
       maxTrackedClients: int(1, 10_000_000).default(100_000).describe('Client addresses the per-second registration limit tracks at once (least recently seen forgotten first).'),
       maxSubscriptionsPerSession: int(0, 10_000_000).default(10_000).describe('Most services one WebSocket session may subscribe to; a session that asks for more is closed (code 1008). 0 = no limit.'),
       maxConnectionsPerAddress: int(0, 10_000_000).default(1_024).describe('Open TCP connections (HTTP and WebSocket) allowed per client address; more are answered 429 and closed. 0 = no limit.'),
-      maxAntiEntropyServices: int(1_000, 10_000_000).default(10_000).describe('Most service ids one anti-entropy diff request of a peer (replication/registry/diff.json) may ask for; more are answered bad-request. A peer asks for at most 1,000 a round.'),
+      maxAntiEntropyServices: int(ANTI_ENTROPY_SERVICES_PER_ROUND, 10_000_000).default(10_000).describe(`Most service ids one anti-entropy diff request of a peer (replication/registry/diff.json) may ask for; more are answered bad-request. A peer asks for at most ${ANTI_ENTROPY_SERVICES_PER_ROUND.toLocaleString('en-US')} a round.`),
     })
     .prefault({}),
   cors: z

@@ -4,6 +4,7 @@ import { errorFields, type Logger } from '../telemetry/logger.js';
 import { PeerCallError, type PeerHttp } from '../cluster/peer-http.js';
 import type { PeerSource } from './peers.js';
 import type { RegistryDigest, RepairPlan, ServiceDiff, StampedInstance } from './registry-digest.js';
+import { ANTI_ENTROPY_SERVICES_PER_ROUND } from '../core/wire/cluster.js';
 
 export { RegistryDigest, type RepairPlan, type ServiceDiff, type StampedInstance } from './registry-digest.js';
 
@@ -30,9 +31,6 @@ export const DIFF_PATH = '/api/replication/registry/diff.json';
 
 /** A peer that lacked the endpoints is asked again after this long. */
 const UNSUPPORTED_RETRY_MS = 600_000;
-
-/** Most services repaired from one peer in one round. */
-const MAX_SERVICES_PER_ROUND = 1_000;
 
 export interface AntiEntropyDeps {
   digest: RegistryDigest;
@@ -105,7 +103,7 @@ export class AntiEntropy {
       const differing = digest.differing(theirs);
       const before = this.previous.get(peer);
       this.previous.set(peer, new Set(differing));
-      const keys = differing.filter((k) => before?.has(k) === true).slice(0, MAX_SERVICES_PER_ROUND);
+      const keys = differing.filter((k) => before?.has(k) === true).slice(0, ANTI_ENTROPY_SERVICES_PER_ROUND);
       if (keys.length === 0) {
         this.rounds.inc({ result: differing.length === 0 ? 'same' : 'pending' });
         return;

@@ -40,3 +40,9 @@ export function canServeDiscovery(s: ServiceNodeStatus): boolean {
 export function nodeStatusText(s: ServiceNodeStatus): string {
   return `{ node: ${s.node.url}, status: ${s.status}, canServiceRegistry: ${String(s.canServiceRegistry)}, canServiceDiscovery: ${String(s.canServiceDiscovery)} }`;
 }
+
+/**
+ * Most service ids a node asks one peer's anti-entropy diff for in one round; a node accepts at
+ * least this many in a diff request (the lower bound of `limits.maxAntiEntropyServices`).
+ */
+export const ANTI_ENTROPY_SERVICES_PER_ROUND = 1_000;
