@@ -10,8 +10,9 @@ const MAX_STRETCH_MS = 1_000;
  * one run. A storm of changes therefore costs one run per window. The window stretches to
  * `LOAD_FACTOR` times the last run's duration when runs get expensive (at most
  * `MAX_STRETCH_MS`), so the task takes no more than about a fifth of the event loop however fast
- * changes come. The timer is unref'd and
- * cleared by `stop()`.
+ * changes come. A task that does its work in bounded parts says so through `more`: while it
+ * reports work left, another run follows one window later. The timer is unref'd and cleared by
+ * `stop()`.
  */
 export class Coalescer {
   private timer: NodeJS.Timeout | undefined;
@@ -24,6 +25,8 @@ export class Coalescer {
     /** The work; it may return its own cost in ms (e.g. without listeners it calls), else the run is timed. */
     private readonly task: () => number | void,
     private readonly now: () => number = Date.now,
+    /** True when the last run left work for another (checked after each run). */
+    private readonly more: () => boolean = () => false,
   ) {}
 
   request(): void {
@@ -40,6 +43,7 @@ export class Coalescer {
       } finally {
         this.lastDuration = typeof cost === 'number' ? cost : this.now() - started;
       }
+      if (this.more()) this.request();
     }, wait);
     this.timer.unref();
   }

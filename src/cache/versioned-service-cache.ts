@@ -120,16 +120,36 @@ export class VersionedServiceCache {
     return { changes: service === undefined ? [] : serviceChanges(service, changeTime), version: this.current };
   }
 
-  /** Rebuilds the dirty services; true when a new version was made. */
-  rebuild(): boolean {
-    if (this.dirty.size === 0) return false;
+  /**
+   * Rebuilds dirty services; true when a new version was made. With `budgetMs`, stops after the
+   * service during which the budget ran out and leaves the rest dirty (`hasDirty`): the services
+   * rebuilt so far make one version, so a caller can spread a large rebuild over several turns
+   * of the event loop, each bounded, instead of holding the loop for all of it.
+   */
+  rebuild(budgetMs = Number.POSITIVE_INFINITY): boolean {
+    return this.dirty.size > 0 && this.rebuildKeys(this.dirty, budgetMs);
+  }
+
+  /** Rebuilds these services now, if dirty (others are skipped); true when a new version was made. */
+  rebuildServices(keys: Iterable<string>): boolean {
+    const picked = new Set<string>();
+    for (const key of keys) if (this.dirty.has(key)) picked.add(key);
+    return picked.size > 0 && this.rebuildKeys(picked, Number.POSITIVE_INFINITY);
+  }
+
+  /** Rebuilds `keys` in order (each leaves `dirty`) until done or past `budgetMs`; one version for all. */
+  private rebuildKeys(keys: Iterable<string>, budgetMs: number): boolean {
+    const started = performance.now();
     const now = this.clock.now();
     const next = Math.max(this.current + 1, now);
     const services = new Map<string, ServiceTransitions>();
     const before = this.serviceBuilds;
     let changed = false;
-    for (const key of this.dirty) changed = this.rebuildOne(key, next, services) || changed;
-    this.dirty.clear();
+    for (const key of keys) {
+      this.dirty.delete(key);
+      changed = this.rebuildOne(key, next, services) || changed;
+      if (performance.now() - started >= budgetMs) break;
+    }
     if (!changed) return false;
     this.history.record({ from: this.current, to: next, at: now, services });
     this.current = next;

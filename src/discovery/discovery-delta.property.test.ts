@@ -28,7 +28,7 @@ function fixture(withFilter: boolean) {
     'http://127.0.0.1',
   );
   node.markUp();
-  const settings = { coalesceMs: 20, deltaHistoryCount: 100_000, deltaHistoryMaxAgeMs: 1e12 };
+  const settings = { coalesceMs: 20, rebuildSliceMs: 4, deltaHistoryCount: 100_000, deltaHistoryMaxAgeMs: 1e12 };
   const discovery = new DiscoveryService({ repository: repo, bus, node, clock, settings });
   const dropDown: DiscoveryFilter = {
     name: 'drop-down',

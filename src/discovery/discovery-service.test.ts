@@ -28,7 +28,7 @@ function fixture() {
   );
   node.markUp();
   const errors: string[] = [];
-  const settings = { coalesceMs: 20, deltaHistoryCount: 64, deltaHistoryMaxAgeMs: 300_000 };
+  const settings = { coalesceMs: 20, rebuildSliceMs: 4, deltaHistoryCount: 64, deltaHistoryMaxAgeMs: 300_000 };
   const discovery = new DiscoveryService({ repository: repo, bus, node, clock, settings, onError: (_e, source) => errors.push(source) });
   return { repo, discovery, errors, normal };
 }

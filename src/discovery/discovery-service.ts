@@ -28,6 +28,8 @@ import {
 
 export interface DiscoverySettings {
   coalesceMs: number;
+  /** Longest part of a coalesced rebuild run in one turn of the event loop (ms); the rest follows a window later. */
+  rebuildSliceMs: number;
   deltaHistoryCount: number;
   deltaHistoryMaxAgeMs: number;
   deltaHistoryMaxChanges?: number;
@@ -80,16 +82,23 @@ export class DiscoveryService {
   private readonly coalescer: Coalescer;
   private readonly unsubscribe: () => void;
   private readonly tickListeners: Array<(version: number) => void> = [];
-  /** A removal waits for the end of the current job (a microtask), not for the window. */
-  private removalQueued = false;
+  /** Services with removals waiting for the end of the current job (a microtask), not for the window. */
+  private readonly removals = new Set<string>();
   private stopped = false;
 
   constructor(private readonly deps: DiscoveryServiceDeps) {
     this.filters = new FilterChain((f, err) => this.report(err, `filter ${f.name}`));
     const source = { build: (key: string) => this.snapshotService(key), keys: () => deps.repository.serviceKeys() };
     this.cache = new VersionedServiceCache(source, deps.settings, deps.clock, deps.onRebuilt);
-    // The window stretches with the cost of the rebuild itself, not with the pushes after it.
-    this.coalescer = new Coalescer(deps.settings.coalesceMs, () => this.rebuild().cost, () => deps.clock.now());
+    // The window stretches with the cost of the rebuild itself, not with the pushes after it; a
+    // rebuild runs in slices of at most rebuildSliceMs, one window apart, until nothing is dirty.
+    const slice = deps.settings.rebuildSliceMs;
+    this.coalescer = new Coalescer(
+      deps.settings.coalesceMs,
+      () => this.rebuild(() => this.cache.rebuild(slice)).cost,
+      () => deps.clock.now(),
+      () => this.cache.hasDirty,
+    );
     this.unsubscribe = deps.bus.subscribe((change, expired) => this.onChange(change, expired));
   }
 
@@ -124,7 +133,7 @@ export class DiscoveryService {
   flush(): boolean {
     this.coalescer.cancel();
     this.coalescer.ranNow();
-    return this.rebuild().moved;
+    return this.rebuild(() => this.cache.rebuild()).moved;
   }
 
   /** Stops listening to changes and clears the coalescing timer. Idempotent. */
@@ -179,10 +188,11 @@ export class DiscoveryService {
 
   /**
    * A change marks its service dirty for the next coalescing tick. An unregistration is not held
-   * back by the window: the rebuild runs at the end of the current job, once for every removal of
-   * that job (a batch), so an instance that is gone is never served again, by any read, delta or
-   * push, after the call that removed it returned. Expiries wait for the window like registrations:
-   * a sweep that expires many leases in slices gives one paced rebuild, not one per slice.
+   * back by the window: the services it removed from are rebuilt at the end of the current job,
+   * once for every removal of that job (a batch), so an instance that is gone is never served
+   * again, by any read, delta or push, after the call that removed it returned; other dirty
+   * services keep waiting for the window. Expiries wait for the window like registrations: a
+   * sweep that expires many leases in slices gives one paced rebuild, not one per slice.
    */
   private onChange(change: InstanceChange, expired: boolean): void {
     const id = change.instance.serviceId;
@@ -192,19 +202,21 @@ export class DiscoveryService {
       this.coalescer.request();
       return;
     }
-    if (this.removalQueued) return;
-    this.removalQueued = true;
-    queueMicrotask(() => {
-      this.removalQueued = false;
-      if (!this.stopped) this.flush();
-    });
+    if (this.removals.size === 0) queueMicrotask(() => this.flushRemovals());
+    this.removals.add(serviceKey(id));
   }
 
-  private rebuild(): { moved: boolean; cost: number } {
+  private flushRemovals(): void {
+    const keys = [...this.removals];
+    this.removals.clear();
+    if (!this.stopped) this.rebuild(() => this.cache.rebuildServices(keys));
+  }
+
+  private rebuild(run: () => boolean): { moved: boolean; cost: number } {
     let moved = false;
     const started = this.deps.clock.now();
     try {
-      moved = this.cache.rebuild();
+      moved = run();
     } catch (err) {
       this.report(err, 'discovery cache rebuild');
     }
@@ -221,10 +233,16 @@ export class DiscoveryService {
 
   /**
    * Called after every coalescing tick (and flush) with the current version, whether or not it
-   * moved: every registry change published before the tick is reflected in that version.
+   * moved: every registry change published before the tick to a service that is not `pending`
+   * is reflected in that version.
    */
   onTick(listener: (version: number) => void): void {
     this.tickListeners.push(listener);
+  }
+
+  /** True while changes of a service are not yet in the current version (it waits for a rebuild). */
+  pending(serviceId: string): boolean {
+    return this.cache.isDirty(serviceKey(serviceId));
   }
 
   /** One service's changes after `version`, leading to the current version; null when too old. */

@@ -93,6 +93,11 @@ export class ChangePublisher {
     return { count: mine?.size ?? 0, has: mine?.has(serviceKey(serviceId)) === true };
   }
 
+  /** True when a change of this service would be sent to someone (a subscriber of it or an all-changes session). */
+  listensTo(serviceId: string | null): boolean {
+    return this.everything.size > 0 || (this.byService.get(serviceKey(serviceId ?? ''))?.size ?? 0) > 0;
+  }
+
   subscriberCount(serviceId: string): number {
     return this.byService.get(serviceKey(serviceId))?.size ?? 0;
   }

@@ -235,7 +235,7 @@ function discoveryStack() {
     bus,
     node,
     clock,
-    settings: { coalesceMs: 20, deltaHistoryCount: 64, deltaHistoryMaxAgeMs: 300_000 },
+    settings: { coalesceMs: 20, rebuildSliceMs: 4, deltaHistoryCount: 64, deltaHistoryMaxAgeMs: 300_000 },
   });
   return { clock, repository, discovery };
 }
