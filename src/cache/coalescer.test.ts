@@ -58,4 +58,19 @@ describe('Coalescer', () => {
     expect(runs.map((t) => t - t0)).toEqual([0, 40]);
     c.stop();
   });
+
+  it('runs again one window later while the task reports work left', async () => {
+    const runs: number[] = [];
+    let left = 2;
+    const c = new Coalescer(20, () => {
+      runs.push(Date.now());
+      left--;
+    }, Date.now, () => left > 0);
+    const t0 = Date.now();
+    c.request();
+    await vi.advanceTimersByTimeAsync(200);
+    expect(runs.map((t) => t - t0)).toEqual([0, 20]);
+    expect(c.pending).toBe(false);
+    c.stop();
+  });
 });

@@ -191,4 +191,42 @@ describe('VersionedServiceCache', () => {
     expect(body.version).toBe(cache.version);
     expect(cache.servicesBody().etag).toBe(`W/"${cache.version}"`);
   });
+
+  it('with a budget, rebuilds part of the dirty services as one version and leaves the rest dirty', () => {
+    const { clock, source, cache } = setup();
+    const v0 = cache.version;
+    for (const id of ['a', 'b', 'c']) cache.invalidate(source.put(inst(id, `${id}1`)));
+    clock.t += 1_000;
+    // a budget of 0 runs out after the first service
+    expect(cache.rebuild(0)).toBe(true);
+    const v1 = cache.version;
+    expect(cache.hasDirty).toBe(true);
+    expect(['a', 'b', 'c'].filter((k) => cache.isDirty(k))).toEqual(['b', 'c']);
+    expect(cache.service('a')).toBeDefined();
+    expect(cache.service('b')).toBeUndefined();
+    clock.t += 1_000;
+    expect(cache.rebuild(0)).toBe(true);
+    expect(cache.rebuild(0)).toBe(true);
+    expect(cache.hasDirty).toBe(false);
+    expect(cache.rebuild(0)).toBe(false);
+    expect(cache.stats.versionBumps).toBe(3);
+    expect(Object.keys(deltaOf(cache, v0).delta).sort()).toEqual(['a', 'b', 'c']);
+    expect(Object.keys(deltaOf(cache, v1).delta).sort()).toEqual(['b', 'c']);
+  });
+
+  it('rebuildServices rebuilds only the named dirty services', () => {
+    const { clock, source, cache } = setup();
+    cache.invalidate(source.put(inst('a', 'a1')));
+    cache.invalidate(source.put(inst('b', 'b1')));
+    const builds = source.builds;
+    clock.t += 1_000;
+    expect(cache.rebuildServices(['b', 'c'])).toBe(true);
+    expect(source.builds).toBe(builds + 1);
+    expect(cache.isDirty('a')).toBe(true);
+    expect(cache.isDirty('b')).toBe(false);
+    expect(cache.service('b')).toBeDefined();
+    expect(cache.service('a')).toBeUndefined();
+    expect(cache.rebuildServices(['b'])).toBe(false);
+    expect(source.builds).toBe(builds + 1);
+  });
 });

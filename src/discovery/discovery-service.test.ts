@@ -12,7 +12,7 @@ import type { WireInstance, WireChange, WireService, DeltaBody } from '../../tes
 
 const T0 = 1_700_000_000_000;
 
-function fixture() {
+function fixture(rebuildSliceMs = 4) {
   const clock = { now: () => Date.now() };
   const safety = { enabled: false, windowMs: 10_000, percentageThreshold: 85, maxCountThreshold: 50, maxCountResetIntervalMs: 600_000 };
   const bus = new ChangeBus((err) => {
@@ -28,7 +28,7 @@ function fixture() {
   );
   node.markUp();
   const errors: string[] = [];
-  const settings = { coalesceMs: 20, rebuildSliceMs: 4, deltaHistoryCount: 64, deltaHistoryMaxAgeMs: 300_000 };
+  const settings = { coalesceMs: 20, rebuildSliceMs, deltaHistoryCount: 64, deltaHistoryMaxAgeMs: 300_000 };
   const discovery = new DiscoveryService({ repository: repo, bus, node, clock, settings, onError: (_e, source) => errors.push(source) });
   return { repo, discovery, errors, normal };
 }
@@ -229,5 +229,42 @@ describe('DiscoveryService', () => {
     repo.register(inst('demo', 2));
     await vi.advanceTimersByTimeAsync(100);
     expect(discovery.cache.stats.versionBumps).toBe(0);
+  });
+
+  it('spreads a rebuild longer than rebuildSliceMs over several ticks, one window apart, each a version', async () => {
+    const { repo, discovery } = fixture(1);
+    // each service takes 2 ms (of the fake clock) to filter, more than the 1 ms slice
+    discovery.addFilter({ name: 'slow', dependsOnConfig: false, filter: () => void vi.advanceTimersByTime(2) });
+    await vi.advanceTimersByTimeAsync(100);
+    const bumps = discovery.cache.stats.versionBumps;
+    const ticks: number[] = [];
+    discovery.onTick((v) => ticks.push(v));
+    for (const id of ['a', 'b', 'c']) repo.register(inst(id, 1));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(services(discovery).services.map((s: WireService) => s.serviceId)).toEqual(['a']);
+    expect(discovery.pending('b')).toBe(true);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(services(discovery).services.map((s: WireService) => s.serviceId)).toEqual(['a', 'b']);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(services(discovery).services.map((s: WireService) => s.serviceId)).toEqual(['a', 'b', 'c']);
+    expect(discovery.pending('c')).toBe(false);
+    expect(discovery.cache.stats.versionBumps).toBe(bumps + 3);
+    expect(ticks).toHaveLength(3);
+    discovery.stop();
+  });
+
+  it('an unregistration rebuilds at once only the services it removed from', async () => {
+    const { repo, discovery } = fixture();
+    repo.register(inst('demo', 1));
+    repo.register(inst('demo', 2));
+    await vi.advanceTimersByTimeAsync(100);
+    repo.register(inst('pay', 3));
+    repo.unregister(inst('demo', 2));
+    await Promise.resolve();
+    expect(services(discovery).services.map(ids)).toEqual([['i1']]);
+    expect(discovery.pending('pay')).toBe(true);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(services(discovery).services.map(ids)).toEqual([['i1'], ['i3']]);
+    discovery.stop();
   });
 });
