@@ -23,7 +23,10 @@ export function sameMember(a: Member, b: Member): boolean {
   return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
 
-const OPEN = Buffer.from(`${SERVICE_HEAD_JSON}[`);
+/** A snapshot's bytes are those of its `GetServiceResponse`; the service fragment is a slice of them. */
+const RESPONSE_HEAD = `{"responseStatus":${SUCCESS_JSON},"service":`;
+const OPEN = Buffer.from(`${RESPONSE_HEAD}${SERVICE_HEAD_JSON}[`);
+const HEAD_BYTES = Buffer.byteLength(RESPONSE_HEAD);
 const COMMA = Buffer.from(',');
 const NO_OFFSETS = new Uint32Array(0);
 type Listed = ReadonlyArray<Instance | null>;
@@ -76,6 +79,8 @@ function align(prev: Listed, next: Listed): Int32Array {
  */
 export class ServiceSnapshot {
   readonly fragment: Buffer;
+  /** The `GetServiceResponse` bytes, `fragment` among them. */
+  private readonly whole: Buffer;
   /** Start of each entry of `service.instances` in `fragment`, then the end of the last. */
   private readonly offsets: Uint32Array;
   /** For each entry of `service.instances`, its index in the previous snapshot's list, or -1. */
@@ -98,7 +103,8 @@ export class ServiceSnapshot {
     for (const x of list ?? []) if (isMember(x)) size++;
     this.size = size;
     if (list === null || list === undefined) {
-      this.fragment = Buffer.from(serviceJson(service));
+      this.whole = Buffer.from(`${RESPONSE_HEAD}${serviceJson(service)}}`);
+      this.fragment = this.whole.subarray(HEAD_BYTES, this.whole.length - 1);
       this.offsets = NO_OFFSETS;
       this.reuse = null;
       return;
@@ -108,7 +114,8 @@ export class ServiceSnapshot {
     const n = list.length;
     const offsets = new Uint32Array(n + 1);
     const pieces: Buffer[] = [OPEN];
-    let pos = OPEN.length;
+    // positions count from the start of the fragment
+    let pos = OPEN.length - HEAD_BYTES;
     let text = '';
     let textBytes = 0;
     const flushText = () => {
@@ -154,9 +161,10 @@ export class ServiceSnapshot {
     }
     flushText();
     offsets[n] = pos;
-    const tail = Buffer.from(`]${serviceTailJson(service)}`);
+    const tail = Buffer.from(`]${serviceTailJson(service)}}`);
     pieces.push(tail);
-    this.fragment = Buffer.concat(pieces, pos + tail.length);
+    this.whole = Buffer.concat(pieces, HEAD_BYTES + pos + tail.length);
+    this.fragment = this.whole.subarray(HEAD_BYTES, this.whole.length - 1);
     this.offsets = offsets;
   }
 
@@ -240,10 +248,7 @@ export class ServiceSnapshot {
 
   /** The whole `GetServiceResponse` for this snapshot, built on first use. */
   responseBody(): EncodedBody {
-    this.body ??= new EncodedBody(
-      Buffer.concat([Buffer.from(`{"responseStatus":${SUCCESS_JSON},"service":`), this.fragment, Buffer.from('}')]),
-      versionTag(this.version),
-    );
+    this.body ??= new EncodedBody(this.whole, versionTag(this.version));
     return this.body;
   }
 }
