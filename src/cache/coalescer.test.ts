@@ -59,18 +59,47 @@ describe('Coalescer', () => {
     c.stop();
   });
 
-  it('runs again one window later while the task reports work left', async () => {
+  it('runs the next part right after waiting I/O while the task reports work left; the window then stretches with all parts', async () => {
     const runs: number[] = [];
-    let left = 2;
+    let left = 3;
     const c = new Coalescer(20, () => {
       runs.push(Date.now());
       left--;
+      return 10;
     }, Date.now, () => left > 0);
     const t0 = Date.now();
     c.request();
-    await vi.advanceTimersByTimeAsync(200);
-    expect(runs.map((t) => t - t0)).toEqual([0, 20]);
+    // each part runs on its own turn, not a window after the last (the fake clock counts an
+    // immediate as 1 ms)
+    await vi.advanceTimersByTimeAsync(0);
+    expect(runs).toHaveLength(1);
+    expect(c.pending).toBe(true);
+    await vi.advanceTimersByTimeAsync(2);
+    expect(runs.map((t) => t - t0)).toEqual([0, 1, 2]);
     expect(c.pending).toBe(false);
+    // the parts cost 30 ms together: the next run waits 5 x 30 ms
+    left = 1;
+    c.request();
+    await vi.advanceTimersByTimeAsync(149);
+    expect(runs).toHaveLength(3);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(runs.map((t) => t - t0)).toEqual([0, 1, 2, 152]);
+    c.stop();
+  });
+
+  it('cancel drops the next part of a run', async () => {
+    const runs: number[] = [];
+    let left = 3;
+    const c = new Coalescer(20, () => {
+      runs.push(left--);
+    }, Date.now, () => left > 0);
+    c.request();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(runs).toEqual([3]);
+    c.cancel();
+    expect(c.pending).toBe(false);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(runs).toEqual([3]);
     c.stop();
   });
 });

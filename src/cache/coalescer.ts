@@ -11,11 +11,16 @@ const MAX_STRETCH_MS = 1_000;
  * `LOAD_FACTOR` times the last run's duration when runs get expensive (at most
  * `MAX_STRETCH_MS`), so the task takes no more than about a fifth of the event loop however fast
  * changes come. A task that does its work in bounded parts says so through `more`: while it
- * reports work left, another run follows one window later. The timer is unref'd and cleared by
- * `stop()`.
+ * reports work left, the next part runs right after the I/O that is waiting (`setImmediate`), and
+ * the window after the last part stretches with the cost of all the parts together. The timer is
+ * unref'd and cleared by `stop()`.
  */
 export class Coalescer {
   private timer: NodeJS.Timeout | undefined;
+  /** The next part of a run that left work over, after the I/O waiting now. */
+  private next: NodeJS.Immediate | undefined;
+  /** Cost of the parts of the current run so far. */
+  private partsCost = 0;
   private stopped = false;
   private lastRun = Number.NEGATIVE_INFINITY;
   private lastDuration = 0;
@@ -30,32 +35,45 @@ export class Coalescer {
   ) {}
 
   request(): void {
-    if (this.timer !== undefined || this.stopped) return;
+    if (this.timer !== undefined || this.next !== undefined || this.stopped) return;
     const window = Math.max(this.delayMs, Math.min(this.lastDuration * LOAD_FACTOR, MAX_STRETCH_MS));
     const wait = Math.max(0, this.lastRun + window - this.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      const started = this.now();
-      this.lastRun = started;
-      let cost: number | void = undefined;
-      try {
-        cost = this.task();
-      } finally {
-        this.lastDuration = typeof cost === 'number' ? cost : this.now() - started;
-      }
-      if (this.more()) this.request();
+      this.partsCost = 0;
+      this.runPart();
     }, wait);
     this.timer.unref();
   }
 
-  get pending(): boolean {
-    return this.timer !== undefined;
+  private runPart(): void {
+    const started = this.now();
+    this.lastRun = started;
+    let cost: number | void = undefined;
+    try {
+      cost = this.task();
+    } finally {
+      this.partsCost += typeof cost === 'number' ? cost : this.now() - started;
+      this.lastDuration = this.partsCost;
+    }
+    if (this.stopped || !this.more()) return;
+    this.next = setImmediate(() => {
+      this.next = undefined;
+      this.runPart();
+    });
+    this.next.unref();
   }
 
-  /** Drops a pending run (the caller runs the task itself). */
+  get pending(): boolean {
+    return this.timer !== undefined || this.next !== undefined;
+  }
+
+  /** Drops a pending run or part (the caller runs the task itself). */
   cancel(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    clearImmediate(this.next);
+    this.next = undefined;
   }
 
   /** Records a run done by the caller, so the next request waits out the window. */

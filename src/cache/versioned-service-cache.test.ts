@@ -214,6 +214,38 @@ describe('VersionedServiceCache', () => {
     expect(Object.keys(deltaOf(cache, v1).delta).sort()).toEqual(['b', 'c']);
   });
 
+  it('the parts of a rebuild cover the services dirty when it began; later ones wait unless named first', () => {
+    const { clock, source, cache } = setup();
+    for (const id of ['a', 'b', 'c']) cache.invalidate(source.put(inst(id, `${id}1`)));
+    clock.t += 1_000;
+    expect(cache.rebuild(0, ['c', 'x'])).toBe(true);
+    expect(['a', 'b', 'c'].filter((k) => cache.isDirty(k))).toEqual(['a', 'b']);
+    cache.invalidate(source.put(inst('d', 'd1')));
+    cache.invalidate(source.put(inst('e', 'e1')));
+    expect(cache.rebuilding).toBe(true);
+    expect(cache.rebuild(0, ['e'])).toBe(true);
+    expect(cache.isDirty('e')).toBe(false);
+    expect(cache.rebuild(0)).toBe(true);
+    expect(cache.rebuild(0)).toBe(true);
+    expect(['a', 'b', 'd'].filter((k) => cache.isDirty(k))).toEqual(['d']);
+    expect(cache.rebuilding).toBe(false);
+    // the next rebuild begins a round of its own
+    expect(cache.rebuild(0)).toBe(true);
+    expect(cache.hasDirty).toBe(false);
+    expect(cache.rebuilding).toBe(false);
+  });
+
+  it('a full rebuild ends a rebuild in parts', () => {
+    const { clock, source, cache } = setup();
+    for (const id of ['a', 'b', 'c']) cache.invalidate(source.put(inst(id, `${id}1`)));
+    clock.t += 1_000;
+    cache.rebuild(0);
+    expect(cache.rebuilding).toBe(true);
+    cache.rebuild();
+    expect(cache.rebuilding).toBe(false);
+    expect(cache.hasDirty).toBe(false);
+  });
+
   it('rebuildServices rebuilds only the named dirty services', () => {
     const { clock, source, cache } = setup();
     cache.invalidate(source.put(inst('a', 'a1')));

@@ -39,6 +39,8 @@ export type RebuildListener = (version: number, serviceBuilds: number) => void;
 export class VersionedServiceCache {
   private readonly entries = new Map<string, ServiceSnapshot>();
   private readonly dirty = new Set<string>();
+  /** Services still to rebuild of those dirty when the current rebuild in parts began. */
+  private readonly round = new Set<string>();
   private readonly history: DeltaHistory;
   private readonly deltas = new Map<number, EncodedBody>();
   private current: number;
@@ -122,12 +124,39 @@ export class VersionedServiceCache {
 
   /**
    * Rebuilds dirty services; true when a new version was made. With `budgetMs`, stops after the
-   * service during which the budget ran out and leaves the rest dirty (`hasDirty`): the services
-   * rebuilt so far make one version, so a caller can spread a large rebuild over several turns
-   * of the event loop, each bounded, instead of holding the loop for all of it.
+   * service during which the budget ran out and leaves the rest for the next call: the services
+   * rebuilt so far make one version, so a caller can spread a large rebuild over several turns of
+   * the event loop, each bounded, instead of holding the loop for all of it. The parts of one such
+   * rebuild cover the services dirty when its first part ran (`rebuilding` stays true until they are
+   * done); services dirtied meanwhile wait for the next rebuild, except those in `first`, which go
+   * before all others whenever dirty.
    */
-  rebuild(budgetMs = Number.POSITIVE_INFINITY): boolean {
-    return this.dirty.size > 0 && this.rebuildKeys(this.dirty, budgetMs);
+  rebuild(budgetMs = Number.POSITIVE_INFINITY, first: Iterable<string> = []): boolean {
+    if (this.dirty.size === 0) return false;
+    if (budgetMs === Number.POSITIVE_INFINITY) {
+      this.round.clear();
+      return this.rebuildKeys(this.dirty, budgetMs);
+    }
+    if (this.round.size === 0) for (const key of this.dirty) this.round.add(key);
+    return this.rebuildKeys(this.roundKeys(first), budgetMs);
+  }
+
+  /** True while a rebuild in parts has services left from the ones dirty when it began. */
+  get rebuilding(): boolean {
+    for (const key of this.round) {
+      if (this.dirty.has(key)) return true;
+      this.round.delete(key);
+    }
+    return false;
+  }
+
+  /** The dirty keys of `first`, then those of the current round, each dropped from the round as it is handed out. */
+  private *roundKeys(first: Iterable<string>): Generator<string> {
+    for (const key of first) if (this.dirty.has(key)) yield key;
+    for (const key of this.round) {
+      this.round.delete(key);
+      if (this.dirty.has(key)) yield key;
+    }
   }
 
   /** Rebuilds these services now, if dirty (others are skipped); true when a new version was made. */

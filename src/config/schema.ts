@@ -91,7 +91,7 @@ export const configSchema = z.strictObject({
       deltaHistoryMaxAgeMs: int(1_000, 86_400_000).default(300_000).describe('How long a superseded cache version stays answerable by services-delta.json.'),
       deltaHistoryMaxChanges: int(0, 100_000_000).default(100_000).describe('Most instance changes the delta history keeps over all its versions (oldest versions dropped first; clients behind them reload). 0 = no bound.'),
       gzipMinBytes: int(0, 1_073_741_824).default(1_024).describe('Discovery responses larger than this are gzip-compressed for callers that accept gzip.'),
-      rebuildSliceMs: int(1, 1_000).default(4).describe('Longest part of a coalesced cache rebuild done in one turn of the event loop; a rebuild of more services goes on one window later, so a large burst of changes never holds other work for longer.'),
+      rebuildSliceMs: int(1, 1_000).default(4).describe('Longest part of a coalesced cache rebuild done in one turn of the event loop; a rebuild of more services goes on after the I/O waiting by then, so a large burst of changes never holds other work for longer.'),
     })
     .prefault({}),
   websocket: z

@@ -231,25 +231,46 @@ describe('DiscoveryService', () => {
     expect(discovery.cache.stats.versionBumps).toBe(0);
   });
 
-  it('spreads a rebuild longer than rebuildSliceMs over several ticks, one window apart, each a version', async () => {
-    const { repo, discovery } = fixture(1);
-    // each service takes 2 ms (of the fake clock) to filter, more than the 1 ms slice
-    discovery.addFilter({ name: 'slow', dependsOnConfig: false, filter: () => void vi.advanceTimersByTime(2) });
+  it('spreads a rebuild longer than rebuildSliceMs over several turns, each a version, the services preferred first', async () => {
+    // with no time for more, every part is one service
+    const { repo, discovery } = fixture(0);
     await vi.advanceTimersByTimeAsync(100);
+    discovery.preferFirst(new Set(['c']));
     const bumps = discovery.cache.stats.versionBumps;
     const ticks: number[] = [];
     discovery.onTick((v) => ticks.push(v));
     for (const id of ['a', 'b', 'c']) repo.register(inst(id, 1));
     await vi.advanceTimersByTimeAsync(0);
-    expect(services(discovery).services.map((s: WireService) => s.serviceId)).toEqual(['a']);
-    expect(discovery.pending('b')).toBe(true);
-    await vi.advanceTimersByTimeAsync(20);
-    expect(services(discovery).services.map((s: WireService) => s.serviceId)).toEqual(['a', 'b']);
-    await vi.advanceTimersByTimeAsync(20);
-    expect(services(discovery).services.map((s: WireService) => s.serviceId)).toEqual(['a', 'b', 'c']);
+    expect(services(discovery).services.map((s: WireService) => s.serviceId)).toEqual(['c']);
+    expect(discovery.pending('a')).toBe(true);
     expect(discovery.pending('c')).toBe(false);
+    // the other parts follow on the next turns, not a coalescing window (20 ms) later
+    await vi.advanceTimersByTimeAsync(8);
+    expect(services(discovery).services.map((s: WireService) => s.serviceId)).toEqual(['a', 'b', 'c']);
+    expect(discovery.pending('b')).toBe(false);
     expect(discovery.cache.stats.versionBumps).toBe(bumps + 3);
-    expect(ticks).toHaveLength(3);
+    // three parts, and the run for the preferred service, which found it rebuilt already
+    expect(ticks).toHaveLength(4);
+    discovery.stop();
+  });
+
+  it('a change of a preferred service is rebuilt one window later while a large rebuild stretched the window of the others', async () => {
+    const { repo, discovery } = fixture(1_000);
+    // each service costs 100 ms (of the fake clock) to filter
+    discovery.addFilter({ name: 'slow', dependsOnConfig: false, filter: () => vi.setSystemTime(Date.now() + 100) });
+    await vi.advanceTimersByTimeAsync(100);
+    for (const id of ['a', 'b', 'c']) repo.register(inst(id, 1));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(discovery.pending('c')).toBe(false);
+    // that rebuild cost 300 ms: the next one of the others waits for the stretched window
+    discovery.preferFirst(new Set(['c']));
+    repo.register(inst('a', 2));
+    repo.register(inst('c', 3));
+    await vi.advanceTimersByTimeAsync(25);
+    expect(discovery.pending('c')).toBe(false);
+    expect(discovery.pending('a')).toBe(true);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(discovery.pending('a')).toBe(false);
     discovery.stop();
   });
 

@@ -26,6 +26,12 @@ import {
   type LookupRequest,
 } from './discovery-messages.js';
 
+/** A live view of the services to rebuild first (e.g. those with subscribers). */
+export interface PreferredServices {
+  has(key: string): boolean;
+  keys(): Iterable<string>;
+}
+
 export interface DiscoverySettings {
   coalesceMs: number;
   /** Longest part of a coalesced rebuild run in one turn of the event loop (ms); the rest follows a window later. */
@@ -91,20 +97,26 @@ export class DiscoveryService {
   /** Lookup answers of one service, per snapshot (they go with it). */
   private readonly lookups = new WeakMap<ServiceSnapshot, EncodedBody>();
   private stopped = false;
+  /** Services whose changes someone waits for (canonical keys): rebuilt before others, without the stretched window. */
+  private preferred: PreferredServices = new Set<string>();
+  /** Rebuilds the preferred services one window after a change of theirs, whatever a large rebuild stretched the other window to. */
+  private readonly urgent: Coalescer;
 
   constructor(private readonly deps: DiscoveryServiceDeps) {
     this.filters = new FilterChain((f, err) => this.report(err, `filter ${f.name}`));
     const source = { build: (key: string) => this.snapshotService(key), keys: () => deps.repository.serviceKeys() };
     this.cache = new VersionedServiceCache(source, deps.settings, deps.clock, deps.onRebuilt);
     // The window stretches with the cost of the rebuild itself, not with the pushes after it; a
-    // rebuild runs in slices of at most rebuildSliceMs, one window apart, until nothing is dirty.
+    // rebuild runs in parts of at most rebuildSliceMs, each after the I/O waiting when the last
+    // ended, services someone listens to first.
     const slice = deps.settings.rebuildSliceMs;
     this.coalescer = new Coalescer(
       deps.settings.coalesceMs,
-      () => this.rebuild(() => this.cache.rebuild(slice)).cost,
+      () => this.rebuild(() => this.cache.rebuild(slice, this.preferred.keys())).cost,
       () => deps.clock.now(),
-      () => this.cache.hasDirty,
+      () => this.cache.rebuilding,
     );
+    this.urgent = new Coalescer(deps.settings.coalesceMs, () => this.rebuild(() => this.cache.rebuildServices(this.preferred.keys())).cost, () => deps.clock.now());
     this.unsubscribe = deps.bus.subscribe((change, expired) => this.onChange(change, expired));
   }
 
@@ -139,6 +151,7 @@ export class DiscoveryService {
   flush(): boolean {
     this.coalescer.cancel();
     this.coalescer.ranNow();
+    this.urgent.cancel();
     return this.rebuild(() => this.cache.rebuild()).moved;
   }
 
@@ -147,6 +160,7 @@ export class DiscoveryService {
     this.stopped = true;
     this.unsubscribe();
     this.coalescer.stop();
+    this.urgent.stop();
   }
 
   /** `POST /api/discovery/lookup.json`: one service per config, in order; failures give bare services. */
@@ -214,13 +228,15 @@ export class DiscoveryService {
   private onChange(change: InstanceChange, expired: boolean): void {
     const id = change.instance.serviceId;
     if (id === null) return;
-    this.cache.invalidate(serviceKey(id));
+    const key = serviceKey(id);
+    this.cache.invalidate(key);
     if (change.changeType !== 'delete' || expired) {
       this.coalescer.request();
+      if (this.preferred.has(key)) this.urgent.request();
       return;
     }
     if (this.removals.size === 0) queueMicrotask(() => this.flushRemovals());
-    this.removals.add(serviceKey(id));
+    this.removals.add(key);
   }
 
   private flushRemovals(): void {
@@ -255,6 +271,15 @@ export class DiscoveryService {
    */
   onTick(listener: (version: number) => void): void {
     this.tickListeners.push(listener);
+  }
+
+  /**
+   * Names the services (canonical keys) whose changes someone waits for: a rebuild in parts does
+   * them first, and a change of one is rebuilt a coalescing window later even while the window of
+   * the others is stretched by a large rebuild (that rebuild of the few stretches its own window).
+   */
+  preferFirst(services: PreferredServices): void {
+    this.preferred = services;
   }
 
   /** True while changes of a service are not yet in the current version (it waits for a rebuild). */

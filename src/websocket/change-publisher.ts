@@ -98,6 +98,11 @@ export class ChangePublisher {
     return this.everything.size > 0 || (this.byService.get(serviceKey(serviceId ?? ''))?.size ?? 0) > 0;
   }
 
+  /** Keys of the services someone subscribed to by name (sessions for all changes are not counted). */
+  listenedServices(): ReadonlyMap<string, unknown> {
+    return this.byService;
+  }
+
   subscriberCount(serviceId: string): number {
     return this.byService.get(serviceKey(serviceId))?.size ?? 0;
   }

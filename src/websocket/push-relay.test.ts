@@ -17,16 +17,18 @@ function fixture(listened: string[]) {
   });
   const pending = new Set<string>();
   const listeners: Array<(v: number) => void> = [];
+  let preferred: { keys(): Iterable<string> } = new Set<string>();
   const sent: Array<[string, number]> = [];
   const publisher = {
     listensTo: (id: string | null) => listened.includes(id ?? ''),
+    listenedServices: () => new Map(listened.map((k) => [k, 1])),
     publish: (changes: readonly InstanceChange[], version: number) => {
       for (const c of changes) sent.push([c.instance.instanceId as string, version]);
     },
   } as unknown as ChangePublisher;
-  const relay = new PushRelay(bus, { onTick: (l) => listeners.push(l), pending: (id) => pending.has(id) }, publisher);
+  const relay = new PushRelay(bus, { onTick: (l) => listeners.push(l), pending: (id) => pending.has(id), preferFirst: (k) => (preferred = k) }, publisher);
   const tick = (v: number) => listeners.forEach((l) => l(v));
-  return { bus, pending, sent, tick, relay };
+  return { bus, pending, sent, tick, relay, preferred: () => [...preferred.keys()] };
 }
 
 describe('PushRelay', () => {
@@ -54,5 +56,10 @@ describe('PushRelay', () => {
     pending.delete('z');
     tick(11);
     expect(sent).toEqual([]);
+  });
+
+  it('names the services someone subscribed to as those to rebuild first', () => {
+    const { preferred } = fixture(['a', 'b']);
+    expect(preferred()).toEqual(['a', 'b']);
   });
 });

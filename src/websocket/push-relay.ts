@@ -7,6 +7,8 @@ export interface VersionTicks {
   onTick(listener: (version: number) => void): void;
   /** True while a service's changes are not yet in the current version. */
   pending(serviceId: string): boolean;
+  /** Names the services (canonical keys, a live view) to rebuild before others. */
+  preferFirst(services: ReadonlyMap<string, unknown>): void;
 }
 
 /**
@@ -14,7 +16,7 @@ export interface VersionTicks {
  * tagged with the version they lead to, so a subscriber can later resume from that version. The
  * changes of a service that the tick's version does not include yet (a rebuild spread over
  * several ticks, or one that rebuilt only the services with removals) wait for a later tick, in
- * their order.
+ * their order. The services someone subscribed to are rebuilt first.
  */
 export class PushRelay {
   private pending: InstanceChange[] = [];
@@ -23,6 +25,7 @@ export class PushRelay {
   constructor(bus: ChangeBus, private readonly ticks: VersionTicks, private readonly publisher: ChangePublisher) {
     this.unsubscribe = bus.subscribe((change) => this.pending.push(change));
     ticks.onTick((version) => this.flush(version));
+    ticks.preferFirst(publisher.listenedServices());
   }
 
   private flush(version: number): void {
