@@ -87,6 +87,23 @@ describe('Coalescer', () => {
     c.stop();
   });
 
+  it('work left after the parts gets a run one window later, with no request', async () => {
+    const runs: number[] = [];
+    let parts = 2;
+    let left = 1;
+    const c = new Coalescer(20, () => {
+      runs.push(Date.now());
+      if (parts > 0) parts--;
+      else left--;
+    }, Date.now, () => parts > 0, () => left > 0);
+    const t0 = Date.now();
+    c.request();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(runs.map((t) => t - t0)).toEqual([0, 1, 21]);
+    expect(c.pending).toBe(false);
+    c.stop();
+  });
+
   it('cancel drops the next part of a run', async () => {
     const runs: number[] = [];
     let left = 3;

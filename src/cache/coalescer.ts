@@ -12,7 +12,8 @@ const MAX_STRETCH_MS = 1_000;
  * `MAX_STRETCH_MS`), so the task takes no more than about a fifth of the event loop however fast
  * changes come. A task that does its work in bounded parts says so through `more`: while it
  * reports work left, the next part runs right after the I/O that is waiting (`setImmediate`), and
- * the window after the last part stretches with the cost of all the parts together. The timer is
+ * the window after the last part stretches with the cost of all the parts together; work left
+ * after the parts (`again`) gets a run of its own one window later. The timer is
  * unref'd and cleared by `stop()`.
  */
 export class Coalescer {
@@ -30,8 +31,10 @@ export class Coalescer {
     /** The work; it may return its own cost in ms (e.g. without listeners it calls), else the run is timed. */
     private readonly task: () => number | void,
     private readonly now: () => number = Date.now,
-    /** True when the last run left work for another (checked after each run). */
+    /** True when the last run left work for another part right away (checked after each run). */
     private readonly more: () => boolean = () => false,
+    /** True when, the parts done, work is left for a run one window later (changes that came meanwhile). */
+    private readonly again: () => boolean = () => false,
   ) {}
 
   request(): void {
@@ -56,7 +59,11 @@ export class Coalescer {
       this.partsCost += typeof cost === 'number' ? cost : this.now() - started;
       this.lastDuration = this.partsCost;
     }
-    if (this.stopped || !this.more()) return;
+    if (this.stopped) return;
+    if (!this.more()) {
+      if (this.again()) this.request();
+      return;
+    }
     this.next = setImmediate(() => {
       this.next = undefined;
       this.runPart();

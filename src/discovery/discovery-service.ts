@@ -115,6 +115,7 @@ export class DiscoveryService {
       () => this.rebuild(() => this.cache.rebuild(slice, this.preferred.keys())).cost,
       () => deps.clock.now(),
       () => this.cache.rebuilding,
+      () => this.cache.hasDirty,
     );
     this.urgent = new Coalescer(deps.settings.coalesceMs, () => this.rebuild(() => this.cache.rebuildServices(this.preferred.keys())).cost, () => deps.clock.now());
     this.unsubscribe = deps.bus.subscribe((change, expired) => this.onChange(change, expired));
