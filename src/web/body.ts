@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../core/errors.js';
 import { isJsonContentType } from './browser-safety.js';
+import { NO_TURN_BUDGET, type TurnBudget } from './turn-budget.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -31,12 +32,13 @@ async function readStreamCapped(stream: ReadableStream<Uint8Array>, maxBytes: nu
 
 /**
  * Reads the body straight from the Node request, at most `maxBytes`: no web stream, no promise
- * per chunk. Past the limit the rest is drained unread and the request fails with 413.
+ * per chunk. Past the limit the rest is drained unread and the request fails with 413. A whole
+ * body is handed on (decoded, and the promise resolved) when `turns` admits it.
  */
-export function readIncomingCapped(req: IncomingMessage, maxBytes: number): Promise<Buffer>;
+export function readIncomingCapped(req: IncomingMessage, maxBytes: number, decode?: undefined, turns?: TurnBudget): Promise<Buffer>;
 /** As above, resolved with what `decode` makes of the bytes (rejected with what it throws). */
-export function readIncomingCapped<T>(req: IncomingMessage, maxBytes: number, decode: (bytes: Buffer) => T): Promise<T>;
-export function readIncomingCapped(req: IncomingMessage, maxBytes: number, decode?: (bytes: Buffer) => unknown): Promise<unknown> {
+export function readIncomingCapped<T>(req: IncomingMessage, maxBytes: number, decode: (bytes: Buffer) => T, turns?: TurnBudget): Promise<T>;
+export function readIncomingCapped(req: IncomingMessage, maxBytes: number, decode?: (bytes: Buffer) => unknown, turns: TurnBudget = NO_TURN_BUDGET): Promise<unknown> {
   return new Promise((resolve, reject) => {
     let first: Buffer | null = null;
     let more: Buffer[] | null = null;
@@ -52,8 +54,7 @@ export function readIncomingCapped(req: IncomingMessage, maxBytes: number, decod
       if (first === null) first = chunk;
       else (more ??= [first]).push(chunk);
     };
-    const onEnd = () => {
-      finish();
+    const hand = () => {
       const bytes = more !== null ? Buffer.concat(more, total) : (first ?? Buffer.alloc(0));
       if (decode === undefined) resolve(bytes);
       else {
@@ -63,6 +64,10 @@ export function readIncomingCapped(req: IncomingMessage, maxBytes: number, decod
           reject(err instanceof Error ? err : new Error(String(err)));
         }
       }
+    };
+    const onEnd = () => {
+      finish();
+      turns.admit(hand);
     };
     const onError = (err: Error) => {
       finish();
@@ -93,11 +98,11 @@ function isIncoming(source: IncomingMessage | ReadableStream<Uint8Array> | Buffe
 }
 
 /** The body's bytes from `source`, at most `maxBytes`; null without a body. */
-function readBodyBytes(source: BodySource, maxBytes: number): Promise<Buffer> | null {
+function readBodyBytes(source: BodySource, maxBytes: number, turns: TurnBudget): Promise<Buffer> | null {
   if (source === null) return null;
   // Bytes read already (the peer check reads them first).
   if (Buffer.isBuffer(source)) return Promise.resolve(source);
-  if (isIncoming(source)) return source.readableEnded ? Promise.resolve(Buffer.alloc(0)) : readIncomingCapped(source, maxBytes);
+  if (isIncoming(source)) return source.readableEnded ? Promise.resolve(Buffer.alloc(0)) : readIncomingCapped(source, maxBytes, undefined, turns);
   return readStreamCapped(source, maxBytes);
 }
 
@@ -137,10 +142,11 @@ export interface HeaderSource {
  * Reads a JSON request body: checks the content type, caps the size (before and after gzip
  * inflation), inflates `Content-Encoding: gzip` and parses. An empty body reads as `null`. The
  * one body reader of every route, whichever way the request came in. Not an async function: a
- * plain body costs the read and one continuation, no further promise.
+ * plain body costs the read and one continuation, no further promise. A body read from the Node
+ * request is parsed and handed on when `turns` admits it.
  * @throws UnsupportedMediaTypeError (415), PayloadTooLargeError (413), BadRequestError (400), as rejections
  */
-export function readJsonFrom(req: HeaderSource, source: BodySource, maxBytes: number): Promise<unknown> {
+export function readJsonFrom(req: HeaderSource, source: BodySource, maxBytes: number, turns: TurnBudget = NO_TURN_BUDGET): Promise<unknown> {
   let gzipped = false;
   try {
     const contentType = req.header('content-type');
@@ -167,8 +173,8 @@ export function readJsonFrom(req: HeaderSource, source: BodySource, maxBytes: nu
   }
   if (source === null) return Promise.resolve(null);
   // a plain body from the Node request is parsed as it ends: no promise between the read and the parse
-  if (!gzipped && isIncoming(source) && !source.readableEnded) return readIncomingCapped(source, maxBytes, parseJsonBytes);
-  const bytes = readBodyBytes(source, maxBytes)!;
+  if (!gzipped && isIncoming(source) && !source.readableEnded) return readIncomingCapped(source, maxBytes, parseJsonBytes, turns);
+  const bytes = readBodyBytes(source, maxBytes, turns)!;
   return gzipped ? bytes.then((b) => decodeJsonBytes(b, true, maxBytes)) : bytes.then(parseJsonBytes);
 }
 
@@ -177,15 +183,15 @@ export function readJsonFrom(req: HeaderSource, source: BodySource, maxBytes: nu
  * over the bytes as sent (the peer signature) before they are decoded; empty when there is none.
  * @throws PayloadTooLargeError (413), BadRequestError (400)
  */
-export async function readRawBody(c: Context, maxBytes: number): Promise<Buffer> {
+export async function readRawBody(c: Context, maxBytes: number, turns: TurnBudget = NO_TURN_BUDGET): Promise<Buffer> {
   const declared = Number(c.req.header('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) throw new PayloadTooLargeError(maxBytes);
   const incoming = (c.env as NodeBindings | undefined)?.incoming;
-  return (await readBodyBytes(incoming ?? c.req.raw.body, maxBytes)) ?? Buffer.alloc(0);
+  return (await readBodyBytes(incoming ?? c.req.raw.body, maxBytes, turns)) ?? Buffer.alloc(0);
 }
 
 /** `readJsonFrom` for a Hono request: the Node request when there is one, else the web request's stream. */
-export function readJsonBody(c: Context, maxBytes: number): Promise<unknown> {
+export function readJsonBody(c: Context, maxBytes: number, turns: TurnBudget = NO_TURN_BUDGET): Promise<unknown> {
   const incoming = (c.env as NodeBindings | undefined)?.incoming;
-  return readJsonFrom(c.req, incoming ?? c.req.raw.body, maxBytes);
+  return readJsonFrom(c.req, incoming ?? c.req.raw.body, maxBytes, turns);
 }

@@ -4,9 +4,10 @@ import type { NodeMetrics } from '../telemetry/metrics.js';
 import type { ApiRouter } from './api-router.js';
 import { readJsonFrom } from './body.js';
 import type { Answer, Endpoint, EndpointInput, HttpMethod } from './endpoint.js';
-import { JSON_ONLY, missingQuery, replyOf, type Reply } from './endpoint-http.js';
+import { JSON_ONLY, missingQuery, replyOf, type EndpointLimits, type Reply } from './endpoint-http.js';
 import { declaresBody, firstRefusal, type Guard, type GuardRequest } from './guard.js';
 import { RouteMetrics } from './middleware.js';
+import type { TurnBudget } from './turn-budget.js';
 import type { ErrorAnswer } from './web-app.js';
 
 export interface DirectPathDeps {
@@ -112,6 +113,7 @@ class NodeInput implements EndpointInput, GuardRequest {
     private readonly search: string,
     readonly prefix: string,
     private readonly maxBodyBytes: number,
+    private readonly turns: TurnBudget | undefined,
   ) {}
 
   header(name: string): string | undefined {
@@ -151,7 +153,7 @@ class NodeInput implements EndpointInput, GuardRequest {
   }
 
   body(): Promise<unknown> {
-    return readJsonFrom(this, this.req, this.maxBodyBytes);
+    return readJsonFrom(this, this.req, this.maxBodyBytes, this.turns);
   }
 }
 
@@ -166,7 +168,7 @@ class DirectRoute {
     private readonly endpoint: Endpoint,
     private readonly method: HttpMethod,
     private readonly prefix: string,
-    private readonly limits: { maxBodyBytes: number; gzipMinBytes: number },
+    private readonly limits: EndpointLimits,
     private readonly deps: DirectPathDeps,
     path: string,
   ) {
@@ -175,7 +177,7 @@ class DirectRoute {
 
   serve(req: IncomingMessage, res: ServerResponse, path: string, search: string): void {
     const start = performance.now();
-    const input = new NodeInput(req, this.method, path, search, this.prefix, this.limits.maxBodyBytes);
+    const input = new NodeInput(req, this.method, path, search, this.prefix, this.limits.maxBodyBytes, this.limits.turns);
     const refusal = firstRefusal(this.deps.guards, input);
     if (refusal !== undefined) {
       write(res, refusal.status, refusal.headers === undefined ? JSON_ONLY : { ...JSON_ONLY, ...refusal.headers }, refusal.body);

@@ -7,6 +7,7 @@ import type { Answer, Endpoint, EndpointInput, HttpMethod } from './endpoint.js'
 import { refusalResponse } from './middleware.js';
 import type { PeerCallRequest, PeerCheck } from './peer-auth.js';
 import { JSON_CONTENT_TYPE, sendBytes, sendJsonBytes } from './respond.js';
+import type { TurnBudget } from './turn-budget.js';
 
 /** Limits every mounted endpoint shares. */
 export interface EndpointLimits {
@@ -18,6 +19,8 @@ export interface EndpointLimits {
    * handler runs (peer-auth.ts); such endpoints cannot be mounted without it.
    */
   peerCheck?: PeerCheck;
+  /** Admits request bodies into a loop turn's budget (turn-budget.ts); none: bodies are handled as they end. */
+  turns?: TurnBudget;
 }
 
 interface NodeBindings {
@@ -135,6 +138,7 @@ class ContextInput implements EndpointInput {
     private readonly c: Context,
     private readonly maxBodyBytes: number,
     readonly prefix: string,
+    private readonly turns: TurnBudget | undefined,
     /** The body bytes, when the peer check has read them already. */
     private readonly raw?: Buffer,
   ) {
@@ -161,7 +165,7 @@ class ContextInput implements EndpointInput {
 
   body(): Promise<unknown> {
     if (this.raw !== undefined) return readJsonFrom(this, this.raw, this.maxBodyBytes);
-    return readJsonBody(this.c, this.maxBodyBytes);
+    return readJsonBody(this.c, this.maxBodyBytes, this.turns);
   }
 
   get clientAddress(): string {
@@ -181,10 +185,10 @@ function send(c: Context, reply: Reply): Response {
  * the response without a promise.
  */
 export function endpointHandler(endpoint: Endpoint, limits: EndpointLimits, prefix: string): Handler {
-  const { maxBodyBytes, gzipMinBytes } = limits;
+  const { maxBodyBytes, gzipMinBytes, turns } = limits;
   if (endpoint.access === 'peer-only') return peerHandler(endpoint, limits, prefix);
   return (c) => {
-    const input = new ContextInput(c, maxBodyBytes, prefix);
+    const input = new ContextInput(c, maxBodyBytes, prefix, turns);
     const answer = endpoint.handle(input);
     if (isPromise(answer)) {
       return answer.then((a) => {
@@ -204,10 +208,10 @@ function peerHandler(endpoint: Endpoint, limits: EndpointLimits, prefix: string)
   const javaPeer = endpoint.javaPeer === true;
   return async (c) => {
     // The signature covers the body as sent, so it is read before anything else.
-    const raw = await readRawBody(c, limits.maxBodyBytes);
+    const raw = await readRawBody(c, limits.maxBodyBytes, limits.turns);
     const refused = check(peerCallOf(c), raw, javaPeer);
     if (refused !== undefined) return refusalResponse(c, refused);
-    const input = new ContextInput(c, limits.maxBodyBytes, prefix, raw);
+    const input = new ContextInput(c, limits.maxBodyBytes, prefix, limits.turns, raw);
     return send(c, await replyOf(await endpoint.handle(input), input, limits.gzipMinBytes));
   };
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
+import { Counter } from 'prom-client';
 import type { AccessPolicy } from '../auth/access-policy.js';
 import type { Scope } from '../auth/scopes.js';
 import type { TokenRegistry } from '../auth/token-registry.js';
@@ -43,6 +44,7 @@ import { createDirectPath, DIRECT_OPERATIONS } from './direct-path.js';
 import { openApiDocument } from './openapi/document.js';
 import { peerAuth } from './peer-auth.js';
 import { createWebApp } from './web-app.js';
+import { TurnBudget } from './turn-budget.js';
 
 /** The parts of a node that its HTTP endpoints answer from. */
 export interface HttpLayerDeps {
@@ -115,7 +117,17 @@ export function createHttpLayer(deps: HttpLayerDeps): HttpLayer {
     requireClientCert: config.tls.mutual,
     onRefused: (reason) => metrics.peerRefusals.inc({ reason }),
   });
-  const limits = { maxBodyBytes, gzipMinBytes, peerCheck };
+  const turns = new TurnBudget(config.http.turnSliceMs);
+  new Counter({
+    name: 'artemis_http_deferred_bodies_total',
+    help: 'Request bodies that waited for a later event-loop turn because their turn had spent http.turnSliceMs.',
+    registers: [metrics.registry],
+    collect() {
+      const n = turns.takeDeferredCount();
+      if (n > 0) this.inc(n);
+    },
+  });
+  const limits = { maxBodyBytes, gzipMinBytes, peerCheck, turns };
   router.mount(registryEndpoints({ registry, clientLimiter }), limits);
   router.mount(discoveryEndpoints({ discovery }), limits);
   router.mount(replicationEndpoints({ registry, repository, node: state, limiter: limiters.replication, tracing }), limits);

@@ -1,6 +1,6 @@
 // Why the latency tail of a saturated node:http server grows faster than its CPU per request.
 //
-//   node test/bench/tail-probe.mjs --burn-us 400 --connections 50 [--instances 100] [--duration 5] [--threads 2] [--warmup 0]
+//   node test/bench/tail-probe.mjs --burn-us 400 --connections 50 [--instances 100] [--duration 5] [--threads 2] [--warmup 0] [--slice-ms 0]
 //
 // Starts a plain node:http server (its own process) that reads each POST body, burns a fixed CPU
 // time and answers a short body, then loads it with wrk (closed loop, keep-alive). Besides wrk's
@@ -13,6 +13,8 @@
 // - first answer: per connection, from its accept to the answer of its first request;
 // - body chunks per request, and the longest GC pause (PerformanceObserver 'gc');
 // - with --trace: every request's own latency as the client saw it, without wrk's correction.
+// - with --slice-ms N: request work past N ms of a loop turn waits for the next turn, first come
+//   first served (what the node does with http.turnSliceMs).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     serve: { type: 'boolean', default: false },
     warmup: { type: 'string', default: '0' },
     trace: { type: 'boolean', default: false },
+    'slice-ms': { type: 'string', default: '0' },
   },
 });
 
@@ -38,7 +41,29 @@ function pct(sorted, p) {
   return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-function serve(burnUs) {
+function serve(burnUs, sliceMs) {
+  // With sliceMs > 0, request work past sliceMs of a loop turn waits in a FIFO for the next turn,
+  // so a turn (and the accept of the next waiting connection) never waits longer than that.
+  const queue = [];
+  let turnStart = -1;
+  let draining = false;
+  const resetTurn = () => { turnStart = -1; };
+  const drain = () => {
+    draining = false;
+    const start = performance.now();
+    while (queue.length > 0 && performance.now() - start < sliceMs) queue.shift()();
+    if (queue.length > 0) { draining = true; setImmediate(drain); }
+  };
+  const admit = (fn) => {
+    if (sliceMs <= 0) return fn();
+    if (queue.length === 0) {
+      const now = performance.now();
+      if (turnStart < 0) { turnStart = now; setImmediate(resetTurn); }
+      if (now - turnStart < sliceMs) return fn();
+    }
+    queue.push(fn);
+    if (!draining) { draining = true; setImmediate(drain); }
+  };
   // A turn ends at the check phase after a poll phase that handled requests (setImmediate armed
   // by the first request of the turn), so an idle loop still blocks in epoll.
   let turn = 0;
@@ -63,7 +88,7 @@ function serve(burnUs) {
     sock.probeId ??= nextId++;
     let n = 0;
     req.on('data', () => n++);
-    req.on('end', () => {
+    req.on('end', () => admit(() => {
       if (!armed) {
         armed = true;
         setImmediate(endTurn);
@@ -83,7 +108,7 @@ function serve(burnUs) {
       sock.lastAnswer = now;
       sock.lastTurn = turn;
       perSocket.set(sock.probeId, (perSocket.get(sock.probeId) ?? 0) + 1);
-    });
+    }));
   });
   const accepts = [];
   server.on('connection', (sock) => {
@@ -162,8 +187,8 @@ function body(instances) {
 }
 
 async function main() {
-  if (values.serve) return serve(Number(values['burn-us']));
-  const child = spawn(process.execPath, [new URL(import.meta.url).pathname, '--serve', '--burn-us', values['burn-us']], { stdio: ['ignore', 'pipe', 'inherit'] });
+  if (values.serve) return serve(Number(values['burn-us']), Number(values['slice-ms']));
+  const child = spawn(process.execPath, [new URL(import.meta.url).pathname, '--serve', '--burn-us', values['burn-us'], '--slice-ms', values['slice-ms']], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const port = await new Promise((resolve) => child.stdout.on('data', (d) => {
     out += d;
