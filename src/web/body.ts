@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../core/errors.js';
 import { isJsonContentType } from './browser-safety.js';
-import { NO_TURN_BUDGET, type TurnBudget } from './turn-budget.js';
+import { NO_TURN_BUDGET, type TurnBudget } from '../core/turn-budget.js';
 
 const gunzipAsync = promisify(gunzip);
 

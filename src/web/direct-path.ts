@@ -7,7 +7,7 @@ import type { Answer, Endpoint, EndpointInput, HttpMethod } from './endpoint.js'
 import { JSON_ONLY, missingQuery, replyOf, type EndpointLimits, type Reply } from './endpoint-http.js';
 import { declaresBody, firstRefusal, type Guard, type GuardRequest } from './guard.js';
 import { RouteMetrics } from './middleware.js';
-import type { TurnBudget } from './turn-budget.js';
+import type { TurnBudget } from '../core/turn-budget.js';
 import type { ErrorAnswer } from './web-app.js';
 
 export interface DirectPathDeps {

@@ -7,7 +7,7 @@ import type { Answer, Endpoint, EndpointInput, HttpMethod } from './endpoint.js'
 import { refusalResponse } from './middleware.js';
 import type { PeerCallRequest, PeerCheck } from './peer-auth.js';
 import { JSON_CONTENT_TYPE, sendBytes, sendJsonBytes } from './respond.js';
-import type { TurnBudget } from './turn-budget.js';
+import type { TurnBudget } from '../core/turn-budget.js';
 
 /** Limits every mounted endpoint shares. */
 export interface EndpointLimits {

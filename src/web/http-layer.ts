@@ -44,7 +44,7 @@ import { createDirectPath, DIRECT_OPERATIONS } from './direct-path.js';
 import { openApiDocument } from './openapi/document.js';
 import { peerAuth } from './peer-auth.js';
 import { createWebApp } from './web-app.js';
-import { TurnBudget } from './turn-budget.js';
+import { TurnBudget } from '../core/turn-budget.js';
 
 /** The parts of a node that its HTTP endpoints answer from. */
 export interface HttpLayerDeps {
