@@ -1,17 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { instanceKey, type Instance } from '../core/wire/instance.js';
 import { SUCCESS_RESPONSE, SUCCESS_RESPONSE_JSON, type RegistryOperation } from './registry-service.js';
-import { T0, body, inst, setup } from '../../test/helpers/registry-service.js';
+import { T0, body, inst, setup, useFakeTimeFromT0 } from '../../test/helpers/registry-service.js';
 
 describe('RegistryService', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-    vi.setSystemTime(T0);
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
+  useFakeTimeFromT0();
 
   describe('operations', () => {
     it('register creates a lease and publishes new; re-registering replaces data and publishes new again', () => {

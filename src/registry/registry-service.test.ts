@@ -1,18 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BadRequestError } from '../core/errors.js';
 import { makeInstance } from '../core/wire/instance.js';
 import { SUCCESS_RESPONSE } from './registry-service.js';
-import { T0, body, inst, setup, status } from '../../test/helpers/registry-service.js';
+import { body, inst, setup, status, useFakeTimeFromT0 } from '../../test/helpers/registry-service.js';
 
 describe('RegistryService', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-    vi.setSystemTime(T0);
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
+  useFakeTimeFromT0();
 
   describe('pipeline order', () => {
     it('rate limit comes first: even a request that fails the request check consumes quota', () => {

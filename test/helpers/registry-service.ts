@@ -1,4 +1,5 @@
 /** A RegistryService over real lease tables and a real repository, with a gate the test moves and records of what it reported. */
+import { afterEach, beforeEach, vi } from 'vitest';
 import type { Clock } from '../../src/core/clock.js';
 import type { ServiceNodeStatus } from '../../src/core/wire/cluster.js';
 import { makeInstance, type Instance } from '../../src/core/wire/instance.js';
@@ -14,6 +15,17 @@ import { instance } from './node.js';
 
 export const T0 = 1_700_000_000_000;
 const clock: Clock = { now: () => Date.now() };
+
+/** Fake timers at T0 around each test of the enclosing suite: leases and limiter windows move only as the test advances time. */
+export function useFakeTimeFromT0(): void {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(T0);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+}
 
 const spSettings: SelfPreservationSettings = {
   enabled: true,
