@@ -1,22 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Clock } from '../core/clock.js';
+import { describe, expect, it, vi } from 'vitest';
 import { makeInstance } from '../core/wire/instance.js';
-import { LeaseManager, type Lease, type LeaseRemovalReason } from './lease-manager.js';
-import { SelfPreservation, type SelfPreservationSettings } from './self-preservation.js';
-
-const clock: Clock = { now: () => Date.now() };
-const spSettings: SelfPreservationSettings = {
-  enabled: true,
-  windowMs: 10_000,
-  percentageThreshold: 85,
-  maxCountThreshold: 50,
-  maxCountResetIntervalMs: 600_000,
-};
+import type { LeaseManager, Lease, LeaseRemovalReason } from './lease-manager.js';
+import type { SelfPreservation, SelfPreservationSettings } from './self-preservation.js';
+import { leaseTable, selfPreservation, useFakeTimeFromT0 } from '../../test/helpers/lease-clock.js';
 
 function setup(ttlMs = 20_000, sp: Partial<SelfPreservationSettings> = {}) {
   const removed: Array<[string, LeaseRemovalReason]> = [];
-  const safety = new SelfPreservation({ ...spSettings, ...sp }, clock);
-  const manager = new LeaseManager('instance', { ttlMs }, clock, safety);
+  const safety = selfPreservation(sp);
+  const manager = leaseTable('instance', ttlMs, safety);
   manager.onRemoval((l: Lease, r) => removed.push([l.key, r]));
   return { manager, safety, removed };
 }
@@ -24,11 +15,7 @@ function setup(ttlMs = 20_000, sp: Partial<SelfPreservationSettings> = {}) {
 const inst = (id: string) => makeInstance({ regionId: 'SHA', serviceId: 'svc', instanceId: id, url: `http://${id}` });
 
 describe('LeaseManager', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-    vi.setSystemTime(1_700_000_000_000);
-  });
-  afterEach(() => vi.useRealTimers());
+  useFakeTimeFromT0();
 
   it('keeps a lease alive until ttl has passed since the last renewal', () => {
     const { manager, removed } = setup(20_000);
@@ -96,11 +83,7 @@ describe('LeaseManager', () => {
 });
 
 describe('SelfPreservation', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-    vi.setSystemTime(1_700_000_000_000);
-  });
-  afterEach(() => vi.useRealTimers());
+  useFakeTimeFromT0();
 
   /** Renews `n` leases once per second for `seconds`, checking after each second. */
   function heartbeat(manager: LeaseManager, safety: SelfPreservation, keys: string[], seconds: number) {

@@ -1,21 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Clock } from '../core/clock.js';
+import { describe, expect, it, vi } from 'vitest';
 import { instanceKey, makeInstance, type Instance } from '../core/wire/instance.js';
 import type { InstanceChange } from '../core/wire/service.js';
-import { LeaseManager } from '../lease/lease-manager.js';
-import { SelfPreservation } from '../lease/self-preservation.js';
 import { ChangeBus } from './change-bus.js';
 import { RegistryRepository } from './registry-repository.js';
+import { T0, clock, leaseTable, selfPreservation, useFakeTimeFromT0 } from '../../test/helpers/lease-clock.js';
 import { instance } from '../../test/helpers/node.js';
 
-const T0 = 1_700_000_000_000;
-const clock: Clock = { now: () => Date.now() };
-const safety = { enabled: false, windowMs: 10_000, percentageThreshold: 85, maxCountThreshold: 50, maxCountResetIntervalMs: 600_000 };
-
 function setup() {
-  const table = (name: 'instance' | 'legacy-instance') => new LeaseManager(name, { ttlMs: 20_000 }, clock, new SelfPreservation(safety, clock));
-  const normal = table('instance');
-  const legacy = table('legacy-instance');
+  const normal = leaseTable('instance', 20_000, selfPreservation({ enabled: false }));
+  const legacy = leaseTable('legacy-instance', 20_000, selfPreservation({ enabled: false }));
   const bus = new ChangeBus((err) => {
     throw err;
   });
@@ -29,13 +22,7 @@ const inst = (overrides: Partial<Instance> = {}): Instance => makeInstance(insta
 const KEY = instanceKey(inst());
 
 describe('RegistryRepository.register of data it already holds', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-    vi.setSystemTime(T0);
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useFakeTimeFromT0();
 
   it('gives a fresh lease and stamp, keeps the stored object and the index in step, and publishes nothing', () => {
     const { repository, normal, changes } = setup();

@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { instanceKey, type Instance } from '../core/wire/instance.js';
 import { SUCCESS_RESPONSE, SUCCESS_RESPONSE_JSON, type RegistryOperation } from './registry-service.js';
-import { T0, body, inst, setup, useFakeTimeFromT0 } from '../../test/helpers/registry-service.js';
+import { T0, useFakeTimeFromT0 } from '../../test/helpers/lease-clock.js';
+import { body, inst, setup } from '../../test/helpers/registry-service.js';
 
 describe('RegistryService', () => {
   useFakeTimeFromT0();

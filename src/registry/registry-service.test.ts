@@ -2,7 +2,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { BadRequestError } from '../core/errors.js';
 import { makeInstance } from '../core/wire/instance.js';
 import { SUCCESS_RESPONSE } from './registry-service.js';
-import { body, inst, setup, status, useFakeTimeFromT0 } from '../../test/helpers/registry-service.js';
+import { useFakeTimeFromT0 } from '../../test/helpers/lease-clock.js';
+import { body, inst, setup, status } from '../../test/helpers/registry-service.js';
 
 describe('RegistryService', () => {
   useFakeTimeFromT0();

@@ -4,7 +4,7 @@ import type { ServiceNodeStatus } from '../../src/core/wire/cluster.js';
 import { makeInstance, type Instance } from '../../src/core/wire/instance.js';
 import { HybridClock } from '../../src/lease/hybrid-clock.js';
 import { LeaseManager } from '../../src/lease/lease-manager.js';
-import { SelfPreservation, type SelfPreservationSettings } from '../../src/lease/self-preservation.js';
+import { SelfPreservation } from '../../src/lease/self-preservation.js';
 import { RateLimiter } from '../../src/ratelimit/rate-limiter.js';
 import { ChangeBus } from '../../src/registry/change-bus.js';
 import { RegistryRepository } from '../../src/registry/registry-repository.js';
@@ -13,6 +13,7 @@ import { Tombstones } from '../../src/registry/tombstones.js';
 import { ReplicationManager } from '../../src/replication/replication-manager.js';
 import { readPeerAnswer, replicationBody, type ReplicationTransport } from '../../src/replication/transport.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
+import { SELF_PRESERVATION } from './lease-clock.js';
 import { instance } from './node.js';
 
 /**
@@ -21,7 +22,6 @@ import { instance } from './node.js';
  * (`t.ms`, moved by hand) and peers are joined by links that a test cuts and heals.
  */
 
-const sp: SelfPreservationSettings = { enabled: true, windowMs: 10_000, percentageThreshold: 85, maxCountThreshold: 50, maxCountResetIntervalMs: 600_000 };
 const up: ServiceNodeStatus = {
   allowDiscoveryFromOtherZone: true,
   allowRegistryFromOtherZone: true,
@@ -39,8 +39,8 @@ export const inst = (id: string): Instance => makeInstance(instance({ instanceId
 /** One node's registry: `t.ms` is its wall clock (nodes of one test may disagree). */
 export function registryNode(t: { ms: number }, resuming = () => false) {
   const clock: Clock = { now: () => t.ms };
-  const normal = new LeaseManager('instance', { ttlMs: LEASE_TTL_MS }, clock, new SelfPreservation(sp, clock));
-  const legacy = new LeaseManager('legacy-instance', { ttlMs: 90_000 }, clock, new SelfPreservation(sp, clock));
+  const normal = new LeaseManager('instance', { ttlMs: LEASE_TTL_MS }, clock, new SelfPreservation(SELF_PRESERVATION, clock));
+  const legacy = new LeaseManager('legacy-instance', { ttlMs: 90_000 }, clock, new SelfPreservation(SELF_PRESERVATION, clock));
   const bus = new ChangeBus((err) => {
     throw err;
   });

@@ -1,39 +1,15 @@
 /** A RegistryService over real lease tables and a real repository, with a gate the test moves and records of what it reported. */
-import { afterEach, beforeEach, vi } from 'vitest';
-import type { Clock } from '../../src/core/clock.js';
 import type { ServiceNodeStatus } from '../../src/core/wire/cluster.js';
 import { makeInstance, type Instance } from '../../src/core/wire/instance.js';
 import type { InstanceChange } from '../../src/core/wire/service.js';
-import { LeaseManager } from '../../src/lease/lease-manager.js';
-import { SelfPreservation, type SelfPreservationSettings } from '../../src/lease/self-preservation.js';
+import type { LeaseManager } from '../../src/lease/lease-manager.js';
 import { RateLimiter, type LimiterSettings } from '../../src/ratelimit/rate-limiter.js';
 import { ChangeBus } from '../../src/registry/change-bus.js';
 import type { InstanceLimits } from '../../src/registry/instance-limits.js';
 import { RegistryRepository } from '../../src/registry/registry-repository.js';
 import { RegistryService, type NodeGate, type RegistryOperation } from '../../src/registry/registry-service.js';
+import { clock, leaseTable } from './lease-clock.js';
 import { instance } from './node.js';
-
-export const T0 = 1_700_000_000_000;
-const clock: Clock = { now: () => Date.now() };
-
-/** Fake timers at T0 around each test of the enclosing suite: leases and limiter windows move only as the test advances time. */
-export function useFakeTimeFromT0(): void {
-  beforeEach(() => {
-    vi.useFakeTimers();
-    vi.setSystemTime(T0);
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-}
-
-const spSettings: SelfPreservationSettings = {
-  enabled: true,
-  windowMs: 10_000,
-  percentageThreshold: 85,
-  maxCountThreshold: 50,
-  maxCountResetIntervalMs: 600_000,
-};
 
 const defaultLimits: InstanceLimits = { maxInstancesPerRequest: 100, maxFieldLength: 64, maxMetadataEntries: 4, maxMetadataBytes: 40 };
 
@@ -60,8 +36,8 @@ export interface Setup {
 }
 
 export function setup(opts: { limiter?: Partial<LimiterSettings>; limits?: Partial<InstanceLimits>; ttlMs?: number; allowOtherZone?: boolean } = {}): Setup {
-  const normal = new LeaseManager('instance', { ttlMs: opts.ttlMs ?? 20_000 }, clock, new SelfPreservation(spSettings, clock));
-  const legacy = new LeaseManager('legacy-instance', { ttlMs: 90_000 }, clock, new SelfPreservation(spSettings, clock));
+  const normal = leaseTable('instance', opts.ttlMs ?? 20_000);
+  const legacy = leaseTable('legacy-instance', 90_000);
   const bus = new ChangeBus((err) => {
     throw err;
   });
