@@ -78,9 +78,16 @@ export class LeaseManager {
 
   private removalListeners: Array<(lease: Lease, reason: LeaseRemovalReason) => void> = [];
 
+  private sweepEndListeners: Array<() => void> = [];
+
   /** Calls `listener` for every lease a sweep removes. */
   onRemoval(listener: (lease: Lease, reason: LeaseRemovalReason) => void): void {
     this.removalListeners = [...this.removalListeners, listener];
+  }
+
+  /** Calls `listener` each time a sweep has looked at the whole table (after the removals it reported). */
+  onSweepEnd(listener: () => void): void {
+    this.sweepEndListeners = [...this.sweepEndListeners, listener];
   }
 
   get size(): number {
@@ -217,6 +224,7 @@ export class LeaseManager {
       if (next.done === true) {
         if (!pass.counting) {
           pass.done = true;
+          for (const listener of this.sweepEndListeners) listener();
           break;
         }
         // The start-up count is complete: judge it, then walk the table again to remove.

@@ -115,3 +115,50 @@ describe('unregistration log lines', () => {
     ]);
   });
 });
+
+describe('expiry log lines', () => {
+  const settings = { enabled: false, windowMs: 10_000, percentageThreshold: 85, maxCountThreshold: 5, maxCountResetIntervalMs: 600_000, checkIntervalMs: 1_000 };
+  function table(n: number, services: number) {
+    const clock = { t: 1_000_000, now: () => clock.t };
+    const t = new LeaseManager('instance', { ttlMs: 20_000 }, clock, new SelfPreservation(settings, clock));
+    for (let i = 0; i < n; i++) t.put(`k-${i}`, makeInstance({ regionId: 'SHA', serviceId: `svc-${i % services}`, instanceId: `i-${i}`, url: `http://i-${i}` }));
+    return { t, clock };
+  }
+
+  it('writes one info line per sweep with the count, the first service ids and instance ids, and no per-instance line below debug', async () => {
+    const { t, clock } = table(30, 12);
+    const { lines, logger } = recorder();
+    logLeaseRemovals(t, logger, clock.now, false);
+    expect(t.sweep()).toBe(0);
+    expect(lines).toEqual([]); // a sweep that expires nothing says nothing
+    clock.t += 20_001;
+    expect(t.sweep()).toBe(30);
+    await Promise.resolve();
+    expect(lines).toEqual([{
+      level: 'info',
+      msg: 'instances expired',
+      obj: { event: 'instances-expired', table: 'instance', count: 30, services: 12, serviceIds: ['svc-0', 'svc-1', 'svc-2', 'svc-3', 'svc-4', 'svc-5', 'svc-6', 'svc-7', 'svc-8', 'svc-9'], instanceIds: ['i-0', 'i-1', 'i-2', 'i-3', 'i-4'] },
+    }]);
+    expect(t.sweep()).toBe(0);
+    expect(lines).toHaveLength(1);
+  });
+
+  it('a sweep in many slices is still one line; with debug each instance has its own line with the time since its renewal', async () => {
+    const { t, clock } = table(3, 1);
+    t.put('gone', makeInstance({ regionId: 'SHA', serviceId: 'svc-0', instanceId: 'gone', url: 'http://gone' }));
+    t.evict('gone');
+    const { lines, logger } = recorder();
+    logLeaseRemovals(t, logger, clock.now, true);
+    clock.t += 25_000;
+    // a deadline already past: every slice removes one lease, then yields
+    expect(await t.sweepInSlices(-1)).toBe(4);
+    expect(lines.map((l) => [l.level, l.obj.event, l.obj.instanceId ?? l.obj.count, l.obj.sinceRenewalMs])).toEqual([
+      ['debug', 'instance-expired', 'i-0', 25_000],
+      ['debug', 'instance-expired', 'i-1', 25_000],
+      ['debug', 'instance-expired', 'i-2', 25_000],
+      ['debug', 'instance-unregistered', 'gone', undefined],
+      ['info', 'instances-unregistered', 1, undefined],
+      ['info', 'instances-expired', 3, undefined],
+    ]);
+  });
+});

@@ -7,7 +7,7 @@ import type { Logger } from '../telemetry/logger.js';
 
 /**
  * The operator's view of a node in its log: what changed in the registry and why, at info
- * (expiries, unregistrations one line per batch, management writes with their operator, self-preservation
+ * (expiries and unregistrations one line per batch, management writes with their operator, self-preservation
  * changes, a summary of rate-limit rejections per interval), registrations at debug. Every line
  * has an `event` field to filter on. Store outages are logged by StoreHealth.
  */
@@ -17,47 +17,67 @@ function who(i: Instance): Record<string, unknown> {
   return { regionId: i.regionId, zoneId: i.zoneId, serviceId: i.serviceId, instanceId: i.instanceId, url: i.url };
 }
 
-/** Most service ids and instance ids a batch unregistration line lists (the first ones seen). */
+/** Most service ids and instance ids a batch line (expiries, unregistrations) lists (the first ones seen). */
 const BATCH_SERVICES = 10;
 const BATCH_INSTANCES = 5;
 
-/** The unregistrations of one batch (one request, one sweep slice), gathered for its line. */
-interface Unregistered {
+/** The removals of one batch, gathered for its line. */
+interface Batch {
   count: number;
   serviceIds: Set<string | null>;
   instanceIds: Array<string | null>;
 }
 
+function newBatch(): Batch {
+  return { count: 0, serviceIds: new Set(), instanceIds: [] };
+}
+
+function addToBatch(b: Batch, i: Instance): void {
+  b.count++;
+  b.serviceIds.add(i.serviceId);
+  if (b.instanceIds.length < BATCH_INSTANCES) b.instanceIds.push(i.instanceId);
+}
+
+function batchFields(event: string, table: LeaseManager, b: Batch): Record<string, unknown> {
+  const serviceIds = [...b.serviceIds];
+  return { event, table: table.name, count: b.count, services: serviceIds.length, serviceIds: serviceIds.slice(0, BATCH_SERVICES), instanceIds: b.instanceIds };
+}
+
 /**
- * Lease removals. An expiry is one `instance expired` line at info (with the time since the last
- * renewal). Unregistrations are one `instances unregistered` line at info per batch: the removals
- * made in one go (one request, one slice of a sweep) are gathered until that code returns, then
- * logged with their count, the first service ids and the first instance ids; with `debug` each
- * one also gets its own `instance unregistered` line at debug.
+ * Lease removals, one info line per batch with its count, the first service ids and the first
+ * instance ids: `instances expired` once per sweep that expired any lease (after it has looked
+ * at the whole table), `instances unregistered` per batch of unregistrations (the removals made
+ * in one go, one request or one slice of a sweep, gathered until that code returns). With `debug`
+ * each instance also gets its own line at debug: `instance expired` (with the time since its
+ * last renewal) or `instance unregistered`.
  */
 export function logLeaseRemovals(table: LeaseManager, logger: Logger, now: () => number, debug: boolean): void {
-  let batch: Unregistered | undefined;
-  const flush = (): void => {
-    const b = batch!;
-    batch = undefined;
-    const serviceIds = [...b.serviceIds];
-    const fields = { event: 'instances-unregistered', table: table.name, count: b.count, services: serviceIds.length, serviceIds: serviceIds.slice(0, BATCH_SERVICES), instanceIds: b.instanceIds };
-    logger.info(fields, 'instances unregistered');
+  let unregistered: Batch | undefined;
+  let expired: Batch | undefined;
+  const flushUnregistered = (): void => {
+    const b = unregistered!;
+    unregistered = undefined;
+    logger.info(batchFields('instances-unregistered', table, b), 'instances unregistered');
   };
+  table.onSweepEnd(() => {
+    if (expired === undefined) return;
+    const b = expired;
+    expired = undefined;
+    logger.info(batchFields('instances-expired', table, b), 'instances expired');
+  });
   table.onRemoval((lease, reason: LeaseRemovalReason) => {
     const i = lease.instance;
     if (reason === 'expired') {
-      logger.info({ event: 'instance-expired', table: table.name, ...who(i), sinceRenewalMs: now() - lease.renewalTime }, 'instance expired');
+      if (debug) logger.debug({ event: 'instance-expired', table: table.name, ...who(i), sinceRenewalMs: now() - lease.renewalTime }, 'instance expired');
+      addToBatch((expired ??= newBatch()), i);
       return;
     }
     if (debug) logger.debug({ event: 'instance-unregistered', table: table.name, ...who(i) }, 'instance unregistered');
-    if (batch === undefined) {
-      batch = { count: 0, serviceIds: new Set(), instanceIds: [] };
-      queueMicrotask(flush);
+    if (unregistered === undefined) {
+      unregistered = newBatch();
+      queueMicrotask(flushUnregistered);
     }
-    batch.count++;
-    batch.serviceIds.add(i.serviceId);
-    if (batch.instanceIds.length < BATCH_INSTANCES) batch.instanceIds.push(i.instanceId);
+    addToBatch(unregistered, i);
   });
 }
 

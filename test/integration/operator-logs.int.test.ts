@@ -52,10 +52,13 @@ describe('operator log lines of a node', () => {
     const registered = await find((l) => l.event === 'instance-registered', 'the registration line');
     expect(registered).toMatchObject({ level: 'debug', msg: 'instance registered', serviceId: 'demo.logs', instanceId: 'log-a', regionId: 'SHA', zoneId: 'sha-z1', url: 'http://10.0.0.1:80' });
 
-    // no heartbeat: the lease expires
-    const expired = await find((l) => l.event === 'instance-expired', 'the expiry line');
-    expect(expired).toMatchObject({ level: 'info', msg: 'instance expired', table: 'instance', serviceId: 'demo.logs', instanceId: 'log-a' });
-    expect(expired.sinceRenewalMs).toBeGreaterThanOrEqual(1_000);
+    // no heartbeat: the lease expires; one info line for the sweep, and the instance's own line at debug
+    const expired = await find((l) => l.event === 'instances-expired', 'the expiry line');
+    expect(expired).toMatchObject({ level: 'info', msg: 'instances expired', table: 'instance', count: 1, services: 1, serviceIds: ['demo.logs'], instanceIds: ['log-a'] });
+    const own = lines.filter((l) => l.event === 'instance-expired');
+    expect(own).toHaveLength(1);
+    expect(own[0]).toMatchObject({ level: 'debug', msg: 'instance expired', table: 'instance', serviceId: 'demo.logs', instanceId: 'log-a' });
+    expect(own[0]!.sinceRenewalMs).toBeGreaterThanOrEqual(1_000);
 
     const pull = await postJson(`${node.url}/api/management/operate-instance.json`, {
       instanceKey: { regionId: 'SHA', serviceId: 'demo.logs', instanceId: 'log-a' },
