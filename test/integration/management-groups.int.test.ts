@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ADMIN_HEADERS, instance, postJson, startTestNode, tempDataDir, type RunningNode } from '../helpers/node.js';
-import { deleteKeysWithPrefix, redisUrlForTests, uniqueKeyPrefix } from '../helpers/redis.js';
+import { redisNodes } from '../helpers/redis-nodes.js';
 import { waitFor } from '../helpers/wait.js';
 import { TestSocket, wsUrl } from '../helpers/ws.js';
 
@@ -114,19 +114,11 @@ describe('logical instances (SQLite)', () => {
 });
 
 describe('route rules shared through Redis', async () => {
-  const url = await redisUrlForTests();
-  const prefix = uniqueKeyPrefix('groups');
-  const nodes: RunningNode[] = [];
-  afterAll(async () => {
-    for (const n of nodes) await n.stop();
-    if (url !== undefined) await deleteKeysWithPrefix(url, prefix);
-  });
+  const { url, start } = await redisNodes('groups');
 
   it.skipIf(url === undefined)('a rule created and released on node A is published by node B', async () => {
-    const flags = { 'store.url': url, 'store.keyPrefix': prefix };
-    const a = await startTestNode(flags);
-    const b = await startTestNode(flags);
-    nodes.push(a, b);
+    const a = await start();
+    const b = await start();
     await postJson(`${b.url}/api/registry/register.json`, { instances: [instance({ instanceId: 'blue-1', groupId: 'blue' })] });
     await postJson(`${a.url}${G}/create-route-rule.json`, createRule, { headers: ADMIN_HEADERS });
     await postJson(`${a.url}${G}/release-route-rule-groups.json`, release, { headers: ADMIN_HEADERS });

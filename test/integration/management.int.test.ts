@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ADMIN_HEADERS, instance, postJson, startTestNode, tempDataDir, type RunningNode } from '../helpers/node.js';
-import { redisUrlForTests } from '../helpers/redis.js';
+import { redisNodes } from '../helpers/redis-nodes.js';
 import { waitFor } from '../helpers/wait.js';
 import { TestSocket, wsUrl } from '../helpers/ws.js';
 
@@ -70,25 +69,11 @@ describe('pull-out and pull-in on one node (SQLite)', () => {
 });
 
 describe('two nodes sharing one Redis', async () => {
-  const url = await redisUrlForTests();
-  const prefix = `artemis-test:${randomUUID()}:`;
-  const nodes: RunningNode[] = [];
-  afterAll(async () => {
-    for (const n of nodes) await n.stop();
-    if (url !== undefined) {
-      const { Redis } = await import('ioredis');
-      const r = new Redis(url);
-      const keys = await r.keys(`${prefix}*`);
-      if (keys.length > 0) await r.del(...keys);
-      r.disconnect();
-    }
-  });
+  const { url, start } = await redisNodes('management');
 
   it.skipIf(url === undefined)('a pull-out on node A reaches discovery on node B within 200 ms', async () => {
-    const flags = { 'store.url': url, 'store.keyPrefix': prefix };
-    const a = await startTestNode(flags);
-    const b = await startTestNode(flags);
-    nodes.push(a, b);
+    const a = await start();
+    const b = await start();
     await postJson(`${b.url}/api/registry/register.json`, { instances: [instance()] });
     expect(await lookupIds(b.url)).toEqual(['10.1.2.3:8080']);
     const started = Date.now();

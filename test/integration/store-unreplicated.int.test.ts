@@ -1,7 +1,7 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { STORE_UNREPLICATED } from '../../src/management/failures.js';
-import { ADMIN_HEADERS, getJson, instance, postJson, startTestNode, type RunningNode } from '../helpers/node.js';
-import { deleteKeysWithPrefix, redisUrlForTests, uniqueKeyPrefix } from '../helpers/redis.js';
+import { ADMIN_HEADERS, getJson, instance, postJson } from '../helpers/node.js';
+import { redisNodes } from '../helpers/redis-nodes.js';
 
 /**
  * A management write that too few store replicas confirm: a node on the real Redis (a primary
@@ -24,20 +24,12 @@ const pullout = {
 const UNCONFIRMED = /reached the Redis primary, but store\.minReplicas is 1 and 0 of them confirmed it within 50 ms/;
 
 describe('management writes too few store replicas confirm', async () => {
-  const url = await redisUrlForTests();
-  const prefix = uniqueKeyPrefix('unreplicated');
-  const nodes: RunningNode[] = [];
-  afterAll(async () => {
-    for (const n of nodes) await n.stop();
-    if (url !== undefined) await deleteKeysWithPrefix(url, prefix);
-  });
+  const { url, start } = await redisNodes('unreplicated');
 
   it.skipIf(url === undefined)('answer service-unavailable with the replication text and its cause; the store stays available and reads answer', async () => {
-    const flags = { 'store.url': url, 'store.keyPrefix': prefix };
     // the first admin token is written by a node that acknowledges writes on the primary alone
-    await (await startTestNode(flags)).stop();
-    const node = await startTestNode({ ...flags, 'store.minReplicas': 1, 'store.replicaTimeoutMs': 50 });
-    nodes.push(node);
+    await (await start()).stop();
+    const node = await start({ 'store.minReplicas': 1, 'store.replicaTimeoutMs': 50 });
     await postJson(`${node.url}/api/registry/register.json`, { instances: [instance({ instanceId: 'a', serviceId: SERVICE })] });
 
     const writes = [
