@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { instanceKey, makeInstance, type Instance } from '../core/wire/instance.js';
 import { makeService, type Service } from '../core/wire/service.js';
 import { ServiceSnapshot, sameMember, type MemberTransition } from './service-snapshot.js';
-import { serviceJson } from './wire-json.js';
+import { SUCCESS_JSON, serviceJson } from './wire-json.js';
 
 const inst = (id: string, extra: Partial<Instance> = {}) =>
   makeInstance({ regionId: 'SHA', zoneId: 'sha-z1', serviceId: 'demo.snap', instanceId: id, ip: '10.0.0.1', port: 80, protocol: 'http', status: 'up', url: `http://${id}`, metadata: { n: 'ü' }, ...extra });
@@ -74,5 +74,58 @@ describe('ServiceSnapshot', () => {
     const first = new ServiceSnapshot('demo.snap', holes, 1);
     expect(first.fragment.toString()).toBe(JSON.stringify(holes));
     expect(new ServiceSnapshot('demo.snap', holes, 2, first).fragment.toString()).toBe(JSON.stringify(holes));
+  });
+
+  it('leaves removed instances out without serialising any, over random removals, reads and rebuilds', () => {
+    const next = random(11);
+    let seq = 0;
+    let list: Instance[] = Array.from({ length: 60 }, () => inst(`i-${seq++}`));
+    let snap = new ServiceSnapshot('demo.snap', makeService('demo.snap', list), 1);
+    let stringify = vi.spyOn(JSON, 'stringify');
+    try {
+      for (let step = 0; step < 400; step++) {
+        const before = list;
+        const version = step + 2;
+        if (next() < 0.75 && list.length > 0) {
+          const gone = new Set<Instance>();
+          const count = 1 + Math.floor(next() * 3);
+          for (let k = 0; k < count; k++) gone.add(list[Math.floor(next() * list.length)]!);
+          stringify.mockClear();
+          snap = snap.without([...gone], version)!;
+          list = list.filter((x) => !gone.has(x));
+          // sometimes read before the next removal (its bytes are laid out then), sometimes not
+          const text = next() < 0.3 ? snap.fragment.toString() : undefined;
+          expect(stringify).not.toHaveBeenCalled();
+          if (text !== undefined) expect(text).toBe(serviceJson(makeService('demo.snap', list)));
+          expect(snap.version).toBe(version);
+        } else {
+          // a registration: the next snapshot is built on the one made by removals
+          if (next() < 0.5 || list.length === 0) list = [...list, inst(`i-${seq++}`)];
+          else list = list.map((x, i) => (i === 0 ? inst(x.instanceId!, { status: 'down' }) : x));
+          const built = new ServiceSnapshot('demo.snap', makeService('demo.snap', list), version, snap);
+          stringify.mockRestore();
+          expect(built.transitionsFrom(snap)).toEqual(naive(before, list));
+          stringify = vi.spyOn(JSON, 'stringify');
+          snap = built;
+        }
+        expect(snap.size).toBe(list.length);
+      }
+    } finally {
+      vi.restoreAllMocks();
+    }
+    const service = makeService('demo.snap', list);
+    expect(snap.fragment.toString()).toBe(JSON.stringify(service));
+    expect(snap.responseBody().bytes.toString()).toBe(`{"responseStatus":${SUCCESS_JSON},"service":${JSON.stringify(service)}}`);
+    expect(snap.service).toEqual(service);
+  });
+
+  it('declines to leave out an instance it does not list by identity', () => {
+    const a = inst('a');
+    const snap = new ServiceSnapshot('demo.snap', makeService('demo.snap', [a, inst('b')]), 1);
+    expect(snap.without([inst('a')], 2)).toBeUndefined();
+    const without = snap.without([a], 2)!;
+    expect(without.without([a], 3)).toBeUndefined();
+    expect(JSON.parse(without.responseBody().bytes.toString())).toMatchObject({ service: { instances: [{ instanceId: 'b' }] } });
+    expect(without.responseBody().etag).toBe('W/"2"');
   });
 });

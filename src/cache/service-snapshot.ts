@@ -73,16 +73,56 @@ function align(prev: Listed, next: Listed): Int32Array {
   return reuse;
 }
 
+/** A snapshot's bytes: its `GetServiceResponse`, the service fragment in it, and where each entry sits. */
+interface Layout {
+  readonly whole: Buffer;
+  readonly fragment: Buffer;
+  /** Start of each entry of the instance list in `fragment`, then the end of the last. */
+  readonly offsets: Uint32Array;
+}
+
+/** Fewest entries a snapshot made by removals leaves out before its bytes are laid out at once. */
+const MIN_DROPS_BEFORE_LAYOUT = 8;
+const NO_DROPS = new Int32Array(0);
+
+/** End (exclusive) of entry `j`'s JSON in the fragment of `layout`. */
+function endOf(layout: Layout, j: number): number {
+  const last = layout.offsets.length - 1;
+  return j + 1 < last ? layout.offsets[j + 1]! - 1 : layout.offsets[last]!;
+}
+
+/** True when the sorted `list` holds `value`. */
+function holds(list: Int32Array, value: number): boolean {
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid] === value) return true;
+    if (list[mid]! < value) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
 /**
  * A service as discovery serves it at one version: the filtered `Service`, its JSON bytes
  * (a fragment reused by lookup and services.json), and where each instance's JSON sits in them.
+ *
+ * A snapshot made by removing instances from the one before (`without`) holds that one's bytes
+ * and the entries it leaves out, nothing else: the removal costs what it removed, and the bytes
+ * are laid out on first read (or once enough entries are left out), as one copy of the parts kept.
  */
 export class ServiceSnapshot {
-  readonly fragment: Buffer;
-  /** The `GetServiceResponse` bytes, `fragment` among them. */
-  private readonly whole: Buffer;
-  /** Start of each entry of `service.instances` in `fragment`, then the end of the last. */
-  private readonly offsets: Uint32Array;
+  /** The bytes; undefined while a snapshot made by removals has not been read. */
+  private laid: Layout | undefined;
+  /** The service; for a snapshot made by removals, that of `base` (its instance list is `base`'s). */
+  private fields: Readonly<Service>;
+  /** For a snapshot made by removals: the laid out snapshot whose entries it leaves some of out... */
+  private base: ServiceSnapshot | undefined;
+  /** ...and which (indices into `base`'s list, ascending). */
+  private dropped: Int32Array;
+  /** The instance list of a snapshot made by removals, once asked for. */
+  private derivedList: Listed | undefined;
   /** For each entry of `service.instances`, its index in the previous snapshot's list, or -1. */
   private reuse: Int32Array | null;
   /** Instances listed (non-null entries). */
@@ -90,27 +130,40 @@ export class ServiceSnapshot {
   private body: EncodedBody | undefined;
   private stamp: number;
 
-  /** With `previous` (the service's snapshot before), unchanged instances' bytes are copied from it. */
+  /**
+   * With `previous` (the service's snapshot before), unchanged instances' bytes are copied from
+   * it. With `dropped` too, the snapshot is `previous` (laid out) without those entries, and
+   * `service` is `previous`'s (see `without`).
+   */
   constructor(
     readonly key: string,
-    readonly service: Readonly<Service>,
+    service: Readonly<Service>,
     version: number,
     previous?: ServiceSnapshot,
+    dropped?: Int32Array,
   ) {
     this.stamp = version;
+    this.fields = service;
+    this.dropped = NO_DROPS;
+    this.reuse = null;
+    if (previous !== undefined && dropped !== undefined) {
+      this.base = previous;
+      this.dropped = dropped;
+      this.size = previous.size - dropped.length;
+      return;
+    }
     const list = service.instances;
     let size = 0;
     for (const x of list ?? []) if (isMember(x)) size++;
     this.size = size;
     if (list === null || list === undefined) {
-      this.whole = Buffer.from(`${RESPONSE_HEAD}${serviceJson(service)}}`);
-      this.fragment = this.whole.subarray(HEAD_BYTES, this.whole.length - 1);
-      this.offsets = NO_OFFSETS;
-      this.reuse = null;
+      const whole = Buffer.from(`${RESPONSE_HEAD}${serviceJson(service)}}`);
+      this.laid = { whole, fragment: whole.subarray(HEAD_BYTES, whole.length - 1), offsets: NO_OFFSETS };
       return;
     }
     const before = previous?.list;
     this.reuse = before === undefined ? null : align(before, list);
+    const from = previous?.layout();
     const n = list.length;
     const offsets = new Uint32Array(n + 1);
     const pieces: Buffer[] = [OPEN];
@@ -131,7 +184,7 @@ export class ServiceSnapshot {
     };
     for (let i = 0; i < n; ) {
       const j = this.reuse?.[i] ?? -1;
-      if (j < 0 || previous === undefined) {
+      if (j < 0 || from === undefined) {
         // a run of new instances becomes one buffer
         if (i > 0) addText(',');
         offsets[i] = pos + textBytes;
@@ -152,10 +205,10 @@ export class ServiceSnapshot {
       }
       let k = i;
       while (k + 1 < n && this.reuse![k + 1] === this.reuse![k]! + 1) k++;
-      const start = previous.offsets[j]!;
-      const end = previous.endOf(this.reuse![k]!);
-      for (let t = i; t <= k; t++) offsets[t] = pos + (previous.offsets[this.reuse![t]!]! - start);
-      pieces.push(previous.fragment.subarray(start, end));
+      const start = from.offsets[j]!;
+      const end = endOf(from, this.reuse![k]!);
+      for (let t = i; t <= k; t++) offsets[t] = pos + (from.offsets[this.reuse![t]!]! - start);
+      pieces.push(from.fragment.subarray(start, end));
       pos += end - start;
       i = k + 1;
     }
@@ -163,14 +216,51 @@ export class ServiceSnapshot {
     offsets[n] = pos;
     const tail = Buffer.from(`]${serviceTailJson(service)}}`);
     pieces.push(tail);
-    this.whole = Buffer.concat(pieces, HEAD_BYTES + pos + tail.length);
-    this.fragment = this.whole.subarray(HEAD_BYTES, this.whole.length - 1);
-    this.offsets = offsets;
+    const whole = Buffer.concat(pieces, HEAD_BYTES + pos + tail.length);
+    this.laid = { whole, fragment: whole.subarray(HEAD_BYTES, whole.length - 1), offsets };
   }
 
   /** The cache version this snapshot's bytes were first served at. */
   get version(): number {
     return this.stamp;
+  }
+
+  /** The service as this snapshot shows it. */
+  get service(): Readonly<Service> {
+    return this.base === undefined ? this.fields : { ...this.fields, instances: this.list as Instance[] };
+  }
+
+  /** The service's JSON bytes (a slice of the response bytes). */
+  get fragment(): Buffer {
+    return this.layout().fragment;
+  }
+
+  /**
+   * This snapshot without `removed` (instances it lists, matched by identity), at `version`:
+   * no instance is serialised or copied, the rest of the service stays as it was (the caller
+   * knows no filter reads the instances removed). Undefined when one of them is not listed
+   * here: then the service must be built.
+   */
+  without(removed: readonly Instance[], version: number): ServiceSnapshot | undefined {
+    const base = this.base ?? this;
+    const list = base.list;
+    if (list === undefined) return undefined;
+    const prior = this.dropped;
+    const picked: number[] = [];
+    for (const x of removed) {
+      // a scan of object references, nothing read from the instances
+      const j = list.indexOf(x);
+      if (j < 0 || holds(prior, j) || picked.includes(j)) return undefined;
+      picked.push(j);
+    }
+    const dropped = new Int32Array(prior.length + picked.length);
+    dropped.set(prior);
+    dropped.set(picked, prior.length);
+    dropped.sort();
+    const next = new ServiceSnapshot(this.key, base.fields, version, base, dropped);
+    // bound what a snapshot made by removals keeps of its base: lay it out once it drops a quarter
+    if (dropped.length >= Math.max(MIN_DROPS_BEFORE_LAYOUT, base.size >> 2)) next.layout();
+    return next;
   }
 
   /**
@@ -186,16 +276,77 @@ export class ServiceSnapshot {
   }
 
   private get list(): Listed | undefined {
-    return this.service.instances ?? undefined;
+    const base = this.base;
+    if (base === undefined) return this.fields.instances ?? undefined;
+    if (this.derivedList === undefined) {
+      const from = base.list ?? [];
+      const kept = new Array<Instance | null>(from.length - this.dropped.length);
+      let d = 0;
+      let out = 0;
+      for (let j = 0; j < from.length; j++) {
+        if (d < this.dropped.length && this.dropped[d] === j) d++;
+        else kept[out++] = from[j]!;
+      }
+      this.derivedList = kept;
+    }
+    return this.derivedList;
   }
 
-  /** End (exclusive) of entry `j`'s JSON in the fragment. */
-  private endOf(j: number): number {
-    return j + 1 < this.offsets.length - 1 ? this.offsets[j + 1]! - 1 : this.offsets[this.offsets.length - 1]!;
+  /** The bytes, laid out now if this snapshot was made by removals and not read yet. */
+  private layout(): Layout {
+    if (this.laid === undefined) {
+      const base = this.base!;
+      const from = base.layout();
+      const dropped = this.dropped;
+      const n = from.offsets.length - 1;
+      const offsets = new Uint32Array(n - dropped.length + 1);
+      const pieces: Buffer[] = [OPEN];
+      let pos = OPEN.length - HEAD_BYTES;
+      let out = 0;
+      let d = 0;
+      for (let j = 0; j < n; ) {
+        if (d < dropped.length && dropped[d] === j) {
+          d++;
+          j++;
+          continue;
+        }
+        // a run of kept entries, copied as one piece
+        let k = j + 1;
+        while (k < n && !(d < dropped.length && dropped[d] === k)) k++;
+        if (out > 0) {
+          pieces.push(COMMA);
+          pos += 1;
+        }
+        const start = from.offsets[j]!;
+        for (let t = j; t < k; t++) offsets[out++] = pos + (from.offsets[t]! - start);
+        const end = endOf(from, k - 1);
+        pieces.push(from.fragment.subarray(start, end));
+        pos += end - start;
+        j = k;
+      }
+      offsets[out] = pos;
+      // `]`, the rest of the service and the end of the response, as the base has them
+      const tail = from.whole.subarray(HEAD_BYTES + from.offsets[n]!);
+      pieces.push(tail);
+      const whole = Buffer.concat(pieces, HEAD_BYTES + pos + tail.length);
+      this.laid = { whole, fragment: whole.subarray(HEAD_BYTES, whole.length - 1), offsets };
+      this.settle();
+    }
+    return this.laid;
+  }
+
+  /** Once laid out, a snapshot made by removals stands on its own: it lets go of its base. */
+  private settle(): void {
+    if (this.base === undefined || this.laid === undefined) return;
+    this.fields = { ...this.fields, instances: this.list as Instance[] };
+    this.base = undefined;
+    this.dropped = NO_DROPS;
+    this.derivedList = undefined;
   }
 
   private bytesOf(j: number): Buffer {
-    return this.fragment.subarray(this.offsets[j], this.endOf(j));
+    const layout = this.layout();
+    return layout.fragment.subarray(layout.offsets[j], endOf(layout, j));
   }
 
   /** Listed by services.json: has at least one instance after filtering. */
@@ -204,7 +355,7 @@ export class ServiceSnapshot {
   }
 
   get serviceId(): string {
-    return this.service.serviceId ?? this.key;
+    return this.fields.serviceId ?? this.key;
   }
 
   /**
@@ -248,7 +399,7 @@ export class ServiceSnapshot {
 
   /** The whole `GetServiceResponse` for this snapshot, built on first use. */
   responseBody(): EncodedBody {
-    this.body ??= new EncodedBody(this.whole, versionTag(this.version));
+    this.body ??= new EncodedBody(this.layout().whole, versionTag(this.version));
     return this.body;
   }
 }

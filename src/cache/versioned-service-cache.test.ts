@@ -1,8 +1,9 @@
 import { gunzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { makeInstance, type Instance } from '../core/wire/instance.js';
 import { makeService, type Service } from '../core/wire/service.js';
 import { VersionedServiceCache, type VersionedCacheSettings } from './versioned-service-cache.js';
+import { SUCCESS_JSON } from './wire-json.js';
 import type { WireChange, WireService, DeltaBody } from '../../test/helpers/wire-types.js';
 
 function inst(serviceId: string, instanceId: string, url = `http://${instanceId}`): Instance {
@@ -38,6 +39,14 @@ class FakeSource {
 
   keys(): Iterable<string> {
     return this.services.keys();
+  }
+
+  /** Whether a removal leaves the rest of a service as it was (as with no filter). */
+  keepsRest = true;
+
+  afterRemoval(key: string): 'kept' | 'gone' | 'build' {
+    if (!this.services.has(key)) return 'gone';
+    return this.keepsRest ? 'kept' : 'build';
   }
 }
 
@@ -260,5 +269,72 @@ describe('VersionedServiceCache', () => {
     expect(cache.service('a')).toBeUndefined();
     expect(cache.rebuildServices(['b'])).toBe(false);
     expect(source.builds).toBe(builds + 1);
+  });
+
+  it('leaves unregistered instances out of the snapshot before, without a build or a serialisation, while nothing else changed the service', () => {
+    const { clock, source, cache } = setup();
+    const fleet = Array.from({ length: 100 }, (_, i) => inst('big', `b${i}`));
+    for (const x of fleet) cache.invalidate(source.put(x));
+    cache.invalidate(source.put(inst('other', 'o1')));
+    clock.t += 1_000;
+    cache.rebuild();
+    const v0 = cache.version;
+    const builds = source.builds;
+    const stringify = vi.spyOn(JSON, 'stringify');
+    try {
+      // one batch: two instances of a service of 100, and the only instance of another
+      for (const x of [fleet[3]!, fleet[70]!]) cache.invalidateRemoval(source.drop('big', x.instanceId!), x);
+      cache.invalidateRemoval(source.drop('other', 'o1'), cache.service('other')!.service.instances![0]!);
+      clock.t += 1_000;
+      expect(cache.rebuildServices(['big', 'other'])).toBe(true);
+      expect(stringify).not.toHaveBeenCalled();
+    } finally {
+      stringify.mockRestore();
+    }
+    expect(source.builds).toBe(builds);
+    expect(cache.stats.removalSnapshots).toBe(2);
+    expect(cache.isDirty('big')).toBe(false);
+    expect(cache.service('other')).toBeUndefined();
+    const rest = fleet.filter((_, i) => i !== 3 && i !== 70);
+    expect(cache.service('big')!.responseBody().bytes.toString()).toBe(JSON.stringify({ responseStatus: JSON.parse(SUCCESS_JSON) as unknown, service: makeService('big', rest) }));
+    expect(JSON.parse(cache.servicesBody().bytes.toString())).toMatchObject({ services: [{ serviceId: 'big' }] });
+    const delta = deltaOf(cache, v0).delta;
+    expect(delta.big!.map((c) => [c.changeType, c.instance.instanceId])).toEqual([['delete', 'b3'], ['delete', 'b70']]);
+    expect(delta.other!.map((c) => [c.changeType, c.instance.instanceId])).toEqual([['delete', 'o1']]);
+
+    // a later rebuild of the service starts from the snapshot made by the removal
+    cache.invalidate(source.put(inst('big', 'b100')));
+    clock.t += 1_000;
+    cache.rebuild();
+    expect(JSON.parse(cache.service('big')!.fragment.toString())).toEqual(JSON.parse(JSON.stringify(makeService('big', [...rest, inst('big', 'b100')]))));
+  });
+
+  it('builds a service after a removal when something else changed it too, or when the rest of it may depend on the removed instances', () => {
+    const { clock, source, cache } = setup();
+    const [a, b, c] = ['a1', 'a2', 'a3'].map((id) => inst('a', id));
+    for (const x of [a!, b!, c!]) cache.invalidate(source.put(x));
+    clock.t += 1_000;
+    cache.rebuild();
+    let builds = source.builds;
+    // a removal, then a registration in the same job
+    cache.invalidateRemoval(source.drop('a', 'a1'), a!);
+    cache.invalidate(source.put(inst('a', 'a4')));
+    clock.t += 1_000;
+    cache.rebuildServices(['a']);
+    expect(source.builds).toBe(++builds);
+    // a registration waiting for the window, then a removal
+    cache.invalidate(source.put(inst('a', 'a5')));
+    cache.invalidateRemoval(source.drop('a', 'a2'), b!);
+    clock.t += 1_000;
+    cache.rebuildServices(['a']);
+    expect(source.builds).toBe(++builds);
+    // the source says the rest of the service may change
+    source.keepsRest = false;
+    cache.invalidateRemoval(source.drop('a', 'a3'), c!);
+    clock.t += 1_000;
+    cache.rebuildServices(['a']);
+    expect(source.builds).toBe(++builds);
+    expect(cache.stats.removalSnapshots).toBe(0);
+    expect(JSON.parse(cache.service('a')!.fragment.toString())).toMatchObject({ instances: [{ instanceId: 'a4' }, { instanceId: 'a5' }] });
   });
 });

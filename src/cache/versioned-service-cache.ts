@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import { instanceKey, type Instance } from '../core/wire/instance.js';
 import type { InstanceChange, Service } from '../core/wire/service.js';
 import { DeltaHistory, composeSteps, deltaResponseJson, serviceChanges, type ServiceTransitions, type Transition } from './delta-history.js';
 import { EncodedBody, versionTag } from './encoded-body.js';
@@ -11,6 +12,13 @@ export interface ServiceSource {
   build(key: string): Service | null;
   /** Keys of every stored service. */
   keys(): Iterable<string>;
+  /**
+   * What a service's snapshot is after some of its listed instances were unregistered and
+   * nothing else changed: `kept`, the snapshot before without them (nothing the filters give
+   * reads those instances); `gone`, none (the service has no instances stored any more); `build`,
+   * whatever a build gives. Absent: always `build`.
+   */
+  afterRemoval?(key: string): 'kept' | 'gone' | 'build';
 }
 
 export interface VersionedCacheSettings {
@@ -27,6 +35,8 @@ export interface CacheStats {
   serviceBuilds: number;
   /** Rebuilds that produced a new version. */
   versionBumps: number;
+  /** Snapshots made by leaving unregistered instances out of the one before (no build). */
+  removalSnapshots: number;
 }
 
 export type RebuildListener = (version: number, serviceBuilds: number) => void;
@@ -39,6 +49,8 @@ export type RebuildListener = (version: number, serviceBuilds: number) => void;
 export class VersionedServiceCache {
   private readonly entries = new Map<string, ServiceSnapshot>();
   private readonly dirty = new Set<string>();
+  /** Instances unregistered from a service that was clean before and has had no other change since. */
+  private readonly removed = new Map<string, Instance[]>();
   /** Services still to rebuild of those dirty when the current rebuild in parts began. */
   private readonly round = new Set<string>();
   private readonly history: DeltaHistory;
@@ -47,6 +59,7 @@ export class VersionedServiceCache {
   private list: EncodedBody | undefined;
   private serviceBuilds = 0;
   private versionBumps = 0;
+  private removalSnapshots = 0;
 
   constructor(
     private readonly source: ServiceSource,
@@ -65,17 +78,32 @@ export class VersionedServiceCache {
   }
 
   get stats(): CacheStats {
-    return { version: this.current, serviceBuilds: this.serviceBuilds, versionBumps: this.versionBumps };
+    return { version: this.current, serviceBuilds: this.serviceBuilds, versionBumps: this.versionBumps, removalSnapshots: this.removalSnapshots };
   }
 
   /** Marks a service for rebuild; true when it was clean. */
   invalidate(key: string): boolean {
+    this.removed.delete(key);
     if (this.dirty.has(key)) return false;
     this.dirty.add(key);
     return true;
   }
 
+  /**
+   * Marks a service for rebuild after `instance` (the object its snapshot lists) was
+   * unregistered. While nothing else changed the service since its last rebuild, the rebuild
+   * leaves the instances so removed out of the snapshot before instead of building it (see
+   * `ServiceSource.afterRemoval`): its cost follows what was removed, not the service's size.
+   */
+  invalidateRemoval(key: string, instance: Instance): void {
+    const pending = this.removed.get(key);
+    if (pending !== undefined) pending.push(instance);
+    else if (!this.dirty.has(key)) this.removed.set(key, [instance]);
+    this.dirty.add(key);
+  }
+
   invalidateAll(): void {
+    this.removed.clear();
     for (const key of this.entries.keys()) this.dirty.add(key);
     for (const key of this.source.keys()) this.dirty.add(key);
   }
@@ -191,6 +219,11 @@ export class VersionedServiceCache {
 
   private rebuildOne(key: string, version: number, out: Map<string, ServiceTransitions>): boolean {
     const prev = this.entries.get(key);
+    const removed = this.removed.get(key);
+    if (removed !== undefined) {
+      this.removed.delete(key);
+      if (prev !== undefined && this.leaveOut(key, prev, removed, version, out)) return true;
+    }
     const built = this.source.build(key);
     this.serviceBuilds++;
     // unchanged instances keep their bytes from the previous snapshot: the cost follows the change
@@ -204,6 +237,27 @@ export class VersionedServiceCache {
     else this.entries.set(key, next);
     const transitions: Map<string, Transition> = next === undefined ? prev!.removals() : next.transitionsFrom(prev);
     if (transitions.size > 0) out.set(key, { serviceId: (next ?? prev)!.serviceId, transitions });
+    return true;
+  }
+
+  /** The snapshot of a service after `removed` were unregistered, from the one before; false when it must be built. */
+  private leaveOut(key: string, prev: ServiceSnapshot, removed: readonly Instance[], version: number, out: Map<string, ServiceTransitions>): boolean {
+    const after = this.source.afterRemoval?.(key) ?? 'build';
+    if (after === 'build') return false;
+    if (after === 'gone') {
+      // every instance the snapshot listed was removed since it was built
+      this.entries.delete(key);
+      out.set(key, { serviceId: prev.serviceId, transitions: prev.removals() });
+      this.removalSnapshots++;
+      return true;
+    }
+    const next = prev.without(removed, version);
+    if (next === undefined) return false;
+    this.entries.set(key, next);
+    const transitions = new Map<string, Transition>();
+    for (const x of removed) transitions.set(instanceKey(x), { before: x, after: null });
+    out.set(key, { serviceId: next.serviceId, transitions });
+    this.removalSnapshots++;
     return true;
   }
 

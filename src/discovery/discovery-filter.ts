@@ -14,6 +14,12 @@ export interface DiscoveryFilter {
    */
   readonly dependsOnConfig?: boolean;
   filter(service: Service, config: DiscoveryConfig): void;
+  /**
+   * True when unregistering instances of the service changes what this filter makes of it only by
+   * those instances leaving the list (no other field, nor the fate of another instance, depends on
+   * them): the snapshot is then the one before without them, and no build runs. Absent: false.
+   */
+  keepOnRemoval?(serviceId: string): boolean;
 }
 
 export type FilterErrorSink = (filter: DiscoveryFilter, err: unknown) => void;
@@ -47,6 +53,12 @@ export class FilterChain {
   /** True when some installed filter reads the caller's DiscoveryConfig. */
   get dependsOnConfig(): boolean {
     return this.configDependent;
+  }
+
+  /** True when every installed filter keeps a service as it was but for the instances unregistered from it. */
+  keepOnRemoval(serviceId: string): boolean {
+    for (const f of this.filters) if (f.keepOnRemoval?.(serviceId) !== true) return false;
+    return true;
   }
 
   apply(service: Service, config: DiscoveryConfig): void {

@@ -288,4 +288,30 @@ describe('DiscoveryService', () => {
     expect(services(discovery).services.map(ids)).toEqual([['i1'], ['i3']]);
     discovery.stop();
   });
+
+  it('an unregistration leaves the instances out of the cached snapshot without a build, unless a filter may read them', async () => {
+    const { repo, discovery } = fixture();
+    for (let i = 1; i <= 50; i++) repo.register(inst('demo', i));
+    await vi.advanceTimersByTimeAsync(20);
+    const v0 = discovery.cache.version;
+    const { serviceBuilds } = discovery.cache.stats;
+    repo.unregister(inst('demo', 7));
+    repo.unregister(inst('demo', 8));
+    await Promise.resolve();
+    expect(discovery.cache.stats).toMatchObject({ serviceBuilds, removalSnapshots: 1 });
+    const service = JSON.parse(discovery.getService({ discoveryConfig: config('demo'), regionId: 'SHA', zoneId: 'sha-z1' }).bytes.toString()) as { service: WireService };
+    expect(ids(service.service)).toEqual([...Array(50).keys()].map((i) => `i${i + 1}`).filter((id) => id !== 'i7' && id !== 'i8'));
+    const delta = JSON.parse(discovery.getServicesDelta({ version: v0, regionId: 'SHA', zoneId: 'sha-z1' }).bytes.toString()) as DeltaBody;
+    expect(delta.delta.demo!.map((c) => `${c.changeType} ${c.instance.instanceId}`)).toEqual(['delete i7', 'delete i8']);
+
+    // a filter that does not say it keeps the rest of the service on a removal: the service is built
+    discovery.addFilter({ name: 'reads-all', dependsOnConfig: false, filter: (svc) => void (svc.metadata = { count: String(svc.instances?.length) }) });
+    await vi.advanceTimersByTimeAsync(20);
+    const built = discovery.cache.stats.serviceBuilds;
+    repo.unregister(inst('demo', 9));
+    await Promise.resolve();
+    expect(discovery.cache.stats).toMatchObject({ serviceBuilds: built + 1, removalSnapshots: 1 });
+    expect(JSON.parse(discovery.getServices().bytes.toString())).toMatchObject({ services: [{ metadata: { count: '47' } }] });
+    discovery.stop();
+  });
 });

@@ -104,7 +104,11 @@ export class DiscoveryService {
 
   constructor(private readonly deps: DiscoveryServiceDeps) {
     this.filters = new FilterChain((f, err) => this.report(err, `filter ${f.name}`));
-    const source = { build: (key: string) => this.snapshotService(key), keys: () => deps.repository.serviceKeys() };
+    const source = {
+      build: (key: string) => this.snapshotService(key),
+      keys: () => deps.repository.serviceKeys(),
+      afterRemoval: (key: string) => this.afterRemoval(key),
+    };
     this.cache = new VersionedServiceCache(source, deps.settings, deps.clock, deps.onRebuilt);
     // The window stretches with the cost of the rebuild itself, not with the pushes after it; a
     // rebuild runs in parts of at most rebuildSliceMs, each after the I/O waiting when the last
@@ -221,7 +225,8 @@ export class DiscoveryService {
   /**
    * A change marks its service dirty for the next coalescing tick. An unregistration is not held
    * back by the window: the services it removed from are rebuilt at the end of the current job,
-   * once for every removal of that job (a batch), so an instance that is gone is never served
+   * once for every removal of that job (a batch), each by leaving the removed instances out of
+   * its snapshot when nothing else changed it (no build), so an instance that is gone is never served
    * again, by any read, delta or push, after the call that removed it returned; other dirty
    * services keep waiting for the window. Expiries wait for the window like registrations: a
    * sweep that expires many leases in slices gives one paced rebuild, not one per slice.
@@ -230,12 +235,13 @@ export class DiscoveryService {
     const id = change.instance.serviceId;
     if (id === null) return;
     const key = serviceKey(id);
-    this.cache.invalidate(key);
     if (change.changeType !== 'delete' || expired) {
+      this.cache.invalidate(key);
       this.coalescer.request();
       if (this.preferred.has(key)) this.urgent.request();
       return;
     }
+    this.cache.invalidateRemoval(key, change.instance);
     if (this.removals.size === 0) queueMicrotask(() => this.flushRemovals());
     this.removals.add(key);
   }
@@ -295,6 +301,17 @@ export class DiscoveryService {
 
   private report(err: unknown, source: string): void {
     this.deps.onError?.(err, source);
+  }
+
+  /**
+   * What the snapshot of a service becomes when instances it lists were unregistered: the one
+   * before without them while every filter leaves the rest of the service as it was, none when
+   * the registry holds no instance of it any more.
+   */
+  private afterRemoval(key: string): 'kept' | 'gone' | 'build' {
+    const entry = this.deps.repository.service(key);
+    if (entry === undefined) return 'gone';
+    return this.filters.keepOnRemoval(entry.serviceId) ? 'kept' : 'build';
   }
 
   /** The service as snapshots show it: registry instances filtered with the generic config. */

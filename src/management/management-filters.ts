@@ -69,6 +69,13 @@ export function groupFilter(state: () => ManagementState): DiscoveryFilter {
       if (canary >= 0) rules[canary] = { ...rules[canary]!, groups: withMembers(rules[canary]!.groups ?? [], service) };
       service.routeRules = rules;
     },
+    // only the groups of a canary rule read the registered instances (their members)
+    keepOnRemoval(serviceId: string): boolean {
+      const s = state();
+      if ((s.routing.routeRules.get(serviceId) ?? []).some(isCanaryRule)) return false;
+      const rows = s.routing.inactiveCanaryServices.has(serviceId) ? undefined : s.canaries.get(serviceKey(serviceId));
+      return rows === undefined || rows.length === 0;
+    },
   };
 }
 
@@ -82,5 +89,7 @@ export function downFilter(state: () => ManagementState): DiscoveryFilter {
       service.instances = (service.instances ?? []).filter((i) => !s.isDown(i));
       service.logicInstances = (service.logicInstances ?? []).filter((i) => !s.isDown(i));
     },
+    // each instance is kept or dropped on its own
+    keepOnRemoval: () => true,
   };
 }
