@@ -1,6 +1,7 @@
 import { SUCCESS_JSON } from './wire-json.js';
 import type { InstanceChange } from '../core/wire/service.js';
-import { sameMember, type Member } from './service-snapshot.js';
+import { sameInstance } from '../core/wire/instance.js';
+import type { Member } from './service-snapshot.js';
 
 /** How one instance identity changed between two versions; null = not listed. */
 export interface Transition {
@@ -143,7 +144,7 @@ function changesJson(service: ServiceTransitions, changeTime: number): string[] 
 export function serviceChanges(service: ServiceTransitions, changeTime: number): InstanceChange[] {
   const out: InstanceChange[] = [];
   for (const { before, after } of service.transitions.values()) {
-    if (before !== null && after !== null && sameMember(before, after)) continue;
+    if (before !== null && after !== null && sameInstance(before, after)) continue;
     if (before !== null) out.push({ changeTime, changeType: 'delete', instance: before });
     if (after !== null) out.push({ changeTime, changeType: 'new', instance: after });
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { instanceKey, makeInstance, type Instance } from '../core/wire/instance.js';
+import { instanceKey, makeInstance, sameInstance, type Instance } from '../core/wire/instance.js';
 import { makeService, type Service } from '../core/wire/service.js';
-import { ServiceSnapshot, sameMember, type MemberTransition } from './service-snapshot.js';
+import { ServiceSnapshot, type MemberTransition } from './service-snapshot.js';
 import { SUCCESS_JSON, serviceJson } from './wire-json.js';
 
 const inst = (id: string, extra: Partial<Instance> = {}) =>
@@ -12,7 +12,7 @@ function naive(before: readonly Instance[], after: readonly Instance[]): Map<str
   const b = new Map(before.map((x) => [instanceKey(x), x]));
   const a = new Map(after.map((x) => [instanceKey(x), x]));
   const out = new Map<string, MemberTransition>();
-  for (const [k, x] of b) if (!a.has(k) || !sameMember(x, a.get(k)!)) out.set(k, { before: x, after: a.get(k) ?? null });
+  for (const [k, x] of b) if (!a.has(k) || !sameInstance(x, a.get(k)!)) out.set(k, { before: x, after: a.get(k) ?? null });
   for (const [k, x] of a) if (!b.has(k)) out.set(k, { before: null, after: x });
   return out;
 }

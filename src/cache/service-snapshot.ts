@@ -1,6 +1,7 @@
 import { instanceKey, type Instance } from '../core/wire/instance.js';
 import type { Service } from '../core/wire/service.js';
 import { EncodedBody, versionTag } from './encoded-body.js';
+import { align, holds, isMember, type Listed } from './snapshot-entries.js';
 import { SERVICE_HEAD_JSON, SUCCESS_JSON, instanceJson, serviceJson, serviceTailJson } from './wire-json.js';
 
 /**
@@ -18,61 +19,12 @@ export interface MemberTransition {
   after: Member | null;
 }
 
-/** True when two members carry the same data (same object, or equal JSON). */
-export function sameMember(a: Member, b: Member): boolean {
-  return a === b || JSON.stringify(a) === JSON.stringify(b);
-}
-
 /** A snapshot's bytes are those of its `GetServiceResponse`; the service fragment is a slice of them. */
 const RESPONSE_HEAD = `{"responseStatus":${SUCCESS_JSON},"service":`;
 const OPEN = Buffer.from(`${RESPONSE_HEAD}${SERVICE_HEAD_JSON}[`);
 const HEAD_BYTES = Buffer.byteLength(RESPONSE_HEAD);
 const COMMA = Buffer.from(',');
 const NO_OFFSETS = new Uint32Array(0);
-type Listed = ReadonlyArray<Instance | null>;
-
-const isMember = (x: Instance | null | undefined): x is Instance => x !== null && typeof x === 'object';
-
-function indexOf(list: Listed): Map<Instance, number> {
-  const map = new Map<Instance, number>();
-  list.forEach((x, i) => {
-    if (isMember(x)) map.set(x, i);
-  });
-  return map;
-}
-
-/**
- * For each entry of `next`, the index of the same object in `prev`, or -1. Lists of one service
- * keep their order (the registry's index keeps insertion order; a re-registration keeps its
- * place), so a forward walk matches nearly everything; a lookup table is built only when the
- * walk loses its place.
- */
-function align(prev: Listed, next: Listed): Int32Array {
-  const reuse = new Int32Array(next.length).fill(-1);
-  let map: Map<Instance, number> | undefined;
-  let j = 0;
-  for (let i = 0; i < next.length; i++) {
-    const x = next[i];
-    if (!isMember(x)) continue;
-    let hit = -1;
-    if (j < prev.length && prev[j] === x) hit = j;
-    else if (j + 1 < prev.length && prev[j + 1] === x) hit = j + 1;
-    else if (j + 1 < prev.length && i + 1 < next.length && next[i + 1] === prev[j + 1]) {
-      // replaced in place (a re-registration): the walk goes on past it
-      j++;
-      continue;
-    } else {
-      map ??= indexOf(prev);
-      hit = map.get(x) ?? -1;
-    }
-    if (hit >= 0) {
-      reuse[i] = hit;
-      j = hit + 1;
-    }
-  }
-  return reuse;
-}
-
 /** A snapshot's bytes: its `GetServiceResponse`, the service fragment in it, and where each entry sits. */
 interface Layout {
   readonly whole: Buffer;
@@ -81,8 +33,6 @@ interface Layout {
   readonly offsets: Uint32Array;
 }
 
-/** Fewest entries a snapshot made by removals leaves out before its bytes are laid out at once. */
-const MIN_DROPS_BEFORE_LAYOUT = 8;
 const NO_DROPS = new Int32Array(0);
 
 /** End (exclusive) of entry `j`'s JSON in the fragment of `layout`. */
@@ -91,26 +41,15 @@ function endOf(layout: Layout, j: number): number {
   return j + 1 < last ? layout.offsets[j + 1]! - 1 : layout.offsets[last]!;
 }
 
-/** True when the sorted `list` holds `value`. */
-function holds(list: Int32Array, value: number): boolean {
-  let lo = 0;
-  let hi = list.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid] === value) return true;
-    if (list[mid]! < value) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
-}
-
 /**
  * A service as discovery serves it at one version: the filtered `Service`, its JSON bytes
  * (a fragment reused by lookup and services.json), and where each instance's JSON sits in them.
  *
- * A snapshot made by removing instances from the one before (`without`) holds that one's bytes
- * and the entries it leaves out, nothing else: the removal costs what it removed, and the bytes
- * are laid out on first read (or once enough entries are left out), as one copy of the parts kept.
+ * A snapshot made by removing instances from the one before (`without`) holds the last laid out
+ * snapshot of the service and the entries it leaves out of it, nothing else: a removal costs what
+ * it removed (and a scan of the service's instance references), and the bytes are laid out, as
+ * one copy of the parts kept, when first read or when the next build of the service starts from
+ * them. Until then the instances removed stay referenced by that laid out snapshot.
  */
 export class ServiceSnapshot {
   /** The bytes; undefined while a snapshot made by removals has not been read. */
@@ -257,10 +196,9 @@ export class ServiceSnapshot {
     dropped.set(prior);
     dropped.set(picked, prior.length);
     dropped.sort();
-    const next = new ServiceSnapshot(this.key, base.fields, version, base, dropped);
-    // bound what a snapshot made by removals keeps of its base: lay it out once it drops a quarter
-    if (dropped.length >= Math.max(MIN_DROPS_BEFORE_LAYOUT, base.size >> 2)) next.layout();
-    return next;
+    // laid out when read, or when the next build starts from it: never here, where the removals
+    // of a batch touch many services at once
+    return new ServiceSnapshot(this.key, base.fields, version, base, dropped);
   }
 
   /**

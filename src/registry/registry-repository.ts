@@ -1,54 +1,10 @@
 import type { Clock } from '../core/clock.js';
-import { INSTANCE_FIELDS, instanceKey, internSharedFields, isLegacyInstance, serviceKey, type Instance } from '../core/wire/instance.js';
+import { instanceKey, internSharedFields, isLegacyInstance, sameInstance, sameInstanceFields, serviceKey, type Instance } from '../core/wire/instance.js';
 import type { ChangeType } from '../core/wire/service.js';
 import { HybridClock } from '../lease/hybrid-clock.js';
 import type { Lease, LeaseManager, LeaseRemovalReason } from '../lease/lease-manager.js';
 import type { ChangeBus } from './change-bus.js';
 import { Tombstones } from './tombstones.js';
-
-/** True when two instances would serialise to the same JSON (same fields, same order, same metadata). */
-function sameData(a: Instance, b: Instance): boolean {
-  if (a === b) return true;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  for (let i = 0; i < ka.length; i++) {
-    const k = ka[i]!;
-    if (k !== kb[i]) return false;
-    const x = (a as Record<string, unknown>)[k];
-    const y = (b as Record<string, unknown>)[k];
-    if (x === y) continue;
-    if (k !== 'metadata' || x === null || y === null || typeof x !== 'object' || typeof y !== 'object') return false;
-    if (!sameEntries(x as Record<string, unknown>, y as Record<string, unknown>)) return false;
-  }
-  return true;
-}
-
-/**
- * `sameData` for two instances of the wire codec (every field of the instance table, in its
- * order): one straight-line comparison per field, compiled once from the table.
- */
-type InstanceComparer = (a: Instance, b: Instance) => boolean;
-const compileSameFields = (): InstanceComparer => {
-  const test = INSTANCE_FIELDS.map((f) => (f.kind === 'stringMap' ? `(a.${f.name} === b.${f.name} || same(a.${f.name}, b.${f.name}))` : `a.${f.name} === b.${f.name}`));
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- code generated from the constant field table
-  const make = new Function('same', `return (a, b) => ${test.join(' && ')};`) as (same: (x: StringMap, y: StringMap) => boolean) => InstanceComparer;
-  return make((x, y) => x !== null && y !== null && sameEntries(x, y));
-};
-type StringMap = Record<string, unknown> | null;
-const sameFields = compileSameFields();
-
-/** Same keys in the same order with the same values (no array per entry). */
-function sameEntries(x: Record<string, unknown>, y: Record<string, unknown>): boolean {
-  const kx = Object.keys(x);
-  const ky = Object.keys(y);
-  if (kx.length !== ky.length) return false;
-  for (let m = 0; m < kx.length; m++) {
-    const k = kx[m]!;
-    if (k !== ky[m] || x[k] !== y[k]) return false;
-  }
-  return true;
-}
 
 /** How long tombstones last when the node does not say (`replication.tombstoneTtlMs`). */
 const DEFAULT_TOMBSTONE_TTL_MS = 120_000;
@@ -121,7 +77,7 @@ export class RegistryRepository {
     const held = manager.get(key);
     // A lease marked unregistered and not swept yet takes the full path: its removal was (or will
     // be) reported, so reviving it in place would leave the listeners without the instance.
-    if (held !== undefined && held.evictionTime === 0 && sameFields(held.instance, instance)) {
+    if (held !== undefined && held.evictionTime === 0 && sameInstanceFields(held.instance, instance)) {
       // The service index holds the same lease object (both are set together and removed
       // together), so restarting it in place serves the index as well.
       const previousOwner = held.owner;
@@ -138,7 +94,7 @@ export class RegistryRepository {
     if (previous !== undefined) this.release(previous.owner);
     // The same data registered again keeps the stored object: discovery then sees no change to
     // serialise (it matches instances by identity), and the registry holds one copy.
-    const kept = previous !== undefined && sameData(previous.instance, instance) ? previous.instance : instance;
+    const kept = previous !== undefined && sameInstance(previous.instance, instance) ? previous.instance : instance;
     const lease = manager.put(key, kept, incarnation, owner);
     this.own(owner);
     const sKey = serviceKey(instance.serviceId as string);

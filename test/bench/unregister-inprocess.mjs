@@ -1,0 +1,67 @@
+// Time of an unregistration batch on a wired node, in process, without HTTP: a fleet of
+// services of 100 instances (as `artemis bench scale` spreads them, instance i in service
+// i % services), then batches of 1,000 unregistrations (one instance from each of 1,000
+// services), `parallel` of them handled in one job as HTTP handlers finishing together would be.
+// Prints, per round, the time to the end of the job (the removals are then visible to every
+// read), the service snapshots built and the instances serialised. Runs a build
+// (`npm run build`) of this or another checkout:
+//
+//   node --max-old-space-size=2048 test/bench/unregister-inprocess.mjs [services=3000] [parallel=1] [rounds=20] [checkout=.]
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const services = Number(process.argv[2] ?? 3_000);
+const parallel = Number(process.argv[3] ?? 1);
+const rounds = Number(process.argv[4] ?? 20);
+const root = resolve(process.argv[5] ?? '.');
+const load = (path) => import(pathToFileURL(join(root, 'dist/src', path)).href);
+const { createNode } = await load('app.js');
+const { loadConfig } = await load('config/load.js');
+
+const dataDir = mkdtempSync(join(tmpdir(), 'unregister-inprocess-'));
+const flags = {
+  port: 0, host: '127.0.0.1', regionId: 'SHA', zoneId: 'sha-z1', logLevel: 'silent', dataDir,
+  'limits.maxInstancesPerClient': 0, 'limits.maxRegistrationsPerClientPerSecond': 0, 'limits.maxInstances': 0, 'rateLimit.registry.defaultLimit': 100_000_000,
+};
+const node = createNode(loadConfig({ flags }).config);
+node.state.markUp();
+const instance = (i) => {
+  const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+  return { regionId: 'SHA', zoneId: 'sha-z1', serviceId: `bench.unreg.s${i % services}`, instanceId: `i${i}`, ip, port: 8080, protocol: 'http', status: 'up', url: `http://${ip}:8080/`, metadata: null };
+};
+const batch = (from) => JSON.stringify({ instances: Array.from({ length: 1_000 }, (_, k) => instance(from + k)) });
+const count = services * 100;
+for (let from = 0; from < count; from += 1_000) node.registry.handle('register', JSON.parse(batch(from)), true, '127.0.0.1');
+node.discovery.flush();
+
+// instances serialised: JSON.stringify of an object with an instanceId
+let serialised = 0;
+const stringify = JSON.stringify;
+JSON.stringify = function (value, ...rest) {
+  if (value !== null && typeof value === 'object' && 'instanceId' in value) serialised++;
+  return stringify.call(JSON, value, ...rest);
+};
+const times = [];
+for (let r = 0; r < rounds && (r + 1) * parallel * 1_000 <= count; r++) {
+  const bodies = Array.from({ length: parallel }, (_, p) => JSON.parse(batch((r * parallel + p) * 1_000)));
+  serialised = 0;
+  const builds = node.discovery.cache.stats.serviceBuilds;
+  const t0 = performance.now();
+  await Promise.all(bodies.map(async (body) => {
+    await null;
+    const answer = node.registry.handle('unregister', body, true, '127.0.0.1');
+    if (answer.responseStatus.errorCode !== 'success') throw new Error(stringify(answer));
+  }));
+  await null;
+  const ms = performance.now() - t0;
+  times.push(ms);
+  process.stdout.write(`${stringify({ round: r, ms: Number(ms.toFixed(1)), serviceBuilds: node.discovery.cache.stats.serviceBuilds - builds, serialised })}\n`);
+  await new Promise((done) => setImmediate(done));
+}
+times.sort((a, b) => a - b);
+const at = (q) => Number(times[Math.min(times.length - 1, Math.floor(q * times.length))].toFixed(1));
+process.stdout.write(`${stringify({ checkout: root, services, parallel, instances: count, medianMs: at(0.5), maxMs: at(1) })}\n`);
+rmSync(dataDir, { recursive: true, force: true });
+process.exit(0);
