@@ -1,7 +1,7 @@
 import { instanceKey, type Instance } from '../core/wire/instance.js';
 import type { Service } from '../core/wire/service.js';
 import { EncodedBody, versionTag } from './encoded-body.js';
-import { align, holds, isMember, type Listed } from './snapshot-entries.js';
+import { align, insertionPoint, isMember, type Listed } from './snapshot-entries.js';
 import { SERVICE_HEAD_JSON, SUCCESS_JSON, instanceJson, serviceJson, serviceTailJson } from './wire-json.js';
 
 /**
@@ -33,7 +33,7 @@ interface Layout {
   readonly offsets: Uint32Array;
 }
 
-const NO_DROPS = new Int32Array(0);
+const NO_DROPS: readonly number[] = [];
 
 /** End (exclusive) of entry `j`'s JSON in the fragment of `layout`. */
 function endOf(layout: Layout, j: number): number {
@@ -59,7 +59,7 @@ export class ServiceSnapshot {
   /** For a snapshot made by removals: the laid out snapshot whose entries it leaves some of out... */
   private base: ServiceSnapshot | undefined;
   /** ...and which (indices into `base`'s list, ascending). */
-  private dropped: Int32Array;
+  private dropped: readonly number[];
   /** The instance list of a snapshot made by removals, once asked for. */
   private derivedList: Listed | undefined;
   /** For each entry of `service.instances`, its index in the previous snapshot's list, or -1. */
@@ -79,7 +79,7 @@ export class ServiceSnapshot {
     service: Readonly<Service>,
     version: number,
     previous?: ServiceSnapshot,
-    dropped?: Int32Array,
+    dropped?: readonly number[],
   ) {
     this.stamp = version;
     this.fields = service;
@@ -184,18 +184,15 @@ export class ServiceSnapshot {
     const base = this.base ?? this;
     const list = base.list;
     if (list === undefined) return undefined;
-    const prior = this.dropped;
-    const picked: number[] = [];
+    // a plain array of small integers: a typed array here would cost a backing store per removal
+    const dropped = this.dropped.slice();
     for (const x of removed) {
       // a scan of object references, nothing read from the instances
       const j = list.indexOf(x);
-      if (j < 0 || holds(prior, j) || picked.includes(j)) return undefined;
-      picked.push(j);
+      const at = j < 0 ? -1 : insertionPoint(dropped, j);
+      if (at < 0) return undefined;
+      dropped.splice(at, 0, j);
     }
-    const dropped = new Int32Array(prior.length + picked.length);
-    dropped.set(prior);
-    dropped.set(picked, prior.length);
-    dropped.sort();
     // laid out when read, or when the next build starts from it: never here, where the removals
     // of a batch touch many services at once
     return new ServiceSnapshot(this.key, base.fields, version, base, dropped);

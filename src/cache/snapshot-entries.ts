@@ -47,15 +47,14 @@ export function align(prev: Listed, next: Listed): Int32Array {
   return reuse;
 }
 
-/** True when the sorted `list` holds `value`. */
-export function holds(list: Int32Array, value: number): boolean {
+/** Where `value` goes in the ascending `list` to keep it ascending; -1 when the list holds it already. */
+export function insertionPoint(list: readonly number[], value: number): number {
   let lo = 0;
-  let hi = list.length - 1;
-  while (lo <= hi) {
+  let hi = list.length;
+  while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (list[mid] === value) return true;
     if (list[mid]! < value) lo = mid + 1;
-    else hi = mid - 1;
+    else hi = mid;
   }
-  return false;
+  return list[lo] === value ? -1 : lo;
 }
