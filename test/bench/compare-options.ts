@@ -23,10 +23,12 @@ Options:
   --no-etcd            leave etcd out
   --variant <name=spec>  another Artemis node in the same rounds, compared with the first;
                        spec: an optional directory (a checkout with its own npm run build),
-                       then --set key=value items, space-separated; repeatable. A variant
-                       from another directory gets only its own --set items. Examples:
+                       then --set key=value items and --node <flag> items (flags of node
+                       itself), space-separated; repeatable. A variant from another
+                       directory gets only its own --set items. Examples:
                        --variant 'before=../base --set rateLimit.registry.defaultLimit=100000000'
                        --variant 'cidr=--set security.register.allowedCidrs=127.0.0.0/8'
+                       --variant 'semi=--node --max-semi-space-size=64'
   --profile            write a V8 CPU profile of the node (bench-results/profile-<time>/)
   --out <file>         results file                                    [bench-results/compare-<time>.json]
   -h, --help           show this help

@@ -180,14 +180,16 @@ export interface ArtemisVariant {
   root: string | undefined;
   /** `--set key=value` items: with `root`, the only ones it gets (its build may not know the others). */
   settings: string[];
+  /** Flags for node itself (`--node <flag>` items), e.g. `--max-semi-space-size=64`. */
+  nodeFlags: string[];
 }
 
 const VARIANT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
 
 /**
  * `name=spec`, where spec is an optional directory (a checkout built there) followed by
- * `--set key=value` items, separated by spaces: `before=/path/to/checkout`,
- * `cidr=--set security.register.allowedCidrs=127.0.0.0/8`.
+ * `--set key=value` and `--node <flag>` items, separated by spaces: `before=/path/to/checkout`,
+ * `cidr=--set security.register.allowedCidrs=127.0.0.0/8`, `semi=--node --max-semi-space-size=64`.
  */
 export function parseVariant(text: string): ArtemisVariant {
   const eq = text.indexOf('=');
@@ -197,14 +199,21 @@ export function parseVariant(text: string): ArtemisVariant {
   let root: string | undefined;
   if (words[0] !== undefined && !words[0].startsWith('--')) root = resolve(words.shift()!);
   const settings: string[] = [];
+  const nodeFlags: string[] = [];
   while (words.length > 0) {
     const flag = words.shift()!;
+    if (flag === '--node') {
+      const nodeFlag = words.shift();
+      if (nodeFlag === undefined || !nodeFlag.startsWith('--')) throw new Error(`--variant ${text}: --node takes one flag of node, such as --max-semi-space-size=64`);
+      nodeFlags.push(nodeFlag);
+      continue;
+    }
     const item = flag === '--set' ? words.shift() : flag.startsWith('--set=') ? flag.slice(6) : undefined;
-    if (item === undefined || item.indexOf('=') <= 0) throw new Error(`--variant ${text}: expected [dir] followed by --set key=value items, got ${flag}`);
+    if (item === undefined || item.indexOf('=') <= 0) throw new Error(`--variant ${text}: expected [dir] followed by --set key=value and --node <flag> items, got ${flag}`);
     settings.push(item);
   }
-  if (root === undefined && settings.length === 0) throw new Error(`--variant ${text}: give a directory, --set items, or both`);
-  return { name, root, settings };
+  if (root === undefined && settings.length === 0 && nodeFlags.length === 0) throw new Error(`--variant ${text}: give a directory, --set or --node items, or both`);
+  return { name, root, settings, nodeFlags };
 }
 
 /** A captured response the bare server repeats. */

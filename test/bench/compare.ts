@@ -81,7 +81,7 @@ async function main(): Promise<number> {
     for (const v of opts.variants) {
       // built once above when it is this checkout's build
       const mode = v.root === undefined && opts.server === 'built' ? 'built' : opts.server;
-      const started = await startArtemis({ mode, ...(v.root !== undefined && { root: v.root }), settings: v.root === undefined ? [...shared, ...v.settings] : v.settings, log, skipBuild: true });
+      const started = await startArtemis({ mode, ...(v.root !== undefined && { root: v.root }), settings: v.root === undefined ? [...shared, ...v.settings] : v.settings, nodeFlags: v.nodeFlags, log, skipBuild: true });
       servers.push(started);
       variants.push({ ...started, name: v.name, variant: v });
       log(`${v.name}: ${started.url} (${started.description})\n`);

@@ -52,12 +52,14 @@ describe('bench:compare options', () => {
     expect(options(['--connections', '8', '--threads', '2', '--duration', '3', '--ws-duration', '0'])).toMatchObject({ threads: 2, wsDurationS: 0 });
   });
 
-  it('variants: repeatable, with a directory, --set items or both', () => {
-    const o = options(['--variant', 'before=../base --set a.b=1', '--variant', 'cidr=--set x=y --set=z=w']);
+  it('variants: repeatable, with a directory, --set items, --node flags or several', () => {
+    const o = options(['--variant', 'before=../base --set a.b=1', '--variant', 'cidr=--set x=y --set=z=w', '--variant', 'semi=--node --max-semi-space-size=64 --set a=b']);
     expect(o?.variants).toEqual([
-      { name: 'before', root: resolve('../base'), settings: ['a.b=1'] },
-      { name: 'cidr', root: undefined, settings: ['x=y', 'z=w'] },
+      { name: 'before', root: resolve('../base'), settings: ['a.b=1'], nodeFlags: [] },
+      { name: 'cidr', root: undefined, settings: ['x=y', 'z=w'], nodeFlags: [] },
+      { name: 'semi', root: undefined, settings: ['a=b'], nodeFlags: ['--max-semi-space-size=64'] },
     ]);
+    expect(() => options(['--variant', 'bad=--node'])).toThrow('--node takes one flag of node');
   });
 
   it('refuses values out of range, unknown choices, unknown flags and a variant named twice', () => {
