@@ -153,7 +153,7 @@ export class LeaseManager {
     const now = this.clock.now();
     if (this.isExpired(lease, now)) return undefined;
     lease.renewalTime = now;
-    this.safety.recordRenewal();
+    this.safety.recordRenewal(now);
     return lease;
   }
 

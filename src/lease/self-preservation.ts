@@ -61,8 +61,9 @@ export class SelfPreservation {
     this.maxCountUpdateTime = clock.now();
   }
 
-  recordRenewal(): void {
-    this.counter.add(this.clock.now());
+  /** Counts one renewal at `now` (the caller's reading of the same clock, when it has one). */
+  recordRenewal(now: number = this.clock.now()): void {
+    this.counter.add(now);
   }
 
   /** Safe to expire leases: the state is safe (and not held protective), or the checker is disabled. */

@@ -81,8 +81,12 @@ export function createRegistryCore(config: Config, { clock, logger, metrics, bus
   if (guard.guardMs > 0) scheduler.add({ name: 'registry.stall-guard', intervalMs: guard.intervalMs, run: () => guard.tick() });
   const resuming = () => guard.resuming();
 
-  // Tallies bound once per (operation, result): no label hashing per instance.
+  // Tallies bound once per (operation, result): no label hashing per instance. The last one is
+  // kept at hand: a run of heartbeats counts the same (heartbeat, ok) tally each time.
   const operationCounters = new Map<string, Map<string, { inc(): void }>>();
+  let lastOperation = '';
+  let lastResult = '';
+  let lastTally: { inc(): void } | undefined;
   const registry = new RegistryService({
     repository,
     node: state,
@@ -90,10 +94,17 @@ export function createRegistryCore(config: Config, { clock, logger, metrics, bus
     limits: config.limits,
     onUnexpected: (err, errorId) => logger.error({ ...errorFields(err), errorId }, 'unexpected registry error'),
     onInstanceResult: (operation, result) => {
+      if (operation === lastOperation && result === lastResult && lastTally !== undefined) {
+        lastTally.inc();
+        return;
+      }
       let byResult = operationCounters.get(operation);
       if (byResult === undefined) operationCounters.set(operation, (byResult = new Map<string, { inc(): void }>()));
       let child = byResult.get(result);
       if (child === undefined) byResult.set(result, (child = metrics.tally(metrics.registryOperations, { operation, result })));
+      lastOperation = operation;
+      lastResult = result;
+      lastTally = child;
       child.inc();
     },
     replicationLimiter: limiters.replication,

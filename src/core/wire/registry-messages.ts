@@ -44,8 +44,16 @@ export function readRegistryRequest(value: unknown, maxInstances: number): Regis
       { limit: 'limits.maxInstancesPerRequest' },
     );
   }
-  const instances = arr.map((v, i) => readInstance(v, `request.instances[${i}]`));
+  const instances: (Instance | null)[] = new Array<Instance | null>(arr.length);
+  for (let i = 0; i < arr.length; i++) instances[i] = readInstance(arr[i], instancePath(i));
   return { instances };
+}
+
+/** `request.instances[i]`, the path error texts name an entry by; made once for the first entries. */
+const INSTANCE_PATHS: string[] = [];
+function instancePath(i: number): string {
+  if (i >= 1_024) return `request.instances[${i}]`;
+  return (INSTANCE_PATHS[i] ??= `request.instances[${i}]`);
 }
 
 export function registryResponse(responseStatus: ResponseStatus, failedInstances: FailedInstance[] | null = null): RegistryResponse {

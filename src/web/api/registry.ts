@@ -20,9 +20,14 @@ export interface RegistryEndpointsDeps {
 /** The success answer as text: node:http writes a short string body together with the headers, in one write. */
 const SUCCESS_TEXT = SUCCESS_RESPONSE_JSON.toString('utf8');
 
+/** The success answer, shared by every successful write (an answer is only read; not frozen, so it keeps the shape of the others). */
+const SUCCESS_ANSWER: Readonly<Answer> = json(SUCCESS_TEXT);
+/** The answer to a caller over its per-client rate limit, shared. */
+const RATE_LIMITED_ANSWER: Readonly<Answer> = json(RATE_LIMITED_RESPONSE_JSON);
+
 /** The answer to a registry write: the shared success bytes, or the response serialised. */
 export function registryAnswer(response: RegistryResponse): Answer {
-  return response === SUCCESS_RESPONSE ? json(SUCCESS_TEXT) : wire(response);
+  return response === SUCCESS_RESPONSE ? SUCCESS_ANSWER : wire(response);
 }
 
 const F = RegistryFailures;
@@ -50,10 +55,11 @@ export function registryEndpoints(deps: RegistryEndpointsDeps): Endpoint[] {
     failures,
     rateLimit: 'registry',
     access: 'register',
-    // a continuation of the body read, not an async function: one promise less per request
+    // continued as the body ends, not an async function: one promise per request
     handle: (input) => {
-      if (!deps.clientLimiter.tryAcquire(input.clientAddress)) return json(RATE_LIMITED_RESPONSE_JSON);
-      return input.body().then((body) => registryAnswer(deps.registry.handle(operation, body, true, input.clientAddress)));
+      const client = input.clientAddress;
+      if (!deps.clientLimiter.tryAcquire(client)) return RATE_LIMITED_ANSWER;
+      return input.bodyThen((body) => registryAnswer(deps.registry.handle(operation, body, true, client)));
     },
   }));
 }
