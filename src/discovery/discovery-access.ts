@@ -13,6 +13,8 @@ export function discoveryGate(node: NodeGate): ResponseStatus | null {
 }
 
 function sameIgnoringCase(a: string | null, b: string): boolean {
+  // callers mostly spell it as the node does: no lower-casing then
+  if (a === b) return !isBlank(a);
   return !isBlank(a) && a!.toLowerCase() === b.toLowerCase();
 }
 
