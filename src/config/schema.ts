@@ -253,6 +253,7 @@ export const configSchema = z.strictObject({
       headersTimeoutMs: int(1, 600_000).default(10_000).describe('Time allowed to receive the request headers; a connection that is slower is closed (at most requestTimeoutMs).'),
       requestTimeoutMs: int(0, 600_000).default(30_000).describe('Time allowed to receive a whole request, headers and body; a connection that is slower is closed.'),
       shutdownTimeoutMs: int(100, 600_000).default(10_000).describe('Deadline for a graceful shutdown.'),
+      maxWaitingBodies: int(1, 10_000_000).default(10_000).describe('Request bodies that may wait for a later turn (http.turnSliceMs); beyond it, further bodies are handled as they end, which slows the node\'s turns and pushes back on clients through TCP.'),
       turnSliceMs: z.number().min(0).max(1_000).default(1).describe('Request work one turn of the event loop takes (ms) before further request bodies wait for the next turn, in arrival order: keeps timers on time and lets waiting connections be accepted under load. 0 = no budget (each body is handled as it ends).'),
     })
     .prefault({}),

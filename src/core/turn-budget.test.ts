@@ -6,9 +6,9 @@ const afterImmediates = () => new Promise<void>((resolve) => setImmediate(resolv
 
 describe('TurnBudget', () => {
   // The clock moves only by what each piece of work costs.
-  const setup = (sliceMs: number) => {
+  const setup = (sliceMs: number, maxWaiting = 100) => {
     const clock = { t: 0 };
-    const budget = new TurnBudget(sliceMs, () => clock.t);
+    const budget = new TurnBudget(sliceMs, maxWaiting, () => clock.t);
     const ran: string[] = [];
     const work = (name: string, costMs: number) => () => {
       ran.push(name);
@@ -59,6 +59,31 @@ describe('TurnBudget', () => {
     expect(ran).toEqual(['a', 'b']);
     await afterImmediates();
     expect(ran).toEqual(['a', 'b', 'c']);
+  });
+
+  it('runs work at once while maxWaiting pieces wait (the queue is bounded)', async () => {
+    const { budget, ran, work } = setup(1, 2);
+    for (const name of ['a', 'b', 'c', 'd', 'e']) budget.admit(work(name, 5));
+    // a runs, b and c wait, d and e find the queue full and run at once
+    expect(ran).toEqual(['a', 'd', 'e']);
+    expect(budget.waiting).toBe(2);
+    await afterImmediates();
+    await afterImmediates();
+    expect(ran).toEqual(['a', 'd', 'e', 'b', 'c']);
+  });
+
+  it('drains a long queue at the cost of what it runs, in order', async () => {
+    const { budget, ran, work } = setup(1, 100_000);
+    budget.admit(work('first', 5));
+    for (let i = 0; i < 5_000; i++) budget.admit(work(`w${i}`, 0.25));
+    let turns = 0;
+    while (budget.waiting > 0) {
+      await afterImmediates();
+      turns++;
+    }
+    // four pieces of 0.25 ms fit a 1 ms turn
+    expect(turns).toBe(1_250);
+    expect(ran).toEqual(['first', ...Array.from({ length: 5_000 }, (_, i) => `w${i}`)]);
   });
 
   it('gives a new turn a fresh budget once the last turn has ended', async () => {

@@ -10,57 +10,67 @@
  * order; the turns in between read sockets and accept connections, so each turn stays short
  * and requests are served in the order they arrived, whichever connection they came on.
  *
+ * Waiting work is one FIFO: each turn, one `setImmediate` runs it in order until the turn's
+ * budget is spent (at least one piece, so the queue always moves), each piece after the
+ * microtasks of the one before (a resolved body's handler), so they count against the budget.
+ * At `maxWaiting` waiting pieces, new work runs at once, as without a budget: the queue holds at
+ * most that many bodies, and an overloaded node slows its turns down again, which pushes back on
+ * the clients through TCP.
+ *
  * Without pressure nothing is deferred: work runs at once, for one clock read per request and
  * one `setImmediate` per busy turn (which marks where the turn ends).
  */
 export class TurnBudget {
   /** When the current turn's first admitted work started; -1 before any. */
   private turnStart = -1;
-  /** Work deferred and not yet run. */
-  private deferred = 0;
+  private readonly queue: Array<() => void> = [];
+  /** Index of the next waiting piece in `queue` (the queue is compacted when drained). */
+  private head = 0;
+  private draining = false;
   /** Work deferred since the last `takeDeferredCount`. */
   private deferredCount = 0;
   private readonly endTurn = (): void => {
     this.turnStart = -1;
   };
-  private readonly runDeferred = (work: () => void): void => {
-    if (!this.hasRoom()) {
-      // Immediates queued while immediates run go to the next turn, behind its end mark.
-      setImmediate(this.runDeferred, work);
-      return;
-    }
-    this.deferred--;
-    work();
+  /** Starts a turn's share of the waiting work (an immediate: after the poll phase). */
+  private readonly drain = (): void => {
+    this.turnStart = this.now();
+    this.runNext(true);
   };
+  private readonly next = (): void => this.runNext(false);
 
   /**
    * @param sliceMs the budget of a turn; 0 runs all work at once (no budget).
+   * @param maxWaiting the most pieces of work that wait; more run at once.
    * @param now the clock, in ms.
    */
   constructor(
     readonly sliceMs: number,
+    readonly maxWaiting = 10_000,
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  /** Work waiting for a later turn. */
+  /** Work deferred and not yet run. */
   get waiting(): number {
-    return this.deferred;
+    return this.queue.length - this.head;
   }
 
   /**
-   * Runs `work` now when this turn has budget left and nothing is waiting, else in a later
-   * turn after the work already waiting. The first deferred work of a turn always runs, so the
-   * queue moves on every turn. Microtasks that `work` starts (a resolved body's handler) run
-   * right after it and count against the budget of the work after them.
+   * Runs `work` now when this turn has budget left and nothing is waiting (or the queue is full),
+   * else in a later turn after the work already waiting.
    */
   admit(work: () => void): void {
-    if (this.sliceMs <= 0 || (this.deferred === 0 && this.hasRoom())) {
+    const waiting = this.waiting;
+    if (this.sliceMs <= 0 || waiting >= this.maxWaiting || (waiting === 0 && this.hasRoom())) {
       work();
       return;
     }
-    this.deferred++;
+    this.queue.push(work);
     this.deferredCount++;
-    setImmediate(this.runDeferred, work);
+    if (!this.draining) {
+      this.draining = true;
+      setImmediate(this.drain);
+    }
   }
 
   /** How much work was deferred since the last call (for a counter read when scraped). */
@@ -68,6 +78,32 @@ export class TurnBudget {
     const n = this.deferredCount;
     this.deferredCount = 0;
     return n;
+  }
+
+  private runNext(first: boolean): void {
+    if (this.head === this.queue.length) {
+      this.queue.length = 0;
+      this.head = 0;
+      this.draining = false;
+      return;
+    }
+    if (!first && this.now() - this.turnStart >= this.sliceMs) {
+      // the rest waits for the next turn; the turn ends here for work arriving in its poll phase too
+      if (this.head >= 1_024 && this.head * 2 >= this.queue.length) {
+        this.queue.splice(0, this.head);
+        this.head = 0;
+      }
+      setImmediate(this.drain);
+      return;
+    }
+    const work = this.queue[this.head]!;
+    this.queue[this.head++] = NOTHING;
+    try {
+      work();
+    } finally {
+      // after the microtasks `work` queued (the first step of a resolved body's handler)
+      queueMicrotask(this.next);
+    }
   }
 
   private hasRoom(): boolean {
@@ -80,6 +116,8 @@ export class TurnBudget {
     return now - this.turnStart < this.sliceMs;
   }
 }
+
+const NOTHING = (): void => undefined;
 
 /** A budget that never defers (in-process requests, tools). */
 export const NO_TURN_BUDGET = new TurnBudget(0);

@@ -90,7 +90,6 @@ export function endpointAuthorizer(policy: AccessPolicy, onRefused: RefusalSink)
         requiredQuery: (name) => input.requiredQuery(name),
         header: (name) => input.header(name),
         body: () => Promise.resolve(seen),
-        bodyThen: (then) => Promise.resolve(seen).then(then),
         clientAddress: input.clientAddress,
         prefix: input.prefix,
         ...(caller === undefined ? {} : { caller }),

@@ -55,6 +55,12 @@ export function readIncomingCapped(req: IncomingMessage, maxBytes: number, decod
       else (more ??= [first]).push(chunk);
     };
     const hand = () => {
+      // a body that waited for its turn while its connection closed (the client gave up, or the
+      // node closed it on shutdown) is dropped: nobody would read the answer
+      if (req.socket?.destroyed === true) {
+        reject(new BadRequestError('Connection closed before the request was handled', { httpStatus: 400 }));
+        return;
+      }
       const bytes = more !== null ? Buffer.concat(more, total) : (first ?? Buffer.alloc(0));
       if (decode === undefined) resolve(bytes);
       else {
@@ -146,10 +152,7 @@ export interface HeaderSource {
  * request is parsed and handed on when `turns` admits it.
  * @throws UnsupportedMediaTypeError (415), PayloadTooLargeError (413), BadRequestError (400), as rejections
  */
-export function readJsonFrom(req: HeaderSource, source: BodySource, maxBytes: number, turns?: TurnBudget): Promise<unknown>;
-/** As above, continued with `then` (rejected with what it throws): `readJsonFrom(...).then(then)` with one promise fewer for a plain Node body. */
-export function readJsonFrom<T>(req: HeaderSource, source: BodySource, maxBytes: number, turns: TurnBudget | undefined, then: (body: unknown) => T): Promise<T>;
-export function readJsonFrom(req: HeaderSource, source: BodySource, maxBytes: number, turns: TurnBudget = NO_TURN_BUDGET, then?: (body: unknown) => unknown): Promise<unknown> {
+export function readJsonFrom(req: HeaderSource, source: BodySource, maxBytes: number, turns: TurnBudget = NO_TURN_BUDGET): Promise<unknown> {
   let gzipped = false;
   try {
     const contentType = req.header('content-type');
@@ -174,12 +177,11 @@ export function readJsonFrom(req: HeaderSource, source: BodySource, maxBytes: nu
   } catch (err) {
     return Promise.reject(err instanceof Error ? err : new Error(String(err)));
   }
-  if (source === null) return then === undefined ? Promise.resolve(null) : Promise.resolve(null).then(then);
-  // a plain body from the Node request is parsed, and continued, as it ends: no promise between the read, the parse and `then`
-  if (!gzipped && isIncoming(source) && !source.readableEnded) return readIncomingCapped(source, maxBytes, then === undefined ? parseJsonBytes : (b) => then(parseJsonBytes(b)), turns);
+  if (source === null) return Promise.resolve(null);
+  // a plain body from the Node request is parsed as it ends: no promise between the read and the parse
+  if (!gzipped && isIncoming(source) && !source.readableEnded) return readIncomingCapped(source, maxBytes, parseJsonBytes, turns);
   const bytes = readBodyBytes(source, maxBytes, turns)!;
-  const body = gzipped ? bytes.then((b) => decodeJsonBytes(b, true, maxBytes)) : bytes.then(parseJsonBytes);
-  return then === undefined ? body : body.then(then);
+  return gzipped ? bytes.then((b) => decodeJsonBytes(b, true, maxBytes)) : bytes.then(parseJsonBytes);
 }
 
 /**
@@ -195,10 +197,7 @@ export async function readRawBody(c: Context, maxBytes: number, turns: TurnBudge
 }
 
 /** `readJsonFrom` for a Hono request: the Node request when there is one, else the web request's stream. */
-export function readJsonBody(c: Context, maxBytes: number, turns?: TurnBudget): Promise<unknown>;
-export function readJsonBody<T>(c: Context, maxBytes: number, turns: TurnBudget | undefined, then: (body: unknown) => T): Promise<T>;
-export function readJsonBody(c: Context, maxBytes: number, turns: TurnBudget = NO_TURN_BUDGET, then?: (body: unknown) => unknown): Promise<unknown> {
+export function readJsonBody(c: Context, maxBytes: number, turns: TurnBudget = NO_TURN_BUDGET): Promise<unknown> {
   const incoming = (c.env as NodeBindings | undefined)?.incoming;
-  const source = incoming ?? c.req.raw.body;
-  return then === undefined ? readJsonFrom(c.req, source, maxBytes, turns) : readJsonFrom(c.req, source, maxBytes, turns, then);
+  return readJsonFrom(c.req, incoming ?? c.req.raw.body, maxBytes, turns);
 }

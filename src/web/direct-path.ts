@@ -155,10 +155,6 @@ class NodeInput implements EndpointInput, GuardRequest {
   body(): Promise<unknown> {
     return readJsonFrom(this, this.req, this.maxBodyBytes, this.turns);
   }
-
-  bodyThen<T>(then: (body: unknown) => T): Promise<T> {
-    return readJsonFrom(this, this.req, this.maxBodyBytes, this.turns, then);
-  }
 }
 
 /**

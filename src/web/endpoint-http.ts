@@ -168,11 +168,6 @@ class ContextInput implements EndpointInput {
     return readJsonBody(this.c, this.maxBodyBytes, this.turns);
   }
 
-  bodyThen<T>(then: (body: unknown) => T): Promise<T> {
-    if (this.raw !== undefined) return readJsonFrom(this, this.raw, this.maxBodyBytes, undefined, then);
-    return readJsonBody(this.c, this.maxBodyBytes, this.turns, then);
-  }
-
   get clientAddress(): string {
     return clientAddress(this.c);
   }

@@ -121,11 +121,6 @@ export interface EndpointInput {
   header(name: string): string | undefined;
   /** Reads the JSON body (content type, size cap, gzip, parse); empty reads as `null`. */
   body(): Promise<unknown>;
-  /**
-   * `body().then(then)`, where the way in can do it with fewer promises: a plain body from the
-   * Node request is parsed and handed to `then` as it ends, one promise for the whole read.
-   */
-  bodyThen<T>(then: (body: unknown) => T): Promise<T>;
   readonly clientAddress: string;
   /** '' or the context path, as the request used it. */
   readonly prefix: string;

@@ -117,7 +117,7 @@ export function createHttpLayer(deps: HttpLayerDeps): HttpLayer {
     requireClientCert: config.tls.mutual,
     onRefused: (reason) => metrics.peerRefusals.inc({ reason }),
   });
-  const turns = new TurnBudget(config.http.turnSliceMs);
+  const turns = new TurnBudget(config.http.turnSliceMs, config.http.maxWaitingBodies);
   new Counter({
     name: 'artemis_http_deferred_bodies_total',
     help: 'Request bodies that waited for a later event-loop turn because their turn had spent http.turnSliceMs.',

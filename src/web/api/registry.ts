@@ -55,11 +55,13 @@ export function registryEndpoints(deps: RegistryEndpointsDeps): Endpoint[] {
     failures,
     rateLimit: 'registry',
     access: 'register',
-    // continued as the body ends, not an async function: one promise per request
+    // a continuation of the body read, not an async function: one promise less per request.
+    // The handler runs as a promise continuation (not a callback of the body's end), so it keeps
+    // the request's trace context.
     handle: (input) => {
       const client = input.clientAddress;
       if (!deps.clientLimiter.tryAcquire(client)) return RATE_LIMITED_ANSWER;
-      return input.bodyThen((body) => registryAnswer(deps.registry.handle(operation, body, true, client)));
+      return input.body().then((body) => registryAnswer(deps.registry.handle(operation, body, true, client)));
     },
   }));
 }
