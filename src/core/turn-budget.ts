@@ -27,8 +27,6 @@ export class TurnBudget {
   /** Index of the next waiting piece in `queue` (the queue is compacted when drained). */
   private head = 0;
   private draining = false;
-  /** Work deferred since the last `takeDeferredCount`. */
-  private deferredCount = 0;
   private readonly endTurn = (): void => {
     this.turnStart = -1;
   };
@@ -43,11 +41,13 @@ export class TurnBudget {
    * @param sliceMs the budget of a turn; 0 runs all work at once (no budget).
    * @param maxWaiting the most pieces of work that wait; more run at once.
    * @param now the clock, in ms.
+   * @param deferred counts each piece of work that waits.
    */
   constructor(
     readonly sliceMs: number,
     readonly maxWaiting = 10_000,
     private readonly now: () => number = () => performance.now(),
+    private readonly deferred: { inc(): void } = { inc: () => undefined },
   ) {}
 
   /** Work deferred and not yet run. */
@@ -66,18 +66,11 @@ export class TurnBudget {
       return;
     }
     this.queue.push(work);
-    this.deferredCount++;
+    this.deferred.inc();
     if (!this.draining) {
       this.draining = true;
       setImmediate(this.drain);
     }
-  }
-
-  /** How much work was deferred since the last call (for a counter read when scraped). */
-  takeDeferredCount(): number {
-    const n = this.deferredCount;
-    this.deferredCount = 0;
-    return n;
   }
 
   private runNext(first: boolean): void {

@@ -59,6 +59,14 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  /** Counted through a tally (`tally(httpDeferredBodies, {})`): once per deferred body. */
+  readonly httpDeferredBodies = new Counter({
+    name: `${PREFIX}http_deferred_bodies_total`,
+    help: 'Request bodies that waited for a later event-loop turn because their turn had spent http.turnSliceMs.',
+    registers: [this.registry],
+    collect: () => this.flushTallies(),
+  });
+
   readonly registryOperations = new Counter({
     name: `${PREFIX}registry_operations_total`,
     help: 'Instances processed by registry operation and result (ok or the error code).',

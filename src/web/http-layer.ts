@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { Counter } from 'prom-client';
 import type { AccessPolicy } from '../auth/access-policy.js';
 import type { Scope } from '../auth/scopes.js';
 import type { TokenRegistry } from '../auth/token-registry.js';
@@ -117,16 +116,7 @@ export function createHttpLayer(deps: HttpLayerDeps): HttpLayer {
     requireClientCert: config.tls.mutual,
     onRefused: (reason) => metrics.peerRefusals.inc({ reason }),
   });
-  const turns = new TurnBudget(config.http.turnSliceMs, config.http.maxWaitingBodies);
-  new Counter({
-    name: 'artemis_http_deferred_bodies_total',
-    help: 'Request bodies that waited for a later event-loop turn because their turn had spent http.turnSliceMs.',
-    registers: [metrics.registry],
-    collect() {
-      const n = turns.takeDeferredCount();
-      if (n > 0) this.inc(n);
-    },
-  });
+  const turns = new TurnBudget(config.http.turnSliceMs, config.http.maxWaitingBodies, undefined, metrics.tally(metrics.httpDeferredBodies, {}));
   const limits = { maxBodyBytes, gzipMinBytes, peerCheck, turns };
   router.mount(registryEndpoints({ registry, clientLimiter }), limits);
   router.mount(discoveryEndpoints({ discovery }), limits);
