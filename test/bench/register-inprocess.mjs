@@ -5,24 +5,10 @@
 // of this or another checkout:
 //
 //   node test/bench/register-inprocess.mjs [batches=20000] [checkout=.]
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { inProcessNode } from './inprocess-node.mjs';
 
 const batches = Number(process.argv[2] ?? 20_000);
-const root = resolve(process.argv[3] ?? '.');
-const load = (path) => import(pathToFileURL(join(root, 'dist/src', path)).href);
-const { createNode } = await load('app.js');
-const { loadConfig } = await load('config/load.js');
-
-const dataDir = mkdtempSync(join(tmpdir(), 'register-inprocess-'));
-const flags = {
-  port: 0, host: '127.0.0.1', regionId: 'SHA', zoneId: 'sha-z1', logLevel: 'silent', dataDir,
-  'limits.maxInstancesPerClient': 0, 'limits.maxRegistrationsPerClientPerSecond': 0, 'rateLimit.registry.defaultLimit': 100_000_000,
-};
-const node = createNode(loadConfig({ flags }).config);
-node.state.markUp();
+const { node, root, close } = await inProcessNode(process.argv[3] ?? '.', 'register-inprocess');
 const fleet = Array.from({ length: 10_000 }, (_, i) => {
   const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
   return { regionId: 'SHA', zoneId: 'sha-z1', serviceId: `bench.compare.reg.s${i % 100}`, instanceId: `${ip}:8080`, ip, port: 8080, protocol: 'http', status: 'up', url: `http://${ip}:8080/`, metadata: null };
@@ -47,5 +33,5 @@ for (let i = 0; i < batches; i++) keep[i & 1023] = JSON.parse(texts[k++ % texts.
 const parse = process.cpuUsage(parseBefore);
 const perBatch = (u) => +((u.user + u.system) / batches).toFixed(1);
 process.stdout.write(`${JSON.stringify({ checkout: root, batches, cpuUsPerBatch: perBatch(used), parseUsPerBatch: perBatch(parse) })}\n`);
-rmSync(dataDir, { recursive: true, force: true });
+close();
 process.exit(0);

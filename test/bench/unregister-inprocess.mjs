@@ -8,26 +8,12 @@
 // (`npm run build`) of this or another checkout:
 //
 //   node --max-old-space-size=2048 test/bench/unregister-inprocess.mjs [services=3000] [parallel=1] [rounds=20] [checkout=.]
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { inProcessNode } from './inprocess-node.mjs';
 
 const services = Number(process.argv[2] ?? 3_000);
 const parallel = Number(process.argv[3] ?? 1);
 const rounds = Number(process.argv[4] ?? 20);
-const root = resolve(process.argv[5] ?? '.');
-const load = (path) => import(pathToFileURL(join(root, 'dist/src', path)).href);
-const { createNode } = await load('app.js');
-const { loadConfig } = await load('config/load.js');
-
-const dataDir = mkdtempSync(join(tmpdir(), 'unregister-inprocess-'));
-const flags = {
-  port: 0, host: '127.0.0.1', regionId: 'SHA', zoneId: 'sha-z1', logLevel: 'silent', dataDir,
-  'limits.maxInstancesPerClient': 0, 'limits.maxRegistrationsPerClientPerSecond': 0, 'limits.maxInstances': 0, 'rateLimit.registry.defaultLimit': 100_000_000,
-};
-const node = createNode(loadConfig({ flags }).config);
-node.state.markUp();
+const { node, root, close } = await inProcessNode(process.argv[5] ?? '.', 'unregister-inprocess', { 'limits.maxInstances': 0 });
 const instance = (i) => {
   const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
   return { regionId: 'SHA', zoneId: 'sha-z1', serviceId: `bench.unreg.s${i % services}`, instanceId: `i${i}`, ip, port: 8080, protocol: 'http', status: 'up', url: `http://${ip}:8080/`, metadata: null };
@@ -80,5 +66,5 @@ const at = (list, q) => Number([...list].sort((a, b) => a - b)[Math.min(list.len
 process.stdout.write(
   `${stringify({ checkout: root, services, parallel, instances: count, medianMs: at(times, 0.5), maxMs: at(times, 1), cacheMedianMs: at(cacheTimes, 0.5), cacheMaxMs: at(cacheTimes, 1) })}\n`,
 );
-rmSync(dataDir, { recursive: true, force: true });
+close();
 process.exit(0);
