@@ -42,6 +42,6 @@ describe('readIncomingCapped', () => {
     const req = fakeRequest({ destroyed: false });
     const read = readIncomingCapped(req, 4, (b) => b.toString());
     req.emit('data', Buffer.from('12345'));
-    await expect(read).rejects.toThrow(/4/);
+    await expect(read).rejects.toThrow('Request body exceeds the limit of 4 bytes (limits.maxBodyBytes).');
   });
 });
