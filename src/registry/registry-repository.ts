@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import { instanceKey, internSharedFields, isLegacyInstance, sameInstance, sameInstanceFields, serviceKey, type Instance } from '../core/wire/instance.js';
+import { instanceKey, internSharedFields, isLegacyInstance, sameInstance, serviceKey, type Instance } from '../core/wire/instance.js';
 import type { ChangeType } from '../core/wire/service.js';
 import { HybridClock } from '../lease/hybrid-clock.js';
 import type { Lease, LeaseManager, LeaseRemovalReason } from '../lease/lease-manager.js';
@@ -77,7 +77,7 @@ export class RegistryRepository {
     const held = manager.get(key);
     // A lease marked unregistered and not swept yet takes the full path: its removal was (or will
     // be) reported, so reviving it in place would leave the listeners without the instance.
-    if (held !== undefined && held.evictionTime === 0 && sameInstanceFields(held.instance, instance)) {
+    if (held !== undefined && held.evictionTime === 0 && sameInstance(held.instance, instance)) {
       // The service index holds the same lease object (both are set together and removed
       // together), so restarting it in place serves the index as well.
       const previousOwner = held.owner;

@@ -25,52 +25,45 @@ export const INSTANCE_FIELDS = [
 export type Instance = WireObject<typeof INSTANCE_FIELDS>;
 
 /**
- * True when two instances carry the same data, that is would serialise to the same JSON: the
- * same fields in the same order with the same values, metadata entry by entry. No text is built.
+ * Metadata entries in the same order with the same values, as JSON writes them: an entry holding
+ * `undefined` is left out, as `JSON.stringify` leaves it out. No array per entry.
  */
-export function sameInstance(a: Instance, b: Instance): boolean {
-  if (a === b) return true;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  for (let i = 0; i < ka.length; i++) {
-    const k = ka[i]!;
-    if (k !== kb[i]) return false;
-    const x = (a as Record<string, unknown>)[k];
-    const y = (b as Record<string, unknown>)[k];
-    if (x === y) continue;
-    if (k !== 'metadata' || x === null || y === null || typeof x !== 'object' || typeof y !== 'object') return false;
-    if (!sameEntries(x as Record<string, unknown>, y as Record<string, unknown>)) return false;
-  }
-  return true;
-}
-
-/** Same keys in the same order with the same values (no array per entry). */
 function sameEntries(x: Record<string, unknown>, y: Record<string, unknown>): boolean {
   const kx = Object.keys(x);
   const ky = Object.keys(y);
-  if (kx.length !== ky.length) return false;
-  for (let m = 0; m < kx.length; m++) {
-    const k = kx[m]!;
-    if (k !== ky[m] || x[k] !== y[k]) return false;
+  let i = 0;
+  let j = 0;
+  for (;;) {
+    while (i < kx.length && x[kx[i]!] === undefined) i++;
+    while (j < ky.length && y[ky[j]!] === undefined) j++;
+    if (i === kx.length || j === ky.length) return i === kx.length && j === ky.length;
+    const k = kx[i]!;
+    if (k !== ky[j] || x[k] !== y[k]) return false;
+    i++;
+    j++;
   }
-  return true;
 }
 
 type InstanceComparer = (a: Instance, b: Instance) => boolean;
-type StringMap = Record<string, unknown> | null;
-const compileSameFields = (): InstanceComparer => {
+type StringMap = Record<string, unknown> | null | undefined;
+const sameMap = (x: StringMap, y: StringMap): boolean => x != null && y != null && sameEntries(x, y);
+
+const compileSameInstance = (): InstanceComparer => {
   const test = INSTANCE_FIELDS.map((f) => (f.kind === 'stringMap' ? `(a.${f.name} === b.${f.name} || same(a.${f.name}, b.${f.name}))` : `a.${f.name} === b.${f.name}`));
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- code generated from the constant field table
-  const make = new Function('same', `return (a, b) => ${test.join(' && ')};`) as (same: (x: StringMap, y: StringMap) => boolean) => InstanceComparer;
-  return make((x, y) => x !== null && y !== null && sameEntries(x, y));
+  const make = new Function('same', `return (a, b) => a === b || (${test.join(' && ')});`) as (same: (x: StringMap, y: StringMap) => boolean) => InstanceComparer;
+  return make(sameMap);
 };
 
 /**
- * `sameInstance` for two instances built by the wire codec (every field of the table, in its
- * order): one straight-line comparison per field, compiled once from the table.
+ * True when two instances carry the same data, that is would serialise to the same JSON: every
+ * field of the table with the same value, metadata entry by entry in the same order. A field or
+ * metadata entry holding `undefined` counts as absent, as it does in JSON; `null` does not (JSON
+ * writes it). Instances keep the table's field order (makeInstance, readInstance and spreads of
+ * their results do), so the fields are compared by name, one straight-line comparison each,
+ * compiled once from the table. No text is built.
  */
-export const sameInstanceFields: InstanceComparer = compileSameFields();
+export const sameInstance: InstanceComparer = compileSameInstance();
 
 /** JSON Schema of Instance, for the OpenAPI document. */
 export const INSTANCE_SCHEMA = jsonSchemaOf(
