@@ -1,3 +1,4 @@
+import { codeGenerationAllowed } from '../core/code-generation.js';
 import { INSTANCE_FIELDS, type Instance } from '../core/wire/instance.js';
 
 export interface InstanceLimits {
@@ -7,18 +8,39 @@ export interface InstanceLimits {
   maxMetadataBytes: number;
 }
 
-/**
- * The first string field of an instance longer than `max`, or null: one straight-line check per
- * string field of the instance table, compiled once (a loop over the names would read each field
- * through a keyed, megamorphic load).
- */
 type FieldLengthCheck = (instance: Instance, max: number) => string | null;
-const firstTooLong = ((): FieldLengthCheck => {
-  const names = INSTANCE_FIELDS.filter((f) => f.kind === 'string').map((f) => f.name);
-  const tests = names.map((n) => `(i.${n} !== null && i.${n}.length > max) ? ${JSON.stringify(n)} : `).join('');
+const STRING_FIELDS = INSTANCE_FIELDS.filter((f) => f.kind === 'string').map((f) => f.name);
+
+/**
+ * The check compiled into one straight-line test per string field of the instance table (a loop
+ * over the names would read each field through a keyed, megamorphic load).
+ */
+const compiledFieldLengthCheck = (): FieldLengthCheck => {
+  const tests = STRING_FIELDS.map((n) => `(i.${n} !== null && i.${n}.length > max) ? ${JSON.stringify(n)} : `).join('');
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- code generated from the constant field table
   return new Function('i', 'max', `return ${tests}null;`) as FieldLengthCheck;
-})();
+};
+
+/** The same check as a loop over the names, for a process that refuses code generation. */
+const plainFieldLengthCheck = (): FieldLengthCheck => (instance, max) => {
+  const fields = instance as unknown as Record<string, string | null>;
+  for (const n of STRING_FIELDS) {
+    const v = fields[n] as string | null;
+    if (v !== null && v.length > max) return n;
+  }
+  return null;
+};
+
+/**
+ * The check that finds the first string field of an instance longer than `max` (or null):
+ * compiled when the process allows code generation ({@link codeGenerationAllowed}), else a plain
+ * loop; `compile` picks one explicitly.
+ */
+export function fieldLengthCheck(compile: boolean = codeGenerationAllowed): FieldLengthCheck {
+  return compile ? compiledFieldLengthCheck() : plainFieldLengthCheck();
+}
+
+const firstTooLong = fieldLengthCheck();
 
 /** A broken limit: its config key and the message for the caller. */
 export interface LimitProblem {

@@ -1,3 +1,4 @@
+import { codeGenerationAllowed } from '../code-generation.js';
 import { readInt32, readString, readStringMap } from './json-reader.js';
 
 /**
@@ -63,13 +64,26 @@ function assignment(f: WireField): string {
   }
 }
 
+/** The value a field's case assigns, as {@link assignment} writes it, for the plain codec. */
+type FieldRead = (v: unknown, path: string) => unknown;
+function fieldRead(f: WireField): FieldRead {
+  const suffix = `.${f.name}`;
+  switch (f.kind) {
+    case 'string':
+      return (v, path) => (typeof v === 'string' ? v : readString(v, path + suffix));
+    case 'int32':
+      return (v, path) => (typeof v === 'number' && (v | 0) === v ? v : readInt32(v, path + suffix));
+    case 'stringMap':
+      return (v, path) => (v === null ? null : readStringMap(v, path + suffix));
+  }
+}
+
 /**
- * The maker and reader of a field table, compiled once into straight-line code (an object
- * literal and a switch on the name), as fast as writing them by hand. Names as the table spells
- * them match first, without lower-casing; any other spelling is matched lower-cased.
+ * The maker and reader compiled into straight-line code (an object literal and a switch on the
+ * name), as fast as writing them by hand. Names as the table spells them match first, without
+ * lower-casing; any other spelling is matched lower-cased.
  */
-export function codecOf<T extends readonly WireField[]>(table: T): WireCodec<WireObject<T>> {
-  const fields = checked(table);
+function compiledCodec<O>(fields: readonly WireField[]): WireCodec<O> {
   const defaults = (f: WireField) => JSON.stringify(DEFAULTS[f.kind]);
   const make = `return { ${fields.map((f) => `${f.name}: f.${f.name} ?? ${defaults(f)}`).join(', ')} };`;
   const exact = fields.map((f) => `case ${JSON.stringify(f.name)}: ${assignment(f)} break;`).join('\n');
@@ -85,10 +99,52 @@ export function codecOf<T extends readonly WireField[]>(table: T): WireCodec<Wir
     'return out;',
   ].join('\n');
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- code generated from the constant field table above
-  const makeFn = new Function('f', make) as WireCodec<WireObject<T>>['make'];
+  const makeFn = new Function('f', make) as WireCodec<O>['make'];
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- as above
-  const readWith = new Function('R', 'raw', 'path', read) as (r: typeof READERS, raw: Record<string, unknown>, path: string) => WireObject<T>;
+  const readWith = new Function('R', 'raw', 'path', read) as (r: typeof READERS, raw: Record<string, unknown>, path: string) => O;
   return { make: makeFn, read: (raw, path) => readWith(READERS, raw, path) };
+}
+
+/** The same maker and reader as plain closures over the table, for a process that refuses code generation. */
+function plainCodec<O>(fields: readonly WireField[]): WireCodec<O> {
+  const blank = (): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (const f of fields) out[f.name] = DEFAULTS[f.kind];
+    return out;
+  };
+  const exact = new Map<string, { name: string; read: FieldRead }>();
+  const folded = new Map<string, { name: string; read: FieldRead }>();
+  for (const f of fields) {
+    const entry = { name: f.name, read: fieldRead(f) };
+    exact.set(f.name, entry);
+    folded.set(f.name.toLowerCase(), entry);
+  }
+  return {
+    make(given) {
+      const source = given as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      for (const f of fields) out[f.name] = source[f.name] ?? DEFAULTS[f.kind];
+      return out as O;
+    },
+    read(raw, path) {
+      const out = blank();
+      for (const key of Object.keys(raw)) {
+        const entry = exact.get(key) ?? folded.get(key.toLowerCase());
+        if (entry !== undefined) out[entry.name] = entry.read(raw[key], path);
+      }
+      return out as O;
+    },
+  };
+}
+
+/**
+ * The maker and reader of a field table: compiled once when the process allows code generation
+ * ({@link codeGenerationAllowed}), else plain closures; both give the same objects and the same
+ * failures. `compile` picks one explicitly.
+ */
+export function codecOf<T extends readonly WireField[]>(table: T, compile: boolean = codeGenerationAllowed): WireCodec<WireObject<T>> {
+  const fields = checked(table);
+  return compile ? compiledCodec(fields) : plainCodec(fields);
 }
 
 const SCHEMAS: Record<FieldKind, Record<string, unknown>> = {

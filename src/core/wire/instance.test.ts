@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeInstance, readInstance, sameInstance, type Instance } from './instance.js';
+import { instanceComparer, makeInstance, readInstance, sameInstance, type Instance } from './instance.js';
 
 const base = (): Instance =>
   makeInstance({ regionId: 'sha', zoneId: 'z1', serviceId: 'svc', instanceId: 'i1', url: 'http://10.0.0.1:80', port: 80, metadata: { a: '1', b: '2' } });
@@ -52,5 +52,19 @@ describe('sameInstance', () => {
   it('tells null from absent, as the wire form does', () => {
     expect(sameInstance(base(), variant((i) => delete i['status']))).toBe(false);
     expect(sameInstance(withMetadata({ a: '1', b: '2', c: null }), base())).toBe(false);
+  });
+});
+
+describe('sameInstance without code generation', () => {
+  const compiled = instanceComparer(true);
+  const plain = instanceComparer(false);
+
+  it.each(PAIRS)('gives the compiled answer: %s', (_name, a, b) => {
+    expect(plain(a, b)).toBe(compiled(a, b));
+    expect(plain(b, a)).toBe(compiled(b, a));
+  });
+
+  it('is the compiled one in this test process, which allows code generation', () => {
+    expect(sameInstance.toString()).toContain('a.serviceId === b.serviceId');
   });
 });

@@ -1,3 +1,4 @@
+import { codeGenerationAllowed } from '../code-generation.js';
 import { codecOf, jsonSchemaOf, type WireField, type WireObject } from './fields.js';
 import { readObject, type JsonObject } from './json-reader.js';
 
@@ -48,12 +49,34 @@ type InstanceComparer = (a: Instance, b: Instance) => boolean;
 type StringMap = Record<string, unknown> | null | undefined;
 const sameMap = (x: StringMap, y: StringMap): boolean => x != null && y != null && sameEntries(x, y);
 
-const compileSameInstance = (): InstanceComparer => {
+const compiledSameInstance = (): InstanceComparer => {
   const test = INSTANCE_FIELDS.map((f) => (f.kind === 'stringMap' ? `(a.${f.name} === b.${f.name} || same(a.${f.name}, b.${f.name}))` : `a.${f.name} === b.${f.name}`));
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- code generated from the constant field table
   const make = new Function('same', `return (a, b) => a === b || (${test.join(' && ')});`) as (same: (x: StringMap, y: StringMap) => boolean) => InstanceComparer;
   return make(sameMap);
 };
+
+/** The same comparison as a loop over the table, for a process that refuses code generation. */
+const plainSameInstance = (): InstanceComparer => {
+  const names = INSTANCE_FIELDS.filter((f) => f.kind !== 'stringMap').map((f) => f.name);
+  const maps = INSTANCE_FIELDS.filter((f) => f.kind === 'stringMap').map((f) => f.name);
+  return (a, b) => {
+    if (a === b) return true;
+    const x = a as Record<string, unknown>;
+    const y = b as Record<string, unknown>;
+    for (const n of names) if (x[n] !== y[n]) return false;
+    for (const n of maps) if (x[n] !== y[n] && !sameMap(x[n] as StringMap, y[n] as StringMap)) return false;
+    return true;
+  };
+};
+
+/**
+ * The comparison of {@link sameInstance}: compiled when the process allows code generation
+ * ({@link codeGenerationAllowed}), else a plain loop; `compile` picks one explicitly.
+ */
+export function instanceComparer(compile: boolean = codeGenerationAllowed): InstanceComparer {
+  return compile ? compiledSameInstance() : plainSameInstance();
+}
 
 /**
  * True when two instances carry the same data, that is would serialise to the same JSON: every
@@ -61,9 +84,9 @@ const compileSameInstance = (): InstanceComparer => {
  * metadata entry holding `undefined` counts as absent, as it does in JSON; `null` does not (JSON
  * writes it). Instances keep the table's field order (makeInstance, readInstance and spreads of
  * their results do), so the fields are compared by name, one straight-line comparison each,
- * compiled once from the table. No text is built.
+ * compiled once from the table (see {@link instanceComparer}). No text is built.
  */
-export const sameInstance: InstanceComparer = compileSameInstance();
+export const sameInstance: InstanceComparer = instanceComparer();
 
 /** JSON Schema of Instance, for the OpenAPI document. */
 export const INSTANCE_SCHEMA = jsonSchemaOf(
