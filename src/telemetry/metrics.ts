@@ -67,6 +67,14 @@ export class NodeMetrics {
     collect: () => this.flushTallies(),
   });
 
+  /** Counted through a tally (`tally(httpDirectRequests, {})`): once per request the direct path answers. */
+  readonly httpDirectRequests = new Counter({
+    name: `${PREFIX}http_direct_requests_total`,
+    help: 'Requests answered by the direct node:http way in (the rest go through the framework).',
+    registers: [this.registry],
+    collect: () => this.flushTallies(),
+  });
+
   readonly registryOperations = new Counter({
     name: `${PREFIX}registry_operations_total`,
     help: 'Instances processed by registry operation and result (ok or the error code).',

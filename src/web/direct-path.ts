@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Counter } from 'prom-client';
 import type { NodeMetrics } from '../telemetry/metrics.js';
 import type { ApiRouter } from './api-router.js';
 import { readJsonFrom } from './body.js';
@@ -238,18 +237,7 @@ class DirectRoute {
  * construction. Other methods and paths are left to the framework.
  */
 export function createDirectPath(deps: DirectPathDeps): DirectPath {
-  // Counted in a plain number, handed to prom-client when scraped.
-  let served = 0;
-  new Counter({
-    name: 'artemis_http_direct_requests_total',
-    help: 'Requests answered by the direct node:http way in (the rest go through the framework).',
-    registers: [deps.metrics.registry],
-    collect() {
-      if (served === 0) return;
-      this.inc(served);
-      served = 0;
-    },
-  });
+  const served = deps.metrics.tally(deps.metrics.httpDirectRequests, {});
   const corsEnabled = deps.corsEnabled === true;
   const gets = new Map<string, DirectRoute>();
   const posts = new Map<string, DirectRoute>();
@@ -272,7 +260,7 @@ export function createDirectPath(deps: DirectPathDeps): DirectPath {
     const route = routes.get(path);
     if (route === undefined) return false;
     if (corsEnabled && req.headers.origin !== undefined) return false;
-    served++;
+    served.inc();
     route.serve(req, res, path, q < 0 ? '' : url.slice(q + 1));
     return true;
   };
