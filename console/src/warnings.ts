@@ -1,4 +1,5 @@
 /** What the dashboard warns of: what the node's settings show. */
+import { SETTING_WARNINGS, warningSentence } from '../../src/config/setting-warnings.js';
 
 export interface NodeStatusAnswer {
   nodeStatus?: Record<string, unknown> & { status?: string; node?: { url?: string; zone?: { regionId?: string; zoneId?: string } } };
@@ -27,12 +28,8 @@ export function securityWarnings(config: Map<string, unknown>): string[] {
   const out: string[] = [];
   if (blank(config.get('cluster.key')) && blank(config.get('cluster.keyFile'))) {
     // Peer calls are signed with the cluster key: without one a node accepts none, unless cluster.insecure lets them in unchecked.
-    out.push(
-      config.get('cluster.insecure') === true
-        ? 'cluster.insecure is on and there is no cluster key: peer calls are neither signed nor checked, so anyone who reaches this node can write to its registry and membership.'
-        : 'No cluster key: this node accepts no peer calls (gossip, replication), so it cannot join a cluster.',
-    );
+    out.push(config.get('cluster.insecure') === true ? SETTING_WARNINGS.insecureCluster : SETTING_WARNINGS.noClusterKey);
   }
-  if (config.get('security.managementAuth') === false) out.push('Management auth is off: anyone who reaches this node can pull out instances and change route rules.');
-  return out;
+  if (config.get('security.managementAuth') === false) out.push(SETTING_WARNINGS.managementAuthOff);
+  return out.map(warningSentence);
 }

@@ -4,6 +4,7 @@ import { prop } from '../client/http.js';
 import { isUp, shownStatus } from '../client/picker.js';
 import { readService } from '../client/wire.js';
 import type { Api } from './api.js';
+import { SETTING_WARNINGS } from '../config/setting-warnings.js';
 import { CommandError, formatTable, printJson, propertyValue, type CommonFlags, type Io } from './common.js';
 
 type Obj = Record<string, unknown>;
@@ -161,9 +162,9 @@ export function securityWarnings(properties: Record<string, unknown>): string[] 
   };
   const unset = (key: string) => [undefined, '""'].includes(value(key));
   const warnings: string[] = [];
-  if (value('security.managementAuth') === 'false') warnings.push('security.managementAuth is false: anyone who reaches the node can pull out instances and rewrite routing');
+  if (value('security.managementAuth') === 'false') warnings.push(SETTING_WARNINGS.managementAuthOff);
   if (value('cluster.insecure') === 'true' && unset('cluster.key') && unset('cluster.keyFile')) {
-    warnings.push('cluster.insecure is true and there is no cluster key: peer calls are neither signed nor checked');
+    warnings.push(SETTING_WARNINGS.insecureCluster);
   }
   return warnings;
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Counter, Gauge } from 'prom-client';
 import type { Config } from '../config/schema.js';
+import { SETTING_WARNINGS } from '../config/setting-warnings.js';
 import type { Clock } from '../core/clock.js';
 import type { TaskTrigger } from '../core/scheduler.js';
 import { ClusterManager } from '../cluster/cluster-manager.js';
@@ -54,7 +55,7 @@ export function createClusterParts(config: Config, deps: ClusterPartsDeps) {
   const { maxClockSkewMs, nonceCacheSize, previousKeys } = config.cluster;
   const peerVerifier = key === '' ? null : new PeerVerifier({ keys: [key, ...previousKeys].map(keyBytes), maxClockSkewMs, nonceCacheSize }, deps.clock);
   if (key === '' && config.cluster.insecure) {
-    deps.logger.warn({ key: 'cluster.insecure' }, 'cluster.insecure is set and there is no cluster key: peer calls are neither signed nor checked, so anyone who reaches this node can write to its registry and membership (development only)');
+    deps.logger.warn({ key: 'cluster.insecure' }, `${SETTING_WARNINGS.insecureCluster} (development only)`);
   }
   const tls = deps.tls ?? null;
   const peerTls = (m: TlsMaterial) => (tls?.settings.mutual === true ? { ca: m.ca, cert: m.cert, key: m.key } : { ca: m.ca });

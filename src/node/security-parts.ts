@@ -5,6 +5,7 @@ import { bootstrapAdminToken } from '../auth/bootstrap.js';
 import type { Scope } from '../auth/scopes.js';
 import { TokenRegistry } from '../auth/token-registry.js';
 import type { Config } from '../config/schema.js';
+import { SETTING_WARNINGS } from '../config/setting-warnings.js';
 import type { Clock } from '../core/clock.js';
 import type { Lifecycle } from '../core/lifecycle.js';
 import type { TaskScheduler } from '../core/scheduler.js';
@@ -94,7 +95,7 @@ export function createSecurityParts(config: Config, deps: SecurityPartsDeps): Se
       await deps.store.init();
       await tokens.start();
       if (!security.managementAuth) {
-        deps.logger.warn({ setting: 'security.managementAuth' }, 'management auth is off: anyone who reaches this node can pull out instances and rewrite routing');
+        deps.logger.warn({ setting: 'security.managementAuth' }, SETTING_WARNINGS.managementAuthOff);
         return;
       }
       created = await bootstrapAdminToken({ tokens, dataDir: config.dataDir, secret: security.initialAdminToken, logger: deps.logger });

@@ -1,4 +1,5 @@
 import { PeerVerifier, type VerifyFailure } from '../cluster/peer-signature.js';
+import { NO_CLUSTER_KEY } from '../config/setting-warnings.js';
 import { ErrorCodes } from '../core/error-codes.js';
 import { failStatus } from '../core/response-status.js';
 import type { Refusal } from './guard.js';
@@ -6,7 +7,7 @@ import { errorBody } from './respond.js';
 
 /** Why a peer call was refused, once each. */
 export const PeerAuthFailures = {
-  noKey: 'This node has no cluster key, so it accepts no peer calls.',
+  noKey: NO_CLUSTER_KEY,
   unsigned: 'Peer call is not signed with the cluster key.',
   malformed: 'Peer call signature headers are malformed.',
   stale: 'Peer call timestamp is outside the allowed clock skew (cluster.maxClockSkewMs).',

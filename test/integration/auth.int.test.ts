@@ -2,6 +2,7 @@ import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runClientCommand } from '../../src/cli/client-commands.js';
+import { SETTING_WARNINGS } from '../../src/config/setting-warnings.js';
 import type { Logger } from '../../src/telemetry/logger.js';
 import { deleteKeysWithPrefix, redisUrlForTests, uniqueKeyPrefix } from '../helpers/redis.js';
 import { ADMIN_HEADERS, getJson, instance, postJson, startTestNode, tempDataDir, TEST_ADMIN_TOKEN, type RunningNode } from '../helpers/node.js';
@@ -205,7 +206,7 @@ describe('the first admin token', () => {
 describe('management auth turned off', () => {
   it('lets anonymous writes through, warns at every start, and shows it in status and metrics', async () => {
     const dataDir = tempDataDir();
-    const warnings = (logger: ReturnType<typeof recordingLogger>) => logger.lines.filter((l) => l.level === 'warn' && l.msg.startsWith('management auth is off'));
+    const warnings = (logger: ReturnType<typeof recordingLogger>) => logger.lines.filter((l) => l.level === 'warn' && l.msg === SETTING_WARNINGS.managementAuthOff);
     const earlier = recordingLogger();
     await (await startTestNode({ dataDir, 'security.managementAuth': false }, { logger: earlier })).stop();
     expect(warnings(earlier)).toHaveLength(1);
@@ -217,7 +218,8 @@ describe('management auth turned off', () => {
       const err: string[] = [];
       const io = { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t) };
       expect(await runClientCommand(['status', '--url', n.url], { io, env: {}, onStop: () => () => undefined })).toBe(0);
-      expect(err.join('')).toContain('artemis: warning: security.managementAuth is false: anyone who reaches the node can pull out instances');
+      // the same words in the node's log and in artemis status
+      expect(err.join('')).toContain(`artemis: warning: ${SETTING_WARNINGS.managementAuthOff}\n`);
       await postJson(`${n.url}/api/registry/register.json`, { instances: [instance()] });
       expect((await postJson(`${n.url}/api/management/operate-instance.json`, pullOut({ token: 'ticket-42' }))).body.responseStatus.status).toBe('success');
       // the audit token is stored as given, as Java nodes do

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runClientCommand } from '../../src/cli/client-commands.js';
+import { SETTING_WARNINGS } from '../../src/config/setting-warnings.js';
 import { finish, startCli as start } from '../helpers/child.js';
 import { TEST_CLUSTER_KEY } from '../helpers/cluster.js';
 import { ADMIN_HEADERS, instance, postJson, startTestNode, type RunningNode } from '../helpers/node.js';
@@ -248,7 +249,7 @@ describe('artemis status warns of settings that switch a protection off', () => 
       statusWarnings({ 'cluster.insecure': true }),
       statusWarnings({ 'cluster.insecure': true, 'cluster.key': TEST_CLUSTER_KEY }),
     ]);
-    expect(insecure).toBe('artemis: warning: cluster.insecure is true and there is no cluster key: peer calls are neither signed nor checked\n');
+    expect(insecure).toBe(`artemis: warning: ${SETTING_WARNINGS.insecureCluster}\n`);
     expect(keyed).toBe('');
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { configValues, securityWarnings } from '../../console/src/warnings.js';
+import { SETTING_WARNINGS, warningSentence } from '../../src/config/setting-warnings.js';
 import { TEST_CLUSTER_KEY } from '../helpers/cluster.js';
 import { getJson, startTestNode, type ConfigFlags, type RunningNode } from '../helpers/node.js';
 
@@ -18,17 +19,15 @@ async function warningsOf(flags: ConfigFlags): Promise<string[]> {
 }
 
 const clusterWarning = (warnings: string[]) => warnings.filter((w) => /cluster key/i.test(w));
-const authWarning = (warnings: string[]) => warnings.filter((w) => /management auth/i.test(w));
+const authWarning = (warnings: string[]) => warnings.filter((w) => w.startsWith('security.managementAuth'));
 
 describe('dashboard security warnings', () => {
   it('without a cluster key: the node accepts no peer calls', async () => {
-    expect(clusterWarning(await warningsOf({}))).toEqual(['No cluster key: this node accepts no peer calls (gossip, replication), so it cannot join a cluster.']);
+    expect(clusterWarning(await warningsOf({}))).toEqual([warningSentence(SETTING_WARNINGS.noClusterKey)]);
   });
 
   it('with cluster.insecure and no key: peer calls are unchecked', async () => {
-    expect(clusterWarning(await warningsOf({ 'cluster.insecure': true }))).toEqual([
-      'cluster.insecure is on and there is no cluster key: peer calls are neither signed nor checked, so anyone who reaches this node can write to its registry and membership.',
-    ]);
+    expect(clusterWarning(await warningsOf({ 'cluster.insecure': true }))).toEqual([warningSentence(SETTING_WARNINGS.insecureCluster)]);
   });
 
   it('with a cluster key: no cluster-key warning', async () => {
@@ -36,7 +35,7 @@ describe('dashboard security warnings', () => {
   });
 
   it('management auth off is warned of, on (the default) is not', async () => {
-    expect(authWarning(await warningsOf({ 'security.managementAuth': false }))).toEqual(['Management auth is off: anyone who reaches this node can pull out instances and change route rules.']);
+    expect(authWarning(await warningsOf({ 'security.managementAuth': false }))).toEqual([warningSentence(SETTING_WARNINGS.managementAuthOff)]);
     expect(authWarning(await warningsOf({}))).toEqual([]);
   });
 });

@@ -1,29 +1,36 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { NO_CLUSTER_KEY, SETTING_WARNINGS } from '../../src/config/setting-warnings.js';
 
 /**
  * Each failure text (a ResponseStatus message, a failed instance's reason, a framework error
- * text) is one string literal in src/; handlers, services and the OpenAPI document import the
- * constant. This scan finds a failure text written out a second time.
+ * text) and each warning of a setting (logged by the node, printed by the CLI, shown by the
+ * console) is one string literal in src/ or console/src/; handlers, services, the CLI, the
+ * console and the OpenAPI document import the constant. This scan finds such a text written out
+ * a second time, also when only its letter case, spacing or full stop differ.
  */
 
-const ROOT = join(import.meta.dirname, '..', '..', 'src');
+const REPO = join(import.meta.dirname, '..', '..');
+const ROOTS = ['src', join('console', 'src')].map((d) => join(REPO, d));
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
     const path = join(dir, d.name);
     if (d.isDirectory()) return sources(path);
-    return d.name.endsWith('.ts') && !d.name.endsWith('.test.ts') ? [path] : [];
+    return /\.tsx?$/.test(d.name) && !/\.test\.tsx?$/.test(d.name) ? [path] : [];
   });
 }
+
+/** What makes two texts the same sentence: letter case, runs of spaces and a closing full stop do not. */
+const sentenceKey = (text: string) => text.toLowerCase().replace(/\s+/g, ' ').replace(/\.$/, '').trim();
 
 interface Literal {
   /** The literal's text; for a template literal, the text before its first `${`. */
   text: string;
   /** Source text before the literal on its line. */
   before: string;
-  /** Inside a `…Failures = { … }` declaration. */
+  /** Inside a `…Failures = { … }` or `…WARNINGS = { … }` declaration. */
   inFailureTable: boolean;
   where: string;
 }
@@ -31,7 +38,8 @@ interface Literal {
 /** The string literals of one file (comments skipped; escapes kept as written). */
 export function literalsOf(source: string, file: string): Literal[] {
   const out: Literal[] = [];
-  let inTable = false;
+  const opensTable = (lineText: string) => /(?:Failures|WARNINGS)\w*\s*(?::[^=]*)?=\s*\{/.test(lineText);
+  let inTable = opensTable(source.slice(0, source.indexOf('\n') === -1 ? undefined : source.indexOf('\n')));
   let i = 0;
   let line = 1;
   let lineStart = 0;
@@ -41,7 +49,7 @@ export function literalsOf(source: string, file: string): Literal[] {
       line++;
       lineStart = i + 1;
       const next = source.slice(lineStart, source.indexOf('\n', lineStart) === -1 ? undefined : source.indexOf('\n', lineStart));
-      if (/Failures\w*\s*(?::[^=]*)?=\s*\{/.test(next)) inTable = true;
+      if (opensTable(next)) inTable = true;
       else if (/^\}/.test(next)) inTable = false;
       i++;
     } else if (c === '/' && source[i + 1] === '/') {
@@ -76,7 +84,7 @@ export function literalsOf(source: string, file: string): Literal[] {
   return out;
 }
 
-/** A literal written where a failure is answered. */
+/** A literal written where a failure is answered or a setting is warned of. */
 function isFailureText(l: Literal): boolean {
   if (l.text.length < 12 || !l.text.includes(' ')) return false;
   return (
@@ -85,26 +93,49 @@ function isFailureText(l: Literal): boolean {
     /failStatus\([^,()]*,\s*$/.test(l.before) ||
     /new (?:Registry|BadRequest|RateLimited|NoPermission|DataNotFound|ServiceUnavailable)Error\(\s*$/.test(l.before) ||
     /new InstanceFailure\([^,()]*,\s*$/.test(l.before) ||
-    /\bfailure:\s*$/.test(l.before)
+    /\bfailure:\s*$/.test(l.before) ||
+    /\.warn\([^()]*,\s*$/.test(l.before) ||
+    /\bwarnings?\.push\(\s*$/.test(l.before)
   );
 }
 
+/** The failure texts and warnings among `literals` written more than once, with where. */
+function duplicatesOf(literals: readonly Literal[]): string[] {
+  const byKey = new Map<string, string[]>();
+  for (const l of literals) byKey.set(sentenceKey(l.text), [...(byKey.get(sentenceKey(l.text)) ?? []), l.where]);
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const l of literals.filter(isFailureText)) {
+    const key = sentenceKey(l.text);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (byKey.get(key)!.length > 1) out.push(`${JSON.stringify(l.text)}: ${byKey.get(key)!.join(', ')}`);
+  }
+  return out;
+}
+
 describe('failure texts', () => {
-  const literals = sources(ROOT)
-    .map((f) => relative(ROOT, f))
-    .flatMap((f) => literalsOf(readFileSync(join(ROOT, f), 'utf8'), f));
+  const literals = ROOTS.flatMap(sources)
+    .map((f) => relative(REPO, f))
+    .flatMap((f) => literalsOf(readFileSync(join(REPO, f), 'utf8'), f));
 
   it('the scan sees the failure texts of the registry, discovery and cluster endpoints', () => {
     const texts = new Set(literals.filter(isFailureText).map((l) => l.text));
     for (const t of ['Instance is not exising! Need re-register.', 'Delta is not found.', 'No available service nodes.']) expect(texts).toContain(t);
   });
 
-  it('each failure text is written once in src/', () => {
-    const byText = new Map<string, string[]>();
-    for (const l of literals) byText.set(l.text, [...(byText.get(l.text) ?? []), l.where]);
-    const duplicates = [...new Set(literals.filter(isFailureText).map((l) => l.text))]
-      .filter((t) => byText.get(t)!.length > 1)
-      .map((t) => `${JSON.stringify(t)}: ${byText.get(t)!.join(', ')}`);
-    expect(duplicates).toEqual([]);
+  it('the scan sees the warnings of settings and the console sources', () => {
+    const texts = new Set(literals.filter(isFailureText).map((l) => l.text));
+    for (const t of Object.values(SETTING_WARNINGS)) if (t.length > 0 && !t.startsWith(NO_CLUSTER_KEY)) expect(texts).toContain(t);
+    expect(literals.some((l) => l.where.startsWith(join('console', 'src', 'views')) && l.where.includes('.tsx:'))).toBe(true);
+  });
+
+  it('finds a text written again in another case and without its full stop', () => {
+    const twice = [...literalsOf("const AFailures = {\n  x: 'The store is gone for now.',\n};\n", 'a.ts'), ...literalsOf("log.warn({}, 'the store is gone for now');\n", 'b.ts')];
+    expect(duplicatesOf(twice)).toEqual(['"The store is gone for now.": a.ts:2, b.ts:1']);
+  });
+
+  it('each failure text and warning is written once in src/ and console/src/', () => {
+    expect(duplicatesOf(literals)).toEqual([]);
   });
 });
