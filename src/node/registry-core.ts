@@ -25,6 +25,15 @@ export interface RegistryCoreDeps {
   scheduler: TaskScheduler;
 }
 
+/**
+ * Every per-operation limiter of a node (the status pair as its two limiters), taken from the
+ * limiters themselves: one added to them is summarised in the log and counted in the metrics
+ * without a second list to keep.
+ */
+export function rateLimiters(limiters: Readonly<Record<string, RateLimiter | StatusLimiters>>): RateLimiter[] {
+  return Object.values(limiters).flatMap((l) => (l instanceof StatusLimiters ? [l.machine, l.operator] : [l]));
+}
+
 /** The registry of a node: lease tables (with their sweeps), repository, node state, rate limiters and the write pipeline. */
 export function createRegistryCore(config: Config, { clock, logger, metrics, bus, scheduler }: RegistryCoreDeps) {
   const r = config.registry;
@@ -114,9 +123,9 @@ export function createRegistryCore(config: Config, { clock, logger, metrics, bus
   });
   // a listener on every registry write: installed only when its debug lines are written
   if (debugLines) registry.onApplied(registrationLogger(logger));
-  const { machine, operator } = limiters.status;
-  const operationLimiters = [limiters.registry, limiters.replication, limiters.cluster, machine, operator, limiters.group];
+  const operationLimiters = rateLimiters(limiters);
   summariseRejections([...operationLimiters, clientLimiter], logger, scheduler, config.log.summaryIntervalMs);
+  // every rejection of a rate limiter is counted here, and only here
   for (const limiter of operationLimiters) limiter.onReject((identity) => metrics.rateLimited.inc({ limiter: limiter.id, identity }));
   // client addresses are no label: one series per limiter
   clientLimiter.onReject(() => metrics.rateLimited.inc({ limiter: clientLimiter.id, identity: 'client' }));
