@@ -11,7 +11,11 @@ export interface BenchResult {
   elapsedS: number;
   options: Record<string, unknown>;
   operations: Record<string, OpSummary>;
-  generator: { cpuPercent: number; eventLoopUtilization: number; threads: number; saturated: boolean };
+  /**
+   * The load generator itself. `longestStallMs`: its own longest event-loop delay while measuring;
+   * a latency is timed on that loop, so a stall of the generator adds to every answer it holds up.
+   */
+  generator: { cpuPercent: number; eventLoopUtilization: number; threads: number; saturated: boolean; longestStallMs: number };
   server: ServerReport;
   info: Record<string, number | string>;
   warnings: string[];
@@ -40,7 +44,7 @@ export function formatResult(r: BenchResult): string {
   const table = formatTable(headers, rows);
   const info = Object.entries(r.info).map(([k, v]) => `${k}=${v}`).join(' ');
   const g = r.generator;
-  const gen = `generator CPU: ${g.cpuPercent} % of a core (${g.threads} thread(s)), main thread busy ${(g.eventLoopUtilization * 100).toFixed(0)} %`;
+  const gen = `generator CPU: ${g.cpuPercent} % of a core (${g.threads} thread(s)), main thread busy ${(g.eventLoopUtilization * 100).toFixed(0)} %, its longest event-loop stall ${g.longestStallMs} ms`;
   const warnings = r.warnings.map((w) => `warning: ${w}\n`).join('');
   return `${r.scenario} against ${r.target}, ${r.elapsedS} s${info ? ` (${info})` : ''}\n\n${table}\n${gen}\n${serverLines(r.server)}${warnings}`;
 }

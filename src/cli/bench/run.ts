@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { CallerZone } from '../api.js';
 import type { Io } from '../common.js';
 import type { BenchOptions, RunContext, Scenario } from './context.js';
@@ -31,7 +32,12 @@ interface Measured {
   elapsedS: number;
   cpuPercent: number;
   elu: number;
+  /** The generator's own longest event-loop stall (ms). */
+  ownStallMs: number;
 }
+
+/** Period of the generator's own delay monitor (ms); a stall is a tick's lateness beyond it. */
+const OWN_STALL_RESOLUTION_MS = 10;
 
 function progressLine(recorders: Recorders, t: number, total: number): string {
   const parts = recorders.all().map((r) => {
@@ -46,6 +52,8 @@ function makeMeasure(client: HttpClient, recorders: Recorders, opts: BenchOption
     const before = await sampleServer(client);
     const cpu0 = process.cpuUsage();
     const elu0 = performance.eventLoopUtilization();
+    const ownDelay = monitorEventLoopDelay({ resolution: OWN_STALL_RESOLUTION_MS });
+    ownDelay.enable();
     const t0 = performance.now();
     let ticks = 0;
     const tick = () => {
@@ -61,6 +69,7 @@ function makeMeasure(client: HttpClient, recorders: Recorders, opts: BenchOption
       await body();
     } finally {
       clearInterval(timer);
+      ownDelay.disable();
       longestStallMs = await stalls.stop();
     }
     // a busy event loop can let a short run end before its first tick: every run shows at least one line
@@ -69,7 +78,8 @@ function makeMeasure(client: HttpClient, recorders: Recorders, opts: BenchOption
     const cpu = process.cpuUsage(cpu0);
     const elu = performance.eventLoopUtilization(elu0).utilization;
     const after = await sampleServer(client);
-    out.m = { before, after, longestStallMs, elapsedS: elapsedMs / 1_000, cpuPercent: ((cpu.user + cpu.system) / 1_000 / elapsedMs) * 100, elu };
+    const ownStallMs = ownDelay.count > 0 ? Math.max(0, ownDelay.max / 1e6 - OWN_STALL_RESOLUTION_MS) : 0;
+    out.m = { before, after, longestStallMs, elapsedS: elapsedMs / 1_000, cpuPercent: ((cpu.user + cpu.system) / 1_000 / elapsedMs) * 100, elu, ownStallMs };
   };
 }
 
@@ -95,7 +105,7 @@ function result(opts: BenchOptions, recorders: Recorders, m: Measured, info: Rec
     elapsedS: Number(m.elapsedS.toFixed(3)),
     options: { ...opts },
     operations,
-    generator: { cpuPercent, eventLoopUtilization: Number(m.elu.toFixed(3)), threads: opts.threads, saturated },
+    generator: { cpuPercent, eventLoopUtilization: Number(m.elu.toFixed(3)), threads: opts.threads, saturated, longestStallMs: Number(m.ownStallMs.toFixed(1)) },
     server,
     info,
     warnings,
