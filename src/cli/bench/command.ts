@@ -19,7 +19,8 @@ Scenarios:
   discovery        GET service.json and POST lookup.json of a service of --instances (10)
   push             --subscribers (100) watch a service; time from a register to each push
   mixed            --instances (1000) heartbeating every 5 s, --rate (200) reads/s, --subscribers (20),
-                   --churn (0) registrations/s of short-lived instances in the fleet's services
+                   --churn (0) registrations/s of short-lived instances in the fleet's services;
+                   measured from 2 s after the fleet is registered
   scale            register and hold --instances (10000), report the server's memory
 
 Options:

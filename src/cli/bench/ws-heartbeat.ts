@@ -40,11 +40,11 @@ export class HeartbeatSessions {
     return this.sockets.length;
   }
 
-  /** Sends one frame of `units` instances on session `i`; resolves when its answer came (or the session closed). */
-  send(i: number, frame: string, units: number): Promise<void> {
+  /** Sends one text frame of `units` instances on session `i`; resolves when its answer came (or the session closed). */
+  send(i: number, frame: string | Buffer, units: number): Promise<void> {
     return new Promise((done) => {
       this.queues[i]!.push({ t0: performance.now(), units, done });
-      this.sockets[i]!.send(frame);
+      this.sockets[i]!.send(frame, { binary: false });
     });
   }
 
@@ -75,19 +75,56 @@ export class HeartbeatSessions {
   }
 }
 
-/** Heartbeats the whole fleet once every `periodMs`, spread evenly, `batch` instances a frame. Returns a stop function. */
-export function heartbeatFleet(sessions: HeartbeatSessions, fleet: Fleet, batch: number, periodMs: number): () => void {
-  const frames = Math.ceil(fleet.count / batch);
+/** Most bytes of heartbeat frames kept built for a run; a larger fleet's frames are built as they are sent. */
+export const MAX_PREBUILT_FRAME_BYTES = 64 * 1_048_576;
+
+/**
+ * The heartbeat frames of a fleet, `batch` instances each. They are built once, before the
+ * measured part, while they fit in MAX_PREBUILT_FRAME_BYTES: building 100 instances' JSON for
+ * every frame would run on the loop that times the answers, and its pauses would count as latency.
+ */
+export class HeartbeatFrames {
+  /** Number of frames that cover the fleet. */
+  readonly count: number;
+  private readonly built: Buffer[] | null;
+
+  constructor(private readonly fleet: Fleet, private readonly batch: number, maxBytes = MAX_PREBUILT_FRAME_BYTES) {
+    this.count = Math.ceil(fleet.count / batch);
+    const first = this.build(0);
+    this.built = first.length * this.count > maxBytes ? null : Array.from({ length: this.count }, (_, f) => (f === 0 ? first : this.build(f)));
+  }
+
+  /** True when every frame is kept built. */
+  get prebuilt(): boolean {
+    return this.built !== null;
+  }
+
+  /** Instances in frame `f`. */
+  size(f: number): number {
+    return Math.min(this.batch, this.fleet.count - f * this.batch);
+  }
+
+  /** The body of frame `f` (0 <= f < count). */
+  body(f: number): Buffer {
+    return this.built?.[f] ?? this.build(f);
+  }
+
+  private build(f: number): Buffer {
+    return Buffer.from(batchBody(this.fleet, f * this.batch, this.size(f)));
+  }
+}
+
+/** Heartbeats the whole fleet once every `periodMs`, spread evenly, one frame of `frames` after the other. Returns a stop function. */
+export function heartbeatFleet(sessions: HeartbeatSessions, frames: HeartbeatFrames, periodMs: number): () => void {
   const started = performance.now();
   let sent = 0;
   const timer = setInterval(() => {
-    const due = Math.floor(((performance.now() - started) / periodMs) * frames) + 1;
+    const due = Math.floor(((performance.now() - started) / periodMs) * frames.count) + 1;
     for (; sent < due; sent++) {
-      const frame = sent % frames;
-      const size = Math.min(batch, fleet.count - frame * batch);
+      const frame = sent % frames.count;
       const session = sent % sessions.size;
       if (sessions.inFlight(session) > 1_000) continue;
-      void sessions.send(session, batchBody(fleet, frame * batch, size), size);
+      void sessions.send(session, frames.body(frame), frames.size(frame));
     }
   }, 20);
   return () => clearInterval(timer);
