@@ -128,4 +128,22 @@ describe('ServiceSnapshot', () => {
     expect(JSON.parse(without.responseBody().bytes.toString())).toMatchObject({ service: { instances: [{ instanceId: 'b' }] } });
     expect(without.responseBody().etag).toBe('W/"2"');
   });
+
+  it('keeps every snapshot of a chain of removals as it was: a refused removal marks nothing, a removal from an older one branches off', () => {
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((id) => inst(id));
+    const ids = (snap: ServiceSnapshot) => (JSON.parse(snap.fragment.toString()) as Service).instances!.map((x) => x.instanceId);
+    const base = new ServiceSnapshot('demo.snap', makeService('demo.snap', [a!, b!, c!, d!]), 1);
+    const one = base.without([b!], 2)!;
+    // listed twice, or an instance listed here and one that is not: refused, and nothing left out
+    expect(one.without([c!, c!], 3)).toBeUndefined();
+    expect(one.without([c!, inst('x')], 3)).toBeUndefined();
+    const two = one.without([c!], 3)!;
+    // from the older snapshot again: its own chain from there, the newer one untouched
+    const other = one.without([d!], 4)!;
+    expect(other.without([c!, b!], 5)).toBeUndefined();
+    const three = two.without([a!], 5)!;
+    expect([ids(base), ids(one), ids(two), ids(other), ids(three)]).toEqual([['a', 'b', 'c', 'd'], ['a', 'c', 'd'], ['a', 'd'], ['a', 'c'], ['d']]);
+    expect([one.size, two.size, other.size, three.size]).toEqual([3, 2, 2, 1]);
+    expect(three.service.instances!.map((x) => x.instanceId)).toEqual(['d']);
+  });
 });

@@ -1,7 +1,7 @@
 import { instanceKey, type Instance } from '../core/wire/instance.js';
 import type { Service } from '../core/wire/service.js';
 import { EncodedBody, versionTag } from './encoded-body.js';
-import { align, insertionPoint, isMember, type Listed } from './snapshot-entries.js';
+import { align, DropMarks, isMember, type Listed } from './snapshot-entries.js';
 import { SERVICE_HEAD_JSON, SUCCESS_JSON, instanceJson, serviceJson, serviceTailJson } from './wire-json.js';
 
 /**
@@ -33,7 +33,6 @@ interface Layout {
   readonly offsets: Uint32Array;
 }
 
-const NO_DROPS: readonly number[] = [];
 
 /** End (exclusive) of entry `j`'s JSON in the fragment of `layout`. */
 function endOf(layout: Layout, j: number): number {
@@ -58,8 +57,9 @@ export class ServiceSnapshot {
   private fields: Readonly<Service>;
   /** For a snapshot made by removals: the laid out snapshot whose entries it leaves some of out... */
   private base: ServiceSnapshot | undefined;
-  /** ...and which (indices into `base`'s list, ascending). */
-  private dropped: readonly number[];
+  /** ...and which: the entries of `base`'s list that `drops` marks up to `dropCount`. */
+  private drops: DropMarks | undefined;
+  private dropCount: number;
   /** The instance list of a snapshot made by removals, once asked for. */
   private derivedList: Listed | undefined;
   /** For each entry of `service.instances`, its index in the previous snapshot's list, or -1. */
@@ -71,24 +71,27 @@ export class ServiceSnapshot {
 
   /**
    * With `previous` (the service's snapshot before), unchanged instances' bytes are copied from
-   * it. With `dropped` too, the snapshot is `previous` (laid out) without those entries, and
-   * `service` is `previous`'s (see `without`).
+   * it. With `drops` too, the snapshot is `previous` (laid out) without the entries they mark up
+   * to `dropCount`, and `service` is `previous`'s (see `without`).
    */
   constructor(
     readonly key: string,
     service: Readonly<Service>,
     version: number,
     previous?: ServiceSnapshot,
-    dropped?: readonly number[],
+    drops?: DropMarks,
+    dropCount = 0,
   ) {
     this.stamp = version;
     this.fields = service;
-    this.dropped = NO_DROPS;
+    this.drops = undefined;
+    this.dropCount = 0;
     this.reuse = null;
-    if (previous !== undefined && dropped !== undefined) {
+    if (previous !== undefined && drops !== undefined) {
       this.base = previous;
-      this.dropped = dropped;
-      this.size = previous.size - dropped.length;
+      this.drops = drops;
+      this.dropCount = dropCount;
+      this.size = previous.size - dropCount;
       return;
     }
     const list = service.instances;
@@ -184,18 +187,16 @@ export class ServiceSnapshot {
     const base = this.base ?? this;
     const list = base.list;
     if (list === undefined) return undefined;
-    // a plain array of small integers: a typed array here would cost a backing store per removal
-    const dropped = this.dropped.slice();
-    for (const x of removed) {
-      // a scan of object references, nothing read from the instances
-      const j = list.indexOf(x);
-      const at = j < 0 ? -1 : insertionPoint(dropped, j);
-      if (at < 0) return undefined;
-      dropped.splice(at, 0, j);
-    }
+    // a scan of object references, nothing read from the instances
+    const js = removed.map((x) => list.indexOf(x));
+    // the marks of this chain, shared with the snapshots before (a plain array of small
+    // integers: a typed array would cost a backing store per service)
+    let drops = this.drops ?? new DropMarks(list.length);
+    if (drops.count !== this.dropCount) drops = drops.branch(this.dropCount);
+    if (!drops.mark(js)) return undefined;
     // laid out when read, or when the next build starts from it: never here, where the removals
     // of a batch touch many services at once
-    return new ServiceSnapshot(this.key, base.fields, version, base, dropped);
+    return new ServiceSnapshot(this.key, base.fields, version, base, drops, drops.count);
   }
 
   /**
@@ -215,13 +216,11 @@ export class ServiceSnapshot {
     if (base === undefined) return this.fields.instances ?? undefined;
     if (this.derivedList === undefined) {
       const from = base.list ?? [];
-      const kept = new Array<Instance | null>(from.length - this.dropped.length);
-      let d = 0;
+      const drops = this.drops!;
+      const count = this.dropCount;
+      const kept = new Array<Instance | null>(from.length - count);
       let out = 0;
-      for (let j = 0; j < from.length; j++) {
-        if (d < this.dropped.length && this.dropped[d] === j) d++;
-        else kept[out++] = from[j]!;
-      }
+      for (let j = 0; j < from.length; j++) if (!drops.drops(j, count)) kept[out++] = from[j]!;
       this.derivedList = kept;
     }
     return this.derivedList;
@@ -232,22 +231,21 @@ export class ServiceSnapshot {
     if (this.laid === undefined) {
       const base = this.base!;
       const from = base.layout();
-      const dropped = this.dropped;
+      const drops = this.drops!;
+      const count = this.dropCount;
       const n = from.offsets.length - 1;
-      const offsets = new Uint32Array(n - dropped.length + 1);
+      const offsets = new Uint32Array(n - count + 1);
       const pieces: Buffer[] = [OPEN];
       let pos = OPEN.length - HEAD_BYTES;
       let out = 0;
-      let d = 0;
       for (let j = 0; j < n; ) {
-        if (d < dropped.length && dropped[d] === j) {
-          d++;
+        if (drops.drops(j, count)) {
           j++;
           continue;
         }
         // a run of kept entries, copied as one piece
         let k = j + 1;
-        while (k < n && !(d < dropped.length && dropped[d] === k)) k++;
+        while (k < n && !drops.drops(k, count)) k++;
         if (out > 0) {
           pieces.push(COMMA);
           pos += 1;
@@ -275,7 +273,8 @@ export class ServiceSnapshot {
     if (this.base === undefined || this.laid === undefined) return;
     this.fields = { ...this.fields, instances: this.list as Instance[] };
     this.base = undefined;
-    this.dropped = NO_DROPS;
+    this.drops = undefined;
+    this.dropCount = 0;
     this.derivedList = undefined;
   }
 

@@ -47,14 +47,51 @@ export function align(prev: Listed, next: Listed): Int32Array {
   return reuse;
 }
 
-/** Where `value` goes in the ascending `list` to keep it ascending; -1 when the list holds it already. */
-export function insertionPoint(list: readonly number[], value: number): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid]! < value) lo = mid + 1;
-    else hi = mid;
+/**
+ * The entries of one laid out snapshot's list that the snapshots made from it by removals
+ * leave out, shared along that chain of removals: the k-th entry left out is marked with k, so
+ * the snapshot made after `count` of them leaves out exactly the entries marked 1..count. A
+ * removal marks what it removed and nothing else: no copy of the entries left out before it
+ * (a copy per removal made the garbage of unregistering a service quadratic in its size).
+ */
+export class DropMarks {
+  /** For each entry of the base's list, the count of entries left out once it was; 0 while kept. */
+  private readonly marks: number[];
+  /** Entries marked so far (the count of the newest snapshot of the chain). */
+  count = 0;
+
+  constructor(entries: number) {
+    this.marks = new Array<number>(entries).fill(0);
   }
-  return list[lo] === value ? -1 : lo;
+
+  /** True when the snapshot made after `count` removals leaves entry `j` out. */
+  drops(j: number, count: number): boolean {
+    const mark = this.marks[j]!;
+    return mark !== 0 && mark <= count;
+  }
+
+  /** The marks of the snapshot made after `count` of them, on a chain of their own (a removal from an older snapshot of a chain). */
+  branch(count: number): DropMarks {
+    const copy = new DropMarks(this.marks.length);
+    for (let j = 0; j < this.marks.length; j++) if (this.drops(j, count)) copy.marks[j] = this.marks[j]!;
+    copy.count = count;
+    return copy;
+  }
+
+  /**
+   * Leaves out the entries `js` (at the newest count of the chain); false, with nothing marked,
+   * when one of them is out of range or left out already (listed twice in `js` included).
+   */
+  mark(js: readonly number[]): boolean {
+    const start = this.count;
+    for (const j of js) {
+      if (j < 0 || j >= this.marks.length || this.marks[j] !== 0) {
+        for (const k of js) if (this.marks[k]! > start) this.marks[k] = 0;
+        this.count = start;
+        return false;
+      }
+      this.marks[j] = ++this.count;
+    }
+    return true;
+  }
 }
