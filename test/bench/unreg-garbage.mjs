@@ -3,13 +3,14 @@
 // them) registered, then unregistered in batches of 1,000 under V8's sampling heap profiler with
 // the objects a scavenge collected left out: what it lists was promoted (or is still held), so
 // either held on purpose (tombstones, delta history) or garbage only a mark-compact frees. Prints
-// the sampled bytes per allocation site (the last three frames). Runs a build (`npm run build`):
+// the sampled bytes per allocation site (the last three frames); with ALL=1, every allocation
+// (scavenged ones too). Runs a build (`npm run build`) of this or another checkout:
 //
-//   node --max-old-space-size=2048 test/bench/unreg-garbage.mjs [services=2000]
+//   node --max-old-space-size=2048 test/bench/unreg-garbage.mjs [services=2000] [checkout=.]
 import { Session } from 'node:inspector/promises';
 import { inProcessNode } from './inprocess-node.mjs';
 const services = Number(process.argv[2] ?? 2000);
-const { node, close } = await inProcessNode('.', 'unreg-garbage', { 'limits.maxInstances': 0 });
+const { node, close } = await inProcessNode(process.argv[3] ?? '.', 'unreg-garbage', { 'limits.maxInstances': 0 });
 const instance = (i) => {
   const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
   return { regionId: 'SHA', zoneId: 'sha-z1', serviceId: `bench.unreg.s${i % services}`, instanceId: `i${i}`, ip, port: 8080, protocol: 'http', status: 'up', url: `http://${ip}:8080/`, metadata: null };
@@ -20,7 +21,7 @@ for (let from = 0; from < count; from += 1_000) node.registry.handle('register',
 node.discovery.flush();
 const s = new Session(); s.connect();
 await s.post('HeapProfiler.enable');
-await s.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false });
+await s.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env.ALL === '1' });
 for (let from = 0; from < count; from += 1_000) {
   const body = JSON.parse(batch(from));
   await null;
@@ -37,6 +38,6 @@ const walk = (n, stack) => {
 };
 walk(profile.head, []);
 const total = [...self.values()].reduce((a, b) => a + b, 0);
-console.log('sampled total MiB (allocated, incl. collected by major GC)', (total / 1048576).toFixed(1), 'per instance B', Math.round(total / count));
+console.log(process.env.ALL === '1' ? 'sampled MiB allocated' : 'sampled MiB allocated and not collected by a scavenge', (total / 1048576).toFixed(1), 'per instance B', Math.round(total / count));
 for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log((v / 1048576).toFixed(1).padStart(7), k.split(' < ').reverse().join(' < '));
 close(); process.exit(0);
