@@ -123,6 +123,18 @@ export async function prepareArtemis(base: string): Promise<Record<string, Captu
   };
 }
 
+/**
+ * Sends the bare server the node's preparation traffic (the fleet's registration batches, the
+ * reads and writes `prepareArtemis` captures), over the same one-off connections: the node's
+ * optimized code is shaped by the requests it saw before the load, so both sides see the same.
+ */
+export async function prepareBare(base: string): Promise<void> {
+  await registry(base, 'register', [...discoveryFleet, ...heartbeatFleet]);
+  await capture(base, 'GET', DISCOVERY_PATH);
+  await capture(base, 'POST', '/api/registry/heartbeat.json', registryBody([heartbeatFleet[0]!]));
+  await capture(base, 'POST', '/api/registry/register.json', registryBody([registerFleet[0]!]));
+}
+
 /** Grants the leases (TTL 10 min, so none lapses between rounds) and writes the ten keys the range reads. */
 export async function prepareEtcd(base: string): Promise<EtcdData> {
   const leases: string[] = [];

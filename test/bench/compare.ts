@@ -20,7 +20,7 @@ import { registry, registryFailures, watchStalls } from './compare-http.js';
 import { nodeGenerator, wrkGenerator, type Generator, type LoadSpec } from './compare-load.js';
 import { USAGE, options, type Options } from './compare-options.js';
 import { checks, machine, summarise, variantComparison, type Run, type Summary, type WsRun } from './compare-report.js';
-import { prepareArtemis, prepareEtcd, scenarios, type EtcdData, type Scenario, type Side, type SideName, type TargetName } from './compare-scenarios.js';
+import { prepareArtemis, prepareBare, prepareEtcd, scenarios, type EtcdData, type Scenario, type Side, type SideName, type TargetName } from './compare-scenarios.js';
 import { fmtN, mean, median, nonNull, r2, ratio } from './compare-stats.js';
 import { ROOT, cpuSeconds, startArtemis, startBare, startEtcd, type ArtemisVariant, type Missing, type ServerProcess } from './compare-targets.js';
 import { formatHot, hotFunctions } from './cpuprofile-top.js';
@@ -89,13 +89,16 @@ async function main(): Promise<number> {
     }
     const artemisTargets: Array<ServerProcess & { name: TargetName }> = [artemis, ...variants];
     const isArtemis = (target: TargetName) => target !== 'bare' && target !== 'etcd';
-    // Keep the read and heartbeat fleets alive as clients would (every 5 s), whatever the rounds take.
-    keeper = setInterval(() => {
-      for (const a of artemisTargets) void registry(a.url, 'heartbeat', [...discoveryFleet, ...heartbeatFleet]).catch((err: unknown) => log(`keep-alive heartbeat of ${a.name} failed: ${String(err)}\n`));
-    }, 5_000);
     const bare = await startBare(routes, workDir);
     servers.push(bare);
     log(`bare: ${bare.url}\n`);
+    await prepareBare(bare.url);
+    // Keep the read and heartbeat fleets alive as clients would (every 5 s), whatever the rounds
+    // take; the bare server gets the same heartbeats (the same traffic between the rounds).
+    const kept: Array<{ name: string; url: string }> = [...artemisTargets, bare];
+    keeper = setInterval(() => {
+      for (const a of kept) void registry(a.url, 'heartbeat', [...discoveryFleet, ...heartbeatFleet]).catch((err: unknown) => log(`keep-alive heartbeat of ${a.name} failed: ${String(err)}\n`));
+    }, 5_000);
     let etcdMissing: string | null = null;
     let etcd: (ServerProcess & { version: string }) | null = null;
     let etcdData: EtcdData | null = null;
