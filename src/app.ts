@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import { holdTickObjectMaps } from './node/tick-maps.js';
 import { GOSSIP_ROUND, type ClusterManager } from './cluster/cluster-manager.js';
 import type { NodeState } from './cluster/node-state.js';
 import type { PeerLinkFilter } from './cluster/peer-http.js';
@@ -81,6 +82,7 @@ export interface ArtemisNode {
 
 /** Composition root: wires every part of a node from its configuration. Does no I/O. */
 export function createNode(config: Config, overrides: NodeOverrides = {}): ArtemisNode {
+  holdTickObjectMaps();
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? silentLogger;
   const tracing = overrides.tracing ?? (config.tracing.enabled ? Tracing.create({ version: VERSION }) : Tracing.disabled);
