@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { holdTickObjectMaps } from './node/tick-maps.js';
+import { holdTickObjectMaps } from './core/tick-maps.js';
 import { GOSSIP_ROUND, type ClusterManager } from './cluster/cluster-manager.js';
 import type { NodeState } from './cluster/node-state.js';
 import type { PeerLinkFilter } from './cluster/peer-http.js';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // first: holds a nextTick queue entry before anything else runs (see the module)
-import '../node/tick-maps.js';
+import '../core/tick-maps.js';
 import { packageVersion } from '../telemetry/build-info.js';
 import { CLIENT_GROUPS, CLIENT_USAGE, commandFirst, isClientCommand, runClientCommand, STANDALONE_COMMANDS } from './client-commands.js';
 import { didYouMean } from './common.js';
