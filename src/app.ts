@@ -9,7 +9,6 @@ import type { Config } from './config/schema.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { dueEarlier, type Lifecycle } from './core/lifecycle.js';
 import { Scheduler } from './core/scheduler.js';
-import { TurnBudget } from './core/turn-budget.js';
 import type { DiscoveryService } from './discovery/discovery-service.js';
 import type { ManagementModule } from './management/index.js';
 import { createClusterParts } from './node/cluster-parts.js';
@@ -108,10 +107,8 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
     peers: cluster, staticPeers: cluster.staticPeers, copySources: () => cluster.copySources(), http: peerHttp, transport, tracing,
   });
 
-  // one budget of request work per loop turn, for request bodies and heartbeat frames alike
-  const turns = new TurnBudget(config.http.turnSliceMs, config.http.maxWaitingBodies, undefined, metrics.tally(metrics.httpDeferredBodies, {}));
   const websocket = createWebSockets(config, {
-    clock, logger, metrics, scheduler, bus, discovery, registry, clientLimiter, security, turns,
+    clock, logger, metrics, scheduler, bus, discovery, registry, clientLimiter, security,
     isSuppressed: (instance) => management.service.state.isDown(instance),
   });
 
@@ -123,7 +120,6 @@ export function createNode(config: Config, overrides: NodeOverrides = {}): Artem
     storeHealth,
     listenPort: () => port,
     peerVerifier,
-    turns,
   });
   const server = new HttpServer({
     host: config.host, port: config.port, settings: config.http, listener: http.listener, upgrades: websocket, logger, tls,

@@ -1,7 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import type { TaskScheduler } from '../core/scheduler.js';
-import type { TurnBudget } from '../core/turn-budget.js';
 import type { Instance } from '../core/wire/instance.js';
 import type { NodeState } from '../cluster/node-state.js';
 import { DiscoveryService } from '../discovery/discovery-service.js';
@@ -50,8 +49,6 @@ export interface WebSocketPartDeps {
   security: SecurityParts;
   /** Instances pulled out by management: their changes are not pushed. */
   isSuppressed: (instance: Instance) => boolean;
-  /** The node's turn budget: heartbeat frames are handled within it, as request bodies are. */
-  turns: TurnBudget;
 }
 
 /**
@@ -63,7 +60,7 @@ export function createWebSockets(config: Config, deps: WebSocketPartDeps): WebSo
   const origins = new CorsPolicy(config.cors);
   return createWebSocketLayer({
     config: config.websocket, contextPath: config.contextPath, clock: deps.clock, logger: deps.logger, registry: metrics.registry,
-    scheduler: deps.scheduler, bus: deps.bus, discovery: deps.discovery, turns: deps.turns,
+    scheduler: deps.scheduler, bus: deps.bus, discovery: deps.discovery,
     admit: deps.security.admitUpgrade,
     isSuppressed: deps.isSuppressed,
     admitsOrigin: (origin, host) => {

@@ -62,7 +62,7 @@ export class NodeMetrics {
   /** Counted through a tally (`tally(httpDeferredBodies, {})`): once per deferred body. */
   readonly httpDeferredBodies = new Counter({
     name: `${PREFIX}http_deferred_bodies_total`,
-    help: 'Request bodies and WebSocket heartbeat frames that waited for a later event-loop turn because their turn had spent http.turnSliceMs.',
+    help: 'Request bodies that waited for a later event-loop turn because their turn had spent http.turnSliceMs.',
     registers: [this.registry],
     collect: () => this.flushTallies(),
   });

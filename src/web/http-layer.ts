@@ -43,7 +43,7 @@ import { createDirectPath, DIRECT_OPERATIONS } from './direct-path.js';
 import { openApiDocument } from './openapi/document.js';
 import { peerAuth } from './peer-auth.js';
 import { createWebApp } from './web-app.js';
-import type { TurnBudget } from '../core/turn-budget.js';
+import { TurnBudget } from '../core/turn-budget.js';
 
 /** The parts of a node that its HTTP endpoints answer from. */
 export interface HttpLayerDeps {
@@ -73,8 +73,6 @@ export interface HttpLayerDeps {
   listenPort: () => number;
   /** Checks signed peer calls; null without a cluster key. */
   peerVerifier: PeerVerifier | null;
-  /** The node's turn budget (`http.turnSliceMs`), shared with the WebSocket heartbeat frames. */
-  turns: TurnBudget;
 }
 
 /** The `host[:port]` of a URL, '' when it is none. */
@@ -118,7 +116,7 @@ export function createHttpLayer(deps: HttpLayerDeps): HttpLayer {
     requireClientCert: config.tls.mutual,
     onRefused: (reason) => metrics.peerRefusals.inc({ reason }),
   });
-  const turns = deps.turns;
+  const turns = new TurnBudget(config.http.turnSliceMs, config.http.maxWaitingBodies, undefined, metrics.tally(metrics.httpDeferredBodies, {}));
   const limits = { maxBodyBytes, gzipMinBytes, peerCheck, turns };
   router.mount(registryEndpoints({ registry, clientLimiter }), limits);
   router.mount(discoveryEndpoints({ discovery }), limits);

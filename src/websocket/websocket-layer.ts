@@ -30,8 +30,6 @@ export interface WebSocketLayerDeps {
   onLimitRefused: WsGatewayDeps['onLimitRefused'];
   /** False for an upgrade from a web page of a foreign origin. */
   admitsOrigin?(origin: string | undefined, host: string | undefined): boolean;
-  /** The node's turn budget for heartbeat frames; absent: each frame is handled as it arrives. */
-  turns?: WsGatewayDeps['turns'];
 }
 
 export interface WebSocketLayer {

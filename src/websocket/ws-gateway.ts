@@ -2,12 +2,10 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Clock } from '../core/clock.js';
-import { NO_TURN_BUDGET, type TurnBudget } from '../core/turn-budget.js';
 import { readDiscoveryConfig } from '../core/wire/service.js';
 import { readInteger, readObject } from '../core/wire/json-reader.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ChangePublisher } from './change-publisher.js';
-import { admitFrame, type FrameQueueState } from './frame-turns.js';
 import type { WsMetrics } from './ws-metrics.js';
 
 export type Channel = 'registry' | 'discovery' | 'discoveries';
@@ -60,8 +58,6 @@ export interface WsGatewayDeps {
   onLimitRefused(limit: 'limits.maxSubscriptionsPerSession' | 'websocket.maxFrameBytes'): void;
   /** False for an upgrade a web page of another origin asks for (its Origin is neither this node nor allowed); absent: all. */
   admitsOrigin?(origin: string | undefined, host: string | undefined): boolean;
-  /** The node's turn budget (`http.turnSliceMs`), shared with request bodies: heartbeat frames are handled within it. Absent: at once. */
-  turns?: TurnBudget | undefined;
 }
 
 /** Failure text of the subscription limit: the close reason (at most 123 bytes). */
@@ -69,20 +65,11 @@ export const SubscriptionFailures = {
   tooMany: 'too many subscriptions (limits.maxSubscriptionsPerSession)',
 } as const;
 
-interface SessionInfo extends FrameQueueState {
+interface SessionInfo {
   channel: Channel;
   connectedAt: number;
   address: string;
   alive: boolean;
-}
-
-/** A text frame's JSON; undefined when it is not JSON (answered as an unreadable request). */
-function parseFrame(data: RawData): unknown {
-  try {
-    return JSON.parse((data as Buffer).toString('utf8'));
-  } catch {
-    return undefined;
-  }
 }
 
 function refuse(socket: Duplex, status: number, reason: string): void {
@@ -101,7 +88,6 @@ export class WsGateway {
   private readonly routes = new Map<string, Channel>();
   private readonly blacklist: Set<string>;
   private closing = false;
-  private readonly turns: TurnBudget;
 
   constructor(private readonly deps: WsGatewayDeps) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: deps.config.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
@@ -110,7 +96,6 @@ export class WsGateway {
       if (deps.contextPath !== '') this.routes.set(`${deps.contextPath}${path}`, channel);
     }
     this.blacklist = new Set(deps.config.ipBlacklist.map((a) => a.toLowerCase()));
-    this.turns = deps.turns ?? NO_TURN_BUDGET;
   }
 
   attach(server: Server): void {
@@ -139,7 +124,7 @@ export class WsGateway {
   }
 
   private onOpen(ws: WebSocket, channel: Channel, address: string): void {
-    this.sessions.set(ws, { channel, connectedAt: this.deps.clock.now(), address, alive: true, waitingFrames: 0, paused: false });
+    this.sessions.set(ws, { channel, connectedAt: this.deps.clock.now(), address, alive: true });
     this.counts[channel]++;
     this.deps.metrics.sessions.inc({ channel });
     if (channel === 'discoveries') this.deps.publisher.subscribeAll(ws);
@@ -173,15 +158,18 @@ export class WsGateway {
       return;
     }
     if (channel === 'discoveries') return;
+    let body: unknown;
+    try {
+      body = JSON.parse((data as Buffer).toString('utf8'));
+    } catch {
+      body = undefined;
+    }
     if (channel === 'registry') {
-      const address = s?.address ?? '-';
-      admitFrame(this.turns, ws, s ?? { waitingFrames: 0, paused: false }, () => {
-        ws.send(this.deps.heartbeat(parseFrame(data), address), { binary: false });
-        this.deps.metrics.framesOut.inc({ channel });
-      });
+      ws.send(this.deps.heartbeat(body, s?.address ?? '-'), { binary: false });
+      this.deps.metrics.framesOut.inc({ channel });
       return;
     }
-    this.subscribe(ws, parseFrame(data));
+    this.subscribe(ws, body);
   }
 
   /** A subscription frame: a DiscoveryConfig, optionally with the last `version` the client saw. */
