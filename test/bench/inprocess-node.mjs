@@ -21,3 +21,20 @@ export async function inProcessNode(checkout, name, extraFlags = {}) {
   node.state.markUp();
   return { node, root, close: () => rmSync(dataDir, { recursive: true, force: true }) };
 }
+
+/**
+ * Registers a fleet of `services` services of 100 instances on `node` (instance i in service
+ * i % services, as `artemis bench scale` spreads them), in batches of 1,000, and flushes the
+ * discovery cache. Returns `batch(from)`, the JSON body of instances from..from+999, and `count`.
+ */
+export function registerUnregFleet(node, services) {
+  const instance = (i) => {
+    const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+    return { regionId: 'SHA', zoneId: 'sha-z1', serviceId: `bench.unreg.s${i % services}`, instanceId: `i${i}`, ip, port: 8080, protocol: 'http', status: 'up', url: `http://${ip}:8080/`, metadata: null };
+  };
+  const batch = (from) => JSON.stringify({ instances: Array.from({ length: 1_000 }, (_, k) => instance(from + k)) });
+  const count = services * 100;
+  for (let from = 0; from < count; from += 1_000) node.registry.handle('register', JSON.parse(batch(from)), true, '127.0.0.1');
+  node.discovery.flush();
+  return { batch, count };
+}

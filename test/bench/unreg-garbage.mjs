@@ -8,17 +8,10 @@
 //
 //   node --max-old-space-size=2048 test/bench/unreg-garbage.mjs [services=2000] [checkout=.]
 import { Session } from 'node:inspector/promises';
-import { inProcessNode } from './inprocess-node.mjs';
+import { inProcessNode, registerUnregFleet } from './inprocess-node.mjs';
 const services = Number(process.argv[2] ?? 2000);
 const { node, close } = await inProcessNode(process.argv[3] ?? '.', 'unreg-garbage', { 'limits.maxInstances': 0 });
-const instance = (i) => {
-  const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-  return { regionId: 'SHA', zoneId: 'sha-z1', serviceId: `bench.unreg.s${i % services}`, instanceId: `i${i}`, ip, port: 8080, protocol: 'http', status: 'up', url: `http://${ip}:8080/`, metadata: null };
-};
-const batch = (from) => JSON.stringify({ instances: Array.from({ length: 1_000 }, (_, k) => instance(from + k)) });
-const count = services * 100;
-for (let from = 0; from < count; from += 1_000) node.registry.handle('register', JSON.parse(batch(from)), true, '127.0.0.1');
-node.discovery.flush();
+const { batch, count } = registerUnregFleet(node, services);
 const s = new Session(); s.connect();
 await s.post('HeapProfiler.enable');
 await s.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env.ALL === '1' });

@@ -8,20 +8,13 @@
 // (`npm run build`) of this or another checkout:
 //
 //   node --max-old-space-size=2048 test/bench/unregister-inprocess.mjs [services=3000] [parallel=1] [rounds=20] [checkout=.]
-import { inProcessNode } from './inprocess-node.mjs';
+import { inProcessNode, registerUnregFleet } from './inprocess-node.mjs';
 
 const services = Number(process.argv[2] ?? 3_000);
 const parallel = Number(process.argv[3] ?? 1);
 const rounds = Number(process.argv[4] ?? 20);
 const { node, root, close } = await inProcessNode(process.argv[5] ?? '.', 'unregister-inprocess', { 'limits.maxInstances': 0 });
-const instance = (i) => {
-  const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-  return { regionId: 'SHA', zoneId: 'sha-z1', serviceId: `bench.unreg.s${i % services}`, instanceId: `i${i}`, ip, port: 8080, protocol: 'http', status: 'up', url: `http://${ip}:8080/`, metadata: null };
-};
-const batch = (from) => JSON.stringify({ instances: Array.from({ length: 1_000 }, (_, k) => instance(from + k)) });
-const count = services * 100;
-for (let from = 0; from < count; from += 1_000) node.registry.handle('register', JSON.parse(batch(from)), true, '127.0.0.1');
-node.discovery.flush();
+const { batch, count } = registerUnregFleet(node, services);
 
 // instances serialised: JSON.stringify of an object with an instanceId
 let serialised = 0;
