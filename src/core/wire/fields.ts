@@ -107,11 +107,6 @@ function compiledCodec<O>(fields: readonly WireField[]): WireCodec<O> {
 
 /** The same maker and reader as plain closures over the table, for a process that refuses code generation. */
 function plainCodec<O>(fields: readonly WireField[]): WireCodec<O> {
-  const blank = (): Record<string, unknown> => {
-    const out: Record<string, unknown> = {};
-    for (const f of fields) out[f.name] = DEFAULTS[f.kind];
-    return out;
-  };
   const exact = new Map<string, { name: string; read: FieldRead }>();
   const folded = new Map<string, { name: string; read: FieldRead }>();
   for (const f of fields) {
@@ -119,15 +114,17 @@ function plainCodec<O>(fields: readonly WireField[]): WireCodec<O> {
     exact.set(f.name, entry);
     folded.set(f.name.toLowerCase(), entry);
   }
+  const make = (given: object): Record<string, unknown> => {
+    const source = given as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const f of fields) out[f.name] = source[f.name] ?? DEFAULTS[f.kind];
+    return out;
+  };
   return {
-    make(given) {
-      const source = given as Record<string, unknown>;
-      const out: Record<string, unknown> = {};
-      for (const f of fields) out[f.name] = source[f.name] ?? DEFAULTS[f.kind];
-      return out as O;
-    },
+    make: (given) => make(given) as O,
     read(raw, path) {
-      const out = blank();
+      // every field at its default, then the ones the body names
+      const out = make({});
       for (const key of Object.keys(raw)) {
         const entry = exact.get(key) ?? folded.get(key.toLowerCase());
         if (entry !== undefined) out[entry.name] = entry.read(raw[key], path);
